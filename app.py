@@ -1,0 +1,18 @@
+"""ZoneWatch: page configuration and navigation; nothing else."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from geo.assets import install_static
+
+st.set_page_config(page_title="ZoneWatch", layout="wide")
+install_static(Path(__file__).parent / "static")  # Leaflet served by the app: works offline
+
+page = st.navigation(
+    [
+        st.Page("pages/map.py", title="Map", default=True),
+        st.Page("pages/sources.py", title="Sources"),
+    ]
+)
+page.run()

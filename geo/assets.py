@@ -1,0 +1,58 @@
+"""Offline map assets: Leaflet from its pinned Python package, served by the app.
+
+Streamlit serves the folder ``static/`` beside ``app.py`` at ``/app/static/``
+(``[server] enableStaticServing``). :func:`install_static` copies Leaflet there from
+the installed ``xstatic-leaflet`` package, so no asset is fetched from a CDN and no
+third-party JavaScript is committed to the repository.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import sys
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xs_leaflet
+
+#: URL under which ``static/`` is served (root-relative: the map iframe is same-origin).
+STATIC_URL = "/app/static"
+VENDOR = "vendor"
+
+#: (package data folder, name under static/vendor, files and folders to copy)
+PACKAGES = [
+    (Path(xs_leaflet.BASE_DIR), "leaflet", ("leaflet.js", "leaflet.css", "images")),
+]
+
+LEAFLET_JS = f"{STATIC_URL}/{VENDOR}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{STATIC_URL}/{VENDOR}/leaflet/leaflet.css"
+
+
+def _copy(src: Path, dst: Path) -> bool:
+    if src.is_dir():
+        changed = False
+        for child in src.iterdir():
+            changed |= _copy(child, dst / child.name)
+        return changed
+    if dst.exists() and filecmp.cmp(src, dst, shallow=False):
+        return False
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dst)  # atomic: a browser never gets half a file
+    return True
+
+
+def install_static(static_dir: Path) -> bool:
+    """Copy the vendored assets into ``static_dir/vendor``; return True if anything changed."""
+    changed = False
+    for base, name, members in PACKAGES:
+        for member in members:
+            changed |= _copy(base / member, static_dir / VENDOR / name / member)
+    return changed
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("static")
+    install_static(target)
+    print(f"offline assets ready in {target / VENDOR}")

@@ -1,0 +1,548 @@
+"""Folium map building: layers, styles, escaped popups, offline assets.
+
+Values from data reach the browser only as JSON (through :func:`js_literal`, safe inside
+a ``<script>``) and are put on the page with ``textContent`` / text nodes, never as HTML.
+Only http(s) links become clickable. Leaflet is loaded from the app itself
+(:mod:`geo.assets`) and the basemap is drawn from the OCHA outline, so the map works
+with no network at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from folium.map import Layer
+from jinja2 import Template
+from markupsafe import Markup
+
+from geo.assets import LEAFLET_CSS, LEAFLET_JS
+from geo.schema import EVENT_COLUMNS, EVENT_LABELS, is_http_url
+
+#: Where the map opens: all of Syria.
+SYRIA_BOUNDS = [[32.3, 35.6], [37.35, 42.4]]
+MAX_ZOOM = 14
+
+ZONE_COLORS = {
+    "idlib": "#a50026",
+    "northern_homs": "#4d2a8a",
+    "eastern_ghouta": "#7a3b00",
+    "south": "#00574f",
+}
+ZONE_FALLBACK_COLORS = ["#2c3e50", "#7f8c8d", "#27ae60", "#e67e22"]
+
+EVENT_TYPE_COLORS = {
+    "State-based conflict": "#1f77b4",
+    "Non-state conflict": "#ff7f0e",
+    "One-sided violence": "#9467bd",
+    "Air strike": "#d62728",
+    "Missile strike": "#e377c2",
+    "Shoot-down": "#17becf",
+}
+EVENT_FALLBACK_COLORS = ["#8c564b", "#bcbd22", "#7f7f7f", "#2ca02c"]
+
+#: Layer names as shown in the layer control (fixed text; the control renders HTML).
+LAYER_ZONES = "De-escalation zones (approximate)"
+LAYER_PLACES = "Places"
+LAYER_EVENTS = "Events"
+LAYER_ADMIN = "Governorates (OCHA)"
+LAYER_OUTLINE = "Offline basemap (no tiles)"
+LAYER_OSM = "OpenStreetMap tiles (online)"
+
+ZONE_FIELDS = [
+    ("name_en", "Name"),
+    ("name_ar", "Name (Arabic)"),
+    ("status", "Status"),
+    ("memorandum_date", "Memorandum signed"),
+    ("in_force_from", "In force from"),
+    ("valid_from", "This version valid from"),
+    ("version", "Version"),
+    ("boundary_precision", "Boundary precision"),
+    ("method", "How it was drawn"),
+    ("sources", "Sources"),
+    ("note", "Note"),
+]
+
+def js_literal(value: object) -> Markup:
+    """JSON for a value, safe to place inside a ``<script>`` element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("'", "\\u0027"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return Markup(text)
+
+
+class OfflineMap(folium.Map):
+    """A folium map that loads only Leaflet, from the app's own static files."""
+
+    default_js = [("leaflet", LEAFLET_JS)]
+    default_css = [("leaflet_css", LEAFLET_CSS)]
+
+
+class _DataLayer(Layer):
+    """A Leaflet layer built in the browser from JSON by a ZoneWatch script."""
+
+    _js_kind = ""
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = window.zw.{{ this._js_kind }}(
+            {{ this._parent.get_name() }}, {{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, payload: object, overlay: bool = True, show: bool = True,
+                 control: bool = True):
+        super().__init__(name=name, overlay=overlay, control=control, show=show)
+        self._name = "ZoneWatchLayer"
+        self.payload = js_literal(payload)
+
+
+class ZoneLayer(_DataLayer):
+    _js_kind = "zones"
+
+
+class PlaceLayer(_DataLayer):
+    _js_kind = "places"
+
+
+class EventLayer(_DataLayer):
+    _js_kind = "events"
+
+
+class AdminLayer(_DataLayer):
+    _js_kind = "admin"
+
+
+class OutlineLayer(_DataLayer):
+    _js_kind = "outline"
+
+
+class Legend(folium.MacroElement):
+    """A legend control; its entries cross into the page as JSON text."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.zw.legend({{ this._parent.get_name() }}, {{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "ZoneWatchLegend"
+        self.payload = js_literal(payload)
+
+
+class Helpers(folium.MacroElement):
+    """The browser-side functions (``window.zw``) that build every layer and popup."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + "{{ this.code }}" + "{% endmacro %}")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ZoneWatchHelpers"
+        self.code = Markup(_HELPERS_JS)
+
+
+# The browser side. Every value from data is set with textContent or a text node.
+_HELPERS_JS = r"""
+(function () {
+  var zw = window.zw = {};
+  if (!document.getElementById('zw-style')) {
+    var st = document.createElement('style');
+    st.id = 'zw-style';
+    st.textContent = [
+      '.leaflet-container{background:#dce6ec;font:12px/1.4 system-ui,sans-serif}',
+      '.zw-popup{max-width:340px;max-height:300px;overflow:auto}',
+      '.zw-popup h4{margin:0 0 4px;font-size:13px}',
+      '.zw-popup .zw-warn{color:#8a4b00;margin:0 0 4px}',
+      '.zw-popup table{border-collapse:collapse}',
+      '.zw-popup th{text-align:left;vertical-align:top;padding:1px 6px 1px 0;color:#555;',
+      'white-space:nowrap;font-weight:600}',
+      '.zw-popup td{vertical-align:top;padding:1px 0;word-break:break-word}',
+      '.zw-label{background:rgba(255,255,255,.8);border:0;box-shadow:none;padding:0 3px;',
+      'font-weight:600;color:#222}',
+      '.zw-label:before{display:none}',
+      '.zw-legend{background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;',
+      'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:205px;font-size:11px}',
+      '.zw-legend summary{cursor:pointer;font-weight:600}',
+      '.zw-legend h4{margin:2px 0;font-size:12px}',
+      '.zw-legend .zw-sw{display:inline-block;width:12px;height:12px;margin-right:5px;',
+      'vertical-align:middle;border:1px solid #555}',
+      '.zw-legend .zw-dot{border-radius:50%}',
+      '.zw-legend .zw-note{color:#8a4b00;font-size:11px;margin-top:4px}'
+    ].join('');
+    document.head.appendChild(st);
+  }
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  zw.el = el;
+  zw.isHttp = function (url) { return typeof url === 'string' && /^https?:\/\//i.test(url); };
+  zw.card = function (title, rows, warning) {
+    var box = el('div', null, 'zw-popup');
+    if (title) { var h = el('h4', title); h.dir = 'auto'; box.appendChild(h); }
+    if (warning) { box.appendChild(el('p', warning, 'zw-warn')); }
+    var table = el('table');
+    rows.forEach(function (r) {
+      var v = r[1];
+      if (v === null || v === undefined || v === '') { return; }
+      var tr = el('tr');
+      tr.appendChild(el('th', r[0]));
+      var td = el('td');
+      td.dir = 'auto';
+      if (r[2] === 'url') {
+        if (zw.isHttp(v)) {
+          var a = el('a', v);
+          a.href = v; a.target = '_blank'; a.rel = 'noopener noreferrer';
+          td.appendChild(a);
+        } else { td.textContent = String(v); }
+      } else { td.textContent = String(v); }
+      tr.appendChild(td);
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  };
+  zw.tag = function (layer, kind) { layer.options.zwKind = kind; return layer; };
+
+  zw.outline = function (map, data) {
+    return L.geoJSON(data, {
+      interactive: false,
+      style: function () {
+        return {color: '#6d6d6d', weight: 1.2, fillColor: '#f6f2e6', fillOpacity: 1};
+      },
+      onEachFeature: function (f, layer) { zw.tag(layer, 'outline'); }
+    });
+  };
+  zw.admin = function (map, data) {
+    return L.geoJSON(data, {
+      style: function () {
+        return {color: '#8c8c8c', weight: 1, dashArray: '2 3', fill: true, fillOpacity: 0};
+      },
+      onEachFeature: function (f, layer) {
+        zw.tag(layer, 'admin');
+        var p = f.properties;
+        layer.bindTooltip(el('span', p.name_en + ' · ' + p.name_ar), {sticky: true});
+      }
+    });
+  };
+  zw.pane = function (map, name, z) {
+    if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
+    return name;
+  };
+  zw.zones = function (map, data) {
+    // Fill below the events (clickable for the popup); outline above them (not clickable),
+    // with a white halo so it stays visible over dense events.
+    var fillPane = zw.pane(map, 'zwZoneFill', 350);
+    var linePane = zw.pane(map, 'zwZoneLine', 450);
+    var group = L.featureGroup();
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      L.geoJSON(f, {pane: linePane, interactive: false, style: function () {
+        return {color: '#fff', weight: 6, opacity: 0.9, fill: false};
+      }, onEachFeature: function (ft, layer) { zw.tag(layer, 'zone-outline'); }}).addTo(group);
+      L.geoJSON(f, {pane: linePane, interactive: false, style: function () {
+        return {color: p._color, weight: 3, dashArray: '8 5', fill: false};
+      }, onEachFeature: function (ft, layer) { zw.tag(layer, 'zone-outline'); }}).addTo(group);
+      L.geoJSON(f, {pane: fillPane, style: function () {
+        return {stroke: false, fillColor: p._color, fillOpacity: 0.22};
+      }, onEachFeature: function (ft, layer) {
+        zw.tag(layer, 'zone');
+        layer.zwZone = p;
+        layer.bindTooltip(el('span', p.name_en), {sticky: true});
+        layer.bindPopup(function () {
+          return zw.card(p.name_en, data.fields.map(function (fl) {
+            return [fl[1], p[fl[0]]];
+          }), data.warning);
+        }, {maxWidth: 360});
+      }}).addTo(group);
+    });
+    return group;
+  };
+  zw.places = function (map, data) {
+    var group = L.featureGroup();
+    var markers = [];
+    data.rows.forEach(function (r) {
+      // r: [lat, lon, name_en, name_ar, name, population, geonameid, label_zoom]
+      var m = L.circleMarker([r[0], r[1]], {radius: 3, color: '#222', weight: 1,
+        fillColor: '#fff', fillOpacity: 1, zwKind: 'place'});
+      var label = el('span', r[2] + (r[3] ? ' · ' + r[3] : ''));
+      label.dir = 'auto';
+      m.bindTooltip(label, {permanent: true, direction: 'right', offset: [4, 0],
+        className: 'zw-label', interactive: false});
+      m.zwLabelZoom = r[7];
+      m.bindPopup(function () {
+        return zw.card(r[2], [['Arabic name', r[3]], ['GeoNames name', r[4]],
+          ['Population', r[5] ? r[5].toLocaleString('en') : ''], ['GeoNames id', r[6]],
+          ['Source', data.attribution]]);
+      });
+      markers.push(m);
+      group.addLayer(m);
+    });
+    function relabel() {
+      var z = map.getZoom();
+      markers.forEach(function (m) {
+        var show = z >= m.zwLabelZoom;
+        var t = m.getTooltip();
+        if (show && !m.isTooltipOpen() && map.hasLayer(m)) { m.openTooltip(); }
+        if (!show && m.isTooltipOpen()) { m.closeTooltip(); }
+        if (t && !show) { m.closeTooltip(); }
+      });
+    }
+    map.on('zoomend', relabel);
+    group.on('add', function () { setTimeout(relabel, 0); });
+    return group;
+  };
+  zw.events = function (map, data) {
+    var renderer = L.canvas({padding: 0.5});
+    var group = L.featureGroup();
+    var fields = data.fields;
+    function value(col, i) {
+      var c = data.cols[col];
+      if (c.dict) { return c.dict[c.codes[i]]; }
+      return c[i];
+    }
+    for (var i = 0; i < data.n; i++) {
+      var best = data.cols.fatalities_best[i];
+      var t = data.cols.event_type.codes[i];
+      var m = L.circleMarker([data.lat[i], data.lon[i]], {
+        renderer: renderer, radius: 2.5 + Math.min(6, Math.log2(1 + (best || 0))),
+        color: data.colors[t], weight: 0.6, fillColor: data.colors[t], fillOpacity: 0.4,
+        zwKind: 'event', zwIndex: i
+      });
+      group.addLayer(m);
+    }
+    group.on('click', function (e) {
+      var i = e.layer.options.zwIndex;
+      var rows = fields.map(function (f) {
+        return [f[1], f[0] === 'latitude' ? data.lat[i] : f[0] === 'longitude' ? data.lon[i]
+                : value(f[0], i), f[0] === 'source_url' ? 'url' : null];
+      });
+      var ds = value('dataset', i);
+      rows.push(['Attribution', data.attribution[ds] || '']);
+      L.popup({maxWidth: 360}).setLatLng(e.latlng)
+        .setContent(zw.card(value('event_type', i) + ', ' + value('date_start', i), rows))
+        .openOn(map);
+    });
+    return group;
+  };
+  zw.legend = function (map, data) {
+    var ctl = L.control({position: 'bottomright'});
+    ctl.onAdd = function () {
+      var outer = el('details', null, 'zw-legend');
+      outer.open = true;
+      outer.appendChild(el('summary', 'Legend'));
+      var box = el('div');
+      outer.appendChild(box);
+      box.appendChild(el('h4', 'Zones'));
+      data.zones.forEach(function (z) {
+        var row = el('div');
+        var sw = el('span', null, 'zw-sw'); sw.style.background = z[1]; sw.style.opacity = 0.7;
+        row.appendChild(sw); row.appendChild(document.createTextNode(z[0]));
+        box.appendChild(row);
+      });
+      box.appendChild(el('div', data.zone_note, 'zw-note'));
+      box.appendChild(el('h4', 'Events'));
+      data.events.forEach(function (t) {
+        var row = el('div');
+        var sw = el('span', null, 'zw-sw zw-dot'); sw.style.background = t[1];
+        row.appendChild(sw); row.appendChild(document.createTextNode(t[0]));
+        box.appendChild(row);
+      });
+      box.appendChild(el('div', data.event_note, 'zw-note'));
+      L.DomEvent.disableClickPropagation(outer);
+      L.DomEvent.disableScrollPropagation(outer);
+      return outer;
+    };
+    ctl.addTo(map);
+    return ctl;
+  };
+})();
+"""
+
+
+def _color(key: str, table: dict[str, str], fallback: list[str], seen: dict[str, str]) -> str:
+    if key in table:
+        return table[key]
+    if key not in seen:
+        seen[key] = fallback[len(seen) % len(fallback)]
+    return seen[key]
+
+
+def _geometry_json(geoms, tolerance: float = 0.0) -> list[dict]:
+    if tolerance:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, 1e-5)
+    return [json.loads(shapely.to_geojson(g)) for g in geoms]
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def zone_payload(zones: gpd.GeoDataFrame) -> dict:
+    """The zones as JSON-ready features with their popup fields."""
+    seen: dict[str, str] = {}
+    features = []
+    for row, geom in zip(zones.itertuples(index=False), _geometry_json(zones.geometry.values)):
+        props = {f: _text(getattr(row, f, "")) for f, _ in ZONE_FIELDS}
+        props["_color"] = _color(str(row.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen)
+        features.append({"type": "Feature", "properties": props, "geometry": geom})
+    return {
+        "features": features,
+        "fields": ZONE_FIELDS,
+        "warning": "Approximate boundary reconstructed from public reporting. "
+        "No official map of the zones was ever published.",
+    }
+
+
+def place_payload(places: gpd.GeoDataFrame, attribution: str) -> dict:
+    """Places as compact rows: [lat, lon, name_en, name_ar, name, population, id, label_zoom]."""
+    rows = [
+        [
+            round(g.y, 5), round(g.x, 5), _text(r.name_en), _text(r.name_ar), _text(r.name),
+            int(r.population), _text(r.geonameid), int(r.label_zoom),
+        ]
+        for r, g in zip(places.itertuples(index=False), places.geometry.values)
+    ]
+    return {"rows": rows, "attribution": attribution}
+
+
+def event_payload(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
+    """Events as columns; repetitive text columns dictionary-encoded."""
+    seen: dict[str, str] = {}
+    cols: dict[str, object] = {}
+    for col in EVENT_COLUMNS:
+        if col in ("latitude", "longitude"):
+            continue
+        series = events[col]
+        if col in ("date_start", "date_end"):
+            series = series.dt.strftime("%Y-%m-%d")
+        elif col == "source_url":
+            series = series.astype(str).map(lambda u: u if is_http_url(u) else "")
+        if col.startswith("fatalities_"):
+            cols[col] = [None if pd.isna(v) else int(v) for v in series]
+        elif col == "event_type" or series.nunique() * 2 < len(series):
+            # Repetitive text travels once, with a code per event.
+            codes, uniques = pd.factorize(series, sort=False)
+            cols[col] = {"codes": codes.tolist(), "dict": [str(u) for u in uniques]}
+        else:
+            cols[col] = series.astype(str).tolist()
+    types = cols["event_type"]["dict"]  # type: ignore[index]
+    colors = [_color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen) for t in types]
+    fields = [(c, EVENT_LABELS[c]) for c in EVENT_COLUMNS]
+    return {
+        "n": len(events),
+        "lat": events["latitude"].round(5).tolist(),
+        "lon": events["longitude"].round(5).tolist(),
+        "cols": cols,
+        "colors": colors,
+        "fields": fields,
+        "attribution": attribution,
+    }
+
+
+@dataclass
+class MapLayers:
+    """Everything the map page draws."""
+
+    zones: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    events: pd.DataFrame
+    admin0: gpd.GeoDataFrame
+    admin1: gpd.GeoDataFrame
+    event_attribution: dict[str, str]
+    place_attribution: str
+
+
+def event_types_legend(types: list[str]) -> list[list[str]]:
+    """[[type, colour], ...] for the legend, in the order given."""
+    seen: dict[str, str] = {}
+    return [[t, _color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen)] for t in types]
+
+
+def build_map(layers: MapLayers, online_tiles: bool = False, all_types: list[str] | None = None
+              ) -> folium.Map:
+    """Build the folium map: offline basemap, governorates, zones, places, events, legend."""
+    m = OfflineMap(
+        location=[34.9, 38.9],
+        zoom_start=7,
+        tiles=None,
+        min_zoom=5,
+        max_zoom=MAX_ZOOM,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    m.fit_bounds(SYRIA_BOUNDS)
+    Helpers().add_to(m)
+    outline = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": g}
+            for g in _geometry_json(layers.admin0.geometry.values, tolerance=0.002)
+        ],
+    }
+    OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
+    if online_tiles:
+        folium.TileLayer(
+            "OpenStreetMap", name=LAYER_OSM, overlay=False, show=False, max_zoom=MAX_ZOOM
+        ).add_to(m)
+    admin = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name_en": _text(r.name_en), "name_ar": _text(r.name_ar)},
+                "geometry": g,
+            }
+            for r, g in zip(
+                layers.admin1.itertuples(index=False),
+                _geometry_json(layers.admin1.geometry.values, tolerance=0.002),
+            )
+        ],
+    }
+    AdminLayer(LAYER_ADMIN, admin).add_to(m)
+    ZoneLayer(LAYER_ZONES, zone_payload(layers.zones)).add_to(m)
+    EventLayer(LAYER_EVENTS, event_payload(layers.events, layers.event_attribution)).add_to(m)
+    PlaceLayer(LAYER_PLACES, place_payload(layers.places, layers.place_attribution)).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    seen: dict[str, str] = {}
+    Legend(
+        {
+            "zones": [
+                [
+                    _text(r.name_en).replace(" de-escalation zone", ""),
+                    _color(str(r.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen),
+                ]
+                for r in layers.zones.itertuples(index=False)
+            ],
+            "zone_note": "Approximate; not official boundaries.",
+            "events": event_types_legend(
+                all_types if all_types is not None else sorted(layers.events["event_type"].unique())
+            ),
+            "event_note": "Circle size grows with fatalities (best estimate).",
+        }
+    ).add_to(m)
+    return m

@@ -1,0 +1,318 @@
+"""The event, zone and place models: one documented place for their columns.
+
+Events
+------
+One row per reported event, whatever its source. Columns (all present, in this order):
+
+================== ============ ==========================================================
+column             type         meaning
+================== ============ ==========================================================
+date_start         date         first day of the event (``YYYY-MM-DD``)
+date_end           date         last day; equal to ``date_start`` for a one-day event
+date_precision     text         ``day``, ``days`` (2-6 days), ``week``, ``month``, ``year``
+latitude           float        WGS84 degrees
+longitude          float        WGS84 degrees
+location_precision text         see :data:`LOCATION_PRECISIONS`
+event_type         text         e.g. ``State-based conflict`` (UCDP) or ``Air strike``
+sub_event_type     text         finer type (UCDP: the conflict's name)
+actor1, actor2     text         the two sides (UCDP ``side_a`` / ``side_b``)
+fatalities_best    integer      best estimate of deaths (blank when unknown)
+fatalities_low     integer      low estimate
+fatalities_high    integer      high estimate
+admin1, admin2     text         administrative areas as the source spells them
+location           text         place description from the source
+source             text         who reported it (outlet, date, headline)
+source_url         text         a link to the report; only http(s) links are kept
+notes              text         anything else: competing accounts, caveats
+dataset            text         source family: ``ucdp``, ``curated``, ...
+dataset_id         text         the dataset's own id for the event
+dataset_version    text         the release of the dataset
+================== ============ ==========================================================
+
+An event matches a date range when its [date_start, date_end] overlaps the range.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import DataFileError
+
+DATE_PRECISIONS = ("day", "days", "week", "month", "year")
+
+#: Location precision, from finest to coarsest. ``approximate`` means the place was
+#: placed by us on the route or area a report describes, because no report names the spot.
+LOCATION_PRECISIONS = {
+    "exact": "exact place known",
+    "near": "within about 25 km of the point",
+    "approximate": "placed on the described route or area; no report names the spot",
+    "admin2": "only the district is known (its centroid)",
+    "admin1": "only the governorate is known (its centroid)",
+    "region": "a larger region or a linear feature",
+    "country": "only the country is known",
+    "international": "international waters or airspace",
+}
+
+DATE_COLUMNS = ("date_start", "date_end")
+FLOAT_COLUMNS = ("latitude", "longitude")
+INT_COLUMNS = ("fatalities_best", "fatalities_low", "fatalities_high")
+TEXT_COLUMNS = (
+    "date_precision",
+    "location_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "admin1",
+    "admin2",
+    "location",
+    "source",
+    "source_url",
+    "notes",
+    "dataset",
+    "dataset_id",
+    "dataset_version",
+)
+
+EVENT_COLUMNS = (
+    "date_start",
+    "date_end",
+    "date_precision",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities_best",
+    "fatalities_low",
+    "fatalities_high",
+    "admin1",
+    "admin2",
+    "location",
+    "source",
+    "source_url",
+    "notes",
+    "dataset",
+    "dataset_id",
+    "dataset_version",
+)
+
+#: Columns that must hold a value in every row.
+REQUIRED_VALUES = (
+    "date_start",
+    "date_end",
+    "latitude",
+    "longitude",
+    "event_type",
+    "dataset",
+    "dataset_id",
+)
+
+#: Human labels, used by popups, tables and exports.
+EVENT_LABELS = {
+    "date_start": "Start date",
+    "date_end": "End date",
+    "date_precision": "Date precision",
+    "latitude": "Latitude",
+    "longitude": "Longitude",
+    "location_precision": "Location precision",
+    "event_type": "Event type",
+    "sub_event_type": "Sub-type",
+    "actor1": "Actor 1",
+    "actor2": "Actor 2",
+    "fatalities_best": "Fatalities (best)",
+    "fatalities_low": "Fatalities (low)",
+    "fatalities_high": "Fatalities (high)",
+    "admin1": "Admin 1",
+    "admin2": "Admin 2",
+    "location": "Location",
+    "source": "Source",
+    "source_url": "Source link",
+    "notes": "Notes",
+    "dataset": "Dataset",
+    "dataset_id": "Dataset id",
+    "dataset_version": "Dataset version",
+}
+
+#: Zone version columns (besides the geometry), as stored and exported.
+ZONE_COLUMNS = (
+    "zone_id",
+    "version",
+    "name_en",
+    "name_ar",
+    "status",
+    "memorandum_date",
+    "in_force_from",
+    "valid_from",
+    "boundary_precision",
+    "method",
+    "sources",
+    "author",
+    "note",
+)
+
+#: Place columns (besides the geometry).
+PLACE_COLUMNS = (
+    "geonameid",
+    "name",
+    "name_en",
+    "name_ar",
+    "population",
+    "label_zoom",
+)
+
+_HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def is_http_url(value: object) -> bool:
+    """True when ``value`` is an http or https URL (the only links made clickable)."""
+    return isinstance(value, str) and bool(_HTTP_URL.match(value.strip()))
+
+
+def _row_number(df: pd.DataFrame, position: int, first_row: int) -> int:
+    return int(position) + first_row
+
+
+def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataFrame:
+    """Check and coerce a frame to the event model; return it with the model's columns.
+
+    ``first_row`` is the file row number of the frame's first row (2 for a CSV with one
+    header line), so that errors name the row a person sees in a spreadsheet.
+
+    Raises
+    ------
+    DataFileError
+        naming the file, the column and the row of the first bad value.
+    """
+    missing = [c for c in EVENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataFileError(
+            file,
+            f"missing column(s) {', '.join(missing)}; the event model needs "
+            f"{', '.join(EVENT_COLUMNS)}",
+        )
+    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
+    src = df.reset_index(drop=True)
+
+    for col in TEXT_COLUMNS:
+        values = src[col]
+        out[col] = values.where(values.notna(), "").astype(str).str.strip()
+
+    for col in REQUIRED_VALUES:
+        if col in TEXT_COLUMNS:
+            empty = out[col] == ""
+        else:
+            empty = src[col].isna() | (src[col].astype(str).str.strip() == "")
+        if empty.any():
+            pos = int(np.flatnonzero(empty.to_numpy())[0])
+            raise DataFileError(
+                file, "is empty; every event needs a value here", col, _row_number(df, pos, first_row)
+            )
+
+    for col in DATE_COLUMNS:
+        raw = src[col].astype(str).str.strip().str.slice(0, 10)
+        parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+        bad = parsed.isna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataFileError(
+                file,
+                f"'{src[col].iloc[pos]}' is not a date; write it as YYYY-MM-DD",
+                col,
+                _row_number(df, pos, first_row),
+            )
+        out[col] = parsed.astype("datetime64[s]")
+
+    for col in FLOAT_COLUMNS:
+        parsed = pd.to_numeric(src[col], errors="coerce")
+        bad = parsed.isna() | ~np.isfinite(parsed.to_numpy(dtype=float, na_value=math.nan))
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataFileError(
+                file,
+                f"'{src[col].iloc[pos]}' is not a number of degrees",
+                col,
+                _row_number(df, pos, first_row),
+            )
+        out[col] = parsed.astype("float64")
+
+    for col, limit in (("latitude", 90.0), ("longitude", 180.0)):
+        bad = out[col].abs() > limit
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataFileError(
+                file,
+                f"{out[col].iloc[pos]} is outside ±{limit:g} degrees; "
+                "check that latitude and longitude are WGS84 degrees and not swapped",
+                col,
+                _row_number(df, pos, first_row),
+            )
+
+    for col in INT_COLUMNS:
+        raw = src[col]
+        blank = raw.isna() | (raw.astype(str).str.strip() == "")
+        parsed = pd.to_numeric(raw.where(~blank, None), errors="coerce")
+        bad = (parsed.isna() & ~blank) | (parsed < 0) | (parsed.notna() & (parsed % 1 != 0))
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataFileError(
+                file,
+                f"'{raw.iloc[pos]}' is not a whole number of deaths (leave it blank if unknown)",
+                col,
+                _row_number(df, pos, first_row),
+            )
+        out[col] = parsed.astype("Int64")
+
+    bad = out["date_end"] < out["date_start"]
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataFileError(
+            file, "ends before it starts; swap date_start and date_end", "date_end",
+            _row_number(df, pos, first_row),
+        )
+    bad = ~out["date_precision"].isin(DATE_PRECISIONS + ("",))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataFileError(
+            file,
+            f"'{out['date_precision'].iloc[pos]}' is not one of {', '.join(DATE_PRECISIONS)}",
+            "date_precision",
+            _row_number(df, pos, first_row),
+        )
+    bad = ~out["location_precision"].isin(tuple(LOCATION_PRECISIONS) + ("",))
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataFileError(
+            file,
+            f"'{out['location_precision'].iloc[pos]}' is not one of "
+            f"{', '.join(LOCATION_PRECISIONS)}",
+            "location_precision",
+            _row_number(df, pos, first_row),
+        )
+    # Only http(s) links are kept as links; anything else moves into the notes as text.
+    url = out["source_url"]
+    not_http = (url != "") & ~url.map(is_http_url)
+    if not_http.any():
+        out.loc[not_http, "notes"] = (
+            out.loc[not_http, "notes"] + " [link not kept: " + url[not_http] + "]"
+        ).str.strip()
+        out.loc[not_http, "source_url"] = ""
+    return out[list(EVENT_COLUMNS)]
+
+
+def empty_events() -> pd.DataFrame:
+    """An empty frame with the event model's columns and types."""
+    df = pd.DataFrame({c: pd.Series(dtype="str") for c in EVENT_COLUMNS})
+    for col in DATE_COLUMNS:
+        df[col] = pd.Series(dtype="datetime64[s]")
+    for col in FLOAT_COLUMNS:
+        df[col] = pd.Series(dtype="float64")
+    for col in INT_COLUMNS:
+        df[col] = pd.Series(dtype="Int64")
+    return df

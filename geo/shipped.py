@@ -1,0 +1,71 @@
+"""The layers shipped in ``data/``: where they are and how they are read.
+
+The store is filled from these on first start (see :mod:`geo.store`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import DataFileError
+from geo.schema import ZONE_COLUMNS
+from geo.sources import geonames, ocha, ucdp
+from geo.sources.zonewatch_csv import read_events_csv
+
+
+def data_dir() -> Path:
+    """The shipped data folder (``ZONEWATCH_DATA_DIR`` or ``data/`` beside ``geo/``)."""
+    return Path(os.environ.get("ZONEWATCH_DATA_DIR") or Path(__file__).resolve().parents[1] / "data")
+
+
+UCDP_CSV = "ucdp/ged_syria.csv"
+CURATED_CSV = "events/curated_strikes.csv"
+ZONES_GEOJSON = "zones/astana_2017.geojson"
+PLACES_CSV = "geonames/geonames_sy_cities500.csv"
+KEY_PLACES_CSV = "geonames/key_places.csv"
+ADMIN = {0: "ocha/syr_admin0.shp", 1: "ocha/syr_admin1.shp"}
+
+#: Attribution that travels with each dataset of events.
+ATTRIBUTION = {
+    "ucdp": "UCDP Georeferenced Event Dataset (GED) Syria. " + ucdp.CITATION,
+    "curated": "ZoneWatch curated strikes from public reporting; each row names its sources.",
+}
+
+
+def events() -> pd.DataFrame:
+    """The shipped events: UCDP GED Syria plus the curated reported strikes."""
+    d = data_dir()
+    return pd.concat(
+        [ucdp.read_ucdp_csv(d / UCDP_CSV), read_events_csv(d / CURATED_CSV)], ignore_index=True
+    )
+
+
+def zones() -> gpd.GeoDataFrame:
+    """The four Astana zones as first versions (approximate; see data/SOURCES.md)."""
+    path = data_dir() / ZONES_GEOJSON
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several kinds; the file is ours
+        raise DataFileError(path.name, "cannot be read as GeoJSON") from exc
+    gdf["version"] = 1
+    gdf["author"] = "ZoneWatch (shipped)"
+    gdf["note"] = "Initial approximate boundary as of the memorandum's entry into force"
+    missing = [c for c in ZONE_COLUMNS if c not in gdf.columns]
+    if missing:
+        raise DataFileError(path.name, f"missing zone properties {', '.join(missing)}")
+    return gdf[list(ZONE_COLUMNS) + ["geometry"]]
+
+
+def places() -> gpd.GeoDataFrame:
+    """Syrian towns from GeoNames with English and Arabic names."""
+    d = data_dir()
+    return geonames.read_places(d / PLACES_CSV, d / KEY_PLACES_CSV)
+
+
+def admin(level: int) -> gpd.GeoDataFrame:
+    """OCHA boundaries: 0 = country outline, 1 = the 14 governorates."""
+    return ocha.read_admin(data_dir() / ADMIN[level], level)

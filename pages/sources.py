@@ -1,0 +1,13 @@
+"""Where every layer comes from, under which licence, and how it was derived."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._common import store_or_stop
+from geo import shipped
+
+st.title("Sources")
+store = store_or_stop()
+st.caption(f"Data store: {store.description.split(' ')[0]}")
+st.markdown((shipped.data_dir() / "SOURCES.md").read_text(encoding="utf-8"))
