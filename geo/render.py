@@ -68,6 +68,7 @@ ZONE_FIELDS = [
     ("note", "Note"),
 ]
 
+
 def js_literal(value: object) -> Markup:
     """JSON for a value, safe to place inside a ``<script>`` element."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -76,6 +77,7 @@ def js_literal(value: object) -> Markup:
         (">", "\\u003e"),
         ("&", "\\u0026"),
         ("'", "\\u0027"),
+        ("`", "\\u0060"),
         ("\u2028", "\\u2028"),
         ("\u2029", "\\u2029"),
     ):
@@ -103,8 +105,14 @@ class _DataLayer(Layer):
         """
     )
 
-    def __init__(self, name: str, payload: object, overlay: bool = True, show: bool = True,
-                 control: bool = True):
+    def __init__(
+        self,
+        name: str,
+        payload: object,
+        overlay: bool = True,
+        show: bool = True,
+        control: bool = True,
+    ):
         super().__init__(name=name, overlay=overlay, control=control, show=show)
         self._name = "ZoneWatchLayer"
         self.payload = js_literal(payload)
@@ -406,7 +414,9 @@ def zone_payload(zones: gpd.GeoDataFrame) -> dict:
     """The zones as JSON-ready features with their popup fields."""
     seen: dict[str, str] = {}
     features = []
-    for row, geom in zip(zones.itertuples(index=False), _geometry_json(zones.geometry.values)):
+    for row, geom in zip(
+        zones.itertuples(index=False), _geometry_json(zones.geometry.values), strict=True
+    ):
         props = {f: _text(getattr(row, f, "")) for f, _ in ZONE_FIELDS}
         props["_color"] = _color(str(row.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen)
         features.append({"type": "Feature", "properties": props, "geometry": geom})
@@ -422,10 +432,16 @@ def place_payload(places: gpd.GeoDataFrame, attribution: str) -> dict:
     """Places as compact rows: [lat, lon, name_en, name_ar, name, population, id, label_zoom]."""
     rows = [
         [
-            round(g.y, 5), round(g.x, 5), _text(r.name_en), _text(r.name_ar), _text(r.name),
-            int(r.population), _text(r.geonameid), int(r.label_zoom),
+            round(g.y, 5),
+            round(g.x, 5),
+            _text(r.name_en),
+            _text(r.name_ar),
+            _text(r.name),
+            int(r.population),
+            _text(r.geonameid),
+            int(r.label_zoom),
         ]
-        for r, g in zip(places.itertuples(index=False), places.geometry.values)
+        for r, g in zip(places.itertuples(index=False), places.geometry.values, strict=True)
     ]
     return {"rows": rows, "attribution": attribution}
 
@@ -483,8 +499,9 @@ def event_types_legend(types: list[str]) -> list[list[str]]:
     return [[t, _color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen)] for t in types]
 
 
-def build_map(layers: MapLayers, online_tiles: bool = False, all_types: list[str] | None = None
-              ) -> folium.Map:
+def build_map(
+    layers: MapLayers, online_tiles: bool = False, all_types: list[str] | None = None
+) -> folium.Map:
     """Build the folium map: offline basemap, governorates, zones, places, events, legend."""
     m = OfflineMap(
         location=[34.9, 38.9],
@@ -520,6 +537,7 @@ def build_map(layers: MapLayers, online_tiles: bool = False, all_types: list[str
             for r, g in zip(
                 layers.admin1.itertuples(index=False),
                 _geometry_json(layers.admin1.geometry.values, tolerance=0.002),
+                strict=True,
             )
         ],
     }

@@ -212,7 +212,10 @@ def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataF
         if empty.any():
             pos = int(np.flatnonzero(empty.to_numpy())[0])
             raise DataFileError(
-                file, "is empty; every event needs a value here", col, _row_number(df, pos, first_row)
+                file,
+                "is empty; every event needs a value here",
+                col,
+                _row_number(df, pos, first_row),
             )
 
     for col in DATE_COLUMNS:
@@ -273,7 +276,9 @@ def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataF
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataFileError(
-            file, "ends before it starts; swap date_start and date_end", "date_end",
+            file,
+            "ends before it starts; swap date_start and date_end",
+            "date_end",
             _row_number(df, pos, first_row),
         )
     bad = ~out["date_precision"].isin(DATE_PRECISIONS + ("",))

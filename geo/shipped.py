@@ -19,7 +19,9 @@ from geo.sources.zonewatch_csv import read_events_csv
 
 def data_dir() -> Path:
     """The shipped data folder (``ZONEWATCH_DATA_DIR`` or ``data/`` beside ``geo/``)."""
-    return Path(os.environ.get("ZONEWATCH_DATA_DIR") or Path(__file__).resolve().parents[1] / "data")
+    return Path(
+        os.environ.get("ZONEWATCH_DATA_DIR") or Path(__file__).resolve().parents[1] / "data"
+    )
 
 
 UCDP_CSV = "ucdp/ged_syria.csv"

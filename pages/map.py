@@ -5,12 +5,18 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from pages._common import (  # noqa: I001
-    ATTRIBUTION, KEY_DATES, KEY_MAP, KEY_ONLINE_TILES, KEY_TYPES, PLACE_ATTRIBUTION, layers,
-    store_or_stop,
-)
 from geo.filters import EventFilter, filter_events
 from geo.render import MapLayers, build_map
+from pages._common import (  # noqa: I001
+    ATTRIBUTION,
+    KEY_DATES,
+    KEY_MAP,
+    KEY_ONLINE_TILES,
+    KEY_TYPES,
+    PLACE_ATTRIBUTION,
+    layers,
+    store_or_stop,
+)
 
 store = store_or_stop()
 data = layers(store.revision())
@@ -54,8 +60,7 @@ else:
 
 shown = filter_events(events, EventFilter(start=start, end=end, types=tuple(types)))
 st.markdown(
-    f"**Showing {len(shown):,} of {len(events):,} events** "
-    f"({start:%d %b %Y} to {end:%d %b %Y})"
+    f"**Showing {len(shown):,} of {len(events):,} events** ({start:%d %b %Y} to {end:%d %b %Y})"
 )
 if not types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")

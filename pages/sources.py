@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import store_or_stop
 from geo import shipped
+from pages._common import store_or_stop
 
 st.title("Sources")
 store = store_or_stop()

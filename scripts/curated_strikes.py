@@ -230,10 +230,28 @@ ROWS = [
 ]
 
 COLUMNS = [
-    "date_start", "date_end", "date_precision", "latitude", "longitude",
-    "location_precision", "event_type", "sub_event_type", "actor1", "actor2",
-    "fatalities_best", "fatalities_low", "fatalities_high", "admin1", "admin2",
-    "location", "source", "source_url", "notes", "dataset", "dataset_id", "dataset_version",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities_best",
+    "fatalities_low",
+    "fatalities_high",
+    "admin1",
+    "admin2",
+    "location",
+    "source",
+    "source_url",
+    "notes",
+    "dataset",
+    "dataset_id",
+    "dataset_version",
 ]
 
 if __name__ == "__main__":
@@ -245,7 +263,12 @@ if __name__ == "__main__":
             row = dict(row)
             lat, lon = row.pop("point")
             writer.writerow(
-                {**row, "latitude": lat, "longitude": lon, "dataset": "curated",
-                 "dataset_version": VERSION}
+                {
+                    **row,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "dataset": "curated",
+                    "dataset_version": VERSION,
+                }
             )
     print(f"wrote {out} ({len(ROWS)} events)")

@@ -45,7 +45,9 @@ def read_places(path: str | Path, key_places: str | Path) -> gpd.GeoDataFrame:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
         keys = pd.read_csv(key_places, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})") from exc
+        raise DataFileError(
+            file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})"
+        ) from exc
     for col in ("geonameid", "name", "latitude", "longitude", "population", "alternatenames"):
         if col not in raw.columns:
             raise DataFileError(file, "is missing; is this a GeoNames cities file?", col)

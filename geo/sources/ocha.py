@@ -19,7 +19,11 @@ def read_admin(path: str | Path, level: int) -> gpd.GeoDataFrame:
         gdf = pyogrio.read_dataframe(path)
     except (OSError, pyogrio.errors.DataSourceError) as exc:
         raise DataFileError(file, "cannot be read as a shapefile") from exc
-    cols = {f"adm{level}_name": "name_en", f"adm{level}_name1": "name_ar", f"adm{level}_pcode": "pcode"}
+    cols = {
+        f"adm{level}_name": "name_en",
+        f"adm{level}_name1": "name_ar",
+        f"adm{level}_pcode": "pcode",
+    }
     for col in cols:
         if col not in gdf.columns:
             raise DataFileError(file, "is missing; is this an OCHA COD-AB layer?", col)

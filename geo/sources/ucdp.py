@@ -43,10 +43,28 @@ WHERE_PREC = {
 }
 
 COLUMNS = (
-    "id", "type_of_violence", "conflict_name", "side_a", "side_b", "source_article",
-    "where_prec", "where_coordinates", "adm_1", "adm_2", "latitude", "longitude",
-    "date_prec", "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians",
-    "deaths_unknown", "low", "best", "high",
+    "id",
+    "type_of_violence",
+    "conflict_name",
+    "side_a",
+    "side_b",
+    "source_article",
+    "where_prec",
+    "where_coordinates",
+    "adm_1",
+    "adm_2",
+    "latitude",
+    "longitude",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "low",
+    "best",
+    "high",
 )
 
 
@@ -71,14 +89,22 @@ def read_ucdp_csv(path: str | Path, version: str = SYRIA_VERSION) -> pd.DataFram
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})") from exc
+        raise DataFileError(
+            file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})"
+        ) from exc
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise DataFileError(file, f"is not a UCDP GED CSV: missing column(s) {', '.join(missing)}")
 
     deaths = (
-        "Deaths: side A " + raw["deaths_a"] + ", side B " + raw["deaths_b"]
-        + ", civilians " + raw["deaths_civilians"] + ", unknown " + raw["deaths_unknown"]
+        "Deaths: side A "
+        + raw["deaths_a"]
+        + ", side B "
+        + raw["deaths_b"]
+        + ", civilians "
+        + raw["deaths_civilians"]
+        + ", unknown "
+        + raw["deaths_unknown"]
     )
     events = pd.DataFrame(
         {
@@ -88,7 +114,9 @@ def read_ucdp_csv(path: str | Path, version: str = SYRIA_VERSION) -> pd.DataFram
             "latitude": raw["latitude"],
             "longitude": raw["longitude"],
             "location_precision": _code(raw["where_prec"], WHERE_PREC, file, "where_prec"),
-            "event_type": _code(raw["type_of_violence"], TYPE_OF_VIOLENCE, file, "type_of_violence"),
+            "event_type": _code(
+                raw["type_of_violence"], TYPE_OF_VIOLENCE, file, "type_of_violence"
+            ),
             "sub_event_type": raw["conflict_name"],
             "actor1": raw["side_a"],
             "actor2": raw["side_b"],

@@ -16,5 +16,7 @@ def read_events_csv(path: str | Path) -> pd.DataFrame:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})") from exc
+        raise DataFileError(
+            file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})"
+        ) from exc
     return validate_events(raw, file)

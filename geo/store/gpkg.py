@@ -106,7 +106,10 @@ class GeoPackageStore(Store):
         pyogrio.write_dataframe(shipped.places(), tmp, layer="places", driver="GPKG")
         for level in (0, 1):
             pyogrio.write_dataframe(
-                shipped.admin(level), tmp, layer=f"admin{level}", driver="GPKG",
+                shipped.admin(level),
+                tmp,
+                layer=f"admin{level}",
+                driver="GPKG",
                 promote_to_multi=True,
             )
         con = _connect(tmp)
@@ -192,8 +195,12 @@ class GeoPackageStore(Store):
         versions = [int(latest.get(z, 0)) + 1 for z in rows["zone_id"]]
         rows["version"] = versions
         pyogrio.write_dataframe(
-            _zones_for_storage(rows), self.path, layer="zone_versions", driver="GPKG",
-            append=True, promote_to_multi=True,
+            _zones_for_storage(rows),
+            self.path,
+            layer="zone_versions",
+            driver="GPKG",
+            append=True,
+            promote_to_multi=True,
         )
         self._bump()
         return versions

@@ -1,0 +1,82 @@
+"""Write events and zones in the formats people take away: CSV and GeoJSON."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value != value:
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def events_csv(events: pd.DataFrame, out: IO[str]) -> None:
+    """Events as CSV in the ZoneWatch event format (one column per model field)."""
+    df = events[list(EVENT_COLUMNS)].copy()
+    for col in DATE_COLUMNS:
+        df[col] = df[col].dt.strftime("%Y-%m-%d")
+    df.to_csv(out, index=False, lineterminator="\n")
+
+
+def events_geojson(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
+    """Events as a GeoJSON FeatureCollection of points, with each dataset's attribution."""
+    features = []
+    records = events[list(EVENT_COLUMNS)].to_dict(orient="records")
+    for rec in records:
+        props = {k: _plain(v) for k, v in rec.items() if k not in ("latitude", "longitude")}
+        for col in INT_COLUMNS:
+            props[col] = None if props[col] is None else int(props[col])
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(rec["longitude"]), float(rec["latitude"])],
+                },
+                "properties": props,
+            }
+        )
+    datasets = sorted(events["dataset"].unique()) if len(events) else []
+    return {
+        "type": "FeatureCollection",
+        "attribution": {d: attribution.get(d, "") for d in datasets},
+        "features": features,
+    }
+
+
+def zones_geojson(zones: gpd.GeoDataFrame) -> dict:
+    """Zone versions as a GeoJSON FeatureCollection (EPSG:4326), properties as text/numbers."""
+    zones = zones.to_crs("EPSG:4326")
+    features = []
+    props_cols = [c for c in zones.columns if c != zones.geometry.name]
+    for rec, geom in zip(
+        zones[props_cols].to_dict(orient="records"), zones.geometry.values, strict=True
+    ):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(geom)),
+                "properties": {k: _plain(v) for k, v in rec.items()},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def dump_json(obj: dict, out: IO[str]) -> None:
+    """Write JSON (UTF-8 text, no NaN) followed by a newline."""
+    json.dump(obj, out, ensure_ascii=False, allow_nan=False)
+    out.write("\n")

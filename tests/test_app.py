@@ -1,0 +1,129 @@
+"""AppTest over every page; assertions include what the map script draws."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, stdlib_count
+
+APP = str(ROOT / "app.py")
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _app() -> AppTest:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def map_script(at: AppTest) -> str:
+    comps = at.get("component_instance")
+    assert len(comps) == 1
+    return json.loads(comps[0].proto.json_args)["script"]
+
+
+def layer_payload(script: str, kind: str) -> dict:
+    """The JSON handed to window.zw.<kind>(map, payload) in the map script."""
+    match = re.search(rf"window\.zw\.{kind}\(\s*[\w]+,\s*", script)
+    assert match, f"no {kind} layer in the map script"
+    payload, _ = json.JSONDecoder().raw_decode(script, match.end())
+    return payload
+
+
+def showing(at: AppTest) -> tuple[int, int]:
+    for md in at.markdown:
+        m = re.search(r"Showing ([\d,]+) of ([\d,]+) events", md.value)
+        if m:
+            return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+    raise AssertionError("no 'Showing N of M events' line")
+
+
+def test_map_page_draws_zones_places_events(store_env):
+    at = _app()
+    total = stdlib_count(None, None)
+    assert showing(at) == (total, total)
+    script = map_script(at)
+    zones = layer_payload(script, "zones")
+    assert len(zones["features"]) == 4
+    assert {f["properties"]["status"] for f in zones["features"]} == {"proposed"}
+    assert "No official map" in zones["warning"]
+    assert layer_payload(script, "events")["n"] == total
+    places = layer_payload(script, "places")
+    assert any(r[2] == "Palmyra (Tadmur)" and r[3] == "تدمر" for r in places["rows"])
+    assert len(layer_payload(script, "admin")["features"]) == 14
+    assert "window.zw.legend(" in script
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
+    assert args["returned_objects"] == []  # pan/zoom never reruns the page
+
+
+def test_date_and_type_filters_change_map_and_count(store_env):
+    at = _app()
+    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    expected = stdlib_count("2017-05-01", "2017-05-31")
+    assert showing(at)[0] == expected
+    assert layer_payload(map_script(at), "events")["n"] == expected
+    at.multiselect(key="flt_types").set_value(["Air strike"]).run()
+    expected = stdlib_count("2017-05-01", "2017-05-31", {"Air strike"})
+    assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
+    assert expected >= 3  # the curated May 2017 strikes
+
+
+def test_half_picked_range_keeps_whole_range_and_says_so(store_env):
+    at = _app()
+    at.date_input(key="flt_dates").set_value((date(2017, 5, 1),)).run()
+    assert not at.exception
+    assert any("Pick an end date" in i.value for i in at.info)
+
+
+def test_no_type_selected_warns(store_env):
+    at = _app()
+    at.multiselect(key="flt_types").set_value([]).run()
+    assert showing(at)[0] == 0
+    assert any("No event type" in w.value for w in at.warning)
+
+
+def test_hostile_zone_name_reaches_the_script_only_escaped(fresh_store_path):
+    from geo.store import open_store
+
+    store = open_store()
+    zone = store.zones().head(1).copy()
+    zone["name_en"] = HOSTILE
+    zone["valid_from"] = "2017-08-01"
+    store.add_zone_version(zone)
+    at = _app()
+    script = map_script(at)
+    assert HOSTILE not in script
+    names = [f["properties"]["name_en"] for f in layer_payload(script, "zones")["features"]]
+    assert HOSTILE in names  # the text is kept, and shown as text by the browser
+
+
+def test_store_error_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_text("not a database")
+    monkeypatch.setenv("ZONEWATCH_STORE", str(bad))
+    at = _app()
+    assert not at.exception
+    assert any("could not be opened" in e.value for e in at.error)
+    assert "Traceback" not in " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize(
+    "licence",
+    ["CC BY 4.0", "CC BY-IGO", "Sundberg", "GeoNames", "not official boundaries", "ACLED"],
+)
+def test_sources_page(store_env, licence):
+    at = _app()
+    at.switch_page("pages/sources.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert licence in text

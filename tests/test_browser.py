@@ -1,0 +1,262 @@
+"""Real-browser tests: the app served on 127.0.0.1, driven in Debian's Chromium.
+
+They fail (never skip) when Chromium is missing: the README's test command installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import ROOT, stdlib_count
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, session_store_path):
+    """The app on a free port of 127.0.0.1, on its own copy of the store."""
+    store = tmp_path_factory.mktemp("browser") / "zonewatch.gpkg"
+    shutil.copyfile(session_store_path, store)
+    # A zone version with a hostile name: the browser must show it as text.
+    env = {**os.environ, "ZONEWATCH_STORE": str(store)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from geo.store import open_store; s = open_store(); z = s.zones();"
+            "z = z[z.zone_id == 'northern_homs'].copy(); z['name_en'] = "
+            f"{HOSTILE!r}; z['valid_from'] = '2017-08-03'; s.add_zone_version(z)",
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing; run the README's test command, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Session:
+    """One page of the app, recording every request and every dialog."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1400, "height": 950})
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.ws_bytes = 0
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("websocket", self._on_ws)
+        self.page.goto(url)
+
+    def _on_ws(self, ws):
+        self.requests.append(ws.url)
+
+        def count(payload):
+            self.ws_bytes += len(payload)
+
+        ws.on("framereceived", count)
+
+    def map_frame(self, timeout: float = 60):
+        """The map iframe's frame, once Leaflet has drawn the layers (re-resolved on remount)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                handle = self.page.wait_for_selector(MAP_IFRAME, timeout=5000)
+                frame = handle.content_frame()
+                if frame and frame.evaluate(
+                    "() => !!(window.map && window.map.eachLayer && window.zw)"
+                ):
+                    return frame
+            except Exception:  # the iframe remounts when the map changes: try again
+                pass
+            time.sleep(0.3)
+        raise AssertionError("the map did not appear")
+
+    def count_layers(self, kind: str) -> int:
+        js = """kind => { let n = 0; window.map.eachLayer(l => {
+                    if (l.options && l.options.zwKind === kind) n++; }); return n; }"""
+        for _ in range(30):
+            try:
+                return self.map_frame().evaluate(js, kind)
+            except Exception:
+                time.sleep(0.5)
+        raise AssertionError(f"could not count {kind} layers")
+
+    def showing(self) -> int:
+        text = self.page.get_by_text(re.compile(r"Showing [\d,]+ of")).inner_text(timeout=60000)
+        return int(re.search(r"Showing ([\d,]+) of", text).group(1).replace(",", ""))
+
+    def set_dates(self, start: str, end: str) -> None:
+        """Type a range into Streamlit's segmented date field; it commits on blur."""
+        for which, value in (("start", start), ("end", end)):
+            y, m, d = value.split("-")
+            for part, text in (("year", y), ("month", m), ("day", d)):
+                seg = self.page.get_by_role("spinbutton", name=f"{part}, Event dates {which} date")
+                seg.click()
+                self.page.keyboard.type(text)
+        self.page.get_by_role("heading", name="ZoneWatch").click()
+
+    def external_requests(self) -> list[str]:
+        bad = []
+        for url in self.requests:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about"):
+                continue
+            if parsed.hostname != "127.0.0.1":
+                bad.append(url)
+        return bad
+
+
+def _wait_for(predicate, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError("condition not met in time")
+
+
+def test_map_shows_zones_and_events_and_follows_the_date_filter(server, browser):
+    s = Session(browser, server)
+    total = stdlib_count(None, None)
+    assert _wait_for(lambda: s.showing() == total)
+    assert s.count_layers("zone") == 4
+    assert _wait_for(lambda: s.count_layers("event") == total)
+    assert s.count_layers("place") == 308
+
+    s.set_dates("2017-05-01", "2017-05-31")
+    may = stdlib_count("2017-05-01", "2017-05-31")
+    assert _wait_for(lambda: s.showing() == may)
+    assert _wait_for(lambda: s.count_layers("event") == may)
+    assert s.count_layers("zone") == 4
+    (ROOT / "test-results").mkdir(exist_ok=True)
+    s.page.screenshot(path=str(ROOT / "test-results" / "map-may-2017.png"))
+
+    assert s.external_requests() == []
+    assert s.dialogs == []
+    s.page.close()
+
+
+def test_pan_and_zoom_do_not_resend_events(server, browser):
+    s = Session(browser, server)
+    frame = s.map_frame()
+    _wait_for(lambda: s.count_layers("event") > 10000)
+    frame.evaluate("() => { window.zwProbe = 'still here'; }")
+    time.sleep(2)
+    before = s.ws_bytes
+    frame.evaluate("() => window.map.setView([35.9, 36.6], 10)")
+    time.sleep(1)
+    frame.evaluate("() => window.map.panBy([200, 100])")
+    time.sleep(3)
+    assert s.ws_bytes - before < 5_000  # the event layer alone is megabytes
+    assert s.map_frame().evaluate("() => window.zwProbe") == "still here"  # no remount
+    assert s.external_requests() == []
+    s.page.close()
+
+
+def test_hostile_zone_name_shows_as_text(server, browser):
+    s = Session(browser, server)
+    frame = s.map_frame()
+    opened = frame.evaluate(
+        """name => { let done = false; window.map.eachLayer(l => {
+             if (!done && l.zwZone && l.zwZone.name_en === name) { l.openPopup(); done = true; }
+           }); return done; }""",
+        HOSTILE,
+    )
+    assert opened
+    title = frame.locator(".leaflet-popup .zw-popup h4")
+    assert title.inner_text() == HOSTILE
+    assert frame.locator(".leaflet-popup img").count() == 0
+    frame.locator(".leaflet-tooltip").count()  # tooltips are text nodes too
+    time.sleep(1)
+    assert s.dialogs == []
+    s.page.close()
+
+
+def test_sources_page_offline(server, browser):
+    s = Session(browser, server)
+    s.page.get_by_role("link", name="Sources").click()
+    s.page.get_by_role("heading", name="Sources").first.wait_for(timeout=30000)
+    assert s.page.get_by_text("CC BY-IGO").count() >= 1
+    assert s.external_requests() == []
+    s.page.close()

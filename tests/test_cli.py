@@ -1,0 +1,118 @@
+"""The zonewatch console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import stdlib_count
+
+
+def zw(*args, env_store=None):
+    exe = shutil.which("zonewatch")
+    assert exe, "the console script is installed by 'uv sync'"
+    env = {"PATH": "/usr/bin:/bin", "ZONEWATCH_STORE": str(env_store), "HOME": "/nonexistent"}
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_count_may_2017_matches_stdlib(store_env):
+    out = zw(
+        "events",
+        "--from",
+        "2017-05-01",
+        "--to",
+        "2017-05-31",
+        "--format",
+        "count",
+        env_store=store_env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == stdlib_count("2017-05-01", "2017-05-31")
+
+
+def test_csv_rows_and_types(store_env):
+    out = zw(
+        "events",
+        "--from",
+        "2017-05-20",
+        "--to",
+        "2017-05-31",
+        "--type",
+        "air strike",
+        "--type",
+        "One-sided violence",
+        "--format",
+        "csv",
+        env_store=store_env,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert len(rows) == stdlib_count(
+        "2017-05-20", "2017-05-31", {"Air strike", "One-sided violence"}
+    )
+    assert {r["event_type"] for r in rows} <= {"Air strike", "One-sided violence"}
+    assert any(r["dataset_id"] == "2017-05-25-raqqa-palmyra-convoy" for r in rows)
+
+
+def test_geojson_points_with_attribution(store_env):
+    out = zw(
+        "events",
+        "--from",
+        "2017-05-25",
+        "--to",
+        "2017-05-25",
+        "--format",
+        "geojson",
+        env_store=store_env,
+    )
+    data = json.loads(out.stdout)
+    assert len(data["features"]) == stdlib_count("2017-05-25", "2017-05-25")
+    assert "Sundberg" in data["attribution"]["ucdp"]
+    lon, lat = data["features"][0]["geometry"]["coordinates"]
+    assert 35 < lon < 43 and 32 < lat < 38
+
+
+def test_zones_export(store_env):
+    out = zw("zones", "export", "--format", "geojson", env_store=store_env)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert len(data["features"]) == 4
+    props = {f["properties"]["zone_id"]: f["properties"] for f in data["features"]}
+    assert props["idlib"]["status"] == "proposed"
+    assert props["south"]["in_force_from"] == "2017-05-06"
+    assert props["eastern_ghouta"]["name_ar"] == "منطقة خفض التصعيد في الغوطة الشرقية"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["events", "--from", "2017-13-01"], "is not a date"),
+        (["events", "--from", "2017-06-01", "--to", "2017-05-01"], "before the start date"),
+        (["events", "--type", "bombing"], "unknown event type"),
+        (["events", "--format", "xml"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+        (["zones", "export", "--as-of", "yesterday"], "is not a date"),
+        ([], "required"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(store_env, args, fragment):
+    out = zw(*args, env_store=store_env)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_unusable_store_is_one_line_no_traceback(tmp_path):
+    bad = tmp_path / "bad.gpkg"
+    bad.write_text("not a database")
+    out = zw("events", env_store=bad)
+    assert out.returncode == 1
+    assert len(out.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in out.stderr and "ZONEWATCH_STORE" in out.stderr

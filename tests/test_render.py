@@ -1,0 +1,96 @@
+"""The map script: offline assets only, every value from data escaped, http(s) links only."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from geo import shipped
+from geo.render import MapLayers, build_map, event_payload, js_literal
+
+HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>${alert(3)}`'\""
+
+
+@pytest.fixture(scope="module")
+def base():
+    return {
+        "zones": shipped.zones(),
+        "places": shipped.places(),
+        "events": shipped.events(),
+        "admin0": shipped.admin(0),
+        "admin1": shipped.admin(1),
+    }
+
+
+def _html(base, **changes) -> str:
+    layers = MapLayers(
+        **{**base, **changes}, event_attribution=shipped.ATTRIBUTION, place_attribution="GeoNames"
+    )
+    return build_map(layers).get_root().render()
+
+
+def test_assets_are_served_by_the_app(base):
+    html = _html(base, events=base["events"].head(10))
+    srcs = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    hrefs = re.findall(r'<link[^>]+href="([^"]+)"', html)
+    assert srcs and hrefs
+    assert all(u.startswith("/app/static/vendor/") for u in srcs + hrefs), srcs + hrefs
+    # No tile layer unless asked for: the basemap is the OCHA outline.
+    assert "tile.openstreetmap" not in html and "L.tileLayer" not in html
+
+
+def test_online_tiles_only_when_asked(base):
+    layers = MapLayers(
+        **{**base, "events": base["events"].head(1)}, event_attribution={}, place_attribution=""
+    )
+    assert "L.tileLayer" in build_map(layers, online_tiles=True).get_root().render()
+
+
+def test_hostile_values_cross_as_escaped_json_only(base):
+    zones = base["zones"].copy()
+    zones.loc[0, "name_en"] = HOSTILE
+    zones.loc[1, "sources"] = HOSTILE
+    places = base["places"].copy()
+    places.loc[0, "name_en"] = HOSTILE
+    events = base["events"].head(3).copy()
+    events.loc[events.index[0], "actor1"] = HOSTILE
+    events.loc[events.index[1], "source"] = HOSTILE
+    html = _html(base, zones=zones, places=places, events=events)
+    assert "<img src=x" not in html
+    assert "alert(2)</script>" not in html
+    assert html.count("<script>alert(2)") == 0
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
+    # Data never brings a raw backtick, so no value can close or open a template literal.
+    assert "${alert(3)}\\u0060" in html
+    assert "${alert(3)}`" not in html
+
+
+def test_popups_use_text_not_html(base):
+    html = _html(base, events=base["events"].head(2))
+    assert "innerHTML" not in html
+    assert "textContent" in html
+    assert "bindPopup(function" in html
+
+
+def test_javascript_links_never_reach_the_page(base):
+    events = base["events"].head(2).copy()
+    events["source_url"] = ["javascript:alert(1)", "https://example.org/report"]
+    payload = event_payload(events, {})
+    col = payload["cols"]["source_url"]
+    urls = [col["dict"][c] for c in col["codes"]] if isinstance(col, dict) else col
+    assert urls == ["", "https://example.org/report"]
+
+
+def test_event_payload_holds_exactly_the_events(base):
+    events = base["events"].iloc[100:160]
+    payload = event_payload(events, shipped.ATTRIBUTION)
+    assert payload["n"] == 60 == len(payload["lat"]) == len(payload["cols"]["event_type"]["codes"])
+    assert payload["lat"][0] == pytest.approx(events["latitude"].iloc[0], abs=1e-5)
+
+
+def test_js_literal_is_script_safe():
+    text = str(js_literal({"a": "</script><!--", "b": "\u2028"}))
+    assert "<" not in text and ">" not in text
+    assert json.loads(text) == {"a": "</script><!--", "b": "\u2028"}
