@@ -69,6 +69,33 @@ ZONE_FIELDS = [
 ]
 
 
+#: Event popup rows: what happened, where, who, how many, who says so; then the details.
+POPUP_ORDER = (
+    "date_start",
+    "date_end",
+    "date_precision",
+    "location",
+    "location_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities_best",
+    "fatalities_low",
+    "fatalities_high",
+    "source",
+    "source_url",
+    "notes",
+    "admin1",
+    "admin2",
+    "latitude",
+    "longitude",
+    "dataset",
+    "dataset_id",
+    "dataset_version",
+)
+
+
 def js_literal(value: object) -> Markup:
     """JSON for a value, safe to place inside a ``<script>`` element."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -175,7 +202,7 @@ _HELPERS_JS = r"""
     st.id = 'zw-style';
     st.textContent = [
       '.leaflet-container{background:#dce6ec;font:12px/1.4 system-ui,sans-serif}',
-      '.zw-popup{max-width:340px;max-height:300px;overflow:auto}',
+      '.zw-popup{max-width:340px;max-height:340px;overflow:auto}',
       '.zw-popup h4{margin:0 0 4px;font-size:13px}',
       '.zw-popup .zw-warn{color:#8a4b00;margin:0 0 4px}',
       '.zw-popup table{border-collapse:collapse}',
@@ -311,8 +338,10 @@ _HELPERS_JS = r"""
         var show = z >= m.zwLabelZoom;
         var t = m.getTooltip();
         if (show && !m.isTooltipOpen() && map.hasLayer(m)) { m.openTooltip(); }
-        if (!show && m.isTooltipOpen()) { m.closeTooltip(); }
         if (t && !show) { m.closeTooltip(); }
+        // Unlabelled places stay as faint dots, so the towns that are named stand out.
+        m.setStyle(show ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
+        m.setRadius(show ? 3.5 : 2);
       });
     }
     map.on('zoomend', relabel);
@@ -468,7 +497,7 @@ def event_payload(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
             cols[col] = series.astype(str).tolist()
     types = cols["event_type"]["dict"]  # type: ignore[index]
     colors = [_color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen) for t in types]
-    fields = [(c, EVENT_LABELS[c]) for c in EVENT_COLUMNS]
+    fields = [(c, EVENT_LABELS[c]) for c in POPUP_ORDER]
     return {
         "n": len(events),
         "lat": events["latitude"].round(5).tolist(),

@@ -256,7 +256,8 @@ def test_hostile_zone_name_shows_as_text(server, browser):
 def test_sources_page_offline(server, browser):
     s = Session(browser, server)
     s.page.get_by_role("link", name="Sources").click()
-    s.page.get_by_role("heading", name="Sources").first.wait_for(timeout=30000)
-    assert s.page.get_by_text("CC BY-IGO").count() >= 1
+    s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=30000)
+    s.page.get_by_text("CC BY-IGO").first.wait_for(timeout=30000)
+    assert s.page.get_by_text("Sundberg").count() >= 1
     assert s.external_requests() == []
     s.page.close()

@@ -94,3 +94,12 @@ def test_js_literal_is_script_safe():
     text = str(js_literal({"a": "</script><!--", "b": "\u2028"}))
     assert "<" not in text and ">" not in text
     assert json.loads(text) == {"a": "</script><!--", "b": "\u2028"}
+
+
+def test_popup_shows_every_field_of_the_model(base):
+    from geo.render import POPUP_ORDER
+    from geo.schema import EVENT_COLUMNS
+
+    assert sorted(POPUP_ORDER) == sorted(EVENT_COLUMNS)
+    payload = event_payload(base["events"].head(1), shipped.ATTRIBUTION)
+    assert [f for f, _ in payload["fields"]] == list(POPUP_ORDER)
