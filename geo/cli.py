@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from geo import export, shipped
 from geo.errors import InputError, ZoneWatchError
-from geo.filters import EventFilter, check_types, filter_events, parse_date
+from geo.filters import EventFilter, check_types, parse_date
 
 PROG = "zonewatch"
 
@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--format", choices=("count", "csv", "geojson"), default="count")
 
+    bk = sub.add_parser("backup", help="write the whole store to one new GeoPackage file")
+    bk.add_argument("path", metavar="PATH.gpkg")
+    rs = sub.add_parser(
+        "restore", help="load a backup into the store (adds what is missing; never overwrites)"
+    )
+    rs.add_argument("path", metavar="PATH.gpkg")
+
     zones = sub.add_parser("zones", help="work with zone boundaries")
     zsub = zones.add_subparsers(dest="zones_command", required=True, parser_class=_Parser)
     zexp = zsub.add_parser("export", help="write the zones as GeoJSON to standard output")
@@ -55,21 +62,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_store(path: str | None):
+def _open_store(path: str | None, seed: bool = True):
     from geo.store import open_store
 
     if path:
         os.environ["ZONEWATCH_STORE"] = path
-    return open_store()
+    store = open_store(seed=seed)
+    store.on_busy = _busy
+    return store
+
+
+def _busy(attempt: int, waited: float) -> None:
+    if attempt == 1 or attempt % 20 == 0:
+        print(
+            f"{PROG}: the store is busy with another writer; retrying ({waited:.0f} s)",
+            file=sys.stderr,
+        )
 
 
 def _cmd_events(args) -> int:
     flt_start = parse_date(args.start, "--from") if args.start else None
     flt_end = parse_date(args.end, "--to") if args.end else None
     store = _open_store(args.store)
-    events = store.events()
-    types = check_types(args.types, events["event_type"].unique()) if args.types else None
-    shown = filter_events(events, EventFilter(start=flt_start, end=flt_end, types=types))
+    types = check_types(args.types, store.event_summary().types) if args.types else None
+    shown = store.events(EventFilter(start=flt_start, end=flt_end, types=types))
     if args.format == "count":
         print(len(shown))
     elif args.format == "csv":
@@ -89,13 +105,41 @@ def _cmd_zones(args) -> int:
     return 0
 
 
+def _cmd_backup(args) -> int:
+    from pathlib import Path
+
+    target = Path(args.path)
+    if target.suffix.lower() != ".gpkg":
+        raise InputError(f"the backup must be a .gpkg file, got '{target.name}'")
+    if target.exists():
+        raise InputError(f"'{target.name}' exists already; choose a new file name")
+    counts = _open_store(args.store).backup(target)
+    print(f"backup written to {target}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _cmd_restore(args) -> int:
+    from pathlib import Path
+
+    source = Path(args.path)
+    if not source.is_file():
+        raise InputError(f"'{args.path}' is not a file; give the path of a ZoneWatch backup")
+    counts = _open_store(args.store, seed=False).restore(source, who=os.environ.get("USER", ""))
+    print("restored: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     try:
         args = _parser().parse_args(argv)
-        if args.command == "events":
-            return _cmd_events(args)
-        return _cmd_zones(args)
+        commands = {
+            "events": _cmd_events,
+            "zones": _cmd_zones,
+            "backup": _cmd_backup,
+            "restore": _cmd_restore,
+        }
+        return commands[args.command](args)
     except InputError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -20,6 +20,8 @@ class EventFilter:
     end: date | None = None
     types: tuple[str, ...] | None = None
     datasets: tuple[str, ...] | None = field(default=None)
+    #: (min lon, min lat, max lon, max lat), WGS84
+    bbox: tuple[float, float, float, float] | None = None
 
     def __post_init__(self):
         if self.start is not None and self.end is not None and self.end < self.start:
@@ -59,6 +61,10 @@ def event_mask(df: pd.DataFrame, flt: EventFilter) -> np.ndarray:
         mask &= _isin_casefold(df["event_type"], flt.types)
     if flt.datasets is not None:
         mask &= _isin_casefold(df["dataset"], flt.datasets)
+    if flt.bbox is not None:
+        west, south, east, north = flt.bbox
+        lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+        mask &= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
     return mask
 
 

@@ -32,15 +32,24 @@ def store_or_stop() -> Store:
 
 @st.cache_resource(show_spinner="Loading layers...", max_entries=4)
 def layers(revision: str) -> dict:
-    """All layers of the store at ``revision`` (read once per revision, shared, read-only)."""
+    """The reference layers and the event summary of the store at ``revision``
+    (read once per revision, shared, read-only)."""
     store = _store()
     return {
-        "events": store.events(),
+        "summary": store.event_summary(),
         "zones": store.zones(),
         "places": store.places(),
         "admin0": store.admin(0),
         "admin1": store.admin(1),
     }
+
+
+@st.cache_resource(show_spinner="Filtering events...", max_entries=16)
+def filtered_events(revision: str, start, end, types: tuple[str, ...]):
+    """The events matching the filters, selected by the store's engine (in SQL)."""
+    from geo.filters import EventFilter
+
+    return _store().events(EventFilter(start=start, end=end, types=types))
 
 
 ATTRIBUTION = shipped.ATTRIBUTION

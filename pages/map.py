@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.filters import EventFilter, filter_events
+from geo.errors import ZoneWatchError
 from geo.render import MapLayers, build_map
 from pages._common import (  # noqa: I001
     ATTRIBUTION,
@@ -14,16 +14,25 @@ from pages._common import (  # noqa: I001
     KEY_ONLINE_TILES,
     KEY_TYPES,
     PLACE_ATTRIBUTION,
+    filtered_events,
     layers,
     store_or_stop,
 )
 
 store = store_or_stop()
-data = layers(store.revision())
-events = data["events"]
-first = events["date_start"].min().date()
-last = events["date_end"].max().date()
-all_types = sorted(events["event_type"].unique())
+try:
+    revision = store.revision()
+    data = layers(revision)
+except ZoneWatchError as exc:
+    st.error(f"The data store could not be read: {exc}")
+    st.stop()
+summary = data["summary"]
+if summary.count == 0:
+    st.title("ZoneWatch")
+    st.info("The store holds no events yet.")
+    st.stop()
+first, last = summary.first, summary.last
+all_types = list(summary.types)
 
 st.title("ZoneWatch")
 st.caption(
@@ -58,9 +67,13 @@ else:
     st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")
     start, end = first, last
 
-shown = filter_events(events, EventFilter(start=start, end=end, types=tuple(types)))
+try:
+    shown = filtered_events(revision, start, end, tuple(types))
+except ZoneWatchError as exc:
+    st.error(f"The events could not be read: {exc}")
+    st.stop()
 st.markdown(
-    f"**Showing {len(shown):,} of {len(events):,} events** ({start:%d %b %Y} to {end:%d %b %Y})"
+    f"**Showing {len(shown):,} of {summary.count:,} events** ({start:%d %b %Y} to {end:%d %b %Y})"
 )
 if not types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")

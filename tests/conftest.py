@@ -32,6 +32,56 @@ def session_store_path(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgis():
+    """A real PostGIS server for the session, with a database filled from data/ as template."""
+    from pg_server import PostGISServer
+
+    server = PostGISServer()
+    url = server.create_db("zonewatch_template")
+    from geo.store.postgis import PostGISStore
+
+    PostGISStore.open(url)
+    yield server
+    server.stop()
+
+
+ENGINES = ("gpkg", "postgis")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_store(engine, request, tmp_path, monkeypatch):
+    """Make a store on the test's engine: ``make_store()`` filled from data/ (a fresh copy),
+    ``make_store(seed=False)`` empty. The environment points at the last one made."""
+    import shutil
+    import uuid
+
+    from geo.store import open_store
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("ZONEWATCH_STORE", raising=False)
+
+    def make(seed: bool = True):
+        name = f"zw_{uuid.uuid4().hex[:12]}"
+        if engine == "gpkg":
+            path = tmp_path / f"{name}.gpkg"
+            if seed:
+                shutil.copyfile(request.getfixturevalue("session_store_path"), path)
+            monkeypatch.setenv("ZONEWATCH_STORE", str(path))
+        else:
+            server = request.getfixturevalue("postgis")
+            url = server.create_db(name, template="zonewatch_template" if seed else None)
+            monkeypatch.setenv("DATABASE_URL", url)
+        return open_store(seed=seed)
+
+    return make
+
+
 @pytest.fixture
 def store_env(session_store_path, monkeypatch) -> Path:
     """Point ZONEWATCH_STORE at the shared session store."""

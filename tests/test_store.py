@@ -1,75 +1,285 @@
-"""The GeoPackage store: created and filled on first start, reused, append-only zones."""
+"""One store test suite, run against both engines (GeoPackage and a real PostGIS server)."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import subprocess
 import sys
 from datetime import date
 
+import pandas as pd
 import pytest
 import shapely
+from conftest import ROOT, stdlib_count
 
-from conftest import stdlib_count
 from geo import shipped
 from geo.errors import StoreError
+from geo.filters import EventFilter, filter_events
 from geo.store import default_store_path, open_store
+from geo.store.gpkg import GeoPackageStore, StoreBusyError
 
 
-def test_first_start_fills_the_store(store_env):
-    store = open_store()
-    assert len(store.events()) == stdlib_count(None, None)
-    assert len(store.zones()) == 4
-    assert len(store.places()) == 308
-    assert len(store.admin(1)) == 14
-    con = sqlite3.connect(store_env)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    con.close()
-
-
-def test_events_round_trip_the_model(store_env):
-    stored = open_store().events().sort_values(["dataset", "dataset_id"]).reset_index(drop=True)
-    original = shipped.events().sort_values(["dataset", "dataset_id"]).reset_index(drop=True)
-    assert stored.dtypes.astype(str).tolist() == original.dtypes.astype(str).tolist()
-    assert stored.equals(original)
-
-
-def test_later_starts_reuse_the_store(fresh_store_path):
-    store = open_store()
-    store.add_zone_version(_changed_zone(store))
-    again = open_store()
-    assert len(again.zone_versions()) == 5  # the added version survived reopening
-
-
-def _changed_zone(store, zone_id="eastern_ghouta"):
+def _changed_zone(store, zone_id="eastern_ghouta", valid_from="2017-07-22"):
     zone = store.zones()
     zone = zone[zone["zone_id"] == zone_id].copy()
     zone["geometry"] = shapely.buffer(zone.geometry.values, -0.01)
-    zone["valid_from"] = "2017-07-22"
+    zone["valid_from"] = valid_from
     zone["author"] = "test"
     zone["note"] = "Cairo agreement"
     return zone
 
 
-def test_new_version_is_added_never_overwritten(fresh_store_path):
-    store = open_store()
+def test_first_start_fills_the_store(make_store):
+    store = make_store()
+    assert len(store.events()) == stdlib_count(None, None)
+    assert len(store.zones()) == 4
+    assert len(store.places()) == 308
+    assert len(store.admin(1)) == 14 and len(store.admin(0)) == 1
+    assert store.history()["kind"].tolist() == ["seed"]
+
+
+def test_events_round_trip_the_model(make_store):
+    stored = make_store().events()
+    original = shipped.events()
+    assert stored.dtypes.astype(str).tolist() == original.dtypes.astype(str).tolist()
+    key = ["dataset", "dataset_id"]
+    assert (
+        stored.sort_values(key)
+        .reset_index(drop=True)
+        .equals(original.sort_values(key).reset_index(drop=True))
+    )
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        EventFilter(start=date(2017, 5, 1), end=date(2017, 5, 31)),
+        EventFilter(start=date(2017, 5, 1), end=date(2017, 6, 30), types=("air STRIKE",)),
+        EventFilter(datasets=("UCDP",), end=date(2016, 2, 1)),
+        EventFilter(types=()),
+        EventFilter(bbox=(36.2, 35.3, 37.2, 36.3), start=date(2017, 5, 6)),
+    ],
+    ids=["may-2017", "type", "dataset", "no-type", "bbox"],
+)
+def test_filters_run_in_the_engine_and_match_pandas(make_store, flt):
+    store = make_store()
+    expected = filter_events(shipped.events(), flt)
+    got = store.events(flt)
+    assert sorted(got["dataset_id"]) == sorted(expected["dataset_id"])
+    if flt.bbox is None and flt.datasets is None and flt.types is None:
+        assert len(got) == stdlib_count(flt.start.isoformat(), flt.end.isoformat())
+
+
+def test_event_summary(make_store):
+    summary = make_store().event_summary()
+    events = shipped.events()
+    assert summary.count == len(events)
+    assert summary.first == events["date_start"].min().date()
+    assert summary.last == events["date_end"].max().date()
+    assert set(summary.types) == set(events["event_type"])
+    assert summary.datasets == ("curated", "ucdp")
+
+
+def test_new_version_is_added_never_overwritten(make_store):
+    store = make_store()
     before = store.zone_versions()
     rev = store.revision()
-    assert store.add_zone_version(_changed_zone(store)) == [2]
+    assert store.add_zone_version(
+        _changed_zone(store), who="ana", file_name="g.geojson", sha256="ab" * 32
+    ) == [2]
+    assert store.revision() != rev
     after = store.zone_versions()
     assert len(after) == len(before) + 1
-    assert store.revision() != rev
     ghouta = after[after["zone_id"] == "eastern_ghouta"].sort_values("version")
     assert ghouta["version"].tolist() == [1, 2]
     v1, v2 = ghouta.geometry.iloc[0], ghouta.geometry.iloc[1]
     assert v1.equals(before[before["zone_id"] == "eastern_ghouta"].geometry.iloc[0])
     assert v2.area < v1.area
-    # The zones "as of" a date pick the version in force then.
-    assert (
-        store.zones(as_of=date(2017, 6, 1)).set_index("zone_id").loc["eastern_ghouta", "version"]
-        == 1
-    )
+    assert ghouta["source_file"].iloc[1] == "g.geojson"
+    as_of = store.zones(as_of=date(2017, 6, 1)).set_index("zone_id")
+    assert as_of.loc["eastern_ghouta", "version"] == 1
     assert store.zones().set_index("zone_id").loc["eastern_ghouta", "version"] == 2
+    last = store.history().iloc[-1]
+    assert (last["kind"], last["who"], last["file_name"]) == ("zone_version", "ana", "g.geojson")
+    assert last["sha256"] == "ab" * 32 and "eastern_ghouta v2" in last["detail"]
+
+
+def test_reimport_adds_nothing(make_store):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from store_worker import _events
+
+    store = make_store()
+    batch = _events("reimport", 25)
+    first = store.add_events(batch, who="ana", file_name="x.csv", sha256="cd" * 32)
+    second = store.add_events(batch, who="ana", file_name="x.csv", sha256="cd" * 32)
+    assert (first.added, first.already_present) == (25, 0)
+    assert (second.added, second.already_present) == (0, 25)
+    assert len(store.events()) == stdlib_count(None, None) + 25
+    imports = store.history().query("kind == 'import'")
+    assert imports["file_name"].tolist() == ["x.csv", "x.csv"]
+    # An import that brings a known event again with others adds only the new ones.
+    more = pd.concat([batch.head(5), _events("other", 3)], ignore_index=True)
+    assert store.add_events(more).added == 3
+
+
+def test_backup_restore_backup_round_trip(make_store, engine, tmp_path, request):
+    """Backup from one engine, restore into an empty store of the other, backup again."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from store_worker import _events
+
+    source = make_store()
+    source.add_zone_version(_changed_zone(source), who="ana")
+    source.add_events(_events("bk", 7), who="ana")
+    first = tmp_path / "first.gpkg"
+    source.backup(first)
+    # Restore into the *other* engine: GeoPackage -> PostGIS and PostGIS -> GeoPackage.
+    if engine == "gpkg":
+        from geo.store.postgis import PostGISStore
+
+        url = request.getfixturevalue("postgis").create_db(f"restore_{tmp_path.name[-8:]}")
+        target = PostGISStore.open(url, seed=False)
+    else:
+        target = GeoPackageStore.open(tmp_path / "target.gpkg", seed=False)
+    counts = target.restore(first, who="ana")
+    assert counts["zone_versions"] == 5 and counts["events"] == stdlib_count(None, None) + 7
+    second = tmp_path / "second.gpkg"
+    target.backup(second)
+    a, b = GeoPackageStore.open_backup(first), GeoPackageStore.open_backup(second)
+    za, zb = a.zone_versions(), b.zone_versions()
+    assert pd.DataFrame(za.drop(columns="geometry")).equals(
+        pd.DataFrame(zb.drop(columns="geometry"))
+    )
+    assert all(shapely.equals_exact(za.geometry.values, zb.geometry.values, 0))
+    assert a.events().equals(b.events())
+    assert a.places().drop(columns="geometry").equals(b.places().drop(columns="geometry"))
+    assert b.history()["kind"].tolist()[-1] == "restore"
+
+
+def test_restore_never_overwrites_a_different_version(make_store, tmp_path):
+    store = make_store()
+    store.add_zone_version(_changed_zone(store))
+    backup = tmp_path / "b.gpkg"
+    store.backup(backup)
+    other = make_store()
+    other.add_zone_version(
+        _changed_zone(other, valid_from="2018-01-01").assign(
+            geometry=lambda z: shapely.buffer(z.geometry.values, -0.02)
+        )
+    )
+    before = other.zone_versions()
+    with pytest.raises(StoreError, match="differs from the one in this store"):
+        other.restore(backup)
+    after = other.zone_versions()
+    assert len(after) == len(before)
+    assert all(shapely.equals_exact(after.geometry.values, before.geometry.values, 0))
+
+
+def test_busy_writer_waits_retries_then_says_busy(make_store, engine, monkeypatch):
+    import geo.store.gpkg as gpkg_mod
+    import geo.store.postgis as pg_mod
+
+    store = make_store()
+    monkeypatch.setattr(gpkg_mod, "WRITE_WAIT", 1.5)
+    monkeypatch.setattr(pg_mod, "WRITE_WAIT", 1.5)
+    calls = []
+    store.on_busy = lambda attempt, waited: calls.append(attempt)
+    holder = make_holder(store, engine)
+    try:
+        with pytest.raises(StoreBusyError, match="busy with another writer.*try again"):
+            store.add_zone_version(_changed_zone(store))
+    finally:
+        holder.close()
+    assert len(calls) >= 2
+    assert store.add_zone_version(_changed_zone(store)) == [2]  # free again
+
+
+def make_holder(store, engine):
+    """Another connection holding the write lock."""
+    if engine == "gpkg":
+        con = sqlite3.connect(store.path, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        return con
+    import psycopg
+
+    from geo.store.postgis import _LOCK_WRITE, conninfo
+
+    con = psycopg.connect(conninfo(store.url))
+    con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_WRITE,))
+    return con
+
+
+def test_newer_schema_is_refused(make_store, engine):
+    store = make_store()
+    if engine == "gpkg":
+        con = sqlite3.connect(store.path, isolation_level=None)
+        con.execute("UPDATE zonewatch_meta SET value = '99' WHERE key = 'schema_version'")
+        con.close()
+    else:
+        import psycopg
+
+        from geo.store.postgis import conninfo
+
+        with psycopg.connect(conninfo(store.url), autocommit=True) as con:
+            con.execute("UPDATE zonewatch_meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer ZoneWatch"):
+        open_store()
+
+
+# --- engine-specific ----------------------------------------------------------------
+
+
+def test_gpkg_is_wal_with_a_spatial_index_gdal_reads(session_store_path):
+    import pyogrio
+
+    con = sqlite3.connect(session_store_path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    n = con.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert con.execute("SELECT COUNT(*) FROM rtree_events_geom").fetchone()[0] == n
+    con.close()
+    gdf = pyogrio.read_dataframe(session_store_path, layer="zone_versions")
+    assert len(gdf) == 4 and gdf.crs.to_epsg() == 4326
+    inside = pyogrio.read_dataframe(
+        session_store_path, layer="events", bbox=(36.2, 35.3, 37.2, 36.3)
+    )
+    expected = filter_events(shipped.events(), EventFilter(bbox=(36.2, 35.3, 37.2, 36.3)))
+    assert len(inside) == len(expected)
+
+
+def test_gpkg_migrates_a_version_1_store(tmp_path, session_store_path, monkeypatch):
+    import shutil
+
+    path = tmp_path / "old.gpkg"
+    shutil.copyfile(session_store_path, path)
+    con = sqlite3.connect(path, isolation_level=None)
+    for index in ("events_identity", "events_dates", "zone_versions_identity"):
+        con.execute(f'DROP INDEX "{index}"')
+    con.execute("UPDATE zonewatch_meta SET value = '1' WHERE key = 'schema_version'")
+    con.close()
+    monkeypatch.setenv("ZONEWATCH_STORE", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    open_store()
+    con = sqlite3.connect(path)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"events_identity", "events_dates", "zone_versions_identity"} <= names
+    assert (
+        con.execute("SELECT value FROM zonewatch_meta WHERE key='schema_version'").fetchone()[0]
+        == "2"
+    )
+
+
+def test_postgis_has_gist_and_date_indexes(postgis):
+    import psycopg
+
+    from geo.store.postgis import PostGISStore, conninfo
+
+    store = PostGISStore.open(postgis.create_db("indexes", template="zonewatch_template"))
+    with psycopg.connect(conninfo(store.url)) as con:
+        defs = {r[0]: r[1] for r in con.execute("SELECT indexname, indexdef FROM pg_indexes")}
+        srid = con.execute("SELECT Find_SRID('public', 'zone_versions', 'geom')").fetchone()[0]
+    assert "USING gist" in defs["events_geom"] and "USING gist" in defs["zone_versions_geom"]
+    assert "date_start" in defs["events_dates"]
+    assert srid == 4326
 
 
 def test_two_processes_starting_together_make_one_store(tmp_path):
@@ -89,12 +299,14 @@ def test_not_a_store_gives_an_actionable_error(tmp_path, monkeypatch):
     bad = tmp_path / "notes.gpkg"
     bad.write_text("these are my notes, not a database")
     monkeypatch.setenv("ZONEWATCH_STORE", str(bad))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(StoreError, match="not a ZoneWatch GeoPackage.*ZONEWATCH_STORE"):
         open_store()
     assert bad.read_text() == "these are my notes, not a database"
 
 
 def test_store_path_must_be_gpkg(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("ZONEWATCH_STORE", str(tmp_path / "store.sqlite"))
     with pytest.raises(StoreError, match=r"must name a \.gpkg file"):
         open_store()
@@ -103,17 +315,36 @@ def test_store_path_must_be_gpkg(monkeypatch, tmp_path):
 def test_unwritable_folder_says_what_to_do(monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("ZONEWATCH_STORE", str(blocker / "sub" / "z.gpkg"))
     with pytest.raises(StoreError, match="folder you can write to"):
         open_store()
 
 
-def test_database_url_is_refused_clearly(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/db")
-    with pytest.raises(StoreError, match="unset DATABASE_URL"):
+def test_unreachable_postgis_is_a_clear_message_without_password(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://ana:s3cret@127.0.0.1:1/db")
+    with pytest.raises(StoreError) as err:
+        open_store()
+    assert "cannot connect to the PostGIS server at 127.0.0.1:1/db" in str(err.value)
+    assert "s3cret" not in str(err.value)
+
+
+def test_malformed_database_url(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://x@y/z")
+    with pytest.raises(StoreError, match="must look like postgresql"):
         open_store()
 
 
 def test_default_store_lives_under_a_data_directory(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_store_path() == tmp_path / "zonewatch" / "zonewatch.gpkg"
+
+
+def test_backup_refuses_existing_file(make_store, tmp_path):
+    existing = tmp_path / "b.gpkg"
+    existing.write_bytes(b"keep me")
+    with pytest.raises(StoreError, match="exists already"):
+        make_store().backup(existing)
+    assert (
+        hashlib.sha256(existing.read_bytes()).hexdigest() == hashlib.sha256(b"keep me").hexdigest()
+    )

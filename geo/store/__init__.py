@@ -2,9 +2,10 @@
 
 Configuration (environment):
 
-- ``ZONEWATCH_STORE``: path of the embedded GeoPackage store. Default:
+- ``DATABASE_URL=postgresql+psycopg://user:password@host:port/dbname``: the PostGIS
+  engine, for teams sharing one server among several app processes.
+- otherwise ``ZONEWATCH_STORE``: the path of the embedded GeoPackage store. Default:
   ``$XDG_DATA_HOME/zonewatch/zonewatch.gpkg`` (``~/.local/share/zonewatch/zonewatch.gpkg``).
-- ``DATABASE_URL``: reserved for the PostGIS engine (not available in this version).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from pathlib import Path
 
 from geo.errors import StoreError
-from geo.store.base import Store
+from geo.store.base import ImportResult, Store
 
 
 def default_store_path() -> Path:
@@ -22,19 +23,20 @@ def default_store_path() -> Path:
     return Path(base) / "zonewatch" / "zonewatch.gpkg"
 
 
-def open_store() -> Store:
-    """Open (and on first start create and fill) the configured store."""
-    if os.environ.get("DATABASE_URL"):
-        raise StoreError(
-            "DATABASE_URL is set, but this version of ZoneWatch has only the embedded "
-            "GeoPackage store; unset DATABASE_URL (or set ZONEWATCH_STORE to a .gpkg path)"
-        )
+def open_store(seed: bool = True) -> Store:
+    """Open the configured store, creating it on first start (filled from ``data/`` if
+    ``seed``; a restore starts from an empty store)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        from geo.store.postgis import PostGISStore
+
+        return PostGISStore.open(url, seed=seed)
     from geo.store.gpkg import GeoPackageStore
 
     path = Path(os.environ.get("ZONEWATCH_STORE") or default_store_path())
     if path.suffix.lower() != ".gpkg":
         raise StoreError(f"ZONEWATCH_STORE must name a .gpkg file, got '{path.name}'")
-    return GeoPackageStore.open(path)
+    return GeoPackageStore.open(path, seed=seed)
 
 
-__all__ = ["Store", "open_store", "default_store_path"]
+__all__ = ["ImportResult", "Store", "default_store_path", "open_store"]

@@ -1,27 +1,106 @@
-"""The one store interface the app and the CLI read and write through."""
+"""The one store interface the app and the CLI read and write through.
+
+Engines (:mod:`geo.store.gpkg`, :mod:`geo.store.postgis`) provide a few primitives:
+a write transaction, inserts that skip rows whose identity exists, and reads. The
+behaviour people rely on lives here, once: versions are added and never overwritten,
+an import adds only new events, every write is one transaction and leaves a history row.
+"""
 
 from __future__ import annotations
 
+import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
+
+from geo.errors import StoreError
+from geo.filters import EventFilter
+from geo.store import tables as T
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did."""
+
+    added: int
+    already_present: int
+    import_id: str
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """The extent of the stored events, for filter widgets and "N of M" lines."""
+
+    count: int
+    first: date | None
+    last: date | None
+    types: tuple[str, ...]
+    datasets: tuple[str, ...]
+
+
+#: A callback told when a write has to wait for another writer: (attempt, seconds waited).
+BusyCallback = Callable[[int, float], None]
 
 
 class Store(ABC):
-    """Zones with all their versions, events, places and reference boundaries.
-
-    Nothing is ever overwritten: a changed zone is a new version.
+    """Zones with all their versions, events with their datasets, places, boundaries,
+    and the history of every write (who, when, file name, SHA-256).
     """
 
-    @abstractmethod
-    def events(self) -> pd.DataFrame:
-        """All events in the event model (:mod:`geo.schema`)."""
+    #: called while a write waits for another writer ("busy, retrying")
+    on_busy: BusyCallback | None = None
+
+    # --- primitives each engine provides ---------------------------------------------
 
     @abstractmethod
+    def _transaction(self) -> AbstractContextManager:
+        """A write transaction (one writer at a time); commits on success."""
+
+    @abstractmethod
+    def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
+        """Insert the rows of ``frame``; skip (when asked) rows whose identity exists."""
+
+    @abstractmethod
+    def _max_versions(self, tx) -> dict[str, int]:
+        """The highest version of each zone, read inside the transaction."""
+
+    @abstractmethod
+    def _bump_revision(self, tx) -> None:
+        """Mark the data as changed (for caches)."""
+
+    @abstractmethod
+    def read_table(self, table: T.Table) -> pd.DataFrame:
+        """Every row of a table (a GeoDataFrame for spatial tables)."""
+
+    @abstractmethod
+    def events(self, flt: EventFilter | None = None) -> pd.DataFrame:
+        """Events in the event model, filtered by the engine (``None``: all)."""
+
+    @abstractmethod
+    def event_summary(self) -> EventSummary:
+        """How many events, their date range and their types, computed by the engine."""
+
+    @abstractmethod
+    def revision(self) -> str:
+        """A token that changes whenever the stored data change (for caching)."""
+
+    @property
+    @abstractmethod
+    def description(self) -> str:
+        """A short description of the engine, with no secrets and no internal paths."""
+
+    # --- reads -------------------------------------------------------------------------
+
     def zone_versions(self) -> gpd.GeoDataFrame:
         """Every stored version of every zone."""
+        return T.zone_frame(self.read_table(T.ZONE_VERSIONS))
 
     def zones(self, as_of: date | None = None) -> gpd.GeoDataFrame:
         """The latest version of each zone, or the one in force on ``as_of``."""
@@ -31,23 +110,206 @@ class Store(ABC):
         latest = versions.sort_values(["zone_id", "version"]).groupby("zone_id").tail(1)
         return latest.sort_values("zone_id").reset_index(drop=True)
 
-    @abstractmethod
-    def add_zone_version(self, zone: gpd.GeoDataFrame) -> list[int]:
-        """Add one new version for each row of ``zone``; return the version numbers."""
-
-    @abstractmethod
     def places(self) -> gpd.GeoDataFrame:
         """Towns and cities with English and Arabic names."""
+        return T.place_frame(self.read_table(T.PLACES))
 
-    @abstractmethod
     def admin(self, level: int) -> gpd.GeoDataFrame:
         """Reference boundaries: 0 = country outline, 1 = governorates."""
+        if level not in (0, 1):
+            raise StoreError(f"admin level must be 0 or 1, got {level}")
+        return self.read_table(T.ADMIN0 if level == 0 else T.ADMIN1)
 
-    @abstractmethod
-    def revision(self) -> str:
-        """A token that changes whenever the stored data change (for caching)."""
+    def history(self) -> pd.DataFrame:
+        """Every write: kind, when, who, file name, SHA-256 and what it did."""
+        return self.read_table(T.HISTORY).sort_values("at", kind="stable").reset_index(drop=True)
 
-    @property
-    @abstractmethod
-    def description(self) -> str:
-        """A short human description of where the data live."""
+    # --- writes ------------------------------------------------------------------------
+
+    def add_zone_version(
+        self,
+        zone: gpd.GeoDataFrame,
+        who: str = "",
+        file_name: str = "",
+        sha256: str = "",
+    ) -> list[int]:
+        """Add one new version for each row of ``zone``; return the version numbers.
+
+        The version number is decided inside the write transaction, so concurrent
+        writers never collide and nothing is ever overwritten.
+        """
+        rows = zone.to_crs("EPSG:4326").copy() if zone.crs else zone.copy()
+        for col in T.ZONE_EXTRA_COLUMNS:
+            if col not in rows.columns:
+                rows[col] = ""
+        rows["source_file"] = file_name or rows["source_file"]
+        rows["sha256"] = sha256 or rows["sha256"]
+        rows["created_at"] = T.now_utc()
+        if "author" not in rows.columns or (rows["author"].fillna("") == "").all():
+            rows["author"] = who
+        with self._transaction() as tx:
+            latest = self._max_versions(tx)
+            versions = []
+            for zone_id in rows["zone_id"]:
+                latest[zone_id] = latest.get(zone_id, 0) + 1
+                versions.append(latest[zone_id])
+            rows["version"] = versions
+            self._insert(tx, T.ZONE_VERSIONS, rows, skip_existing=False)
+            detail = ", ".join(f"{z} v{v}" for z, v in zip(rows["zone_id"], versions, strict=True))
+            self._log(tx, "zone_version", who, file_name, sha256, detail)
+            self._bump_revision(tx)
+        return versions
+
+    def add_events(
+        self, events: pd.DataFrame, who: str = "", file_name: str = "", sha256: str = ""
+    ) -> ImportResult:
+        """Add events (in the event model); those already stored (same dataset and
+        dataset id) are skipped, so importing the same file twice adds nothing.
+        """
+        import_id = uuid.uuid4().hex
+        frame = events.copy()
+        frame["import_id"] = import_id
+        frame = gpd.GeoDataFrame(
+            frame,
+            geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+            crs="EPSG:4326",
+        )
+        unique = frame.drop_duplicates(["dataset", "dataset_id"])
+        with self._transaction() as tx:
+            added = self._insert(tx, T.EVENTS, unique, skip_existing=True)
+            self._log(
+                tx,
+                "import",
+                who,
+                file_name,
+                sha256,
+                f"{added} added, {len(frame) - added} already present; import {import_id}",
+            )
+            self._bump_revision(tx)
+        return ImportResult(added, len(frame) - added, import_id)
+
+    def _log(self, tx, kind: str, who: str, file_name: str, sha256: str, detail: str) -> None:
+        entry = pd.DataFrame(
+            [
+                {
+                    "entry_id": uuid.uuid4().hex,
+                    "kind": kind,
+                    "at": T.now_utc(),
+                    "who": who,
+                    "file_name": file_name,
+                    "sha256": sha256,
+                    "detail": detail,
+                }
+            ]
+        )
+        self._insert(tx, T.HISTORY, entry, skip_existing=False)
+
+    def seed(self) -> None:
+        """Fill an empty store from the shipped data in ``data/``, in one transaction."""
+        from geo import shipped
+
+        events = shipped.events()
+        events["import_id"] = "shipped"
+        zones = shipped.zones()
+        for col in T.ZONE_EXTRA_COLUMNS:
+            zones[col] = ""
+        zones["created_at"] = T.now_utc()
+        with self._transaction() as tx:
+            self._insert(
+                tx,
+                T.EVENTS,
+                gpd.GeoDataFrame(
+                    events,
+                    geometry=gpd.points_from_xy(events["longitude"], events["latitude"]),
+                    crs="EPSG:4326",
+                ),
+                skip_existing=True,
+            )
+            self._insert(tx, T.ZONE_VERSIONS, zones, skip_existing=True)
+            self._insert(tx, T.PLACES, shipped.places(), skip_existing=True)
+            self._insert(tx, T.ADMIN0, shipped.admin(0), skip_existing=True)
+            self._insert(tx, T.ADMIN1, shipped.admin(1), skip_existing=True)
+            self._log(tx, "seed", "zonewatch", "data/", "", "filled from the shipped data")
+            self._bump_revision(tx)
+
+    # --- backup and restore ------------------------------------------------------------
+
+    def backup(self, path: str | Path) -> dict[str, int]:
+        """Write the whole store to one new GeoPackage; return rows written per table."""
+        from geo.store.gpkg import GeoPackageStore
+
+        path = Path(path)
+        if path.suffix.lower() != ".gpkg":
+            raise StoreError(f"the backup must be a .gpkg file, got '{path.name}'")
+        if path.exists():
+            raise StoreError(f"'{path.name}' exists already; choose a new file name")
+        frames = {t.name: self.read_table(t) for t in T.TABLES}
+        target = GeoPackageStore.create(path, seed=False)
+        counts = {}
+        with target._transaction() as tx:
+            for table in T.TABLES:
+                counts[table.name] = target._insert(tx, table, frames[table.name], False)
+            target._bump_revision(tx)
+        return counts
+
+    def restore(self, path: str | Path, who: str = "") -> dict[str, int]:
+        """Load a backup made by :meth:`backup` into this store; return rows added per table.
+
+        Rows already here are kept; a zone version that exists here with different content
+        stops the restore before anything is written (nothing is ever overwritten).
+        """
+        from geo.store.gpkg import GeoPackageStore
+
+        path = Path(path)
+        source = GeoPackageStore.open_backup(path)
+        frames = {t.name: source.read_table(t) for t in T.TABLES}
+        mine = self.zone_versions()
+        theirs = frames["zone_versions"]
+        merged = mine.merge(
+            pd.DataFrame(theirs.drop(columns="geometry")).assign(
+                _wkb=shapely.to_wkb(theirs.geometry.values)
+            ),
+            on=["zone_id", "version"],
+            suffixes=("", "_backup"),
+        )
+        if len(merged):
+            same = shapely.equals_exact(
+                merged.geometry.values, shapely.from_wkb(merged["_wkb"].tolist()), 1e-9
+            )
+            if not same.all():
+                bad = merged.loc[~same, ["zone_id", "version"]].iloc[0]
+                raise StoreError(
+                    f"the backup's zone '{bad['zone_id']}' version {bad['version']} differs "
+                    "from the one in this store; restore into a new, empty store instead "
+                    "(e.g. set ZONEWATCH_STORE to a new .gpkg path)"
+                )
+        counts = {}
+        with self._transaction() as tx:
+            for table in T.TABLES:
+                counts[table.name] = self._insert(tx, table, frames[table.name], True)
+            self._log(
+                tx,
+                "restore",
+                who,
+                path.name,
+                _sha256(path),
+                ", ".join(f"{k} +{v}" for k, v in counts.items()),
+            )
+            self._bump_revision(tx)
+        return counts
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    """``items`` in lists of at most ``size``."""
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

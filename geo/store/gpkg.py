@@ -1,16 +1,26 @@
-"""The embedded store: one GeoPackage file (SQLite), WAL mode, filled from ``data/``.
+"""The embedded engine: one GeoPackage file (SQLite), WAL mode.
 
-The file is built complete in a temporary file beside its final path and then linked
-into place, so a crash during first start never leaves a half-filled store and two
-processes starting at once end up with the same single store.
+- Layers are created by GDAL (through pyogrio), so the file is a proper GeoPackage with an
+  R-tree spatial index that QGIS and ArcGIS open; rows are then written with :mod:`sqlite3`
+  in real transactions (``BEGIN IMMEDIATE``), which GDAL's index triggers follow because
+  the ``ST_*`` functions they call are registered on each connection.
+- WAL: readers keep reading while one writer writes. A second writer waits a bounded time,
+  retrying and telling :attr:`Store.on_busy`, and then gets :class:`StoreBusyError`
+  ("busy, try again") instead of SQLite's "database is locked".
+- Every write adds rows; no layer is ever dropped or rewritten.
+- A new store is built complete in a temporary file and linked into place, so a crash
+  during first start never leaves a half-filled store.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import struct
+import time
 import uuid
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,35 +28,104 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo import shipped
 from geo.errors import StoreError
-from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, ZONE_COLUMNS
-from geo.store.base import Store
+from geo.filters import EventFilter
+from geo.store import tables as T
+from geo.store.base import EventSummary, Store, chunks
 
-SCHEMA_VERSION = 1
-ZONE_DATE_COLUMNS = ("memorandum_date", "in_force_from", "valid_from")
-ZONE_EXTRA_COLUMNS = ("source_file", "sha256", "created_at")
+#: How long a write waits for another writer before giving up, in seconds.
+WRITE_WAIT = float(os.environ.get("ZONEWATCH_WRITE_WAIT", "60"))
+_BUSY_STEP_MS = 250
+
+_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(path, timeout=30)
-    con.execute("PRAGMA busy_timeout = 30000")
+class StoreBusyError(StoreError):
+    """Another writer held the store for longer than the bounded wait."""
+
+
+# --- GeoPackage geometry blobs (GeoPackage 1.3, clause 2.1.3) ---------------------------
+
+
+def encode(geom) -> bytes:
+    """A shapely geometry as a GeoPackage blob (EPSG:4326, little-endian, xy envelope)."""
+    if geom is None:
+        return None
+    wkb = shapely.to_wkb(geom, byte_order=1, output_dimension=2)
+    if geom.is_empty:
+        return b"GP\x00" + bytes([0x01 | 0x10]) + struct.pack("<i", 4326) + wkb
+    minx, miny, maxx, maxy = geom.bounds
+    return (
+        b"GP\x00\x03" + struct.pack("<i", 4326) + struct.pack("<4d", minx, maxx, miny, maxy) + wkb
+    )
+
+
+def _header(blob: bytes) -> tuple[int, int]:
+    flags = blob[3]
+    return flags, 8 + _ENVELOPE_BYTES[(flags >> 1) & 0x07]
+
+
+def decode(blob: bytes):
+    """A GeoPackage blob as a shapely geometry."""
+    if blob is None:
+        return None
+    _, start = _header(blob)
+    return shapely.from_wkb(bytes(blob[start:]))
+
+
+def _envelope(blob: bytes):
+    flags, start = _header(blob)
+    if start >= 40:
+        order = "<" if flags & 1 else ">"
+        return struct.unpack(order + "4d", blob[8:40])  # minx, maxx, miny, maxy
+    minx, miny, maxx, maxy = decode(blob).bounds
+    return minx, maxx, miny, maxy
+
+
+def _register(con: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers call, for writes made outside GDAL."""
+
+    def is_empty(blob):
+        return None if blob is None else int(bool(blob[3] & 0x10))
+
+    con.create_function("ST_IsEmpty", 1, is_empty, deterministic=True)
+    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        con.create_function(
+            name, 1, lambda b, i=i: None if b is None else _envelope(b)[i], deterministic=True
+        )
+
+
+def _connect(path: Path, timeout_ms: int = _BUSY_STEP_MS) -> sqlite3.Connection:
+    con = sqlite3.connect(path, timeout=timeout_ms / 1000, isolation_level=None)
+    con.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+    _register(con)
     return con
 
 
-def _zones_for_storage(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    out = zones.copy()
-    for col in ZONE_EXTRA_COLUMNS:
-        if col not in out.columns:
-            out[col] = ""
-    out["created_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for col in ZONE_DATE_COLUMNS:
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
-    out["version"] = out["version"].astype("int64")
-    out = out[list(ZONE_COLUMNS) + list(ZONE_EXTRA_COLUMNS) + ["geometry"]]
-    out["geometry"] = shapely.force_2d(out.geometry.values)
-    out = out.set_geometry("geometry").to_crs("EPSG:4326")
-    return out
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _empty_frame(table: T.Table) -> pd.DataFrame:
+    dtypes = {T.TEXT: "str", T.INT: "Int64", T.REAL: "float64", T.DATE: "date32[pyarrow]"}
+    data = {c: pd.Series([], dtype=dtypes[k]) for c, k in table.columns}
+    if table.geometry:
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    return pd.DataFrame(data)
+
+
+MIGRATIONS = {
+    # version -> statements that bring a store from version - 1 to version
+    1: [],  # version 1: the layers themselves, made by GDAL
+    2: [
+        'CREATE UNIQUE INDEX IF NOT EXISTS "events_identity" ON "events" (dataset, dataset_id)',
+        'CREATE INDEX IF NOT EXISTS "events_dates" ON "events" (date_start, date_end)',
+        'CREATE UNIQUE INDEX IF NOT EXISTS "zone_versions_identity" '
+        'ON "zone_versions" (zone_id, version)',
+        'CREATE UNIQUE INDEX IF NOT EXISTS "places_identity" ON "places" (geonameid)',
+        'CREATE UNIQUE INDEX IF NOT EXISTS "history_identity" ON "history" (entry_id)',
+    ],
+}
 
 
 class GeoPackageStore(Store):
@@ -55,18 +134,37 @@ class GeoPackageStore(Store):
     def __init__(self, path: Path):
         self.path = Path(path)
 
+    # --- opening and creating ----------------------------------------------------------
+
     @classmethod
-    def open(cls, path: Path) -> GeoPackageStore:
-        """Open the store at ``path``, creating and filling it from ``data/`` if missing."""
+    def open(cls, path: Path, seed: bool = True) -> GeoPackageStore:
+        """Open the store at ``path``; create it (filled from ``data/`` if ``seed``) if missing."""
         path = Path(path)
         if not path.exists():
-            cls._create(path)
+            cls.create(path, seed=seed, exist_ok=True)
         store = cls(path)
-        store._check()
+        store._migrate()
         return store
 
     @classmethod
-    def _create(cls, path: Path) -> None:
+    def open_backup(cls, path: Path) -> GeoPackageStore:
+        """Open a backup file read-only for restoring; refuse anything else."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"'{path.name}' is not a file; give the path of a ZoneWatch backup")
+        store = cls(path)
+        version = store._schema_version()
+        if version != T.SCHEMA_VERSION:
+            raise StoreError(
+                f"'{path.name}' is a backup of schema {version}; this version of ZoneWatch "
+                f"restores schema {T.SCHEMA_VERSION}"
+            )
+        return store
+
+    @classmethod
+    def create(cls, path: Path, seed: bool, exist_ok: bool = False) -> GeoPackageStore:
+        """Build a new store in a temporary file, then link it into place atomically."""
+        path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -76,11 +174,38 @@ class GeoPackageStore(Store):
             ) from exc
         tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp.gpkg")
         try:
-            cls._fill(tmp)
+            for table in T.TABLES:
+                frame = _empty_frame(table)
+                pyogrio.write_dataframe(
+                    frame,
+                    tmp,
+                    layer=table.name,
+                    driver="GPKG",
+                    use_arrow=True,
+                    geometry_type=table.geometry if table.geometry else None,
+                )
+            con = _connect(tmp)
+            try:
+                con.execute("PRAGMA journal_mode = WAL")
+                con.execute(
+                    "CREATE TABLE zonewatch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                con.executemany(
+                    "INSERT INTO zonewatch_meta VALUES (?, ?)",
+                    [("schema_version", "1"), ("revision", "0"), ("created_at", T.now_utc())],
+                )
+            finally:
+                con.close()
+            store = cls(tmp)
+            store._migrate()
+            if seed:
+                store.seed()
+            store._checkpoint()
             try:
                 os.link(tmp, path)  # atomic; fails if another process got there first
             except FileExistsError:
-                pass
+                if not exist_ok:
+                    raise StoreError(f"'{path.name}' exists already") from None
         except OSError as exc:
             raise StoreError(
                 f"cannot write the store ({exc.strerror}); "
@@ -89,46 +214,16 @@ class GeoPackageStore(Store):
         finally:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(tmp) + suffix).unlink(missing_ok=True)
+        return cls(path)
 
-    @staticmethod
-    def _fill(tmp: Path) -> None:
-        events = shipped.events()
-        geometry = gpd.points_from_xy(events["longitude"], events["latitude"])
-        gdf = gpd.GeoDataFrame(events, geometry=geometry, crs="EPSG:4326")
-        pyogrio.write_dataframe(gdf, tmp, layer="events", driver="GPKG")
-        pyogrio.write_dataframe(
-            _zones_for_storage(shipped.zones()),
-            tmp,
-            layer="zone_versions",
-            driver="GPKG",
-            promote_to_multi=True,
-        )
-        pyogrio.write_dataframe(shipped.places(), tmp, layer="places", driver="GPKG")
-        for level in (0, 1):
-            pyogrio.write_dataframe(
-                shipped.admin(level),
-                tmp,
-                layer=f"admin{level}",
-                driver="GPKG",
-                promote_to_multi=True,
-            )
-        con = _connect(tmp)
+    def _checkpoint(self) -> None:
+        con = _connect(self.path)
         try:
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("CREATE TABLE zonewatch_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            con.executemany(
-                "INSERT INTO zonewatch_meta VALUES (?, ?)",
-                [
-                    ("schema_version", str(SCHEMA_VERSION)),
-                    ("revision", "1"),
-                    ("created_at", datetime.now(UTC).isoformat(timespec="seconds")),
-                ],
-            )
-            con.commit()
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             con.close()
 
-    def _check(self) -> None:
+    def _schema_version(self) -> int:
         try:
             con = _connect(self.path)
             try:
@@ -139,90 +234,161 @@ class GeoPackageStore(Store):
                 con.close()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"the store file is not a ZoneWatch GeoPackage ({exc}); "
+                f"'{self.path.name}' is not a ZoneWatch GeoPackage ({exc}); "
                 "move it away or set ZONEWATCH_STORE to another path"
             ) from exc
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is None:
+            raise StoreError(f"'{self.path.name}' is not a ZoneWatch GeoPackage")
+        return int(row[0])
+
+    def _migrate(self) -> None:
+        version = self._schema_version()
+        if version > T.SCHEMA_VERSION:
             raise StoreError(
-                f"the store was made by another version of ZoneWatch (schema {row and row[0]}); "
-                f"this version reads schema {SCHEMA_VERSION}"
+                f"the store was made by a newer ZoneWatch (schema {version}); "
+                f"this version reads schema {T.SCHEMA_VERSION} and older"
             )
+        if version == T.SCHEMA_VERSION:
+            return
+        with self._transaction() as con:
+            current = int(
+                con.execute(
+                    "SELECT value FROM zonewatch_meta WHERE key = 'schema_version'"
+                ).fetchone()[0]
+            )
+            for target in range(current + 1, T.SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[target]:
+                    con.execute(statement)
+            con.execute(
+                "UPDATE zonewatch_meta SET value = ? WHERE key = 'schema_version'",
+                (str(T.SCHEMA_VERSION),),
+            )
+
+    # --- primitives --------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self):
+        con = _connect(self.path)
+        try:
+            waited, attempt = 0.0, 0
+            started = time.monotonic()
+            while True:
+                try:
+                    con.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    attempt += 1
+                    waited = time.monotonic() - started
+                    if waited >= WRITE_WAIT:
+                        raise StoreBusyError(
+                            f"the store is busy with another writer (waited {waited:.0f} s); "
+                            "try again in a moment"
+                        ) from None
+                    if self.on_busy:
+                        self.on_busy(attempt, waited)
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
+        rows, geoms = T.to_rows(table, frame)
+        if not rows:
+            return 0
+        names = table.names + (["geom"] if table.geometry else [])
+        if table.geometry:
+            rows = [row + (encode(g),) for row, g in zip(rows, geoms, strict=True)]
+        verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
+        sql = (
+            f"{verb} INTO {_q(table.name)} ({', '.join(map(_q, names))}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
+        # Counted, not taken from total_changes, which also counts GDAL's trigger writes.
+        count = f"SELECT COUNT(*) FROM {_q(table.name)}"
+        before = tx.execute(count).fetchone()[0]
+        for part in chunks(rows, 5000):
+            tx.executemany(sql, part)
+        return tx.execute(count).fetchone()[0] - before
+
+    def _max_versions(self, tx) -> dict[str, int]:
+        return dict(tx.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id"))
+
+    def _bump_revision(self, tx) -> None:
+        tx.execute(
+            "UPDATE zonewatch_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
+        )
+
+    # --- reads -------------------------------------------------------------------------
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        con = _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def read_table(self, table: T.Table) -> pd.DataFrame:
+        cols = ", ".join(map(_q, table.names + (["geom"] if table.geometry else [])))
+        rows = self._read(f"SELECT {cols} FROM {_q(table.name)} ORDER BY fid")
+        if table.geometry:
+            geoms = [decode(r[-1]) for r in rows]
+            return T.from_rows(table, [r[:-1] for r in rows], geoms)
+        return T.from_rows(table, rows, None)
+
+    def events(self, flt: EventFilter | None = None) -> pd.DataFrame:
+        where, params = _event_where(flt)
+        cols = ", ".join(map(_q, T.EVENTS.names))
+        rows = self._read(f"SELECT {cols} FROM events {where} ORDER BY fid", params)
+        return T.events_frame(T.from_rows(T.EVENTS, rows, None))
+
+    def event_summary(self) -> EventSummary:
+        count, first, last = self._read(
+            "SELECT COUNT(*), MIN(date_start), MAX(date_end) FROM events"
+        )[0]
+        types = [r[0] for r in self._read("SELECT DISTINCT event_type FROM events ORDER BY 1")]
+        datasets = [r[0] for r in self._read("SELECT DISTINCT dataset FROM events ORDER BY 1")]
+        return EventSummary(
+            int(count),
+            date.fromisoformat(str(first)[:10]) if first else None,
+            date.fromisoformat(str(last)[:10]) if last else None,
+            tuple(types),
+            tuple(datasets),
+        )
+
+    def revision(self) -> str:
+        (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]
+        return f"gpkg:{self.path}:{value}"
 
     @property
     def description(self) -> str:
-        return f"GeoPackage {self.path}"
+        return "GeoPackage (embedded)"
 
-    def revision(self) -> str:
-        con = _connect(self.path)
-        try:
-            (value,) = con.execute(
-                "SELECT value FROM zonewatch_meta WHERE key = 'revision'"
-            ).fetchone()
-        finally:
-            con.close()
-        return f"{self.path}:{value}"
 
-    def events(self) -> pd.DataFrame:
-        df = pyogrio.read_dataframe(self.path, layer="events", read_geometry=False, use_arrow=True)
-        for col in DATE_COLUMNS:
-            df[col] = df[col].astype("datetime64[s]")
-        for col in INT_COLUMNS:
-            df[col] = df[col].astype("Float64").astype("Int64")
-        for col in EVENT_COLUMNS:
-            if df[col].dtype == object or str(df[col].dtype) == "str":
-                df[col] = df[col].fillna("").astype(str)
-        return df[list(EVENT_COLUMNS)]
-
-    def zone_versions(self) -> gpd.GeoDataFrame:
-        gdf = pyogrio.read_dataframe(self.path, layer="zone_versions")
-        for col in ZONE_DATE_COLUMNS:
-            gdf[col] = gdf[col].astype("datetime64[s]")
-        gdf["version"] = gdf["version"].astype("int64")
-        for col in ZONE_COLUMNS + ZONE_EXTRA_COLUMNS:
-            if col not in ZONE_DATE_COLUMNS and col != "version":
-                gdf[col] = gdf[col].fillna("").astype(str)
-        return gdf
-
-    def add_zone_version(self, zone: gpd.GeoDataFrame) -> list[int]:
-        con = _connect(self.path)
-        try:
-            latest = dict(
-                con.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id")
-            )
-        finally:
-            con.close()
-        rows = zone.copy()
-        versions = [int(latest.get(z, 0)) + 1 for z in rows["zone_id"]]
-        rows["version"] = versions
-        pyogrio.write_dataframe(
-            _zones_for_storage(rows),
-            self.path,
-            layer="zone_versions",
-            driver="GPKG",
-            append=True,
-            promote_to_multi=True,
-        )
-        self._bump()
-        return versions
-
-    def _bump(self) -> None:
-        con = _connect(self.path)
-        try:
-            con.execute(
-                "UPDATE zonewatch_meta SET value = CAST(value AS INTEGER) + 1 "
-                "WHERE key = 'revision'"
-            )
-            con.commit()
-        finally:
-            con.close()
-
-    def places(self) -> gpd.GeoDataFrame:
-        gdf = pyogrio.read_dataframe(self.path, layer="places")
-        for col in ("population", "label_zoom"):
-            gdf[col] = gdf[col].astype("int64")
-        return gdf
-
-    def admin(self, level: int) -> gpd.GeoDataFrame:
-        if level not in (0, 1):
-            raise StoreError(f"admin level must be 0 or 1, got {level}")
-        return pyogrio.read_dataframe(self.path, layer=f"admin{level}")
+def _event_where(flt: EventFilter | None) -> tuple[str, tuple]:
+    if flt is None:
+        return "", ()
+    clauses, params = [], []
+    if flt.end is not None:
+        clauses.append("date_start <= ?")
+        params.append(flt.end.isoformat())
+    if flt.start is not None:
+        clauses.append("date_end >= ?")
+        params.append(flt.start.isoformat())
+    for col, values in (("event_type", flt.types), ("dataset", flt.datasets)):
+        if values is not None:
+            if not values:
+                clauses.append("0")
+            else:
+                clauses.append(f"lower({col}) IN ({', '.join('?' * len(values))})")
+                params.extend(v.lower() for v in values)
+    if flt.bbox is not None:
+        clauses.append("longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?")
+        west, south, east, north = flt.bbox
+        params.extend((west, east, south, north))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)

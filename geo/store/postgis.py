@@ -1,0 +1,273 @@
+"""The PostGIS engine, for teams sharing one server among several app processes.
+
+- Geometry columns in EPSG:4326 with GiST indexes; a date index on events.
+- Filters (dates, bounding box, types, datasets) run in SQL, so large event tables are
+  filtered in the database.
+- The schema is created (and filled from ``data/``) on first start, under an advisory
+  lock so that several processes starting at once create it once.
+- Writers take a transaction-level advisory lock: one writer at a time, a bounded wait
+  with "busy, retrying" callbacks, then :class:`~geo.store.gpkg.StoreBusyError`.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from datetime import date
+from urllib.parse import urlsplit
+
+import pandas as pd
+import shapely
+
+from geo.errors import StoreError
+from geo.filters import EventFilter
+from geo.store import tables as T
+from geo.store.base import EventSummary, Store, chunks
+from geo.store.gpkg import WRITE_WAIT, StoreBusyError
+
+_LOCK_SCHEMA = 7_311_001  # advisory lock keys (arbitrary, fixed)
+_LOCK_WRITE = 7_311_002
+
+_SQL_TYPES = {T.TEXT: "text", T.INT: "bigint", T.REAL: "double precision", T.DATE: "date"}
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - psycopg is a pinned dependency
+        raise StoreError(
+            "the PostGIS engine needs psycopg; run 'uv sync' (it is in the lock file)"
+        ) from exc
+    return psycopg
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _ddl(table: T.Table) -> list[str]:
+    cols = [f"{_q(c)} {_SQL_TYPES[k]}" for c, k in table.columns]
+    if table.geometry:
+        cols.append(f"geom geometry({table.geometry}, 4326) NOT NULL")
+    cols.append(f"UNIQUE ({', '.join(map(_q, table.identity))})")
+    out = [f"CREATE TABLE {_q(table.name)} (fid bigserial PRIMARY KEY, {', '.join(cols)})"]
+    if table.geometry:
+        out.append(f"CREATE INDEX {_q(table.name + '_geom')} ON {_q(table.name)} USING gist (geom)")
+    return out
+
+
+SCHEMA = [
+    "CREATE TABLE zonewatch_meta (key text PRIMARY KEY, value text NOT NULL)",
+    *[stmt for table in T.TABLES for stmt in _ddl(table)],
+    'CREATE INDEX "events_dates" ON "events" (date_start, date_end)',
+    'CREATE INDEX "events_type" ON "events" (event_type)',
+]
+
+#: version -> statements bringing a PostGIS store from version - 1 (none yet: it began at 2)
+MIGRATIONS: dict[int, list[str]] = {}
+
+
+def conninfo(url: str) -> str:
+    """A libpq connection string from a SQLAlchemy-style ``postgresql+psycopg://`` URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
+        raise StoreError(
+            "DATABASE_URL must look like postgresql+psycopg://user:password@host:port/dbname"
+        )
+    return "postgresql://" + rest
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(conninfo(url))
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path}"
+
+
+class PostGISStore(Store):
+    """A :class:`~geo.store.base.Store` in a PostGIS database."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._conninfo = conninfo(url)
+
+    @classmethod
+    def open(cls, url: str, seed: bool = True) -> PostGISStore:
+        """Connect; create the schema (filled from ``data/`` if ``seed``) or migrate it."""
+        store = cls(url)
+        with store._connect() as con:
+            con.execute("SELECT pg_advisory_lock(%s)", (_LOCK_SCHEMA,))
+            try:
+                store._prepare(con, seed)
+            finally:
+                con.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_SCHEMA,))
+        return store
+
+    def _connect(self):
+        psycopg = _psycopg()
+        try:
+            return psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            raise StoreError(
+                f"cannot connect to the PostGIS server at {safe_url(self.url)} ({reason}); "
+                "check DATABASE_URL and that the server is running"
+            ) from None
+
+    def _prepare(self, con, seed: bool) -> None:
+        psycopg = _psycopg()
+        try:
+            con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        except psycopg.Error:
+            raise StoreError(
+                "the database has no PostGIS extension and this user cannot create it; "
+                "ask its administrator to run CREATE EXTENSION postgis"
+            ) from None
+        exists = con.execute("SELECT to_regclass('zonewatch_meta') IS NOT NULL").fetchone()[0]
+        if not exists:
+            with con.transaction():
+                for statement in SCHEMA:
+                    con.execute(statement)
+                con.execute(
+                    "INSERT INTO zonewatch_meta VALUES ('schema_version', %s), ('revision', '0'),"
+                    " ('created_at', %s)",
+                    (str(T.SCHEMA_VERSION), T.now_utc()),
+                )
+            if seed:
+                self.seed()
+            return
+        version = int(
+            con.execute("SELECT value FROM zonewatch_meta WHERE key = 'schema_version'").fetchone()[
+                0
+            ]
+        )
+        if version > T.SCHEMA_VERSION:
+            raise StoreError(
+                f"the database was made by a newer ZoneWatch (schema {version}); "
+                f"this version reads schema {T.SCHEMA_VERSION} and older"
+            )
+        if version < T.SCHEMA_VERSION:
+            with con.transaction():
+                for target in range(version + 1, T.SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS.get(target, []):
+                        con.execute(statement)
+                con.execute(
+                    "UPDATE zonewatch_meta SET value = %s WHERE key = 'schema_version'",
+                    (str(T.SCHEMA_VERSION),),
+                )
+
+    # --- primitives --------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self):
+        con = self._connect()
+        try:
+            with con.transaction():
+                started, attempt = time.monotonic(), 0
+                while not con.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s)", (_LOCK_WRITE,)
+                ).fetchone()[0]:
+                    attempt += 1
+                    waited = time.monotonic() - started
+                    if waited >= WRITE_WAIT:
+                        raise StoreBusyError(
+                            f"the store is busy with another writer (waited {waited:.0f} s); "
+                            "try again in a moment"
+                        )
+                    if self.on_busy:
+                        self.on_busy(attempt, waited)
+                    time.sleep(0.1)
+                yield con
+        finally:
+            con.close()
+
+    def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
+        rows, geoms = T.to_rows(table, frame)
+        if not rows:
+            return 0
+        names = list(map(_q, table.names))
+        values = ["%s"] * len(names)
+        if table.geometry:
+            names.append("geom")
+            values.append("ST_GeomFromWKB(%s, 4326)")
+            wkb = shapely.to_wkb(geoms, output_dimension=2)
+            rows = [row + (w,) for row, w in zip(rows, wkb, strict=True)]
+        sql = f"INSERT INTO {_q(table.name)} ({', '.join(names)}) VALUES ({', '.join(values)})"
+        if skip_existing:
+            sql += f" ON CONFLICT ({', '.join(map(_q, table.identity))}) DO NOTHING"
+        count = f"SELECT COUNT(*) FROM {_q(table.name)}"
+        before = tx.execute(count).fetchone()[0]
+        with tx.cursor() as cur:
+            for part in chunks(rows, 5000):
+                cur.executemany(sql, part)
+        return tx.execute(count).fetchone()[0] - before
+
+    def _max_versions(self, tx) -> dict[str, int]:
+        return dict(tx.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id"))
+
+    def _bump_revision(self, tx) -> None:
+        tx.execute(
+            "UPDATE zonewatch_meta SET value = (value::bigint + 1)::text WHERE key = 'revision'"
+        )
+
+    # --- reads -------------------------------------------------------------------------
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._connect() as con:
+            return con.execute(sql, params).fetchall()
+
+    def read_table(self, table: T.Table) -> pd.DataFrame:
+        cols = [_q(c) + ("::text" if k == T.DATE else "") for c, k in table.columns]
+        if table.geometry:
+            cols.append("ST_AsBinary(geom)")
+        rows = self._read(f"SELECT {', '.join(cols)} FROM {_q(table.name)} ORDER BY fid")
+        if table.geometry:
+            geoms = list(shapely.from_wkb([bytes(r[-1]) for r in rows])) if rows else []
+            return T.from_rows(table, [r[:-1] for r in rows], geoms)
+        return T.from_rows(table, rows, None)
+
+    def events(self, flt: EventFilter | None = None) -> pd.DataFrame:
+        clauses, params = [], []
+        if flt is not None:
+            if flt.end is not None:
+                clauses.append("date_start <= %s")
+                params.append(flt.end)
+            if flt.start is not None:
+                clauses.append("date_end >= %s")
+                params.append(flt.start)
+            for col, values in (("event_type", flt.types), ("dataset", flt.datasets)):
+                if values is not None:
+                    clauses.append(f"lower({col}) = ANY(%s)")
+                    params.append([v.lower() for v in values])
+            if flt.bbox is not None:
+                clauses.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
+                params.extend(flt.bbox)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        cols = [_q(c) + ("::text" if k == T.DATE else "") for c, k in T.EVENTS.columns]
+        rows = self._read(
+            f"SELECT {', '.join(cols)} FROM events {where} ORDER BY fid", tuple(params)
+        )
+        return T.events_frame(T.from_rows(T.EVENTS, rows, None))
+
+    def event_summary(self) -> EventSummary:
+        count, first, last = self._read(
+            "SELECT COUNT(*), MIN(date_start), MAX(date_end) FROM events"
+        )[0]
+        types = [r[0] for r in self._read("SELECT DISTINCT event_type FROM events ORDER BY 1")]
+        datasets = [r[0] for r in self._read("SELECT DISTINCT dataset FROM events ORDER BY 1")]
+        return EventSummary(
+            int(count),
+            date.fromisoformat(str(first)[:10]) if first else None,
+            date.fromisoformat(str(last)[:10]) if last else None,
+            tuple(types),
+            tuple(datasets),
+        )
+
+    def revision(self) -> str:
+        (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]
+        return f"pg:{safe_url(self.url)}:{value}"
+
+    @property
+    def description(self) -> str:
+        return f"PostGIS ({safe_url(self.url)})"

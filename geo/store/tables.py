@@ -1,0 +1,179 @@
+"""The store's tables, described once for both engines, and frame <-> row conversion.
+
+Every table is append-only: a new zone boundary is a new row in ``zone_versions``, an
+import adds rows to ``events`` (its identity is dataset + the dataset's own id, so a
+re-import adds nothing), and each write adds a row to ``history``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, PLACE_COLUMNS, ZONE_COLUMNS
+
+SCHEMA_VERSION = 2
+
+TEXT, INT, REAL, DATE = "text", "int", "real", "date"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    geometry: str | None  # "Point", "MultiPolygon" or None
+    #: columns that identify a row; a row whose identity exists is not added again
+    identity: tuple[str, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+
+def _event_type(col: str) -> str:
+    if col in DATE_COLUMNS:
+        return DATE
+    if col in INT_COLUMNS:
+        return INT
+    if col in ("latitude", "longitude"):
+        return REAL
+    return TEXT
+
+
+ZONE_DATE_COLUMNS = ("memorandum_date", "in_force_from", "valid_from")
+ZONE_EXTRA_COLUMNS = ("source_file", "sha256", "created_at")
+
+EVENTS = Table(
+    "events",
+    tuple((c, _event_type(c)) for c in EVENT_COLUMNS) + (("import_id", TEXT),),
+    "Point",
+    ("dataset", "dataset_id"),
+)
+ZONE_VERSIONS = Table(
+    "zone_versions",
+    tuple(
+        (c, DATE if c in ZONE_DATE_COLUMNS else INT if c == "version" else TEXT)
+        for c in ZONE_COLUMNS + ZONE_EXTRA_COLUMNS
+    ),
+    "MultiPolygon",
+    ("zone_id", "version"),
+)
+PLACES = Table(
+    "places",
+    tuple((c, INT if c in ("population", "label_zoom") else TEXT) for c in PLACE_COLUMNS),
+    "Point",
+    ("geonameid",),
+)
+ADMIN0 = Table(
+    "admin0",
+    (("name_en", TEXT), ("name_ar", TEXT), ("pcode", TEXT), ("level", INT)),
+    "MultiPolygon",
+    ("pcode",),
+)
+ADMIN1 = Table("admin1", ADMIN0.columns, "MultiPolygon", ("pcode",))
+HISTORY = Table(
+    "history",
+    (
+        ("entry_id", TEXT),
+        ("kind", TEXT),
+        ("at", TEXT),
+        ("who", TEXT),
+        ("file_name", TEXT),
+        ("sha256", TEXT),
+        ("detail", TEXT),
+    ),
+    None,
+    ("entry_id",),
+)
+
+TABLES = (EVENTS, ZONE_VERSIONS, PLACES, ADMIN0, ADMIN1, HISTORY)
+BY_NAME = {t.name: t for t in TABLES}
+
+
+def now_utc() -> str:
+    """The current time as ISO 8601 UTC text, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _cell(value: object, kind: str) -> object:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if kind == DATE:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    if kind == INT:
+        return int(value)
+    if kind == REAL:
+        return float(value)
+    return str(value)
+
+
+def to_rows(table: Table, frame: pd.DataFrame) -> tuple[list[tuple], list]:
+    """(attribute rows in column order, geometries) for inserting ``frame`` into ``table``."""
+    missing = [c for c in table.names if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
+    columns = [frame[c].tolist() for c in table.names]
+    kinds = [k for _, k in table.columns]
+    rows = (
+        [
+            tuple(_cell(v, k) for v, k in zip(values, kinds, strict=True))
+            for values in zip(*columns, strict=True)
+        ]
+        if len(frame)
+        else []
+    )
+    geoms: list = []
+    if table.geometry:
+        geoms = list(shapely.force_2d(np.asarray(frame.geometry.values)))
+        if table.geometry == "MultiPolygon":
+            geoms = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geoms]
+    return rows, geoms
+
+
+def from_rows(table: Table, rows: list[tuple], geoms: list | None) -> pd.DataFrame:
+    """A frame (a GeoDataFrame for spatial tables) from stored rows, typed by the table."""
+    df = pd.DataFrame.from_records(rows, columns=table.names)
+    for col, kind in table.columns:
+        if kind == DATE:
+            df[col] = pd.to_datetime(df[col].str.slice(0, 10), format="%Y-%m-%d").astype(
+                "datetime64[s]"
+            )
+        elif kind == INT:
+            df[col] = (
+                pd.array(df[col].tolist(), dtype="Int64") if len(df) else df[col].astype("Int64")
+            )
+        elif kind == REAL:
+            df[col] = df[col].astype("float64")
+        else:
+            df[col] = df[col].fillna("").astype(str)
+    if table.geometry and geoms is not None:
+        return gpd.GeoDataFrame(df, geometry=list(geoms), crs="EPSG:4326")
+    return df
+
+
+def events_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Stored event rows back in the event model (drops the import id, fixes int types)."""
+    out = df[list(EVENT_COLUMNS)].copy()
+    return out
+
+
+def zone_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Stored zone rows with ``version`` as a plain integer."""
+    gdf = gdf.copy()
+    gdf["version"] = gdf["version"].astype("int64")
+    return gdf
+
+
+def place_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gdf = gdf.copy()
+    for col in ("population", "label_zoom"):
+        gdf[col] = gdf[col].astype("int64")
+    return gdf
