@@ -65,8 +65,11 @@ def _parser() -> argparse.ArgumentParser:
 def _open_store(path: str | None, seed: bool = True):
     from geo.store import open_store
 
-    if path:
+    if path is not None:
+        if not path.lower().endswith(".gpkg"):
+            raise InputError(f"--store must name a .gpkg file, got '{os.path.basename(path)}'")
         os.environ["ZONEWATCH_STORE"] = path
+        os.environ.pop("DATABASE_URL", None)  # --store names the embedded store
     store = open_store(seed=seed)
     store.on_busy = _busy
     return store
@@ -81,8 +84,8 @@ def _busy(attempt: int, waited: float) -> None:
 
 
 def _cmd_events(args) -> int:
-    flt_start = parse_date(args.start, "--from") if args.start else None
-    flt_end = parse_date(args.end, "--to") if args.end else None
+    flt_start = parse_date(args.start, "--from") if args.start is not None else None
+    flt_end = parse_date(args.end, "--to") if args.end is not None else None
     store = _open_store(args.store)
     types = check_types(args.types, store.event_summary().types) if args.types else None
     shown = store.events(EventFilter(start=flt_start, end=flt_end, types=types))
@@ -96,11 +99,18 @@ def _cmd_events(args) -> int:
 
 
 def _cmd_zones(args) -> int:
-    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of is not None else None
     if as_of and args.all_versions:
         raise InputError("use either --as-of or --all-versions, not both")
     store = _open_store(args.store)
     zones = store.zone_versions() if args.all_versions else store.zones(as_of=as_of)
+    if as_of is not None and zones.empty:
+        first = store.zone_versions()["valid_from"].min()
+        print(
+            f"{PROG}: no zone version was in force on {as_of.isoformat()}"
+            + (f"; the first starts on {first:%Y-%m-%d}" if first == first else ""),
+            file=sys.stderr,
+        )
     export.dump_json(export.zones_geojson(zones), sys.stdout)
     return 0
 

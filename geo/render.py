@@ -279,15 +279,19 @@ _HELPERS_JS = r"""
       }
     });
   };
-  zw.pane = function (map, name, z) {
-    if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
+  zw.pane = function (map, name, z, clickThrough) {
+    if (!map.getPane(name)) {
+      var pane = map.createPane(name);
+      pane.style.zIndex = z;
+      if (clickThrough) { pane.style.pointerEvents = 'none'; }
+    }
     return name;
   };
   zw.zones = function (map, data) {
-    // Fill below the events (clickable for the popup); outline above them (not clickable),
-    // with a white halo so it stays visible over dense events.
-    var fillPane = zw.pane(map, 'zwZoneFill', 350);
-    var linePane = zw.pane(map, 'zwZoneLine', 450);
+    // The fills share the map's one canvas with the events and places, drawn before them,
+    // so a click on an event opens the event and a click elsewhere in a zone opens the zone.
+    // The outlines sit above everything, with a white halo, and let every click through.
+    var linePane = zw.pane(map, 'zwZoneLine', 450, true);
     var group = L.featureGroup();
     data.features.forEach(function (f) {
       var p = f.properties;
@@ -297,7 +301,7 @@ _HELPERS_JS = r"""
       L.geoJSON(f, {pane: linePane, interactive: false, style: function () {
         return {color: p._color, weight: 3, dashArray: '8 5', fill: false};
       }, onEachFeature: function (ft, layer) { zw.tag(layer, 'zone-outline'); }}).addTo(group);
-      L.geoJSON(f, {pane: fillPane, style: function () {
+      L.geoJSON(f, {style: function () {
         return {stroke: false, fillColor: p._color, fillOpacity: 0.22};
       }, onEachFeature: function (ft, layer) {
         zw.tag(layer, 'zone');
@@ -349,7 +353,6 @@ _HELPERS_JS = r"""
     return group;
   };
   zw.events = function (map, data) {
-    var renderer = L.canvas({padding: 0.5});
     var group = L.featureGroup();
     var fields = data.fields;
     function value(col, i) {
@@ -361,7 +364,7 @@ _HELPERS_JS = r"""
       var best = data.cols.fatalities_best[i];
       var t = data.cols.event_type.codes[i];
       var m = L.circleMarker([data.lat[i], data.lon[i]], {
-        renderer: renderer, radius: 2.5 + Math.min(6, Math.log2(1 + (best || 0))),
+        radius: 2.5 + Math.min(6, Math.log2(1 + (best || 0))),
         color: data.colors[t], weight: 0.6, fillColor: data.colors[t], fillOpacity: 0.4,
         zwKind: 'event', zwIndex: i
       });

@@ -219,9 +219,11 @@ def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataF
             )
 
     for col in DATE_COLUMNS:
-        raw = src[col].astype(str).str.strip().str.slice(0, 10)
-        parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
-        bad = parsed.isna()
+        text = src[col].astype(str).str.strip()
+        # A day, optionally with a time of day (UCDP writes "2017-05-25 00:00:00.000").
+        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+        parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        bad = parsed.isna() | ~shaped.fillna(False).astype(bool)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataFileError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 
@@ -13,11 +14,18 @@ import pytest
 from conftest import stdlib_count
 
 
-def zw(*args, env_store=None):
+def zw(*args, env_store=None, env=None):
     exe = shutil.which("zonewatch")
     assert exe, "the console script is installed by 'uv sync'"
-    env = {"PATH": "/usr/bin:/bin", "ZONEWATCH_STORE": str(env_store), "HOME": "/nonexistent"}
-    return subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=120)
+    base = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}
+    if env_store is not None:
+        base["ZONEWATCH_STORE"] = str(env_store)
+    base.update(env or {})
+    return subprocess.run([exe, *args], capture_output=True, text=True, env=base, timeout=300)
+
+
+def _store_env() -> dict:
+    return {k: os.environ[k] for k in ("ZONEWATCH_STORE", "DATABASE_URL") if k in os.environ}
 
 
 def test_count_may_2017_matches_stdlib(store_env):
@@ -70,6 +78,7 @@ def test_geojson_points_with_attribution(store_env):
         "geojson",
         env_store=store_env,
     )
+    assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert len(data["features"]) == stdlib_count("2017-05-25", "2017-05-25")
     assert "Sundberg" in data["attribution"]["ucdp"]
@@ -98,6 +107,9 @@ def test_zones_export(store_env):
         (["frobnicate"], "invalid choice"),
         (["zones", "export", "--as-of", "yesterday"], "is not a date"),
         ([], "required"),
+        (["events", "--from", ""], "is not a date"),
+        (["--store", "notes.txt", "events"], "must name a .gpkg file"),
+        (["backup", "copy.zip"], "must be a .gpkg file"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(store_env, args, fragment):
@@ -116,3 +128,55 @@ def test_unusable_store_is_one_line_no_traceback(tmp_path):
     assert out.returncode == 1
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr and "ZONEWATCH_STORE" in out.stderr
+
+
+def test_same_answers_on_both_engines(make_store, engine):
+    make_store()
+    out = zw("events", "--from", "2017-05-01", "--to", "2017-05-31", env=_store_env())
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == stdlib_count("2017-05-01", "2017-05-31")
+    zones = json.loads(zw("zones", "export", env=_store_env()).stdout)
+    assert len(zones["features"]) == 4
+
+
+def test_backup_and_restore_commands(make_store, engine, tmp_path):
+    make_store()
+    backup = tmp_path / "backup.gpkg"
+    out = zw("backup", str(backup), env=_store_env())
+    assert out.returncode == 0, out.stderr
+    assert "events 16575" in out.stdout
+    again = zw("backup", str(backup), env=_store_env())
+    assert again.returncode == 2 and "exists already" in again.stderr
+    restored = tmp_path / "restored.gpkg"
+    out = zw("--store", str(restored), "restore", str(backup))
+    assert out.returncode == 0, out.stderr
+    assert "events +16575" in out.stdout
+    count = zw("--store", str(restored), "events", "--from", "2017-05-01", "--to", "2017-05-31")
+    assert int(count.stdout) == stdlib_count("2017-05-01", "2017-05-31")
+    twice = zw("--store", str(restored), "restore", str(backup))
+    assert twice.returncode == 0 and "events +0" in twice.stdout  # adds nothing the 2nd time
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "fragment"),
+    [
+        (lambda p: None, 2, "is not a file"),
+        (lambda p: p.write_text("not a backup"), 1, "not a ZoneWatch GeoPackage"),
+    ],
+    ids=["missing", "not-a-backup"],
+)
+def test_restore_bad_file(tmp_path, make, code, fragment):
+    bad = tmp_path / "bad.gpkg"
+    make(bad)
+    out = zw("--store", str(tmp_path / "s.gpkg"), "restore", str(bad))
+    assert out.returncode == code
+    assert fragment in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_zones_as_of_before_any_version_says_so(store_env):
+    out = zw("zones", "export", "--as-of", "2016-01-01", env_store=store_env)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["features"] == []
+    assert "no zone version was in force on 2016-01-01" in out.stderr
+    assert "2017-05-06" in out.stderr

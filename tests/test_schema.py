@@ -45,6 +45,7 @@ def test_valid_file_loads_with_model_types(tmp_path):
     ("overrides", "column", "fragment"),
     [
         ({"date_start": "25/05/2017"}, "date_start", "is not a date"),
+        ({"date_start": "2017-05-25xyz"}, "date_start", "is not a date"),
         ({"latitude": "north"}, "latitude", "is not a number"),
         ({"latitude": "135.2"}, "latitude", "outside ±90"),
         ({"longitude": "inf"}, "longitude", "is not a number"),
@@ -98,3 +99,20 @@ def test_only_http_links_are_kept_as_links():
 )
 def test_is_http_url(url, ok):
     assert is_http_url(url) is ok
+
+
+def test_ucdp_datetime_form_is_accepted(tmp_path):
+    path = _write(tmp_path, [_row(date_start="2017-05-25 00:00:00.000", date_end="2017-05-26")])
+    df = read_events_csv(path)
+    assert df["date_start"].iloc[0] == pd.Timestamp("2017-05-25")
+
+
+def test_key_places_errors_name_the_file(tmp_path):
+    from geo.errors import DataFileError
+    from geo.shipped import PLACES_CSV, data_dir
+    from geo.sources.geonames import read_places
+
+    keys = tmp_path / "key_places.csv"
+    keys.write_text("geonameid,name_en,name_ar,label_zoom\n172955,Raqqa,الرقة,\n")
+    with pytest.raises(DataFileError, match="key_places.csv, column 'label_zoom', row 2"):
+        read_places(data_dir() / PLACES_CSV, keys)

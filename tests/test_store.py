@@ -11,8 +11,8 @@ from datetime import date
 import pandas as pd
 import pytest
 import shapely
-from conftest import ROOT, stdlib_count
 
+from conftest import ROOT, stdlib_count
 from geo import shipped
 from geo.errors import StoreError
 from geo.filters import EventFilter, filter_events
@@ -348,3 +348,35 @@ def test_backup_refuses_existing_file(make_store, tmp_path):
     assert (
         hashlib.sha256(existing.read_bytes()).hexdigest() == hashlib.sha256(b"keep me").hexdigest()
     )
+
+
+def test_store_deleted_while_running_is_not_recreated_empty(
+    tmp_path, session_store_path, monkeypatch
+):
+    import shutil
+
+    path = tmp_path / "gone.gpkg"
+    shutil.copyfile(session_store_path, path)
+    monkeypatch.setenv("ZONEWATCH_STORE", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = open_store()
+    path.unlink()
+    with pytest.raises(StoreError, match="missing or cannot be opened.*restart"):
+        store.events()
+    assert not path.exists()
+    assert len(open_store().zones()) == 4  # a new start creates it again
+
+
+def test_damaged_store_read_is_a_store_error(tmp_path, session_store_path, monkeypatch):
+    import shutil
+
+    path = tmp_path / "damaged.gpkg"
+    shutil.copyfile(session_store_path, path)
+    monkeypatch.setenv("ZONEWATCH_STORE", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = open_store()
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("ALTER TABLE events RENAME TO events_lost")
+    con.close()
+    with pytest.raises(StoreError, match="could not be read.*restore"):
+        store.events()

@@ -68,6 +68,19 @@ def read_places(path: str | Path, key_places: str | Path) -> gpd.GeoDataFrame:
             "label_zoom": population.map(label_zoom).astype("int64"),
         }
     )
+    key_file = Path(key_places).name
+    for col in ("geonameid", "name_en", "name_ar", "label_zoom"):
+        if col not in keys.columns:
+            raise DataFileError(key_file, "is missing", col)
+    dup = keys["geonameid"].duplicated()
+    if dup.any():
+        pos = int(dup.to_numpy().nonzero()[0][0])
+        raise DataFileError(key_file, "is listed twice", "geonameid", pos + 2)
+    zoom = pd.to_numeric(keys["label_zoom"], errors="coerce")
+    bad = zoom.isna() | (zoom < 0) | (zoom > 20)
+    if bad.any():
+        pos = int(bad.to_numpy().nonzero()[0][0])
+        raise DataFileError(key_file, "must be a zoom level from 0 to 20", "label_zoom", pos + 2)
     keys = keys.set_index("geonameid")
     unknown = set(keys.index) - set(places["geonameid"])
     if unknown:

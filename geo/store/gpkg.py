@@ -22,6 +22,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
@@ -96,7 +97,15 @@ def _register(con: sqlite3.Connection) -> None:
 
 
 def _connect(path: Path, timeout_ms: int = _BUSY_STEP_MS) -> sqlite3.Connection:
-    con = sqlite3.connect(path, timeout=timeout_ms / 1000, isolation_level=None)
+    # mode=rw: never create an empty file in place of a store that has gone missing.
+    uri = "file:" + quote(str(Path(path).resolve())) + "?mode=rw"
+    try:
+        con = sqlite3.connect(uri, uri=True, timeout=timeout_ms / 1000, isolation_level=None)
+    except sqlite3.OperationalError:
+        raise StoreError(
+            f"the store file '{Path(path).name}' is missing or cannot be opened; restart "
+            "ZoneWatch to create it again, or set ZONEWATCH_STORE to the right .gpkg path"
+        ) from None
     con.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
     _register(con)
     return con
@@ -291,6 +300,11 @@ class GeoPackageStore(Store):
             try:
                 yield con
                 con.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                con.execute("ROLLBACK")
+                raise StoreError(
+                    f"the store could not be written ({exc}); nothing was saved"
+                ) from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -330,6 +344,11 @@ class GeoPackageStore(Store):
         con = _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
         try:
             return con.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"the store could not be read ({exc}); if this persists, restore it from a "
+                "backup ('zonewatch restore') into a new store"
+            ) from None
         finally:
             con.close()
 

@@ -41,6 +41,21 @@ def _psycopg():
     return psycopg
 
 
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+@contextmanager
+def _store_errors(psycopg):
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"the database could not be written ({_first_line(exc)}); nothing was saved"
+        ) from None
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -109,7 +124,7 @@ class PostGISStore(Store):
         try:
             return psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            reason = _first_line(exc)
             raise StoreError(
                 f"cannot connect to the PostGIS server at {safe_url(self.url)} ({reason}); "
                 "check DATABASE_URL and that the server is running"
@@ -161,9 +176,10 @@ class PostGISStore(Store):
 
     @contextmanager
     def _transaction(self):
+        psycopg = _psycopg()
         con = self._connect()
         try:
-            with con.transaction():
+            with _store_errors(psycopg), con.transaction():
                 started, attempt = time.monotonic(), 0
                 while not con.execute(
                     "SELECT pg_try_advisory_xact_lock(%s)", (_LOCK_WRITE,)
@@ -214,8 +230,15 @@ class PostGISStore(Store):
     # --- reads -------------------------------------------------------------------------
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        psycopg = _psycopg()
         with self._connect() as con:
-            return con.execute(sql, params).fetchall()
+            try:
+                return con.execute(sql, params).fetchall()
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"the database could not be read ({_first_line(exc)}); "
+                    "check that it is a ZoneWatch database"
+                ) from None
 
     def read_table(self, table: T.Table) -> pd.DataFrame:
         cols = [_q(c) + ("::text" if k == T.DATE else "") for c, k in table.columns]
