@@ -11,9 +11,13 @@ Raqqa-Palmyra convoy strikes, so those are placed on the route and marked
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from geo.schema import EVENT_COLUMNS  # noqa: E402
+
 VERSION = "2026-11 (ZoneWatch curated)"
 
 RAQQA = (35.95283, 39.00788)  # GeoNames 172955
@@ -229,30 +233,7 @@ ROWS = [
     },
 ]
 
-COLUMNS = [
-    "date_start",
-    "date_end",
-    "date_precision",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "fatalities_best",
-    "fatalities_low",
-    "fatalities_high",
-    "admin1",
-    "admin2",
-    "location",
-    "source",
-    "source_url",
-    "notes",
-    "dataset",
-    "dataset_id",
-    "dataset_version",
-]
+COLUMNS = list(EVENT_COLUMNS)
 
 if __name__ == "__main__":
     out = ROOT / "data/events/curated_strikes.csv"

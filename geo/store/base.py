@@ -84,8 +84,23 @@ class Store(ABC):
         """Events in the event model, filtered by the engine (``None``: all)."""
 
     @abstractmethod
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of a read-only SQL query (the SQL here is common to both engines)."""
+
     def event_summary(self) -> EventSummary:
-        """How many events, their date range and their types, computed by the engine."""
+        """How many events, their date range, types and datasets, computed by the engine."""
+        count, first, last = self._read(
+            "SELECT COUNT(*), MIN(date_start), MAX(date_end) FROM events"
+        )[0]
+        types = [r[0] for r in self._read("SELECT DISTINCT event_type FROM events ORDER BY 1")]
+        datasets = [r[0] for r in self._read("SELECT DISTINCT dataset FROM events ORDER BY 1")]
+        return EventSummary(
+            int(count),
+            date.fromisoformat(str(first)[:10]) if first else None,
+            date.fromisoformat(str(last)[:10]) if last else None,
+            tuple(types),
+            tuple(datasets),
+        )
 
     @abstractmethod
     def revision(self) -> str:

@@ -20,7 +20,6 @@ import struct
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,7 +31,7 @@ import shapely
 from geo.errors import StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
-from geo.store.base import EventSummary, Store, chunks
+from geo.store.base import Store, chunks
 
 #: How long a write waits for another writer before giving up, in seconds.
 WRITE_WAIT = float(os.environ.get("ZONEWATCH_WRITE_WAIT", "60"))
@@ -365,20 +364,6 @@ class GeoPackageStore(Store):
         cols = ", ".join(map(_q, T.EVENTS.names))
         rows = self._read(f"SELECT {cols} FROM events {where} ORDER BY fid", params)
         return T.events_frame(T.from_rows(T.EVENTS, rows, None))
-
-    def event_summary(self) -> EventSummary:
-        count, first, last = self._read(
-            "SELECT COUNT(*), MIN(date_start), MAX(date_end) FROM events"
-        )[0]
-        types = [r[0] for r in self._read("SELECT DISTINCT event_type FROM events ORDER BY 1")]
-        datasets = [r[0] for r in self._read("SELECT DISTINCT dataset FROM events ORDER BY 1")]
-        return EventSummary(
-            int(count),
-            date.fromisoformat(str(first)[:10]) if first else None,
-            date.fromisoformat(str(last)[:10]) if last else None,
-            tuple(types),
-            tuple(datasets),
-        )
 
     def revision(self) -> str:
         (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from datetime import date
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -22,7 +21,7 @@ import shapely
 from geo.errors import StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
-from geo.store.base import EventSummary, Store, chunks
+from geo.store.base import Store, chunks
 from geo.store.gpkg import WRITE_WAIT, StoreBusyError
 
 _LOCK_SCHEMA = 7_311_001  # advisory lock keys (arbitrary, fixed)
@@ -272,20 +271,6 @@ class PostGISStore(Store):
             f"SELECT {', '.join(cols)} FROM events {where} ORDER BY fid", tuple(params)
         )
         return T.events_frame(T.from_rows(T.EVENTS, rows, None))
-
-    def event_summary(self) -> EventSummary:
-        count, first, last = self._read(
-            "SELECT COUNT(*), MIN(date_start), MAX(date_end) FROM events"
-        )[0]
-        types = [r[0] for r in self._read("SELECT DISTINCT event_type FROM events ORDER BY 1")]
-        datasets = [r[0] for r in self._read("SELECT DISTINCT dataset FROM events ORDER BY 1")]
-        return EventSummary(
-            int(count),
-            date.fromisoformat(str(first)[:10]) if first else None,
-            date.fromisoformat(str(last)[:10]) if last else None,
-            tuple(types),
-            tuple(datasets),
-        )
 
     def revision(self) -> str:
         (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]
