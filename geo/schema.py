@@ -34,8 +34,8 @@ An event matches a date range when its [date_start, date_end] overlaps the range
 
 from __future__ import annotations
 
-import math
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -175,20 +175,30 @@ def is_http_url(value: object) -> bool:
     return isinstance(value, str) and bool(_HTTP_URL.match(value.strip()))
 
 
-def _row_number(df: pd.DataFrame, position: int, first_row: int) -> int:
-    return int(position) + first_row
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one row of a file was not taken."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column '{self.column}': {self.reason}"
 
 
-def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataFrame:
-    """Check and coerce a frame to the event model; return it with the model's columns.
+_DATE_SHAPE = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 
-    ``first_row`` is the file row number of the frame's first row (2 for a CSV with one
-    header line), so that errors name the row a person sees in a spreadsheet.
 
-    Raises
-    ------
-    DataFileError
-        naming the file, the column and the row of the first bad value.
+def check_events(
+    df: pd.DataFrame, file: str, first_row: int = 2
+) -> tuple[pd.DataFrame, list[RowProblem]]:
+    """Coerce a frame to the event model, row by row.
+
+    Returns the good rows (in the model's columns and types) and, for every bad row, its
+    file row number (``first_row`` is the row of the frame's first line: 2 for a CSV with
+    one header line) and the first problem found in it. Missing columns raise
+    :class:`DataFileError`: then no row can be read.
     """
     missing = [c for c in EVENT_COLUMNS if c not in df.columns]
     if missing:
@@ -197,111 +207,91 @@ def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataF
             f"missing column(s) {', '.join(missing)}; the event model needs "
             f"{', '.join(EVENT_COLUMNS)}",
         )
-    out = pd.DataFrame(index=pd.RangeIndex(len(df)))
     src = df.reset_index(drop=True)
+    n = len(src)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    problem = np.full(n, "", dtype=object)
+    problem_col = np.full(n, "", dtype=object)
+
+    def flag(mask, column: str, reason) -> None:
+        mask = np.asarray(mask, dtype=bool) & (problem == "")
+        if mask.any():
+            for pos in np.flatnonzero(mask):
+                problem[pos] = reason(pos) if callable(reason) else reason
+                problem_col[pos] = column
+
+    def blank(col: str) -> np.ndarray:
+        values = src[col]
+        return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
     for col in TEXT_COLUMNS:
         values = src[col]
         out[col] = values.where(values.notna(), "").astype(str).str.strip()
 
     for col in REQUIRED_VALUES:
-        if col in TEXT_COLUMNS:
-            empty = out[col] == ""
-        else:
-            empty = src[col].isna() | (src[col].astype(str).str.strip() == "")
-        if empty.any():
-            pos = int(np.flatnonzero(empty.to_numpy())[0])
-            raise DataFileError(
-                file,
-                "is empty; every event needs a value here",
-                col,
-                _row_number(df, pos, first_row),
-            )
+        flag(blank(col), col, "is empty; every event needs a value here")
 
     for col in DATE_COLUMNS:
         text = src[col].astype(str).str.strip()
-        # A day, optionally with a time of day (UCDP writes "2017-05-25 00:00:00.000").
-        shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+        shaped = text.str.fullmatch(_DATE_SHAPE).fillna(False).astype(bool).to_numpy()
         parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-        bad = parsed.isna() | ~shaped.fillna(False).astype(bool)
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataFileError(
-                file,
-                f"'{src[col].iloc[pos]}' is not a date; write it as YYYY-MM-DD",
-                col,
-                _row_number(df, pos, first_row),
-            )
+        bad = parsed.isna().to_numpy() | ~shaped
+        flag(bad, col, lambda pos, t=text: f"'{t.iloc[pos]}' is not a date; write it as YYYY-MM-DD")
         out[col] = parsed.astype("datetime64[s]")
 
-    for col in FLOAT_COLUMNS:
-        parsed = pd.to_numeric(src[col], errors="coerce")
-        bad = parsed.isna() | ~np.isfinite(parsed.to_numpy(dtype=float, na_value=math.nan))
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataFileError(
-                file,
-                f"'{src[col].iloc[pos]}' is not a number of degrees",
-                col,
-                _row_number(df, pos, first_row),
-            )
-        out[col] = parsed.astype("float64")
-
     for col, limit in (("latitude", 90.0), ("longitude", 180.0)):
-        bad = out[col].abs() > limit
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataFileError(
-                file,
-                f"{out[col].iloc[pos]} is outside ±{limit:g} degrees; "
-                "check that latitude and longitude are WGS84 degrees and not swapped",
-                col,
-                _row_number(df, pos, first_row),
-            )
+        parsed = pd.to_numeric(src[col], errors="coerce").astype("float64")
+        values = parsed.to_numpy()
+        bad = ~np.isfinite(values)
+        flag(bad, col, lambda pos, c=col: f"'{src[c].iloc[pos]}' is not a number of degrees")
+        flag(
+            np.abs(np.nan_to_num(values)) > limit,
+            col,
+            lambda pos, v=values, lim=limit: (
+                f"{v[pos]} is outside ±{lim:g} degrees; check that "
+                "latitude and longitude are WGS84 degrees and not swapped"
+            ),
+        )
+        out[col] = parsed
 
     for col in INT_COLUMNS:
         raw = src[col]
-        blank = raw.isna() | (raw.astype(str).str.strip() == "")
-        parsed = pd.to_numeric(raw.where(~blank, None), errors="coerce")
-        bad = (parsed.isna() & ~blank) | (parsed < 0) | (parsed.notna() & (parsed % 1 != 0))
-        if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataFileError(
-                file,
-                f"'{raw.iloc[pos]}' is not a whole number of deaths (leave it blank if unknown)",
-                col,
-                _row_number(df, pos, first_row),
-            )
-        out[col] = parsed.astype("Int64")
+        empty = blank(col)
+        parsed = pd.to_numeric(raw.where(~empty, None), errors="coerce").astype("float64")
+        values = parsed.to_numpy()
+        bad = (np.isnan(values) & ~empty) | (values < 0) | (np.nan_to_num(values) % 1 != 0)
+        flag(
+            bad,
+            col,
+            lambda pos, r=raw: (
+                f"'{r.iloc[pos]}' is not a whole number of deaths (leave it blank if unknown)"
+            ),
+        )
+        out[col] = pd.array(
+            [None if (b or np.isnan(v)) else int(v) for v, b in zip(values, bad, strict=True)],
+            dtype="Int64",
+        )
 
-    bad = out["date_end"] < out["date_start"]
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataFileError(
-            file,
-            "ends before it starts; swap date_start and date_end",
-            "date_end",
-            _row_number(df, pos, first_row),
-        )
-    bad = ~out["date_precision"].isin(DATE_PRECISIONS + ("",))
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataFileError(
-            file,
-            f"'{out['date_precision'].iloc[pos]}' is not one of {', '.join(DATE_PRECISIONS)}",
-            "date_precision",
-            _row_number(df, pos, first_row),
-        )
-    bad = ~out["location_precision"].isin(tuple(LOCATION_PRECISIONS) + ("",))
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataFileError(
-            file,
+    flag(
+        (out["date_end"] < out["date_start"]).fillna(False).to_numpy(),
+        "date_end",
+        "ends before it starts; swap date_start and date_end",
+    )
+    flag(
+        ~out["date_precision"].isin(DATE_PRECISIONS + ("",)).to_numpy(),
+        "date_precision",
+        lambda pos: (
+            f"'{out['date_precision'].iloc[pos]}' is not one of {', '.join(DATE_PRECISIONS)}"
+        ),
+    )
+    flag(
+        ~out["location_precision"].isin(tuple(LOCATION_PRECISIONS) + ("",)).to_numpy(),
+        "location_precision",
+        lambda pos: (
             f"'{out['location_precision'].iloc[pos]}' is not one of "
-            f"{', '.join(LOCATION_PRECISIONS)}",
-            "location_precision",
-            _row_number(df, pos, first_row),
-        )
+            f"{', '.join(LOCATION_PRECISIONS)}"
+        ),
+    )
     # Only http(s) links are kept as links; anything else moves into the notes as text.
     url = out["source_url"]
     not_http = (url != "") & ~url.map(is_http_url)
@@ -310,7 +300,29 @@ def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataF
             out.loc[not_http, "notes"] + " [link not kept: " + url[not_http] + "]"
         ).str.strip()
         out.loc[not_http, "source_url"] = ""
-    return out[list(EVENT_COLUMNS)]
+
+    bad_rows = problem != ""
+    problems = [
+        RowProblem(int(pos) + first_row, str(problem_col[pos]), str(problem[pos]))
+        for pos in np.flatnonzero(bad_rows)
+    ]
+    good = out.loc[~bad_rows, list(EVENT_COLUMNS)].reset_index(drop=True)
+    return good, problems
+
+
+def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataFrame:
+    """Check and coerce a frame to the event model; every row must be good.
+
+    Raises
+    ------
+    DataFileError
+        naming the file, the column and the row of the first bad value.
+    """
+    good, problems = check_events(df, file, first_row)
+    if problems:
+        first = problems[0]
+        raise DataFileError(file, first.reason, first.column, first.row)
+    return good
 
 
 def empty_events() -> pd.DataFrame:
