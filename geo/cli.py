@@ -11,9 +11,19 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo import export, shipped
+from geo import export
+from geo.attribution import attributions
 from geo.errors import InputError, ZoneWatchError
-from geo.filters import EventFilter, check_types, parse_date
+from geo.filters import (
+    EventFilter,
+    check_types,
+    find_place,
+    find_zones,
+    parse_date,
+    select_events,
+)
+from geo.schema import LOCATION_PRECISIONS
+from geo.uploads import FORMATS
 
 PROG = "zonewatch"
 
@@ -40,7 +50,58 @@ def _parser() -> argparse.ArgumentParser:
         metavar="TYPE",
         help="event type (repeat for several), e.g. 'State-based conflict'",
     )
+    ev.add_argument("--actor", metavar="TEXT", help="text in actor 1 or actor 2 (any case)")
+    ev.add_argument(
+        "--min-fatalities", type=_whole, metavar="N", help="at least N deaths (best estimate)"
+    )
+    ev.add_argument(
+        "--dataset",
+        dest="datasets",
+        action="append",
+        metavar="NAME",
+        help="dataset family, e.g. ucdp or acled (repeat for several)",
+    )
+    ev.add_argument(
+        "--precision",
+        dest="precisions",
+        action="append",
+        metavar="P",
+        choices=tuple(LOCATION_PRECISIONS),
+        help="location precision to keep (repeat for several)",
+    )
+    ev.add_argument(
+        "--zone",
+        dest="zones",
+        action="append",
+        metavar="NAME",
+        help="inside this zone (id or part of its name; repeat for several)",
+    )
+    near = ev.add_mutually_exclusive_group()
+    near.add_argument("--near", metavar="LAT,LON", help="within --km of this point")
+    near.add_argument("--near-place", metavar="NAME", help="within --km of this place")
+    ev.add_argument(
+        "--km",
+        type=_positive,
+        default=None,
+        metavar="R",
+        help="radius for --near/--near-place in km (geodesic)",
+    )
     ev.add_argument("--format", choices=("count", "csv", "geojson"), default="count")
+
+    imp = sub.add_parser("import-events", help="import a UCDP, ACLED or ZoneWatch event file")
+    imp.add_argument("path", metavar="PATH")
+    imp.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="the file's format (default: detected from its header)",
+    )
+    imp.add_argument(
+        "--dataset",
+        default=None,
+        metavar="NAME",
+        help="dataset name for the events (default: ucdp, acled, or the file's)",
+    )
 
     bk = sub.add_parser("backup", help="write the whole store to one new GeoPackage file")
     bk.add_argument("path", metavar="PATH.gpkg")
@@ -83,18 +144,69 @@ def _busy(attempt: int, waited: float) -> None:
         )
 
 
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 0 or more")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (0 < value < 5000):
+        raise argparse.ArgumentTypeError(f"'{text}' must be between 0 and 5000 km")
+    return value
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--near '{text}' is not LAT,LON, e.g. --near 35.95,39.01") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"--near '{text}' is outside ±90/±180 degrees; is it LAT,LON?")
+    return lat, lon
+
+
 def _cmd_events(args) -> int:
     flt_start = parse_date(args.start, "--from") if args.start is not None else None
     flt_end = parse_date(args.end, "--to") if args.end is not None else None
+    if (args.near or args.near_place) and args.km is None:
+        raise InputError("--near and --near-place need --km R, the radius in km")
+    if args.km is not None and not (args.near or args.near_place):
+        raise InputError("--km needs --near LAT,LON or --near-place NAME")
+    point = _latlon(args.near) if args.near else None
     store = _open_store(args.store)
-    types = check_types(args.types, store.event_summary().types) if args.types else None
-    shown = store.events(EventFilter(start=flt_start, end=flt_end, types=types))
+    summary = store.event_summary()
+    types = check_types(args.types, summary.types) if args.types else None
+    zones = store.zones()
+    if args.near_place:
+        lat, lon, _ = find_place(store.places(), args.near_place)
+        point = (lat, lon)
+    flt = EventFilter(
+        start=flt_start,
+        end=flt_end,
+        types=types,
+        datasets=tuple(args.datasets) if args.datasets else None,
+        actor=args.actor,
+        min_fatalities=args.min_fatalities,
+        precisions=tuple(args.precisions) if args.precisions else None,
+        zones=find_zones(zones, args.zones) if args.zones else None,
+        near=(point[0], point[1], args.km) if point else None,
+    )
+    shown = select_events(store, flt, zones)
     if args.format == "count":
         print(len(shown))
     elif args.format == "csv":
         export.events_csv(shown, sys.stdout)
     else:
-        export.dump_json(export.events_geojson(shown, shipped.ATTRIBUTION), sys.stdout)
+        export.dump_json(export.events_geojson(shown, attributions(shown["dataset"])), sys.stdout)
     return 0
 
 
@@ -112,6 +224,39 @@ def _cmd_zones(args) -> int:
             file=sys.stderr,
         )
     export.dump_json(export.zones_geojson(zones), sys.stdout)
+    return 0
+
+
+def _cmd_import(args) -> int:
+    from pathlib import Path
+
+    from geo.uploads import import_events
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise InputError(f"'{args.path}' is not a file")
+    store = _open_store(args.store)
+
+    def progress(fraction: float, rows: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{PROG}: reading... {fraction:4.0%} ({rows:,} rows)", end="", file=sys.stderr)
+
+    report = import_events(
+        store,
+        path,
+        fmt=args.format,
+        dataset=args.dataset,
+        who=os.environ.get("USER", ""),
+        progress=progress,
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(report.summary())
+    print(f"format {report.format}, dataset {report.dataset}, version {report.version}")
+    for problem in report.problems[:50]:
+        print(f"skipped {problem}")
+    if report.skipped > 50:
+        print(f"... and {report.skipped - 50:,} more skipped rows")
     return 0
 
 
@@ -145,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         commands = {
             "events": _cmd_events,
+            "import-events": _cmd_import,
             "zones": _cmd_zones,
             "backup": _cmd_backup,
             "restore": _cmd_restore,

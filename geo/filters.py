@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import Geod
 
 from geo.errors import InputError
 
@@ -22,6 +25,14 @@ class EventFilter:
     datasets: tuple[str, ...] | None = field(default=None)
     #: (min lon, min lat, max lon, max lat), WGS84
     bbox: tuple[float, float, float, float] | None = None
+    #: case-insensitive text found in actor 1 or actor 2
+    actor: str | None = None
+    min_fatalities: int | None = None
+    precisions: tuple[str, ...] | None = None
+    #: zone ids: events inside any of these zones (their geometries are given to the mask)
+    zones: tuple[str, ...] | None = None
+    #: (latitude, longitude, km): events within km of the point (geodesic distance)
+    near: tuple[float, float, float] | None = None
 
     def __post_init__(self):
         if self.start is not None and self.end is not None and self.end < self.start:
@@ -54,23 +65,74 @@ def _isin_casefold(values: pd.Series, wanted: Iterable[str]) -> np.ndarray:
     return values.str.casefold().isin(wanted).to_numpy()
 
 
-def event_mask(df: pd.DataFrame, flt: EventFilter) -> np.ndarray:
-    """A boolean mask over ``df`` selecting the events that match ``flt``."""
+def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
+    """A boolean mask over ``df`` selecting the events that match ``flt``.
+
+    ``zones`` (a GeoDataFrame with ``zone_id``) is needed when ``flt.zones`` is set.
+    """
     mask = date_overlap_mask(df, flt.start, flt.end)
     if flt.types is not None:
         mask &= _isin_casefold(df["event_type"], flt.types)
     if flt.datasets is not None:
         mask &= _isin_casefold(df["dataset"], flt.datasets)
+    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
     if flt.bbox is not None:
         west, south, east, north = flt.bbox
-        lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
         mask &= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    if flt.actor:
+        text = flt.actor.casefold()
+        mask &= (
+            df["actor1"].str.casefold().str.contains(text, regex=False)
+            | df["actor2"].str.casefold().str.contains(text, regex=False)
+        ).to_numpy()
+    if flt.min_fatalities is not None:
+        mask &= (df["fatalities_best"].fillna(-1) >= flt.min_fatalities).to_numpy(dtype=bool)
+    if flt.precisions is not None:
+        mask &= df["location_precision"].isin(flt.precisions).to_numpy()
+    if flt.near is not None:
+        mask &= within_km(lat, lon, *flt.near)
+    if flt.zones is not None:
+        if zones is None:
+            raise ValueError("a zone filter needs the zones' geometries")
+        chosen = zones[zones["zone_id"].isin(flt.zones)]
+        area = shapely.union_all(chosen.geometry.values) if len(chosen) else None
+        inside = (
+            shapely.contains_xy(area, lon, lat) | shapely.intersects_xy(area, lon, lat)
+            if area is not None
+            else np.zeros(len(df), dtype=bool)
+        )
+        mask &= inside
     return mask
 
 
-def filter_events(df: pd.DataFrame, flt: EventFilter) -> pd.DataFrame:
+_GEOD = Geod(ellps="WGS84")
+
+
+def within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: float) -> np.ndarray:
+    """Points within ``km`` of (lat0, lon0), by geodesic distance on the WGS84 ellipsoid."""
+    return distance_km(lat, lon, lat0, lon0) <= km
+
+
+def distance_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
+    """Geodesic distances in km from (lat0, lon0) to each point."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    if lat.size == 0:
+        return np.zeros(0)
+    _, _, metres = _GEOD.inv(np.full(lat.shape, lon0), np.full(lat.shape, lat0), lon, lat)
+    return np.asarray(metres) / 1000.0
+
+
+def near_bbox(lat0: float, lon0: float, km: float) -> tuple[float, float, float, float]:
+    """A box (west, south, east, north) surely containing every point within ``km``."""
+    dlat = km / 110.0 + 0.01
+    dlon = km / (110.0 * max(math.cos(math.radians(min(abs(lat0) + dlat, 89.0))), 0.01)) + 0.01
+    return (lon0 - dlon, lat0 - dlat, lon0 + dlon, lat0 + dlat)
+
+
+def filter_events(df: pd.DataFrame, flt: EventFilter, zones=None) -> pd.DataFrame:
     """The events of ``df`` that match ``flt``, in their original order."""
-    return df[event_mask(df, flt)]
+    return df[event_mask(df, flt, zones)]
 
 
 def check_types(requested: Iterable[str], known: Iterable[str]) -> tuple[str, ...]:
@@ -84,4 +146,69 @@ def check_types(requested: Iterable[str], known: Iterable[str]) -> tuple[str, ..
             f"unknown event type(s) {', '.join(repr(u) for u in unknown)}; "
             f"known types: {', '.join(sorted(by_key.values()))}"
         )
+    return tuple(out)
+
+
+def select_events(store, flt: EventFilter, zones=None) -> pd.DataFrame:
+    """Events matching ``flt`` from a store: dates, types, datasets and a bounding box run in
+    the store's engine (in SQL); the other filters run here, vectorised."""
+    bbox = flt.bbox
+    if flt.near is not None:
+        bbox = near_bbox(*flt.near)
+    elif flt.zones is not None and zones is not None:
+        chosen = zones[zones["zone_id"].isin(flt.zones)]
+        if len(chosen):
+            bbox = tuple(chosen.total_bounds)
+    coarse = replace(
+        flt, bbox=bbox, actor=None, min_fatalities=None, precisions=None, zones=None, near=None
+    )
+    events = store.events(coarse)
+    return events[event_mask(events, flt, zones)].reset_index(drop=True)
+
+
+def _norm(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in plain.casefold() if ch.isalnum())
+
+
+def find_place(places, name: str) -> tuple[float, float, str]:
+    """(latitude, longitude, English name) of a place named ``name`` (English, GeoNames or
+    Arabic spelling; case, accents and punctuation ignored)."""
+    wanted = _norm(name)
+    if not wanted:
+        raise InputError("give a place name, e.g. Raqqa")
+    for row, geom in zip(places.itertuples(index=False), places.geometry.values, strict=True):
+        keys = {_norm(row.name_en), _norm(row.name), _norm(row.name_ar)}
+        if "(" in row.name_en:
+            outer, inner = row.name_en.split("(", 1)
+            keys |= {_norm(outer), _norm(inner.rstrip(")"))}
+        if wanted in keys:
+            return geom.y, geom.x, row.name_en
+    import difflib
+
+    names = sorted(set(places["name_en"]))
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise InputError(f"no place named '{name}' among the {len(names)} known places{hint}")
+
+
+def find_zones(zones, names: Iterable[str]) -> tuple[str, ...]:
+    """Zone ids for names: a zone id, or text found in exactly one zone's English name."""
+    out = []
+    for name in names:
+        key = name.strip().casefold()
+        exact = zones[zones["zone_id"].str.casefold() == key]
+        if len(exact) == 1:
+            out.append(exact["zone_id"].iloc[0])
+            continue
+        found = zones[zones["name_en"].str.casefold().str.contains(key, regex=False)]
+        if len(found) == 1:
+            out.append(found["zone_id"].iloc[0])
+            continue
+        known = ", ".join(sorted(zones["zone_id"]))
+        what = "matches several zones" if len(found) > 1 else "matches no zone"
+        raise InputError(f"--zone '{name}' {what}; use a zone id: {known}")
     return tuple(out)

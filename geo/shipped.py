@@ -31,11 +31,7 @@ PLACES_CSV = "geonames/geonames_sy_cities500.csv"
 KEY_PLACES_CSV = "geonames/key_places.csv"
 ADMIN = {0: "ocha/syr_admin0.shp", 1: "ocha/syr_admin1.shp"}
 
-#: Attribution that travels with each dataset of events.
-ATTRIBUTION = {
-    "ucdp": "UCDP Georeferenced Event Dataset (GED) Syria. " + ucdp.CITATION,
-    "curated": "ZoneWatch curated strikes from public reporting; each row names its sources.",
-}
+from geo.attribution import ATTRIBUTION  # noqa: E402,F401  (re-exported)
 
 
 def events() -> pd.DataFrame:

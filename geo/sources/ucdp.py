@@ -68,23 +68,86 @@ COLUMNS = (
 )
 
 
-def _code(series: pd.Series, mapping: dict[int, str], file: str, column: str) -> pd.Series:
-    codes = pd.to_numeric(series, errors="coerce")
-    mapped = codes.map(mapping)
-    bad = mapped.isna()
-    if bad.any():
-        pos = int(bad.to_numpy().nonzero()[0][0])
-        raise DataFileError(
-            file,
-            f"'{series.iloc[pos]}' is not a known code ({', '.join(map(str, mapping))})",
-            column,
-            pos + 2,
-        )
-    return mapped
+#: The columns without which a file is not taken as UCDP GED (Syria or Global release).
+REQUIRED = (
+    "id",
+    "type_of_violence",
+    "side_a",
+    "side_b",
+    "where_prec",
+    "latitude",
+    "longitude",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "best",
+)
+
+
+def matches(header: list[str]) -> bool:
+    """True when a header looks like a UCDP GED CSV (the Syria or the Global column set)."""
+    return set(REQUIRED) <= set(header)
+
+
+def version(raw: pd.DataFrame, file_name: str = "") -> str:
+    """Which GED release the columns say this is (Global has ``relid``, Syria ``gwnob``)."""
+    kind = "GED Global" if "relid" in raw.columns else "GED Syria"
+    return f"{kind} ({file_name})" if file_name else kind
+
+
+def _mapped(series: pd.Series, mapping: dict[int, str], label: str = "") -> pd.Series:
+    """Codes to names; an unknown code stays visible (``"where_prec 9"``) for the row check."""
+    names = pd.to_numeric(series, errors="coerce").map(mapping)
+    if not label:
+        return names.fillna("")
+    return names.fillna(label + " " + series.astype(str))
+
+
+def to_model(raw: pd.DataFrame, dataset: str = DATASET, version_text: str = "") -> pd.DataFrame:
+    """Map raw GED rows (all text) to event-model columns; the row check follows."""
+    get = lambda col: raw[col] if col in raw.columns else pd.Series("", index=raw.index)  # noqa: E731
+    deaths = (
+        "Deaths: side A "
+        + get("deaths_a")
+        + ", side B "
+        + get("deaths_b")
+        + ", civilians "
+        + get("deaths_civilians")
+        + ", unknown "
+        + get("deaths_unknown")
+    )
+    has_deaths = get("deaths_a").astype(str) != ""
+    return pd.DataFrame(
+        {
+            "date_start": get("date_start"),
+            "date_end": get("date_end"),
+            "date_precision": _mapped(get("date_prec"), DATE_PREC, "date_prec"),
+            "latitude": get("latitude"),
+            "longitude": get("longitude"),
+            "location_precision": _mapped(get("where_prec"), WHERE_PREC, "where_prec"),
+            "event_type": _mapped(get("type_of_violence"), TYPE_OF_VIOLENCE),
+            "sub_event_type": get("conflict_name"),
+            "actor1": get("side_a"),
+            "actor2": get("side_b"),
+            "fatalities_best": get("best"),
+            "fatalities_low": get("low"),
+            "fatalities_high": get("high"),
+            "admin1": get("adm_1"),
+            "admin2": get("adm_2"),
+            "location": get("where_coordinates"),
+            "source": get("source_article").astype(str).str.strip().str.strip('"'),
+            "source_url": "",
+            "notes": deaths.where(has_deaths, ""),
+            "dataset": dataset,
+            "dataset_id": get("id"),
+            "dataset_version": version_text,
+        }
+    )
 
 
 def read_ucdp_csv(path: str | Path, version: str = SYRIA_VERSION) -> pd.DataFrame:
-    """Read a UCDP GED CSV and return it in the event model (dataset ``ucdp``)."""
+    """Read a UCDP GED CSV and return it in the event model (dataset ``ucdp``); every row
+    must be good (this is for the shipped file)."""
     file = Path(path).name
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -95,43 +158,4 @@ def read_ucdp_csv(path: str | Path, version: str = SYRIA_VERSION) -> pd.DataFram
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise DataFileError(file, f"is not a UCDP GED CSV: missing column(s) {', '.join(missing)}")
-
-    deaths = (
-        "Deaths: side A "
-        + raw["deaths_a"]
-        + ", side B "
-        + raw["deaths_b"]
-        + ", civilians "
-        + raw["deaths_civilians"]
-        + ", unknown "
-        + raw["deaths_unknown"]
-    )
-    events = pd.DataFrame(
-        {
-            "date_start": raw["date_start"],
-            "date_end": raw["date_end"],
-            "date_precision": _code(raw["date_prec"], DATE_PREC, file, "date_prec"),
-            "latitude": raw["latitude"],
-            "longitude": raw["longitude"],
-            "location_precision": _code(raw["where_prec"], WHERE_PREC, file, "where_prec"),
-            "event_type": _code(
-                raw["type_of_violence"], TYPE_OF_VIOLENCE, file, "type_of_violence"
-            ),
-            "sub_event_type": raw["conflict_name"],
-            "actor1": raw["side_a"],
-            "actor2": raw["side_b"],
-            "fatalities_best": raw["best"],
-            "fatalities_low": raw["low"],
-            "fatalities_high": raw["high"],
-            "admin1": raw["adm_1"],
-            "admin2": raw["adm_2"],
-            "location": raw["where_coordinates"],
-            "source": raw["source_article"].str.strip().str.strip('"'),
-            "source_url": "",
-            "notes": deaths,
-            "dataset": DATASET,
-            "dataset_id": raw["id"],
-            "dataset_version": version,
-        }
-    )
-    return validate_events(events, file)
+    return validate_events(to_model(raw, DATASET, version), file)

@@ -203,6 +203,37 @@ class Store(ABC):
             self._bump_revision(tx)
         return ImportResult(added, len(frame) - added, import_id)
 
+    def add_event_chunks(
+        self, chunks, who: str = "", file_name: str = "", sha256: str = ""
+    ) -> ImportResult:
+        """Add events arriving in chunks (an import of a large file) in one transaction:
+        all of its new events, or none if reading fails part way."""
+        import_id = uuid.uuid4().hex
+        total = added = 0
+        with self._transaction() as tx:
+            for chunk in chunks:
+                if chunk.empty:
+                    continue
+                frame = gpd.GeoDataFrame(
+                    chunk.assign(import_id=import_id),
+                    geometry=gpd.points_from_xy(chunk["longitude"], chunk["latitude"]),
+                    crs="EPSG:4326",
+                )
+                total += len(frame)
+                added += self._insert(
+                    tx, T.EVENTS, frame.drop_duplicates(["dataset", "dataset_id"]), True
+                )
+            self._log(
+                tx,
+                "import",
+                who,
+                file_name,
+                sha256,
+                f"{added} added, {total - added} already present; import {import_id}",
+            )
+            self._bump_revision(tx)
+        return ImportResult(added, total - added, import_id)
+
     def _log(self, tx, kind: str, who: str, file_name: str, sha256: str, detail: str) -> None:
         entry = pd.DataFrame(
             [

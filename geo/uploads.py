@@ -1,0 +1,331 @@
+"""The one place that touches untrusted bytes: files people bring to import.
+
+Event files (:func:`read_event_file`): the format is identified from the content, never
+from the file name (a binary file named ``.csv`` is refused), then read in chunks so
+memory stays bounded, each row checked against the event model. Good rows are taken;
+each bad row is reported with its row number and reason. Nothing here opens a path or a
+URL named inside a file.
+
+Limits (configurable through the environment, stated in every refusal):
+
+- ``ZONEWATCH_MAX_UPLOAD_MB`` (default 300): the size of a file.
+- ``ZONEWATCH_MAX_XLSX_MB`` (default 200): the uncompressed size of a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from geo.errors import InputError
+from geo.schema import EVENT_COLUMNS, RowProblem, check_events
+from geo.sources import acled, ucdp
+
+CHUNK_ROWS = 50_000
+FORMATS = ("ucdp", "acled", "zonewatch")
+
+
+def _limit_mb(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class UploadError(InputError):
+    """A file that cannot be imported at all; the message says why and what to do."""
+
+
+@dataclass
+class ImportReport:
+    """What reading (and importing) one file did."""
+
+    file_name: str
+    sha256: str = ""
+    format: str = ""
+    dataset: str = ""
+    version: str = ""
+    rows_read: int = 0
+    imported: int = 0
+    already_present: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+    def summary(self) -> str:
+        return (
+            f"{self.file_name}: {self.rows_read:,} rows read, {self.imported:,} imported, "
+            f"{self.already_present:,} already present, {self.skipped:,} skipped"
+        )
+
+
+Progress = Callable[[float, int], None]
+
+
+def _sniff(head: bytes, name: str) -> str:
+    """'xlsx', 'json' or 'csv' from the first bytes; refuse anything else."""
+    if not head.strip():
+        raise UploadError(f"'{name}' is empty; choose a CSV, XLSX or GeoJSON file of events")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UploadError(
+            f"'{name}' is UTF-16 text; save it as CSV UTF-8 (in Excel: 'CSV UTF-8') and retry"
+        )
+    if b"\x00" in head:
+        raise UploadError(f"'{name}' is a binary file, not a CSV, XLSX or GeoJSON file of events")
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text[:1] in (b"{", b"["):
+        return "json"
+    return "csv"
+
+
+def _decode_check(head: bytes, name: str) -> None:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            raise UploadError(
+                f"'{name}' is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 and retry"
+            ) from None
+
+
+def detect_format(header: list[str]) -> str:
+    """'ucdp', 'acled' or 'zonewatch' from a header row, or raise naming what was expected."""
+    names = [h.strip().lstrip("\ufeff") for h in header]
+    if ucdp.matches(names):
+        return "ucdp"
+    if acled.matches(names):
+        return "acled"
+    if set(EVENT_COLUMNS) <= set(names):
+        return "zonewatch"
+    raise UploadError(
+        "none of the known headers was found: expected a UCDP GED export (id, "
+        "type_of_violence, side_a, ...), an ACLED export (event_id_cnty, event_date, ...) or "
+        "the ZoneWatch event format (date_start, date_end, latitude, longitude, ...)"
+    )
+
+
+def _map(fmt: str, raw: pd.DataFrame, dataset: str | None, version: str) -> pd.DataFrame:
+    if fmt == "ucdp":
+        return ucdp.to_model(raw, dataset or ucdp.DATASET, version)
+    if fmt == "acled":
+        return acled.to_model(raw, dataset or acled.DATASET, version)
+    model = raw.reindex(columns=list(EVENT_COLUMNS), fill_value="")
+    if dataset:
+        model["dataset"] = dataset
+    return model
+
+
+def read_event_file(
+    source: BinaryIO,
+    name: str,
+    fmt: str | None = None,
+    dataset: str | None = None,
+    progress: Progress | None = None,
+    report: ImportReport | None = None,
+) -> Iterator[pd.DataFrame]:
+    """Yield chunks of good events (event model) from an untrusted file; fill ``report``.
+
+    ``source`` is a binary file object positioned at the start. Raises
+    :class:`UploadError` when nothing can be read; bad rows are recorded, not raised.
+    """
+    report = report if report is not None else ImportReport(name)
+    if fmt is not None and fmt not in FORMATS:
+        raise UploadError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+    size = _size(source)
+    limit = _limit_mb("ZONEWATCH_MAX_UPLOAD_MB", 300)
+    if size > limit * 1024 * 1024:
+        raise UploadError(
+            f"'{name}' is {size / 1048576:.0f} MB, over the {limit} MB limit; split it or raise "
+            "ZONEWATCH_MAX_UPLOAD_MB"
+        )
+    head = source.read(65536)
+    source.seek(0)
+    kind = _sniff(head, name)
+    if kind == "xlsx":
+        frames = _xlsx_frames(source, name)
+    elif kind == "json":
+        frames = _geojson_frames(source, name)
+    else:
+        _decode_check(head, name)
+        frames = _csv_frames(source, name, head, size, progress)
+    first_row = 2
+    for raw in frames:
+        if not report.format:
+            report.format = fmt or detect_format(list(raw.columns))
+            if report.format == "acled":
+                report.version = acled.version(raw)
+            elif report.format == "ucdp":
+                report.version = ucdp.version(raw, name)
+            report.dataset = dataset or {"ucdp": "ucdp", "acled": "acled"}.get(report.format, "")
+        model = _map(report.format, raw, dataset, report.version)
+        good, problems = check_events(model, name, first_row)
+        report.rows_read += len(raw)
+        report.problems.extend(problems)
+        first_row += len(raw)
+        if not report.dataset and len(good):
+            report.dataset = ", ".join(sorted(good["dataset"].unique()))
+        yield good
+    if report.rows_read == 0:
+        raise UploadError(f"'{name}' has a header but no rows of events")
+
+
+def _size(source: BinaryIO) -> int:
+    pos = source.tell()
+    source.seek(0, io.SEEK_END)
+    size = source.tell()
+    source.seek(pos)
+    return size
+
+
+def _csv_frames(
+    source: BinaryIO, name: str, head: bytes, size: int, progress: Progress | None
+) -> Iterator[pd.DataFrame]:
+    sample = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    first_line = sample.splitlines()[0] if sample.splitlines() else ""
+    sep = max((",", ";", "\t"), key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=sep), [])
+    detect_format(header)  # refuse before reading further
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
+    try:
+        reader = pd.read_csv(
+            text,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=CHUNK_ROWS,
+            on_bad_lines="error",
+        )
+        rows = 0
+        for chunk in reader:
+            rows += len(chunk)
+            if progress:
+                progress(min(1.0, source.tell() / max(size, 1)), rows)
+            yield chunk
+    except UnicodeDecodeError as exc:
+        raise UploadError(
+            f"'{name}' is not UTF-8 text past its start ({exc.reason}); save it as CSV UTF-8"
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise UploadError(
+            f"'{name}' is not a well-formed CSV ({str(exc).splitlines()[0]})"
+        ) from None
+    finally:
+        text.detach()
+
+
+def _xlsx_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
+    limit = _limit_mb("ZONEWATCH_MAX_XLSX_MB", 200) * 1024 * 1024
+    try:
+        with zipfile.ZipFile(source) as zf:
+            members = zf.infolist()
+            if "[Content_Types].xml" not in zf.namelist():
+                raise UploadError(f"'{name}' is a ZIP archive, not an XLSX spreadsheet")
+            if len(members) > 2000 or sum(m.file_size for m in members) > limit:
+                raise UploadError(
+                    f"'{name}' unpacks to more than the {limit // 1048576} MB limit for "
+                    "spreadsheets; save it as CSV UTF-8 instead"
+                )
+        source.seek(0)
+        sheets = pd.read_excel(source, sheet_name=0, dtype=str, engine="openpyxl")
+    except UploadError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on broken files
+        raise UploadError(
+            f"'{name}' cannot be read as an XLSX spreadsheet ({exc.__class__.__name__}); "
+            "save it again from Excel or as CSV UTF-8"
+        ) from None
+    yield sheets.fillna("").astype(str)
+
+
+def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
+    try:
+        data = json.loads(source.read().decode("utf-8-sig"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UploadError(
+            f"'{name}' is not valid JSON ({exc.__class__.__name__}); export it again as GeoJSON"
+        ) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        raise UploadError(f"'{name}' is JSON but not a GeoJSON FeatureCollection of events")
+    rows = []
+    for feature in data["features"]:
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        geom = feature.get("geometry") if isinstance(feature, dict) else None
+        row = {
+            k: ("" if v is None else str(v)) for k, v in (props or {}).items() if isinstance(k, str)
+        }
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if (
+            isinstance(geom, dict)
+            and geom.get("type") == "Point"
+            and isinstance(coords, list)
+            and len(coords) >= 2
+        ):
+            row["longitude"], row["latitude"] = str(coords[0]), str(coords[1])
+        else:
+            row.setdefault("longitude", "")
+            row.setdefault("latitude", "not a Point")
+        rows.append(row)
+    frame = pd.DataFrame(rows, dtype=str).fillna("")
+    if frame.empty:
+        raise UploadError(f"'{name}' holds no features")
+    yield frame
+
+
+def _no_constant(value: str):
+    raise ValueError(f"{value} is not a number GeoJSON allows")
+
+
+def sha256_of(source: BinaryIO) -> str:
+    """SHA-256 of a file object's content (its position is restored)."""
+    pos = source.tell()
+    source.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: source.read(1 << 20), b""):
+        digest.update(chunk)
+    source.seek(pos)
+    return digest.hexdigest()
+
+
+def import_events(
+    store,
+    source: BinaryIO | str | Path,
+    name: str | None = None,
+    fmt: str | None = None,
+    dataset: str | None = None,
+    who: str = "",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Read an event file and add its good rows to ``store`` in one transaction.
+
+    Returns the report. Nothing is added when the file cannot be read at all.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise UploadError(f"'{path}' is not a file")
+        with path.open("rb") as fh:
+            return import_events(store, fh, name or path.name, fmt, dataset, who, progress)
+    name = name or "upload"
+    report = ImportReport(name, sha256=sha256_of(source))
+    chunks = read_event_file(source, name, fmt, dataset, progress, report)
+    result = store.add_event_chunks(chunks, who=who, file_name=name, sha256=report.sha256)
+    report.imported, report.already_present = result.added, result.already_present
+    return report
