@@ -294,7 +294,7 @@ def check_events(
     )
     # Only http(s) links are kept as links; anything else moves into the notes as text.
     url = out["source_url"]
-    not_http = (url != "") & ~url.map(is_http_url)
+    not_http = (url != "") & ~url.map(is_http_url).astype(bool)
     if not_http.any():
         out.loc[not_http, "notes"] = (
             out.loc[not_http, "notes"] + " [link not kept: " + url[not_http] + "]"

@@ -1,0 +1,249 @@
+"""Importing events: real UCDP and ACLED files, a small ACLED-format fixture, bad files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import DATA, SHARED, stdlib_count
+from independent import in_geojson_polygon, vincenty_km
+
+from geo import export
+from geo.attribution import attributions
+from geo.filters import EventFilter, select_events
+from geo.store import open_store
+from geo.uploads import UploadError, import_events, read_event_file
+
+FIXTURE = Path(__file__).parent / "data" / "acled_fixture.csv"
+ACLED_REAL = SHARED / "data" / "external" / "acled_syria_battles" / "acled_syria_battles_2017.csv"
+RAQQA = (35.95283, 39.00788)
+
+
+def _acled_real() -> Path:
+    if not ACLED_REAL.exists():
+        message = f"the real ACLED file is not here ({ACLED_REAL}); the fixture tests still run"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return ACLED_REAL
+
+
+def _acled_rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _acled_date(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%d %B %Y").date()
+    except ValueError:
+        return date.fromisoformat(text)
+
+
+def test_fixture_maps_every_field(fresh_store_path):
+    store = open_store()
+    report = import_events(store, FIXTURE, who="test")
+    assert (report.format, report.dataset, report.rows_read, report.imported) == (
+        "acled",
+        "acled",
+        4,
+        4,
+    )
+    events = store.events(EventFilter(datasets=("acled",))).set_index("dataset_id")
+    row = events.loc["TST00002"]
+    assert row["date_start"] == pd.Timestamp("2017-05-20") and row["date_precision"] == "week"
+    assert row["actor1"] == "Test Force A" and "Test Militia" in row["notes"]
+    assert row["source"] == "Test Source (Local partner-Other)"
+    assert events.loc["TST00003", "location_precision"] == "region"
+    assert events.loc["TST00004", "date_precision"] == "month"
+    assert int(events.loc["TST00003", "fatalities_best"]) == 12
+    assert report.version == "export of 2023-11-14"
+    assert "acleddata.com" in attributions(["acled"])["acled"]
+
+
+@pytest.mark.parametrize("variant", ["semicolon", "xlsx", "bom"])
+def test_fixture_in_other_shapes(fresh_store_path, tmp_path, variant):
+    df = pd.read_csv(FIXTURE, dtype=str, keep_default_na=False)
+    path = tmp_path / f"acled.{'xlsx' if variant == 'xlsx' else 'csv'}"
+    if variant == "semicolon":
+        df.to_csv(path, sep=";", index=False)
+    elif variant == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + FIXTURE.read_bytes())
+    else:
+        df.to_excel(path, index=False)
+    report = import_events(open_store(), path)
+    assert (report.format, report.imported, report.skipped) == ("acled", 4, 0)
+
+
+def test_real_acled_counts_match_stdlib(fresh_store_path):
+    path = _acled_real()
+    store = open_store()
+    report = import_events(store, path, who="test")
+    rows = _acled_rows(path)
+    assert report.rows_read == len(rows) == report.imported == 8759 and report.skipped == 0
+    zones = store.zones()
+
+    def count(flt):
+        return len(select_events(store, flt, zones))
+
+    acled = ("acled",)
+    may = [r for r in rows if date(2017, 5, 1) <= _acled_date(r["event_date"]) <= date(2017, 5, 31)]
+    assert count(EventFilter(start=date(2017, 5, 1), end=date(2017, 5, 31), datasets=acled)) == len(
+        may
+    )
+    clashes = [r for r in rows if r["sub_event_type"] == "Armed clash"]
+    # sub-types are not a filter; types are: all rows are Battles
+    assert count(EventFilter(types=("Battles",), datasets=acled)) == len(rows) > len(clashes)
+    near = [
+        r for r in rows if vincenty_km(*RAQQA, float(r["latitude"]), float(r["longitude"])) <= 30
+    ]
+    assert count(EventFilter(near=(*RAQQA, 30), datasets=acled)) == len(near) > 0
+    hts = [r for r in rows if "hayat tahrir" in (r["actor1"] + "|" + r["actor2"]).lower()]
+    assert count(EventFilter(actor="Hayat Tahrir", datasets=acled)) == len(hts) > 0
+    idlib = json.loads(json.dumps(export.zones_geojson(zones)))
+    geom = next(f["geometry"] for f in idlib["features"] if f["properties"]["zone_id"] == "idlib")
+    inside = [
+        r for r in rows if in_geojson_polygon(float(r["longitude"]), float(r["latitude"]), geom)
+    ]
+    assert count(EventFilter(zones=("idlib",), datasets=acled)) == len(inside) > 0
+    deadly = [r for r in rows if int(r["fatalities"]) >= 10]
+    assert count(EventFilter(min_fatalities=10, datasets=acled)) == len(deadly)
+
+    # Importing the same file again adds nothing; UCDP and ACLED coexist.
+    again = import_events(store, path)
+    assert (again.imported, again.already_present) == (0, 8759)
+    assert len(store.events()) == stdlib_count(None, None) + 8759
+    assert count(EventFilter(datasets=("UCDP",))) == 16566
+
+
+def test_real_ucdp_file_imports_as_dataset_ucdp(fresh_store_path):
+    path = SHARED / "data" / "external" / "ucdp_ged_syria" / "ged_syria_2017.csv"
+    if not path.exists():
+        path = DATA / "ucdp" / "ged_syria.csv"
+    store = open_store()
+    report = import_events(store, path)
+    assert report.format == "ucdp" and report.dataset == "ucdp"
+    assert report.imported == 0 and report.already_present == report.rows_read  # shipped ones
+
+
+GLOBAL_HEADER = (
+    "id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,"
+    "conflict_new_id,conflict_name,dyad_dset_id,dyad_new_id,dyad_name,"
+    "side_a_dset_id,side_a_new_id,side_a,side_b_dset_id,side_b_new_id,side_b,"
+    "number_of_sources,source_article,source_office,source_date,source_headline,"
+    "source_original,where_prec,where_coordinates,where_description,adm_1,adm_2,"
+    "latitude,longitude,geom_wkt,priogrid_gid,country,country_id,region,"
+    "event_clarity,date_prec,date_start,date_end,deaths_a,deaths_b,"
+    "deaths_civilians,deaths_unknown,best,high,low,gwnoa,gwnob"
+)
+
+
+def test_ucdp_global_with_datetimes_and_three_bad_rows(fresh_store_path, tmp_path):
+    header = GLOBAL_HEADER.split(",")
+    good = dict.fromkeys(header, "")
+    good.update(
+        type_of_violence="1",
+        side_a="Government of Syria",
+        side_b="Test side",
+        where_prec="1",
+        latitude="35.2",
+        longitude="38.6",
+        date_prec="1",
+        date_start="2017-05-25 00:00:00.000",
+        date_end="2017-05-25 00:00:00.000",
+        best="4",
+        low="3",
+        high="6",
+        conflict_name="Syria: Government",
+    )
+    rows = []
+    for i in range(10):
+        rows.append({**good, "id": f"9{i:05d}", "relid": f"SYR-{i}"})
+    rows[2]["latitude"] = "north"  # row 4
+    rows[5]["date_start"] = "2017-13-45 00:00:00.000"  # row 7
+    rows[8]["date_end"] = "2017-05-01 00:00:00.000"  # row 10: ends before it starts
+    path = tmp_path / "ged_global.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    report = import_events(open_store(), path)
+    assert report.format == "ucdp" and report.version.startswith("GED Global")
+    assert (report.rows_read, report.imported, report.skipped) == (10, 7, 3)
+    assert [(p.row, p.column) for p in report.problems] == [
+        (4, "latitude"),
+        (7, "date_start"),
+        (10, "date_end"),
+    ]
+    assert "ends before it starts" in report.problems[2].reason
+
+
+def test_own_format_round_trips(fresh_store_path, tmp_path):
+    store = open_store()
+    curated = store.events(EventFilter(datasets=("curated",)))
+    csv_path = tmp_path / "out.csv"
+    with csv_path.open("w", encoding="utf-8") as fh:
+        export.events_csv(curated, fh)
+    gj_path = tmp_path / "out.geojson"
+    gj_path.write_text(json.dumps(export.events_geojson(curated, {})), encoding="utf-8")
+    for path, name in ((csv_path, "mine-csv"), (gj_path, "mine-geojson")):
+        report = import_events(store, path, dataset=name)
+        assert (report.format, report.imported) == ("zonewatch", len(curated))
+        back = store.events(EventFilter(datasets=(name,)))
+        cols = [c for c in curated.columns if c != "dataset"]
+        assert back[cols].reset_index(drop=True).equals(curated[cols].reset_index(drop=True))
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "is empty"),
+        (b"   \n", "is empty"),
+        (b"name,value\nx,1\n", "none of the known headers"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "binary file"),
+        ("date_start,date_end\n".encode("utf-16"), "UTF-16"),
+        (b"\xc0\xc1 not utf-8 " * 20, "not UTF-8"),
+        (b'{"type": "Feature"}', "not a GeoJSON FeatureCollection"),
+        (b'{"type": "FeatureCollection", "features": [' + b"[" * 100000, "not valid JSON"),
+        (b"PK\x03\x04" + bytes(100), "XLSX"),
+        (FIXTURE.read_bytes().split(b"\n")[0] + b"\n", "no rows"),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "unknown-header",
+        "png",
+        "utf16",
+        "latin",
+        "json-not-fc",
+        "deep-json",
+        "broken-zip",
+        "header-only",
+    ],
+)
+def test_bad_files_import_nothing_and_say_why(fresh_store_path, content, fragment):
+    store = open_store()
+    before = len(store.events())
+    rev = store.revision()
+    with pytest.raises(UploadError, match=fragment):
+        import_events(store, io.BytesIO(content), name="bad.csv")
+    assert len(store.events()) == before
+    assert store.revision() == rev
+
+
+def test_progress_is_reported(tmp_path):
+    path = tmp_path / "big.csv"
+    df = pd.read_csv(DATA / "ucdp" / "ged_syria.csv", dtype=str, keep_default_na=False)
+    pd.concat([df] * 4).to_csv(path, index=False)
+    seen = []
+    with path.open("rb") as fh:
+        chunks = list(read_event_file(fh, "big.csv", progress=lambda f, n: seen.append((f, n))))
+    assert sum(len(c) for c in chunks) == 4 * len(df)
+    assert len(seen) >= 2 and seen[-1][1] == 4 * len(df) and seen[-1][0] == pytest.approx(1.0)
+    assert [n for _, n in seen] == sorted(n for _, n in seen)
