@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA, SHARED, stdlib_count
-from independent import in_geojson_polygon, vincenty_km
 
+from conftest import DATA, SHARED, stdlib_count
 from geo import export
 from geo.attribution import attributions
 from geo.filters import EventFilter, select_events
 from geo.store import open_store
 from geo.uploads import UploadError, import_events, read_event_file
+from independent import in_geojson_polygon, vincenty_km
 
 FIXTURE = Path(__file__).parent / "data" / "acled_fixture.csv"
 ACLED_REAL = SHARED / "data" / "external" / "acled_syria_battles" / "acled_syria_battles_2017.csv"
