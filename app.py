@@ -11,8 +11,10 @@ install_static(Path(__file__).parent / "static")  # Leaflet served by the app: w
 
 page = st.navigation(
     [
-        st.Page("pages/map.py", title="Map", default=True),
-        st.Page("pages/sources.py", title="Sources"),
+        st.Page("views/map.py", title="Map", default=True),
+        st.Page("views/events.py", title="Events"),
+        st.Page("views/import_events.py", title="Import events"),
+        st.Page("views/sources.py", title="Sources"),
     ]
 )
 page.run()

@@ -24,12 +24,46 @@ def _plain(value: object) -> object:
     return value
 
 
-def events_csv(events: pd.DataFrame, out: IO[str]) -> None:
-    """Events as CSV in the ZoneWatch event format (one column per model field)."""
+def events_csv(
+    events: pd.DataFrame, out: IO[str], attribution: dict[str, str] | None = None
+) -> None:
+    """Events as CSV in the ZoneWatch event format (one column per model field); with
+    ``attribution``, a last column carries each row's dataset attribution."""
     df = events[list(EVENT_COLUMNS)].copy()
     for col in DATE_COLUMNS:
         df[col] = df[col].dt.strftime("%Y-%m-%d")
+    if attribution is not None:
+        df["attribution"] = df["dataset"].map(attribution).fillna("")
     df.to_csv(out, index=False, lineterminator="\n")
+
+
+def timeline(events: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Events and fatalities per period (``day``, ``week`` or ``month``) and event type.
+
+    Columns: period (the first day), event_type, events, fatalities. An event counts in the
+    period of its start date.
+    """
+    rule = {"day": "D", "week": "W-MON", "month": "MS"}[freq]
+    if events.empty:
+        return pd.DataFrame(columns=["period", "event_type", "events", "fatalities"])
+    start = events["date_start"]
+    if freq == "week":
+        period = (start - pd.to_timedelta(start.dt.weekday, unit="D")).dt.normalize()
+    else:
+        period = start.dt.to_period(rule[0] if rule != "MS" else "M").dt.start_time
+    frame = pd.DataFrame(
+        {
+            "period": period.astype("datetime64[s]"),
+            "event_type": events["event_type"],
+            "fatalities": events["fatalities_best"].fillna(0).astype("int64"),
+        }
+    )
+    out = (
+        frame.groupby(["period", "event_type"], sort=True)
+        .agg(events=("fatalities", "size"), fatalities=("fatalities", "sum"))
+        .reset_index()
+    )
+    return out
 
 
 def events_geojson(events: pd.DataFrame, attribution: dict[str, str]) -> dict:

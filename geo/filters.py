@@ -75,7 +75,8 @@ def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
         mask &= _isin_casefold(df["event_type"], flt.types)
     if flt.datasets is not None:
         mask &= _isin_casefold(df["dataset"], flt.datasets)
-    lon, lat = df["longitude"].to_numpy(), df["latitude"].to_numpy()
+    spatial = flt.bbox is not None or flt.near is not None or flt.zones is not None
+    lon, lat = (df["longitude"].to_numpy(), df["latitude"].to_numpy()) if spatial else (None, None)
     if flt.bbox is not None:
         west, south, east, north = flt.bbox
         mask &= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)

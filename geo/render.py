@@ -219,7 +219,9 @@ _HELPERS_JS = r"""
       '.zw-legend .zw-sw{display:inline-block;width:12px;height:12px;margin-right:5px;',
       'vertical-align:middle;border:1px solid #555}',
       '.zw-legend .zw-dot{border-radius:50%}',
-      '.zw-legend .zw-note{color:#8a4b00;font-size:11px;margin-top:4px}'
+      '.zw-legend .zw-note{color:#8a4b00;font-size:11px;margin-top:4px}',
+      '.zw-playback button{margin-right:4px;cursor:pointer}',
+      '.zw-playback input{width:180px;vertical-align:middle}'
     ].join('');
     document.head.appendChild(st);
   }
@@ -382,7 +384,59 @@ _HELPERS_JS = r"""
         .setContent(zw.card(value('event_type', i) + ', ' + value('date_start', i), rows))
         .openOn(map);
     });
+    if (data.n > 0) { zw.playback(map, group, data, value); }
     return group;
+  };
+  // Playback: step through time; show the events of the 30 days up to the current day.
+  zw.playback = function (map, group, data, value) {
+    var DAY = 86400000, WINDOW = 30, markers = [], shown = [];
+    group.eachLayer(function (m) { markers.push(m); });
+    var start = markers.map(function (m) {
+      return Date.parse(value('date_start', m.options.zwIndex)) / DAY; });
+    var end = markers.map(function (m) {
+      return Date.parse(value('date_end', m.options.zwIndex)) / DAY; });
+    var lo = Math.min.apply(null, start), hi = Math.max.apply(null, end);
+    var ctl = L.control({position: 'bottomleft'}), timer = null;
+    var box, slider, label, play;
+    function show(day) {
+      markers.forEach(function (m, k) {
+        var on = day === null || (start[k] <= day && end[k] > day - WINDOW);
+        if (shown[k] !== on) {
+          shown[k] = on;
+          m.setStyle(on ? {opacity: 1, fillOpacity: 0.4} : {opacity: 0, fillOpacity: 0});
+        }
+      });
+      label.textContent = day === null ? 'All shown events'
+        : 'Events of the 30 days to ' + new Date(day * DAY).toISOString().slice(0, 10);
+    }
+    function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = '▶'; }
+    ctl.onAdd = function () {
+      box = el('div', null, 'zw-legend zw-playback');
+      play = el('button', '▶'); play.type = 'button'; play.title = 'Play over time';
+      var reset = el('button', '■'); reset.type = 'button'; reset.title = 'Show all';
+      slider = el('input'); slider.type = 'range'; slider.min = lo; slider.max = hi;
+      slider.step = 1; slider.value = lo; slider.title = 'Date';
+      label = el('div', 'All shown events');
+      [play, reset, slider, label].forEach(function (x) { box.appendChild(x); });
+      play.onclick = function () {
+        if (timer) { stop(); return; }
+        play.textContent = '❚❚';
+        if (+slider.value >= hi) { slider.value = lo; }
+        var step = Math.max(1, Math.round((hi - lo) / 120));
+        timer = setInterval(function () {
+          var next = Math.min(hi, +slider.value + step);
+          slider.value = next; show(next);
+          if (next >= hi) { stop(); }
+        }, 250);
+      };
+      reset.onclick = function () { stop(); slider.value = lo; show(null); };
+      slider.oninput = function () { stop(); show(+slider.value); };
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    group.on('add', function () { ctl.addTo(map); });
+    group.on('remove', function () { stop(); show(null); ctl.remove(); });
   };
   zw.legend = function (map, data) {
     var ctl = L.control({position: 'bottomright'});

@@ -133,7 +133,7 @@ def test_damaged_store_is_a_message_not_a_traceback(fresh_store_path):
 )
 def test_sources_page(store_env, licence):
     at = _app()
-    at.switch_page("pages/sources.py").run()
+    at.switch_page("views/sources.py").run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert licence in text

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import date
 from urllib.parse import urlparse
 
 import pytest
@@ -42,26 +43,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, session_store_path):
-    """The app on a free port of 127.0.0.1, on its own copy of the store."""
-    store = tmp_path_factory.mktemp("browser") / "zonewatch.gpkg"
-    shutil.copyfile(session_store_path, store)
-    # A zone version with a hostile name: the browser must show it as text.
+def _start_app(store) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "ZONEWATCH_STORE": str(store)}
     env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from geo.store import open_store; s = open_store(); z = s.zones();"
-            "z = z[z.zone_id == 'northern_homs'].copy(); z['name_en'] = "
-            f"{HOSTILE!r}; z['valid_from'] = '2017-08-03'; s.add_zone_version(z)",
-        ],
-        env=env,
-        check=True,
-        cwd=ROOT,
-    )
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -88,18 +72,44 @@ def server(tmp_path_factory, session_store_path):
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
                 if r.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start: " + proc.stdout.read().decode()[-2000:])
-    yield url
+    proc.kill()
+    pytest.fail("the app did not start: " + proc.stdout.read().decode()[-2000:])
+
+
+def _stop_app(proc) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, session_store_path):
+    """The app on a free port of 127.0.0.1, on its own copy of the store."""
+    store = tmp_path_factory.mktemp("browser") / "zonewatch.gpkg"
+    shutil.copyfile(session_store_path, store)
+    # A zone version with a hostile name: the browser must show it as text.
+    env = {**os.environ, "ZONEWATCH_STORE": str(store)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from geo.store import open_store; s = open_store(); z = s.zones();"
+            "z = z[z.zone_id == 'northern_homs'].copy(); z['name_en'] = "
+            f"{HOSTILE!r}; z['valid_from'] = '2017-08-03'; s.add_zone_version(z)",
+        ],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    proc, url = _start_app(store)
+    yield url
+    _stop_app(proc)
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +260,22 @@ def test_hostile_zone_name_shows_as_text(server, browser):
     s.page.close()
 
 
+def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_store_path):
+    """The first request after start is a page's own URL: it must still get the app's
+    navigation and layout (Streamlit's older multipage mode must not take over)."""
+    store = tmp_path / "deep.gpkg"
+    shutil.copyfile(session_store_path, store)
+    proc, url = _start_app(store)
+    try:
+        s = Session(browser, url + "/sources")
+        s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=60000)
+        links = s.page.get_by_test_id("stSidebarNavLink").all_inner_texts()
+        assert links == ["Map", "Events", "Import events", "Sources"]
+        s.page.close()
+    finally:
+        _stop_app(proc)
+
+
 def test_sources_page_offline(server, browser):
     s = Session(browser, server)
     s.page.get_by_role("link", name="Sources").click()
@@ -297,3 +323,47 @@ def test_real_clicks_open_event_and_zone_popups(server, browser):
     assert "No official map" in popup.inner_text()
     assert s.external_requests() == [] and s.dialogs == []
     s.page.close()
+
+
+def test_import_acled_through_the_page_then_map_table_and_chart_agree(
+    browser, tmp_path, session_store_path
+):
+    from test_import import _acled_date, _acled_real, _acled_rows
+
+    acled_file = _acled_real()
+    store = tmp_path / "import.gpkg"
+    shutil.copyfile(session_store_path, store)
+    proc, url = _start_app(store)
+    try:
+        s = Session(browser, url + "/import_events")
+        s.page.get_by_test_id("stFileUploader").wait_for(timeout=60000)
+        s.page.locator("input[type=file]").set_input_files(str(acled_file))
+        s.page.get_by_text("Preview").wait_for(timeout=60000)
+        s.page.get_by_role("button", name="Import").click()
+        s.page.get_by_text("8,759 imported").wait_for(timeout=120000)
+
+        may = [
+            r
+            for r in _acled_rows(acled_file)
+            if date(2017, 5, 1) <= _acled_date(r["event_date"]) <= date(2017, 5, 31)
+        ]
+        expected = stdlib_count("2017-05-01", "2017-05-31") + len(may)
+        s.page.get_by_test_id("stSidebarNavLink").get_by_text("Map", exact=True).click()
+        s.set_dates("2017-05-01", "2017-05-31")
+        assert _wait_for(lambda: s.showing() == expected)
+        assert _wait_for(lambda: s.count_layers("event") == expected)
+
+        # The same filters hold on the Events page: its count, table and chart agree.
+        s.page.get_by_test_id("stSidebarNavLink").get_by_text("Events", exact=True).click()
+        s.page.get_by_role("heading", name="Timeline").wait_for(timeout=60000)
+        assert _wait_for(lambda: s.showing() == expected)
+        grid = s.page.locator("[role=grid][aria-rowcount]")
+        assert _wait_for(lambda: grid.get_attribute("aria-rowcount") == str(expected + 1))
+        caption = s.page.get_by_text(re.compile(r"[\d,]+ events, [\d,]+ fatalities"))
+        assert int(caption.inner_text().split(" events")[0].replace(",", "")) == expected
+        chart = s.page.locator("[data-testid=stVegaLiteChart]")
+        assert chart.locator("canvas, svg").count() >= 1
+        assert s.external_requests() == [] and s.dialogs == []
+        s.page.close()
+    finally:
+        _stop_app(proc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import shipped
-from pages._common import store_or_stop
+from views._common import store_or_stop
 
 st.title("Sources")
 store = store_or_stop()

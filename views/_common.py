@@ -1,0 +1,185 @@
+"""What every page shares: session keys, the store, cached reads and the one filter state.
+
+No GIS logic here: widgets turn into an :class:`~geo.filters.EventFilter`, and ``geo``
+does the rest.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.errors import ZoneWatchError
+from geo.filters import EventFilter, find_place, select_events
+from geo.schema import LOCATION_PRECISIONS
+from geo.store import Store, open_store
+
+# Session-state keys, named once. The filter keys are shared by every page.
+KEY_DATES = "flt_dates"
+KEY_TYPES = "flt_types"
+KEY_ACTOR = "flt_actor"
+KEY_MIN_FATALITIES = "flt_min_fatalities"
+KEY_DATASETS = "flt_datasets"
+KEY_PRECISIONS = "flt_precisions"
+KEY_ZONES = "flt_zones"
+KEY_NEAR_PLACE = "flt_near_place"
+KEY_NEAR_KM = "flt_near_km"
+FILTER_KEYS = (
+    KEY_DATES,
+    KEY_TYPES,
+    KEY_ACTOR,
+    KEY_MIN_FATALITIES,
+    KEY_DATASETS,
+    KEY_PRECISIONS,
+    KEY_ZONES,
+    KEY_NEAR_PLACE,
+    KEY_NEAR_KM,
+)
+KEY_ONLINE_TILES = "online_tiles"
+KEY_MAP = "map"
+KEY_UPLOAD = "upload"
+KEY_IMPORT_FORMAT = "import_format"
+KEY_IMPORT_DATASET = "import_dataset"
+KEY_FREQ = "timeline_freq"
+
+NO_PLACE = "(anywhere)"
+PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
+
+
+@st.cache_resource(show_spinner="Opening the store (the first start fills it from data/)...")
+def _store() -> Store:
+    return open_store()
+
+
+def store_or_stop() -> Store:
+    """The store, or a clear message and a stopped page when it cannot be opened."""
+    try:
+        return _store()
+    except ZoneWatchError as exc:
+        st.error(f"The data store could not be opened: {exc}")
+        st.stop()
+        raise  # unreachable; st.stop() raises
+
+
+@st.cache_resource(show_spinner="Loading layers...", max_entries=4)
+def layers(revision: str) -> dict:
+    """The reference layers and the event summary of the store at ``revision``
+    (read once per revision, shared, read-only)."""
+    store = _store()
+    return {
+        "summary": store.event_summary(),
+        "zones": store.zones(),
+        "places": store.places(),
+        "admin0": store.admin(0),
+        "admin1": store.admin(1),
+    }
+
+
+@st.cache_resource(show_spinner="Filtering events...", max_entries=16)
+def _selected(revision: str, key: str, _flt: EventFilter, _zones):
+    return select_events(_store(), _flt, _zones)
+
+
+def selected_events(revision: str, flt: EventFilter, zones):
+    """The events matching the filters: dates, types, datasets and area run in the store's
+    engine (SQL), the rest vectorised; cached per store revision and filter."""
+    return _selected(revision, repr(flt), flt, zones)
+
+
+def _keep_filter_state() -> None:
+    # Widget values are dropped when a page without the widget runs; re-assigning them
+    # keeps one filter state across the pages.
+    for key in FILTER_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def sidebar_filters(data: dict) -> EventFilter:
+    """The filter widgets (in the sidebar, the same on every page) as one EventFilter."""
+    _keep_filter_state()
+    summary, zones, places = data["summary"], data["zones"], data["places"]
+    first, last = summary.first, summary.last
+    with st.sidebar:
+        st.header("Filters")
+        dates = st.date_input(
+            "Event dates",
+            value=(first, last),
+            min_value=first,
+            max_value=last,
+            key=KEY_DATES,
+            help="An event is shown when its start-to-end period overlaps these dates.",
+        )
+        types = st.multiselect(
+            "Event types", list(summary.types), default=list(summary.types), key=KEY_TYPES
+        )
+        datasets = st.multiselect(
+            "Datasets", list(summary.datasets), default=list(summary.datasets), key=KEY_DATASETS
+        )
+        with st.expander("More filters"):
+            actor = st.text_input(
+                "Actor contains", key=KEY_ACTOR, help="Text found in actor 1 or actor 2 (any case)."
+            )
+            min_fatalities = st.number_input(
+                "At least this many fatalities",
+                min_value=0,
+                value=0,
+                step=1,
+                key=KEY_MIN_FATALITIES,
+            )
+            precisions = st.multiselect(
+                "Location precision",
+                list(LOCATION_PRECISIONS),
+                default=list(LOCATION_PRECISIONS),
+                key=KEY_PRECISIONS,
+                help="Leave out coarse locations (admin1, region, country) to keep only "
+                "events placed precisely.",
+            )
+            zone_names = dict(zip(zones["zone_id"], zones["name_en"], strict=True))
+            chosen_zones = st.multiselect(
+                "Inside zones", list(zone_names), format_func=zone_names.get, key=KEY_ZONES
+            )
+            place_names = [NO_PLACE] + sorted(places["name_en"].unique())
+            place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE)
+            km = st.number_input(
+                "Within (km)", min_value=1.0, max_value=500.0, value=30.0, step=5.0, key=KEY_NEAR_KM
+            )
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        start, end = dates
+    else:
+        st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")
+        start, end = first, last
+    near = None
+    if place != NO_PLACE:
+        lat, lon, _ = find_place(places, place)
+        near = (lat, lon, float(km))
+    all_precisions = len(precisions) == len(LOCATION_PRECISIONS)
+    return EventFilter(
+        start=start,
+        end=end,
+        types=tuple(types),
+        datasets=None if len(datasets) == len(summary.datasets) else tuple(datasets),
+        actor=actor.strip() or None,
+        min_fatalities=int(min_fatalities) or None,
+        precisions=None if all_precisions else tuple(precisions),
+        zones=tuple(chosen_zones) or None,
+        near=near,
+    )
+
+
+def load_or_stop(store: Store) -> tuple[str, dict]:
+    """(revision, layers) of the store, or a message and a stopped page."""
+    try:
+        revision = store.revision()
+        return revision, layers(revision)
+    except ZoneWatchError as exc:
+        st.error(f"The data store could not be read: {exc}")
+        st.stop()
+        raise
+
+
+def select_or_stop(revision: str, flt: EventFilter, zones):
+    try:
+        return selected_events(revision, flt, zones)
+    except ZoneWatchError as exc:
+        st.error(f"The events could not be read: {exc}")
+        st.stop()
+        raise
