@@ -48,7 +48,7 @@ def timeline(events: pd.DataFrame, freq: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["period", "event_type", "events", "fatalities"])
     start = events["date_start"]
     if freq == "week":
-        period = (start - pd.to_timedelta(start.dt.weekday, unit="D")).dt.normalize()
+        period = (start - pd.to_timedelta(start.dt.day_of_week, unit="D")).dt.normalize()
     else:
         period = start.dt.to_period(rule[0] if rule != "MS" else "M").dt.start_time
     frame = pd.DataFrame(

@@ -148,3 +148,63 @@ def test_map_page_on_both_engines(make_store, engine):
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
     assert len(layer_payload(map_script(at), "zones")["features"]) == 4
+
+
+def test_events_page_table_chart_and_downloads_agree(store_env):
+    at = _app()
+    at.switch_page("views/events.py").run()
+    assert not at.exception
+    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    expected = stdlib_count("2017-05-01", "2017-05-31")
+    assert showing(at)[0] == expected
+    assert len(at.dataframe[0].value) == expected
+    caption = next(c.value for c in at.caption if " fatalities" in c.value)
+    assert caption.startswith(f"{expected:,} events")
+    assert len(at.get("vega_lite_chart")) == 1
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download GeoJSON"]
+
+
+def test_filter_state_is_shared_between_pages(store_env):
+    at = _app()
+    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    at.text_input(key="flt_actor").set_value("islamic state").run()
+    on_map = showing(at)[0]
+    at.switch_page("views/events.py").run()
+    assert showing(at)[0] == on_map > 0
+    assert all(
+        "islamic state" in (a1 + a2).lower()
+        for a1, a2 in zip(
+            at.dataframe[0].value["Actor 1"], at.dataframe[0].value["Actor 2"], strict=True
+        )
+    )
+
+
+def test_import_page_previews_imports_and_reports(fresh_store_path):
+    fixture = ROOT / "tests" / "data" / "acled_fixture.csv"
+    rows = fixture.read_text(encoding="utf-8").splitlines()
+    rows[2] = rows[2].replace("2017-05-20", "2017-02-31")  # one bad date: row 3
+    data = ("\n".join(rows) + "\n").encode("utf-8")
+    at = _app()
+    at.switch_page("views/import_events.py").run()
+    assert not at.exception
+    at.get("file_uploader")[0].set_value(("acled.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert any("Format: acled" in c.value for c in at.caption)
+    at.button[0].click().run()
+    assert not at.exception
+    assert any(
+        "4 rows read, 3 imported, 0 already present, 1 skipped" in s.value for s in at.success
+    )
+    problems = at.dataframe[-1].value
+    assert list(problems["row"]) == [3] and list(problems["column"]) == ["date_start"]
+
+
+def test_import_page_refuses_a_binary_file(fresh_store_path):
+    at = _app()
+    at.switch_page("views/import_events.py").run()
+    at.get("file_uploader")[0].set_value(
+        ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(300), "text/csv")
+    ).run()
+    assert not at.exception
+    assert any("binary file" in e.value for e in at.error)

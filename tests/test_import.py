@@ -247,3 +247,39 @@ def test_progress_is_reported(tmp_path):
     assert sum(len(c) for c in chunks) == 4 * len(df)
     assert len(seen) >= 2 and seen[-1][1] == 4 * len(df) and seen[-1][0] == pytest.approx(1.0)
     assert [n for _, n in seen] == sorted(n for _, n in seen)
+
+
+def test_shipped_ucdp_counts_match_stdlib_for_place_actor_and_zone(store_env):
+    store = open_store()
+    zones = store.zones()
+    rows = [r for r in csv.DictReader((DATA / "ucdp" / "ged_syria.csv").open(encoding="utf-8"))]
+    ucdp = ("ucdp",)
+
+    def count(flt):
+        return len(select_events(store, flt, zones))
+
+    may = [
+        r
+        for r in rows
+        if r["date_start"][:10] <= "2017-05-31" and r["date_end"][:10] >= "2017-05-01"
+    ]
+    assert count(EventFilter(start=date(2017, 5, 1), end=date(2017, 5, 31), datasets=ucdp)) == len(
+        may
+    )
+    one_sided = [r for r in rows if r["type_of_violence"] == "3"]
+    assert count(EventFilter(types=("One-sided violence",), datasets=ucdp)) == len(one_sided)
+    near = [
+        r for r in rows if vincenty_km(*RAQQA, float(r["latitude"]), float(r["longitude"])) <= 30
+    ]
+    assert count(EventFilter(near=(*RAQQA, 30), datasets=ucdp)) == len(near) > 0
+    jaysh = [r for r in rows if "jaysh al-islam" in (r["side_a"] + "|" + r["side_b"]).lower()]
+    assert count(EventFilter(actor="JAYSH AL-ISLAM", datasets=ucdp)) == len(jaysh) > 0
+    geom = next(
+        f["geometry"]
+        for f in export.zones_geojson(zones)["features"]
+        if f["properties"]["zone_id"] == "eastern_ghouta"
+    )
+    inside = [
+        r for r in rows if in_geojson_polygon(float(r["longitude"]), float(r["latitude"]), geom)
+    ]
+    assert count(EventFilter(zones=("eastern_ghouta",), datasets=ucdp)) == len(inside) > 0

@@ -49,14 +49,14 @@ if not series.empty:
             .encode(y=alt.Y("fatalities:Q", title="Fatalities", stack=True))
             .properties(height=140),
         ),
-        use_container_width=True,
+        width="stretch",
     )
 
 st.subheader("Table")
 table = shown.rename(columns=EVENT_LABELS)
 st.dataframe(
     table,
-    use_container_width=True,
+    width="stretch",
     hide_index=True,
     column_config={
         # Only http(s) links are stored as links (geo.schema), so only they are clickable.

@@ -54,9 +54,7 @@ if upload is not None:
         f"; version: {preview_report.version or '(from the file)'}. The first rows as parsed:"
     )
     if first is not None and len(first):
-        st.dataframe(
-            first.head(20).rename(columns=EVENT_LABELS), hide_index=True, use_container_width=True
-        )
+        st.dataframe(first.head(20).rename(columns=EVENT_LABELS), hide_index=True, width="stretch")
     if preview_report.problems:
         st.warning(
             f"{len(preview_report.problems):,} of the first {preview_report.rows_read:,} "
@@ -100,5 +98,5 @@ if upload is not None:
                     for p in itertools.islice(report.problems, 5000)
                 ],
                 hide_index=True,
-                use_container_width=True,
+                width="stretch",
             )
