@@ -279,6 +279,9 @@ def _cmd_restore(args) -> int:
     source = Path(args.path)
     if not source.is_file():
         raise InputError(f"'{args.path}' is not a file; give the path of a ZoneWatch backup")
+    from geo.store.gpkg import GeoPackageStore
+
+    GeoPackageStore.open_backup(source)  # refuse a wrong file before creating any store
     counts = _open_store(args.store, seed=False).restore(source, who=os.environ.get("USER", ""))
     print("restored: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
     return 0

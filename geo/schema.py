@@ -58,6 +58,8 @@ LOCATION_PRECISIONS = {
 }
 
 DATE_COLUMNS = ("date_start", "date_end")
+#: No single event has more deaths than this; a larger number is a data error.
+MAX_FATALITIES = 10_000_000
 FLOAT_COLUMNS = ("latitude", "longitude")
 INT_COLUMNS = ("fatalities_best", "fatalities_low", "fatalities_high")
 TEXT_COLUMNS = (
@@ -184,7 +186,12 @@ class RowProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, column '{self.column}': {self.reason}"
+        return f"row {self.row}, column '{self.column}': {printable(self.reason)}"
+
+
+def printable(text: str) -> str:
+    """Text with control characters shown as escapes (safe to print to a terminal)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
 
 
 _DATE_SHAPE = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
@@ -227,6 +234,8 @@ def check_events(
     for col in TEXT_COLUMNS:
         values = src[col]
         out[col] = values.where(values.notna(), "").astype(str).str.strip()
+    # Dataset names are identifiers and match case-insensitively: stored in one case.
+    out["dataset"] = out["dataset"].str.casefold()
 
     for col in REQUIRED_VALUES:
         flag(blank(col), col, "is empty; every event needs a value here")
@@ -259,7 +268,12 @@ def check_events(
         empty = blank(col)
         parsed = pd.to_numeric(raw.where(~empty, None), errors="coerce").astype("float64")
         values = parsed.to_numpy()
-        bad = (np.isnan(values) & ~empty) | (values < 0) | (np.nan_to_num(values) % 1 != 0)
+        bad = (
+            (np.isnan(values) & ~empty)
+            | (values < 0)
+            | (np.nan_to_num(values) > MAX_FATALITIES)
+            | (np.nan_to_num(values) % 1 != 0)
+        )
         flag(
             bad,
             col,

@@ -104,7 +104,7 @@ def _decode_check(head: bytes, name: str) -> None:
 
 def detect_format(header: list[str]) -> str:
     """'ucdp', 'acled' or 'zonewatch' from a header row, or raise naming what was expected."""
-    names = [h.strip().lstrip("\ufeff") for h in header]
+    names = [str(h).strip().lstrip("\ufeff") for h in header]
     if ucdp.matches(names):
         return "ucdp"
     if acled.matches(names):
@@ -161,7 +161,33 @@ def read_event_file(
         frames = _geojson_frames(source, name)
     else:
         _decode_check(head, name)
-        frames = _csv_frames(source, name, head, size, progress)
+        frames = _csv_frames(source, name, head, size, progress, check_header=fmt is None)
+    try:
+        yield from _checked(frames, name, fmt, dataset, report)
+    except UploadError:
+        raise
+    except (
+        ValueError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        OverflowError,
+        OSError,
+        RecursionError,
+        MemoryError,
+    ) as exc:
+        # A file shaped in a way no reader expected: say so, never a traceback.
+        raise UploadError(
+            f"'{name}' could not be read ({exc.__class__.__name__}); check that it is a "
+            "UCDP, ACLED or ZoneWatch export and save it again as CSV UTF-8"
+        ) from None
+    if report.rows_read == 0:
+        raise UploadError(f"'{name}' has a header but no rows of events")
+
+
+def _checked(
+    frames, name: str, fmt: str | None, dataset: str | None, report: ImportReport
+) -> Iterator[pd.DataFrame]:
     first_row = 2
     for raw in frames:
         if not report.format:
@@ -170,7 +196,8 @@ def read_event_file(
                 report.version = acled.version(raw)
             elif report.format == "ucdp":
                 report.version = ucdp.version(raw, name)
-            report.dataset = dataset or {"ucdp": "ucdp", "acled": "acled"}.get(report.format, "")
+            family = {"ucdp": "ucdp", "acled": "acled"}.get(report.format, "")
+            report.dataset = (dataset or family).casefold()
         model = _map(report.format, raw, dataset, report.version)
         good, problems = check_events(model, name, first_row)
         report.rows_read += len(raw)
@@ -179,8 +206,6 @@ def read_event_file(
         if not report.dataset and len(good):
             report.dataset = ", ".join(sorted(good["dataset"].unique()))
         yield good
-    if report.rows_read == 0:
-        raise UploadError(f"'{name}' has a header but no rows of events")
 
 
 def _size(source: BinaryIO) -> int:
@@ -192,13 +217,19 @@ def _size(source: BinaryIO) -> int:
 
 
 def _csv_frames(
-    source: BinaryIO, name: str, head: bytes, size: int, progress: Progress | None
+    source: BinaryIO,
+    name: str,
+    head: bytes,
+    size: int,
+    progress: Progress | None,
+    check_header: bool = True,
 ) -> Iterator[pd.DataFrame]:
     sample = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     first_line = sample.splitlines()[0] if sample.splitlines() else ""
     sep = max((",", ";", "\t"), key=first_line.count)
     header = next(csv.reader([first_line], delimiter=sep), [])
-    detect_format(header)  # refuse before reading further
+    if check_header:
+        detect_format(header)  # refuse before reading further
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     try:
         reader = pd.read_csv(
@@ -248,10 +279,17 @@ def _xlsx_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
             f"'{name}' cannot be read as an XLSX spreadsheet ({exc.__class__.__name__}); "
             "save it again from Excel or as CSV UTF-8"
         ) from None
+    sheets.columns = [str(c) for c in sheets.columns]
     yield sheets.fillna("").astype(str)
 
 
 def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
+    limit = _limit_mb("ZONEWATCH_MAX_GEOJSON_MB", 50)
+    if _size(source) > limit * 1024 * 1024:
+        raise UploadError(
+            f"'{name}' is a GeoJSON file over {limit} MB; GeoJSON is read whole, so export "
+            "large collections as CSV (or raise ZONEWATCH_MAX_GEOJSON_MB)"
+        )
     try:
         data = json.loads(source.read().decode("utf-8-sig"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -268,9 +306,8 @@ def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
     for feature in data["features"]:
         props = feature.get("properties") if isinstance(feature, dict) else None
         geom = feature.get("geometry") if isinstance(feature, dict) else None
-        row = {
-            k: ("" if v is None else str(v)) for k, v in (props or {}).items() if isinstance(k, str)
-        }
+        props = props if isinstance(props, dict) else {}
+        row = {k: ("" if v is None else str(v)) for k, v in props.items()}
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
         if (
             isinstance(geom, dict)

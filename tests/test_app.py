@@ -208,3 +208,19 @@ def test_import_page_refuses_a_binary_file(fresh_store_path):
     ).run()
     assert not at.exception
     assert any("binary file" in e.value for e in at.error)
+
+
+def test_imported_types_and_datasets_show_without_touching_the_filters(fresh_store_path):
+    """Map, then import ACLED-format events, then back: the new events are shown."""
+    at = _app()
+    before = showing(at)
+    at.switch_page("views/import_events.py").run()
+    fixture = (ROOT / "tests" / "data" / "acled_fixture.csv").read_bytes()
+    at.get("file_uploader")[0].set_value(("acled.csv", fixture, "text/csv")).run()
+    at.button[0].click().run()
+    assert any("4 imported" in s.value for s in at.success)
+    at.switch_page("views/map.py").run()
+    assert not at.exception
+    assert showing(at) == (before[0] + 4, before[1] + 4)
+    assert "Battles" in at.multiselect(key="flt_types").value
+    assert "acled" in at.multiselect(key="flt_datasets").value

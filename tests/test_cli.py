@@ -161,7 +161,7 @@ def test_backup_and_restore_commands(make_store, engine, tmp_path):
     ("make", "code", "fragment"),
     [
         (lambda p: None, 2, "is not a file"),
-        (lambda p: p.write_text("not a backup"), 1, "not a ZoneWatch GeoPackage"),
+        (lambda p: p.write_text("not a backup"), 1, "not a ZoneWatch backup"),
     ],
     ids=["missing", "not-a-backup"],
 )
@@ -170,6 +170,7 @@ def test_restore_bad_file(tmp_path, make, code, fragment):
     make(bad)
     out = zw("--store", str(tmp_path / "s.gpkg"), "restore", str(bad))
     assert out.returncode == code
+    assert not (tmp_path / "s.gpkg").exists()  # no empty store is left behind
     assert fragment in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
 

@@ -252,8 +252,16 @@ def test_gpkg_migrates_a_version_1_store(tmp_path, session_store_path, monkeypat
     path = tmp_path / "old.gpkg"
     shutil.copyfile(session_store_path, path)
     con = sqlite3.connect(path, isolation_level=None)
-    for index in ("events_identity", "events_dates", "zone_versions_identity"):
+    for index in ("events_identity", "events_dates", "zone_versions_identity", "admin1_identity"):
         con.execute(f'DROP INDEX "{index}"')
+    # a version-2 bug: boundaries restored twice were inserted twice
+    from geo.store.gpkg import _register
+
+    _register(con)  # the functions GDAL's R-tree triggers call
+    con.execute(
+        "INSERT INTO admin1 (geom, name_en, name_ar, pcode, level) "
+        "SELECT geom, name_en, name_ar, pcode, level FROM admin1 WHERE pcode = 'SY01'"
+    )
     con.execute("UPDATE zonewatch_meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     monkeypatch.setenv("ZONEWATCH_STORE", str(path))
@@ -261,11 +269,12 @@ def test_gpkg_migrates_a_version_1_store(tmp_path, session_store_path, monkeypat
     open_store()
     con = sqlite3.connect(path)
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert {"events_identity", "events_dates", "zone_versions_identity"} <= names
+    assert {"events_identity", "events_dates", "zone_versions_identity", "admin1_identity"} <= names
     assert (
         con.execute("SELECT value FROM zonewatch_meta WHERE key='schema_version'").fetchone()[0]
-        == "2"
+        == "3"
     )
+    assert con.execute("SELECT COUNT(*) FROM admin1").fetchone()[0] == 14
 
 
 def test_postgis_has_gist_and_date_indexes(postgis):
@@ -380,3 +389,51 @@ def test_damaged_store_read_is_a_store_error(tmp_path, session_store_path, monke
     con.close()
     with pytest.raises(StoreError, match="could not be read.*restore"):
         store.events()
+
+
+def test_non_ascii_names_filter_the_same_on_both_engines(make_store):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from store_worker import _events
+
+    store = make_store()
+    batch = _events("unicode", 3).assign(event_type="Échanges de tirs", dataset="Études")
+    store.add_events(batch)
+    assert len(store.events(EventFilter(types=("échanges DE TIRS",)))) == 3
+    assert len(store.events(EventFilter(datasets=("ÉTUDES",)))) == 3
+    assert "études" in store.event_summary().datasets  # dataset names are kept in one case
+
+
+def test_restore_refuses_a_version_differing_only_in_properties(make_store, tmp_path):
+    store = make_store()
+    store.add_zone_version(_changed_zone(store).assign(note="Astana-6", valid_from="2017-09-15"))
+    backup = tmp_path / "b.gpkg"
+    store.backup(backup)
+    other = make_store()
+    other.add_zone_version(_changed_zone(other).assign(note="something else"))
+    with pytest.raises(StoreError, match="differs from the one in this store"):
+        other.restore(backup)
+    assert (
+        other.zone_versions().set_index(["zone_id", "version"]).loc[("eastern_ghouta", 2), "note"]
+        == "something else"
+    )
+
+
+def test_restoring_twice_adds_nothing_the_second_time(make_store, tmp_path):
+    store = make_store()
+    backup = tmp_path / "b.gpkg"
+    store.backup(backup)
+    counts = store.restore(backup)
+    assert {k: v for k, v in counts.items() if k != "history"} == {
+        "events": 0,
+        "zone_versions": 0,
+        "places": 0,
+        "admin0": 0,
+        "admin1": 0,
+    }
+    assert len(store.admin(1)) == 14 and len(store.admin(0)) == 1
+
+
+def test_a_store_left_empty_is_filled_on_the_next_start(make_store):
+    empty = make_store(seed=False)
+    assert empty.is_empty() and len(empty.zones()) == 0
+    assert len(open_store().zones()) == 4  # a normal start fills it

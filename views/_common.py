@@ -34,6 +34,7 @@ FILTER_KEYS = (
     KEY_NEAR_PLACE,
     KEY_NEAR_KM,
 )
+KEY_KNOWN = "flt_known_extent"  # the types, datasets and dates the filters last saw
 KEY_ONLINE_TILES = "online_tiles"
 KEY_MAP = "map"
 KEY_UPLOAD = "upload"
@@ -93,10 +94,37 @@ def _keep_filter_state() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def _follow_new_data(summary) -> None:
+    """When the store gains types, datasets or dates (an import), widen a selection that
+    held everything before, so new events are not hidden by yesterday's choices."""
+    now = (summary.types, summary.datasets, summary.first, summary.last)
+    before = st.session_state.get(KEY_KNOWN)
+    st.session_state[KEY_KNOWN] = now
+    if before is None or before == now:
+        return
+    old_types, old_datasets, old_first, old_last = before
+    for key, old, new in (
+        (KEY_TYPES, old_types, summary.types),
+        (KEY_DATASETS, old_datasets, summary.datasets),
+    ):
+        if key in st.session_state:
+            chosen = [v for v in st.session_state[key] if v in new]
+            st.session_state[key] = chosen + [v for v in new if v not in old]
+    dates = st.session_state.get(KEY_DATES)
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        start, end = dates
+        start = summary.first if start == old_first else max(start, summary.first)
+        end = summary.last if end == old_last else min(end, summary.last)
+        st.session_state[KEY_DATES] = (
+            (start, end) if start <= end else (summary.first, summary.last)
+        )
+
+
 def sidebar_filters(data: dict) -> EventFilter:
     """The filter widgets (in the sidebar, the same on every page) as one EventFilter."""
     _keep_filter_state()
     summary, zones, places = data["summary"], data["zones"], data["places"]
+    _follow_new_data(summary)
     first, last = summary.first, summary.last
     with st.sidebar:
         st.header("Filters")

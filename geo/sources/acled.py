@@ -52,7 +52,10 @@ def version(raw: pd.DataFrame) -> str:
     stamps = pd.to_numeric(raw.get("timestamp", pd.Series(dtype=str)), errors="coerce").dropna()
     if stamps.empty:
         return "export (no timestamp)"
-    latest = datetime.fromtimestamp(int(stamps.max()), UTC)
+    try:
+        latest = datetime.fromtimestamp(int(stamps.max()), UTC)
+    except (OverflowError, OSError, ValueError):
+        return "export (timestamp out of range)"
     return f"export of {latest:%Y-%m-%d}"
 
 

@@ -91,8 +91,8 @@ def matches(header: list[str]) -> bool:
 
 def version(raw: pd.DataFrame, file_name: str = "") -> str:
     """Which GED release the columns say this is (Global has ``relid``, Syria ``gwnob``)."""
-    kind = "GED Global" if "relid" in raw.columns else "GED Syria"
-    return f"{kind} ({file_name})" if file_name else kind
+    del file_name  # the same release imported from two files is one version
+    return "GED Global" if "relid" in raw.columns else "GED Syria"
 
 
 def _mapped(series: pd.Series, mapping: dict[int, str], label: str = "") -> pd.Series:

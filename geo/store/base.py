@@ -68,6 +68,14 @@ class Store(ABC):
         """Insert the rows of ``frame``; skip (when asked) rows whose identity exists."""
 
     @abstractmethod
+    def _count(self, tx, table: T.Table) -> int:
+        """Rows in a table, read inside the transaction."""
+
+    def is_empty(self) -> bool:
+        """True for a store nothing was ever written to (no seed, import or restore)."""
+        return self._read(f'SELECT COUNT(*) FROM "{T.HISTORY.name}"')[0][0] == 0
+
+    @abstractmethod
     def _max_versions(self, tx) -> dict[str, int]:
         """The highest version of each zone, read inside the transaction."""
 
@@ -184,6 +192,7 @@ class Store(ABC):
         import_id = uuid.uuid4().hex
         frame = events.copy()
         frame["import_id"] = import_id
+        frame["dataset"] = frame["dataset"].astype(str).str.casefold()  # one identity per name
         frame = gpd.GeoDataFrame(
             frame,
             geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
@@ -215,7 +224,9 @@ class Store(ABC):
                 if chunk.empty:
                     continue
                 frame = gpd.GeoDataFrame(
-                    chunk.assign(import_id=import_id),
+                    chunk.assign(
+                        import_id=import_id, dataset=chunk["dataset"].astype(str).str.casefold()
+                    ),
                     geometry=gpd.points_from_xy(chunk["longitude"], chunk["latitude"]),
                     crs="EPSG:4326",
                 )
@@ -261,6 +272,8 @@ class Store(ABC):
             zones[col] = ""
         zones["created_at"] = T.now_utc()
         with self._transaction() as tx:
+            if self._count(tx, T.HISTORY):
+                return  # filled already (by another process, or a restore)
             self._insert(
                 tx,
                 T.EVENTS,
@@ -309,28 +322,10 @@ class Store(ABC):
         path = Path(path)
         source = GeoPackageStore.open_backup(path)
         frames = {t.name: source.read_table(t) for t in T.TABLES}
-        mine = self.zone_versions()
-        theirs = frames["zone_versions"]
-        merged = mine.merge(
-            pd.DataFrame(theirs.drop(columns="geometry")).assign(
-                _wkb=shapely.to_wkb(theirs.geometry.values)
-            ),
-            on=["zone_id", "version"],
-            suffixes=("", "_backup"),
-        )
-        if len(merged):
-            same = shapely.equals_exact(
-                merged.geometry.values, shapely.from_wkb(merged["_wkb"].tolist()), 1e-9
-            )
-            if not same.all():
-                bad = merged.loc[~same, ["zone_id", "version"]].iloc[0]
-                raise StoreError(
-                    f"the backup's zone '{bad['zone_id']}' version {bad['version']} differs "
-                    "from the one in this store; restore into a new, empty store instead "
-                    "(e.g. set ZONEWATCH_STORE to a new .gpkg path)"
-                )
         counts = {}
         with self._transaction() as tx:
+            # Checked under the write lock: no writer can change the versions meanwhile.
+            _check_no_conflict(self.zone_versions(), frames["zone_versions"])
             for table in T.TABLES:
                 counts[table.name] = self._insert(tx, table, frames[table.name], True)
             self._log(
@@ -343,6 +338,28 @@ class Store(ABC):
             )
             self._bump_revision(tx)
         return counts
+
+
+def _check_no_conflict(mine: gpd.GeoDataFrame, theirs: gpd.GeoDataFrame) -> None:
+    """Refuse when a (zone, version) in both differs in geometry or in any property."""
+    compared = [c for c in T.ZONE_VERSIONS.names if c not in ("zone_id", "version", "created_at")]
+    merged = pd.DataFrame(mine).merge(
+        pd.DataFrame(theirs).rename(columns={c: c + "_b" for c in compared + ["geometry"]}),
+        on=["zone_id", "version"],
+    )
+    if merged.empty:
+        return
+    same = shapely.equals_exact(merged["geometry"].values, merged["geometry_b"].values, 1e-9)
+    for col in compared:
+        a, b = merged[col], merged[col + "_b"]
+        same &= ((a == b) | (a.isna() & b.isna())).to_numpy()
+    if not same.all():
+        bad = merged.loc[~same, ["zone_id", "version"]].iloc[0]
+        raise StoreError(
+            f"the backup's zone '{bad['zone_id']}' version {bad['version']} differs from the "
+            "one in this store; nothing was restored. Restore into a new, empty store instead "
+            "(e.g. set ZONEWATCH_STORE to a new .gpkg path)"
+        )
 
 
 def _sha256(path: Path) -> str:

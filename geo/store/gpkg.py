@@ -29,7 +29,7 @@ import pyogrio
 import shapely
 
 from geo.errors import StoreError
-from geo.filters import EventFilter
+from geo.filters import EventFilter, event_mask
 from geo.store import tables as T
 from geo.store.base import Store, chunks
 
@@ -133,6 +133,13 @@ MIGRATIONS = {
         'CREATE UNIQUE INDEX IF NOT EXISTS "places_identity" ON "places" (geonameid)',
         'CREATE UNIQUE INDEX IF NOT EXISTS "history_identity" ON "history" (entry_id)',
     ],
+    3: [
+        # Boundaries restored twice before this version were inserted twice: keep the first.
+        'DELETE FROM "admin0" WHERE fid NOT IN (SELECT MIN(fid) FROM "admin0" GROUP BY pcode)',
+        'DELETE FROM "admin1" WHERE fid NOT IN (SELECT MIN(fid) FROM "admin1" GROUP BY pcode)',
+        'CREATE UNIQUE INDEX IF NOT EXISTS "admin0_identity" ON "admin0" (pcode)',
+        'CREATE UNIQUE INDEX IF NOT EXISTS "admin1_identity" ON "admin1" (pcode)',
+    ],
 }
 
 
@@ -152,6 +159,8 @@ class GeoPackageStore(Store):
             cls.create(path, seed=seed, exist_ok=True)
         store = cls(path)
         store._migrate()
+        if seed and store.is_empty():
+            store.seed()  # e.g. a store left empty by a restore that failed
         return store
 
     @classmethod
@@ -161,7 +170,12 @@ class GeoPackageStore(Store):
         if not path.is_file():
             raise StoreError(f"'{path.name}' is not a file; give the path of a ZoneWatch backup")
         store = cls(path)
-        version = store._schema_version()
+        try:
+            version = store._schema_version()
+        except StoreError:
+            raise StoreError(
+                f"'{path.name}' is not a ZoneWatch backup; give a file made by 'zonewatch backup'"
+            ) from None
         if version != T.SCHEMA_VERSION:
             raise StoreError(
                 f"'{path.name}' is a backup of schema {version}; this version of ZoneWatch "
@@ -332,6 +346,9 @@ class GeoPackageStore(Store):
     def _max_versions(self, tx) -> dict[str, int]:
         return dict(tx.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id"))
 
+    def _count(self, tx, table: T.Table) -> int:
+        return tx.execute(f"SELECT COUNT(*) FROM {_q(table.name)}").fetchone()[0]
+
     def _bump_revision(self, tx) -> None:
         tx.execute(
             "UPDATE zonewatch_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
@@ -363,7 +380,11 @@ class GeoPackageStore(Store):
         where, params = _event_where(flt)
         cols = ", ".join(map(_q, T.EVENTS.names))
         rows = self._read(f"SELECT {cols} FROM events {where} ORDER BY fid", params)
-        return T.events_frame(T.from_rows(T.EVENTS, rows, None))
+        events = T.events_frame(T.from_rows(T.EVENTS, rows, None))
+        if flt is not None and (flt.types is not None or flt.datasets is not None):
+            keep = event_mask(events, EventFilter(types=flt.types, datasets=flt.datasets))
+            events = events[keep].reset_index(drop=True)
+        return events
 
     def revision(self) -> str:
         (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]
@@ -384,13 +405,8 @@ def _event_where(flt: EventFilter | None) -> tuple[str, tuple]:
     if flt.start is not None:
         clauses.append("date_end >= ?")
         params.append(flt.start.isoformat())
-    for col, values in (("event_type", flt.types), ("dataset", flt.datasets)):
-        if values is not None:
-            if not values:
-                clauses.append("0")
-            else:
-                clauses.append(f"lower({col}) IN ({', '.join('?' * len(values))})")
-                params.extend(v.lower() for v in values)
+    # Types and datasets are matched in pandas (see events()): SQLite's lower() folds
+    # ASCII only, and names such as "Échanges de tirs" must match in any case.
     if flt.bbox is not None:
         clauses.append("longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?")
         west, south, east, north = flt.bbox

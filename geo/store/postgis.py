@@ -77,8 +77,9 @@ SCHEMA = [
     'CREATE INDEX "events_type" ON "events" (event_type)',
 ]
 
-#: version -> statements bringing a PostGIS store from version - 1 (none yet: it began at 2)
-MIGRATIONS: dict[int, list[str]] = {}
+#: version -> statements bringing a PostGIS store from version - 1 (it began at 2, with the
+#: unique boundaries that GeoPackage stores gained in 3)
+MIGRATIONS: dict[int, list[str]] = {3: []}
 
 
 def conninfo(url: str) -> str:
@@ -170,6 +171,8 @@ class PostGISStore(Store):
                     "UPDATE zonewatch_meta SET value = %s WHERE key = 'schema_version'",
                     (str(T.SCHEMA_VERSION),),
                 )
+        if seed and self.is_empty():
+            self.seed()  # a schema whose first fill never finished, or a failed restore
 
     # --- primitives --------------------------------------------------------------------
 
@@ -217,6 +220,9 @@ class PostGISStore(Store):
             for part in chunks(rows, 5000):
                 cur.executemany(sql, part)
         return tx.execute(count).fetchone()[0] - before
+
+    def _count(self, tx, table: T.Table) -> int:
+        return tx.execute(f"SELECT COUNT(*) FROM {_q(table.name)}").fetchone()[0]
 
     def _max_versions(self, tx) -> dict[str, int]:
         return dict(tx.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id"))

@@ -18,7 +18,7 @@ import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, PLACE_COLUMNS, ZONE_COLUMNS
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TEXT, INT, REAL, DATE = "text", "int", "real", "date"
 
