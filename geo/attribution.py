@@ -13,10 +13,12 @@ ATTRIBUTION = {
 
 def attribution_for(dataset: str) -> str:
     """The attribution of a dataset (by its family name, case-insensitively)."""
-    return ATTRIBUTION.get(
-        dataset.casefold(),
-        f"Dataset '{dataset}', imported into ZoneWatch; see each event's source.",
-    )
+    name = dataset.casefold()
+    for family, text in ATTRIBUTION.items():
+        # "acled-2017" or "ucdp_ged" keep their family's required credit
+        if name == family or name.startswith((family + "-", family + "_", family + " ")):
+            return text
+    return f"Dataset '{dataset}', imported into ZoneWatch; see each event's source."
 
 
 def attributions(datasets) -> dict[str, str]:

@@ -204,7 +204,7 @@ def _cmd_events(args) -> int:
     if args.format == "count":
         print(len(shown))
     elif args.format == "csv":
-        export.events_csv(shown, sys.stdout)
+        export.events_csv(shown, sys.stdout, attributions(shown["dataset"]))
     else:
         export.dump_json(export.events_geojson(shown, attributions(shown["dataset"])), sys.stdout)
     return 0

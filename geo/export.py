@@ -34,7 +34,28 @@ def events_csv(
         df[col] = df[col].dt.strftime("%Y-%m-%d")
     if attribution is not None:
         df["attribution"] = df["dataset"].map(attribution).fillna("")
+    for col in df.columns:
+        if df[col].dtype == object or str(df[col].dtype) == "str":
+            df[col] = df[col].map(spreadsheet_safe)
     df.to_csv(out, index=False, lineterminator="\n")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet will not run as a formula: a leading ' before =, +, -, @.
+    The ZoneWatch import removes it again (see :func:`from_spreadsheet_safe`)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet_safe(value: object) -> object:
+    """Undo :func:`spreadsheet_safe`."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
 
 
 def timeline(events: pd.DataFrame, freq: str) -> pd.DataFrame:

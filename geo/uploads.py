@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from geo.errors import InputError
+from geo.export import from_spreadsheet_safe
 from geo.schema import EVENT_COLUMNS, RowProblem, check_events
 from geo.sources import acled, ucdp
 
@@ -124,6 +126,7 @@ def _map(fmt: str, raw: pd.DataFrame, dataset: str | None, version: str) -> pd.D
     if fmt == "acled":
         return acled.to_model(raw, dataset or acled.DATASET, version)
     model = raw.reindex(columns=list(EVENT_COLUMNS), fill_value="")
+    model = model.apply(lambda col: col.map(from_spreadsheet_safe))  # our own CSV export
     if dataset:
         model["dataset"] = dataset
     return model
@@ -362,7 +365,15 @@ def import_events(
             return import_events(store, fh, name or path.name, fmt, dataset, who, progress)
     name = name or "upload"
     report = ImportReport(name, sha256=sha256_of(source))
-    chunks = read_event_file(source, name, fmt, dataset, progress, report)
-    result = store.add_event_chunks(chunks, who=who, file_name=name, sha256=report.sha256)
+    # Read and check the whole file first, spilling chunks to a temporary folder (memory
+    # stays bounded), so the store's write lock is held only while the rows go in.
+    with tempfile.TemporaryDirectory(prefix="zonewatch-import-") as tmp:
+        parts = []
+        for i, chunk in enumerate(read_event_file(source, name, fmt, dataset, progress, report)):
+            part = Path(tmp) / f"{i:06d}.parquet"
+            chunk.to_parquet(part, index=False)
+            parts.append(part)
+        chunks = (pd.read_parquet(part) for part in parts)
+        result = store.add_event_chunks(chunks, who=who, file_name=name, sha256=report.sha256)
     report.imported, report.already_present = result.added, result.already_present
     return report

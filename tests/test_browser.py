@@ -362,7 +362,7 @@ def test_import_acled_through_the_page_then_map_table_and_chart_agree(
         caption = s.page.get_by_text(re.compile(r"[\d,]+ events, [\d,]+ fatalities"))
         assert int(caption.inner_text().split(" events")[0].replace(",", "")) == expected
         chart = s.page.locator("[data-testid=stVegaLiteChart]")
-        assert chart.locator("canvas, svg").count() >= 1
+        chart.locator("canvas, svg").first.wait_for(timeout=30000)  # the chart is drawn
         assert s.external_requests() == [] and s.dialogs == []
         s.page.close()
     finally:

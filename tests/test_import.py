@@ -94,9 +94,13 @@ def test_real_acled_counts_match_stdlib(fresh_store_path):
     assert count(EventFilter(start=date(2017, 5, 1), end=date(2017, 5, 31), datasets=acled)) == len(
         may
     )
-    clashes = [r for r in rows if r["sub_event_type"] == "Armed clash"]
-    # sub-types are not a filter; types are: all rows are Battles
-    assert count(EventFilter(types=("Battles",), datasets=acled)) == len(rows) > len(clashes)
+    one_sided = sum(
+        1
+        for r in csv.DictReader((DATA / "ucdp" / "ged_syria.csv").open(encoding="utf-8"))
+        if r["type_of_violence"] == "3"
+    )
+    battles = [r for r in rows if r["event_type"] == "Battles"]
+    assert count(EventFilter(types=("battles", "One-sided violence"))) == len(battles) + one_sided
     near = [
         r for r in rows if vincenty_km(*RAQQA, float(r["latitude"]), float(r["longitude"])) <= 30
     ]
@@ -280,3 +284,80 @@ def test_shipped_ucdp_counts_match_stdlib_for_place_actor_and_zone(store_env):
         r for r in rows if in_geojson_polygon(float(r["longitude"]), float(r["latitude"]), geom)
     ]
     assert count(EventFilter(zones=("eastern_ghouta",), datasets=ucdp)) == len(inside) > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "fragment"),
+    [
+        (
+            "props.geojson",
+            lambda: json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [{"type": "Feature", "properties": [1], "geometry": None}],
+                }
+            ).encode(),
+            "none of the known headers",
+        ),
+        (
+            "huge.csv",
+            lambda: (
+                FIXTURE.read_text(encoding="utf-8")
+                .replace(",3,,1700000000", ",1e20,,1700000000")
+                .encode()
+            ),
+            None,
+        ),
+        (
+            "future.csv",
+            lambda: (
+                FIXTURE.read_text(encoding="utf-8")
+                .replace("1700000000", "99999999999999999")
+                .encode()
+            ),
+            None,
+        ),
+    ],
+    ids=["geojson-list-properties", "huge-fatalities", "huge-timestamp"],
+)
+def test_odd_values_are_reported_not_crashes(fresh_store_path, name, make, fragment):
+    store = open_store()
+    if fragment:
+        with pytest.raises(UploadError, match=fragment):
+            import_events(store, io.BytesIO(make()), name=name)
+    else:
+        report = import_events(store, io.BytesIO(make()), name=name)
+        assert report.rows_read == 4
+        if name == "huge.csv":
+            assert report.skipped == 1 and report.problems[0].column == "fatalities_best"
+        else:
+            assert report.version == "export (timestamp out of range)"
+
+
+def test_xlsx_with_a_numeric_header_is_refused_clearly(fresh_store_path, tmp_path):
+    path = tmp_path / "numbers.xlsx"
+    pd.DataFrame({2017: ["a"], "x": ["b"]}).to_excel(path, index=False)
+    with pytest.raises(UploadError, match="none of the known headers"):
+        import_events(open_store(), path)
+
+
+def test_csv_export_is_safe_in_spreadsheets_and_round_trips(fresh_store_path, tmp_path):
+    store = open_store()
+    one = store.events(EventFilter(datasets=("curated",))).head(1).copy()
+    one["notes"] = '=HYPERLINK("http://evil.example","click")'
+    one["actor1"] = "-ISIS"
+    path = tmp_path / "out.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        export.events_csv(one, fh)
+    text = path.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text and ",'-ISIS," in text
+    import_events(store, path, dataset="roundtrip")
+    back = store.events(EventFilter(datasets=("roundtrip",)))
+    assert back["notes"].iloc[0] == one["notes"].iloc[0] and back["actor1"].iloc[0] == "-ISIS"
+
+
+def test_dataset_names_are_one_identity_in_any_case(fresh_store_path):
+    store = open_store()
+    import_events(store, FIXTURE)
+    again = import_events(store, FIXTURE, dataset="ACLED")
+    assert (again.imported, again.already_present) == (0, 4)

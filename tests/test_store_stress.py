@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
+
 from conftest import ROOT
 
 WORKER = str(ROOT / "tests" / "store_worker.py")
@@ -38,11 +40,14 @@ def _check_consistent(store, zone_id: str, committed_versions: set[int], imports
     assert mine.geometry.notna().all() and mine.geometry.is_valid.all()
     assert not mine.geometry.is_empty.any()
     assert (mine["note"].str.startswith("worker ")).all() and (mine["created_at"] != "").all()
-    events = store.events()
+    from geo.store import tables as T
+
+    events = pd.DataFrame(store.read_table(T.EVENTS))
     worker = events[events["dataset"] == "worker"]
-    per_import = worker.groupby(worker["dataset_id"].str.rsplit("-", n=1).str[0]).size()
+    per_import = worker.groupby("import_id").size()
     assert (per_import == BATCH).all(), "an import was half written"
-    assert len(per_import) >= len(imports)
+    missing = set(imports) - set(per_import.index)
+    assert not missing, f"committed imports lost: {sorted(missing)[:3]}"
 
 
 def test_sigkill_never_loses_or_half_writes(make_store, engine):
@@ -50,7 +55,6 @@ def test_sigkill_never_loses_or_half_writes(make_store, engine):
     rng = random.Random(20170504)
     committed: set[int] = set()
     imports: dict[str, int] = {}
-    kills_mid_write = 0
     for _ in range(KILLS):
         proc = subprocess.Popen(
             [sys.executable, WORKER, "writer", "crashzone", "100000", str(BATCH)],
@@ -72,10 +76,12 @@ def test_sigkill_never_loses_or_half_writes(make_store, engine):
                 committed.add(int(value))
             else:
                 imports[ident] = int(value)
-        kills_mid_write += 1
         _check_consistent(store, "crashzone", committed, imports)
-    assert kills_mid_write == KILLS
     assert len(committed) >= KILLS  # each writer committed at least its first version
+    # Some kills landed between a commit and the next print, or inside a transaction: then
+    # the store holds more versions than the writers reported. Both must be consistent.
+    versions = store.zone_versions()
+    assert (versions["zone_id"] == "crashzone").sum() >= len(committed)
 
 
 def test_eight_writers_and_readers_lose_nothing(make_store, engine, tmp_path):

@@ -68,6 +68,10 @@ class Store(ABC):
         """Insert the rows of ``frame``; skip (when asked) rows whose identity exists."""
 
     @abstractmethod
+    def _snapshot(self) -> AbstractContextManager:
+        """Within it, every read of this thread sees one consistent state of the store."""
+
+    @abstractmethod
     def _count(self, tx, table: T.Table) -> int:
         """Rows in a table, read inside the transaction."""
 
@@ -302,7 +306,8 @@ class Store(ABC):
             raise StoreError(f"the backup must be a .gpkg file, got '{path.name}'")
         if path.exists():
             raise StoreError(f"'{path.name}' exists already; choose a new file name")
-        frames = {t.name: self.read_table(t) for t in T.TABLES}
+        with self._snapshot():  # one consistent state, even while others write
+            frames = {t.name: self.read_table(t) for t in T.TABLES}
         target = GeoPackageStore.create(path, seed=False)
         counts = {}
         with target._transaction() as tx:

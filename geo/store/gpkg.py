@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -148,6 +149,7 @@ class GeoPackageStore(Store):
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._local = threading.local()
 
     # --- opening and creating ----------------------------------------------------------
 
@@ -357,7 +359,8 @@ class GeoPackageStore(Store):
     # --- reads -------------------------------------------------------------------------
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        con = _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
+        pinned = getattr(self._local, "con", None)
+        con = pinned or _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
         try:
             return con.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
@@ -366,6 +369,19 @@ class GeoPackageStore(Store):
                 "backup ('zonewatch restore') into a new store"
             ) from None
         finally:
+            if pinned is None:
+                con.close()
+
+    @contextmanager
+    def _snapshot(self):
+        con = _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
+        con.execute("BEGIN")  # one read transaction: every read sees the same state
+        self._local.con = con
+        try:
+            yield
+        finally:
+            self._local.con = None
+            con.execute("COMMIT")
             con.close()
 
     def read_table(self, table: T.Table) -> pd.DataFrame:

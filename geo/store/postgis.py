@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -106,6 +107,7 @@ class PostGISStore(Store):
     def __init__(self, url: str):
         self.url = url
         self._conninfo = conninfo(url)
+        self._local = threading.local()
 
     @classmethod
     def open(cls, url: str, seed: bool = True) -> PostGISStore:
@@ -236,14 +238,30 @@ class PostGISStore(Store):
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         psycopg = _psycopg()
-        with self._connect() as con:
-            try:
-                return con.execute(sql, params).fetchall()
-            except psycopg.Error as exc:
-                raise StoreError(
-                    f"the database could not be read ({_first_line(exc)}); "
-                    "check that it is a ZoneWatch database"
-                ) from None
+        pinned = getattr(self._local, "con", None)
+        con = pinned or self._connect()
+        try:
+            return con.execute(sql, params).fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"the database could not be read ({_first_line(exc)}); "
+                "check that it is a ZoneWatch database"
+            ) from None
+        finally:
+            if pinned is None:
+                con.close()
+
+    @contextmanager
+    def _snapshot(self):
+        con = self._connect()
+        con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self._local.con = con
+        try:
+            yield
+        finally:
+            self._local.con = None
+            con.execute("COMMIT")
+            con.close()
 
     def read_table(self, table: T.Table) -> pd.DataFrame:
         cols = [_q(c) + ("::text" if k == T.DATE else "") for c, k in table.columns]
