@@ -193,28 +193,7 @@ class Store(ABC):
         """Add events (in the event model); those already stored (same dataset and
         dataset id) are skipped, so importing the same file twice adds nothing.
         """
-        import_id = uuid.uuid4().hex
-        frame = events.copy()
-        frame["import_id"] = import_id
-        frame["dataset"] = frame["dataset"].astype(str).str.casefold()  # one identity per name
-        frame = gpd.GeoDataFrame(
-            frame,
-            geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
-            crs="EPSG:4326",
-        )
-        unique = frame.drop_duplicates(["dataset", "dataset_id"])
-        with self._transaction() as tx:
-            added = self._insert(tx, T.EVENTS, unique, skip_existing=True)
-            self._log(
-                tx,
-                "import",
-                who,
-                file_name,
-                sha256,
-                f"{added} added, {len(frame) - added} already present; import {import_id}",
-            )
-            self._bump_revision(tx)
-        return ImportResult(added, len(frame) - added, import_id)
+        return self.add_event_chunks([events], who=who, file_name=file_name, sha256=sha256)
 
     def add_event_chunks(
         self, chunks, who: str = "", file_name: str = "", sha256: str = ""
