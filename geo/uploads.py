@@ -33,7 +33,7 @@ from geo.export import from_spreadsheet_safe
 from geo.schema import EVENT_COLUMNS, RowProblem, check_events
 from geo.sources import acled, ucdp
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 FORMATS = ("ucdp", "acled", "zonewatch")
 
 

@@ -32,12 +32,13 @@ import shapely
 from geo.errors import StoreError
 from geo.filters import EventFilter, event_mask
 from geo.store import tables as T
-from geo.store.base import Store, chunks
+from geo.store.base import Store
 
 #: How long a write waits for another writer before giving up, in seconds.
 WRITE_WAIT = float(os.environ.get("ZONEWATCH_WRITE_WAIT", "60"))
 _BUSY_STEP_MS = 250
 
+_ROWS_PER_BATCH = 5000
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
@@ -327,12 +328,7 @@ class GeoPackageStore(Store):
             con.close()
 
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
-        rows, geoms = T.to_rows(table, frame)
-        if not rows:
-            return 0
         names = table.names + (["geom"] if table.geometry else [])
-        if table.geometry:
-            rows = [row + (encode(g),) for row, g in zip(rows, geoms, strict=True)]
         verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
         sql = (
             f"{verb} INTO {_q(table.name)} ({', '.join(map(_q, names))}) "
@@ -341,8 +337,11 @@ class GeoPackageStore(Store):
         # Counted, not taken from total_changes, which also counts GDAL's trigger writes.
         count = f"SELECT COUNT(*) FROM {_q(table.name)}"
         before = tx.execute(count).fetchone()[0]
-        for part in chunks(rows, 5000):
-            tx.executemany(sql, part)
+        for start in range(0, len(frame), _ROWS_PER_BATCH):  # bounded memory for big frames
+            rows, geoms = T.to_rows(table, frame.iloc[start : start + _ROWS_PER_BATCH])
+            if table.geometry:
+                rows = [row + (encode(g),) for row, g in zip(rows, geoms, strict=True)]
+            tx.executemany(sql, rows)
         return tx.execute(count).fetchone()[0] - before
 
     def _max_versions(self, tx) -> dict[str, int]:

@@ -22,7 +22,7 @@ import shapely
 from geo.errors import StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
-from geo.store.base import Store, chunks
+from geo.store.base import Store
 from geo.store.gpkg import WRITE_WAIT, StoreBusyError
 
 _LOCK_SCHEMA = 7_311_001  # advisory lock keys (arbitrary, fixed)
@@ -203,24 +203,23 @@ class PostGISStore(Store):
             con.close()
 
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
-        rows, geoms = T.to_rows(table, frame)
-        if not rows:
-            return 0
         names = list(map(_q, table.names))
         values = ["%s"] * len(names)
         if table.geometry:
             names.append("geom")
             values.append("ST_GeomFromWKB(%s, 4326)")
-            wkb = shapely.to_wkb(geoms, output_dimension=2)
-            rows = [row + (w,) for row, w in zip(rows, wkb, strict=True)]
         sql = f"INSERT INTO {_q(table.name)} ({', '.join(names)}) VALUES ({', '.join(values)})"
         if skip_existing:
             sql += f" ON CONFLICT ({', '.join(map(_q, table.identity))}) DO NOTHING"
         count = f"SELECT COUNT(*) FROM {_q(table.name)}"
         before = tx.execute(count).fetchone()[0]
         with tx.cursor() as cur:
-            for part in chunks(rows, 5000):
-                cur.executemany(sql, part)
+            for start in range(0, len(frame), 5000):  # bounded memory for big frames
+                rows, geoms = T.to_rows(table, frame.iloc[start : start + 5000])
+                if table.geometry:
+                    wkb = shapely.to_wkb(geoms, output_dimension=2)
+                    rows = [row + (w,) for row, w in zip(rows, wkb, strict=True)]
+                cur.executemany(sql, rows)
         return tx.execute(count).fetchone()[0] - before
 
     def _count(self, tx, table: T.Table) -> int:
