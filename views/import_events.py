@@ -54,7 +54,15 @@ if upload is not None:
         f"; version: {preview_report.version or '(from the file)'}. The first rows as parsed:"
     )
     if first is not None and len(first):
-        st.dataframe(first.head(20).rename(columns=EVENT_LABELS), hide_index=True, width="stretch")
+        st.dataframe(
+            first.head(20).rename(columns=EVENT_LABELS),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                EVENT_LABELS[c]: st.column_config.DateColumn(format="YYYY-MM-DD")
+                for c in ("date_start", "date_end")
+            },
+        )
     if preview_report.problems:
         st.warning(
             f"{len(preview_report.problems):,} of the first {preview_report.rows_read:,} "
