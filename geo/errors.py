@@ -32,3 +32,7 @@ class InputError(ZoneWatchError):
 
 class StoreError(ZoneWatchError):
     """The store cannot be opened, created or written."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the store for longer than the bounded wait."""

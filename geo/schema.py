@@ -337,15 +337,3 @@ def validate_events(df: pd.DataFrame, file: str, first_row: int = 2) -> pd.DataF
         first = problems[0]
         raise DataFileError(file, first.reason, first.column, first.row)
     return good
-
-
-def empty_events() -> pd.DataFrame:
-    """An empty frame with the event model's columns and types."""
-    df = pd.DataFrame({c: pd.Series(dtype="str") for c in EVENT_COLUMNS})
-    for col in DATE_COLUMNS:
-        df[col] = pd.Series(dtype="datetime64[s]")
-    for col in FLOAT_COLUMNS:
-        df[col] = pd.Series(dtype="float64")
-    for col in INT_COLUMNS:
-        df[col] = pd.Series(dtype="Int64")
-    return df

@@ -110,6 +110,16 @@ def test_zones_export(store_env):
         (["events", "--from", ""], "is not a date"),
         (["--store", "notes.txt", "events"], "must name a .gpkg file"),
         (["backup", "copy.zip"], "must be a .gpkg file"),
+        (["events", "--near-place", "Raqa", "--km", "30"], "did you mean Raqqa"),
+        (["events", "--near-place", "Raqqa"], "need --km R"),
+        (["events", "--km", "30"], "--km needs --near"),
+        (["events", "--near", "95,39", "--km", "5"], "outside ±90/±180"),
+        (["events", "--near", "35.9", "--km", "5"], "is not LAT,LON"),
+        (["events", "--zone", "atlantis"], "matches no zone"),
+        (["events", "--zone", "zone"], "matches several zones"),
+        (["events", "--min-fatalities", "-1"], "must be 0 or more"),
+        (["events", "--precision", "vague"], "invalid choice"),
+        (["import-events", "/nonexistent/file.csv"], "is not a file"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(store_env, args, fragment):

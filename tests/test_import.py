@@ -361,3 +361,29 @@ def test_dataset_names_are_one_identity_in_any_case(fresh_store_path):
     import_events(store, FIXTURE)
     again = import_events(store, FIXTURE, dataset="ACLED")
     assert (again.imported, again.already_present) == (0, 4)
+
+
+def test_format_can_be_given_when_the_header_is_not_recognised(fresh_store_path):
+    header = ",".join(
+        ["date_start", "date_end", "latitude", "longitude", "event_type", "dataset", "dataset_id"]
+    )
+    data = (header + "\n2017-05-06,2017-05-06,35.9,36.6,Shelling,mine,m1\n").encode()
+    with pytest.raises(UploadError, match="none of the known headers"):
+        import_events(open_store(), io.BytesIO(data), name="mine.csv")
+    report = import_events(open_store(), io.BytesIO(data), name="mine.csv", fmt="zonewatch")
+    assert (report.imported, report.dataset) == (1, "mine")
+
+
+def test_skip_reasons_print_control_characters_as_escapes():
+    from geo.schema import RowProblem
+
+    text = str(RowProblem(7, "latitude", "'\x1b[2Jnorth' is not a number of degrees"))
+    assert "\x1b" not in text and "\\x1b[2Jnorth" in text
+
+
+def test_attribution_follows_the_dataset_family():
+    from geo.attribution import attribution_for
+
+    assert "acleddata.com" in attribution_for("acled-2017")
+    assert "Sundberg" in attribution_for("UCDP")
+    assert "imported into ZoneWatch" in attribution_for("acledish")

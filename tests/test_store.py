@@ -14,10 +14,10 @@ import shapely
 
 from conftest import ROOT, stdlib_count
 from geo import shipped
-from geo.errors import StoreError
+from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter, filter_events
 from geo.store import default_store_path, open_store
-from geo.store.gpkg import GeoPackageStore, StoreBusyError
+from geo.store.gpkg import GeoPackageStore
 
 
 def _changed_zone(store, zone_id="eastern_ghouta", valid_from="2017-07-22"):
@@ -176,12 +176,10 @@ def test_restore_never_overwrites_a_different_version(make_store, tmp_path):
 
 
 def test_busy_writer_waits_retries_then_says_busy(make_store, engine, monkeypatch):
-    import geo.store.gpkg as gpkg_mod
-    import geo.store.postgis as pg_mod
+    import geo.store.base as base_mod
 
     store = make_store()
-    monkeypatch.setattr(gpkg_mod, "WRITE_WAIT", 1.5)
-    monkeypatch.setattr(pg_mod, "WRITE_WAIT", 1.5)
+    monkeypatch.setattr(base_mod, "WRITE_WAIT", 1.5)
     calls = []
     store.on_busy = lambda attempt, waited: calls.append(attempt)
     holder = make_holder(store, engine)

@@ -8,9 +8,11 @@ an import adds only new events, every write is one transaction and leaves a hist
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.errors import StoreError
+from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
 
@@ -43,6 +45,10 @@ class EventSummary:
     last: date | None
     types: tuple[str, ...]
     datasets: tuple[str, ...]
+
+
+#: How long a write waits for another writer before giving up, in seconds.
+WRITE_WAIT = float(os.environ.get("ZONEWATCH_WRITE_WAIT", "60"))
 
 
 #: A callback told when a write has to wait for another writer: (attempt, seconds waited).
@@ -122,6 +128,18 @@ class Store(ABC):
     @abstractmethod
     def description(self) -> str:
         """A short description of the engine, with no secrets and no internal paths."""
+
+    def _wait_turn(self, attempt: int, started: float) -> None:
+        """Another writer holds the store: tell :attr:`on_busy`, or give up after
+        :data:`WRITE_WAIT` seconds with a message instead of "database is locked"."""
+        waited = time.monotonic() - started
+        if waited >= WRITE_WAIT:
+            raise StoreBusyError(
+                f"the store is busy with another writer (waited {waited:.0f} s); "
+                "try again in a moment"
+            )
+        if self.on_busy:
+            self.on_busy(attempt, waited)
 
     # --- reads -------------------------------------------------------------------------
 
@@ -354,9 +372,3 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    """``items`` in lists of at most ``size``."""
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -29,21 +29,16 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import StoreError
+from geo.errors import StoreBusyError, StoreError  # noqa: F401  (StoreBusyError re-exported)
 from geo.filters import EventFilter, event_mask
+from geo.store import base
 from geo.store import tables as T
 from geo.store.base import Store
 
-#: How long a write waits for another writer before giving up, in seconds.
-WRITE_WAIT = float(os.environ.get("ZONEWATCH_WRITE_WAIT", "60"))
 _BUSY_STEP_MS = 250
 
 _ROWS_PER_BATCH = 5000
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-class StoreBusyError(StoreError):
-    """Another writer held the store for longer than the bounded wait."""
 
 
 # --- GeoPackage geometry blobs (GeoPackage 1.3, clause 2.1.3) ---------------------------
@@ -295,7 +290,7 @@ class GeoPackageStore(Store):
     def _transaction(self):
         con = _connect(self.path)
         try:
-            waited, attempt = 0.0, 0
+            attempt = 0
             started = time.monotonic()
             while True:
                 try:
@@ -305,14 +300,7 @@ class GeoPackageStore(Store):
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     attempt += 1
-                    waited = time.monotonic() - started
-                    if waited >= WRITE_WAIT:
-                        raise StoreBusyError(
-                            f"the store is busy with another writer (waited {waited:.0f} s); "
-                            "try again in a moment"
-                        ) from None
-                    if self.on_busy:
-                        self.on_busy(attempt, waited)
+                    self._wait_turn(attempt, started)
             try:
                 yield con
                 con.execute("COMMIT")
@@ -359,7 +347,7 @@ class GeoPackageStore(Store):
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         pinned = getattr(self._local, "con", None)
-        con = pinned or _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
+        con = pinned or _connect(self.path, timeout_ms=int(base.WRITE_WAIT * 1000))
         try:
             return con.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
@@ -373,7 +361,7 @@ class GeoPackageStore(Store):
 
     @contextmanager
     def _snapshot(self):
-        con = _connect(self.path, timeout_ms=int(WRITE_WAIT * 1000))
+        con = _connect(self.path, timeout_ms=int(base.WRITE_WAIT * 1000))
         con.execute("BEGIN")  # one read transaction: every read sees the same state
         self._local.con = con
         try:

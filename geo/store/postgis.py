@@ -6,7 +6,7 @@
 - The schema is created (and filled from ``data/``) on first start, under an advisory
   lock so that several processes starting at once create it once.
 - Writers take a transaction-level advisory lock: one writer at a time, a bounded wait
-  with "busy, retrying" callbacks, then :class:`~geo.store.gpkg.StoreBusyError`.
+  with "busy, retrying" callbacks, then :class:`~geo.errors.StoreBusyError`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from geo.errors import StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
 from geo.store.base import Store
-from geo.store.gpkg import WRITE_WAIT, StoreBusyError
 
 _LOCK_SCHEMA = 7_311_001  # advisory lock keys (arbitrary, fixed)
 _LOCK_WRITE = 7_311_002
@@ -189,14 +188,7 @@ class PostGISStore(Store):
                     "SELECT pg_try_advisory_xact_lock(%s)", (_LOCK_WRITE,)
                 ).fetchone()[0]:
                     attempt += 1
-                    waited = time.monotonic() - started
-                    if waited >= WRITE_WAIT:
-                        raise StoreBusyError(
-                            f"the store is busy with another writer (waited {waited:.0f} s); "
-                            "try again in a moment"
-                        )
-                    if self.on_busy:
-                        self.on_busy(attempt, waited)
+                    self._wait_turn(attempt, started)
                     time.sleep(0.1)
                 yield con
         finally:
