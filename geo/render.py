@@ -396,7 +396,7 @@ _HELPERS_JS = r"""
     var end = markers.map(function (m) {
       return Date.parse(value('date_end', m.options.zwIndex)) / DAY; });
     var lo = Math.min.apply(null, start), hi = Math.max.apply(null, end);
-    var ctl = L.control({position: 'bottomleft'}), timer = null;
+    var ctl = L.control({position: 'topleft'}), timer = null;
     var box, slider, label, play;
     function show(day) {
       markers.forEach(function (m, k) {
