@@ -14,6 +14,8 @@ page = st.navigation(
         st.Page("views/map.py", title="Map", default=True),
         st.Page("views/events.py", title="Events"),
         st.Page("views/import_events.py", title="Import events"),
+        st.Page("views/zones.py", title="Zones"),
+        st.Page("views/zone_history.py", title="Zone history"),
         st.Page("views/sources.py", title="Sources"),
     ]
 )

@@ -1,4 +1,4 @@
-"""Offline map assets: Leaflet from its pinned Python package, served by the app.
+"""Offline map assets: Leaflet and Leaflet.draw from pinned Python packages, served by the app.
 
 Streamlit serves the folder ``static/`` beside ``app.py`` at ``/app/static/``
 (``[server] enableStaticServing``). :func:`install_static` copies Leaflet there from
@@ -11,6 +11,7 @@ from __future__ import annotations
 import filecmp
 import shutil
 import sys
+from importlib.metadata import distribution
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
@@ -20,12 +21,18 @@ STATIC_URL = "/app/static"
 VENDOR = "vendor"
 
 #: (package data folder, name under static/vendor, files and folders to copy)
+# Leaflet.draw (for drawing zones) comes from django-leaflet's package data, found without
+# importing the package (which would import Django).
+_DRAW_DIR = Path(str(distribution("django-leaflet").locate_file("leaflet/static/leaflet/draw")))
 PACKAGES = [
     (Path(xs_leaflet.BASE_DIR), "leaflet", ("leaflet.js", "leaflet.css", "images")),
+    (_DRAW_DIR, "leaflet-draw", ("leaflet.draw.js", "leaflet.draw.css", "images")),
 ]
 
 LEAFLET_JS = f"{STATIC_URL}/{VENDOR}/leaflet/leaflet.js"
 LEAFLET_CSS = f"{STATIC_URL}/{VENDOR}/leaflet/leaflet.css"
+LEAFLET_DRAW_JS = f"{STATIC_URL}/{VENDOR}/leaflet-draw/leaflet.draw.js"
+LEAFLET_DRAW_CSS = f"{STATIC_URL}/{VENDOR}/leaflet-draw/leaflet.draw.css"
 
 
 def _copy(src: Path, dst: Path) -> bool:

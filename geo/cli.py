@@ -10,8 +10,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from geo import export
+from geo import zones as zone_rules
 from geo.attribution import attributions
 from geo.errors import InputError, ZoneWatchError
 from geo.filters import (
@@ -115,11 +117,44 @@ def _parser() -> argparse.ArgumentParser:
     zexp = zsub.add_parser("export", help="write the zones as GeoJSON to standard output")
     zexp.add_argument("--format", choices=("geojson",), default="geojson")
     zexp.add_argument(
+        "--at",
         "--as-of",
+        dest="as_of",
         metavar="YYYY-MM-DD",
-        help="the versions in force on this date (default: the latest)",
+        help="the versions in force on this date (default: today); ended zones are left out",
     )
     zexp.add_argument("--all-versions", action="store_true", help="every stored version")
+    zsub.add_parser("list", help="list the zones: versions, status today, area")
+    zhist = zsub.add_parser("history", help="every version of one zone")
+    zhist.add_argument("name", metavar="NAME", help="zone id or name")
+    zroll = zsub.add_parser(
+        "rollback", help="add a new version equal to an old one (nothing is deleted)"
+    )
+    zroll.add_argument("name", metavar="NAME", help="zone id or name")
+    zroll.add_argument("version", type=_whole, metavar="VERSION")
+    zroll.add_argument("--valid-from", metavar="YYYY-MM-DD", help="default: today")
+    zroll.add_argument("--note", default="", metavar="TEXT")
+
+    iz = sub.add_parser(
+        "import-zones",
+        help="check a boundary file and store its zones as new versions",
+        description="Formats: GeoJSON, zipped Shapefile, GeoPackage, KML, KMZ. Nothing is "
+        "stored if any feature is refused; each problem is one line on stderr (exit 2).",
+    )
+    iz.add_argument("path", metavar="PATH")
+    iz.add_argument(
+        "--zone",
+        metavar="NAME",
+        help="for a one-zone file: the zone (id or name) it is a new version of, or the "
+        "name of a new zone",
+    )
+    iz.add_argument("--name-field", metavar="FIELD", help="the property holding zone names")
+    iz.add_argument("--layer", metavar="NAME", help="the layer to read (GeoPackage, zip)")
+    iz.add_argument("--valid-from", metavar="YYYY-MM-DD", help="default: today")
+    iz.add_argument("--note", default="", metavar="TEXT")
+    iz.add_argument("--status", choices=zone_rules.STATUSES, default="proposed")
+    iz.add_argument("--sources", default="", metavar="TEXT", help="where the boundary comes from")
+    iz.add_argument("--swap-xy", action="store_true", help="read positions as latitude, longitude")
     return p
 
 
@@ -185,7 +220,7 @@ def _cmd_events(args) -> int:
     store = _open_store(args.store)
     summary = store.event_summary()
     types = check_types(args.types, summary.types) if args.types else None
-    zones = store.zones()
+    zones = store.zone_extents()
     if args.near_place:
         lat, lon, _ = find_place(store.places(), args.near_place)
         point = (lat, lon)
@@ -211,10 +246,17 @@ def _cmd_events(args) -> int:
 
 
 def _cmd_zones(args) -> int:
-    as_of = parse_date(args.as_of, "--as-of") if args.as_of is not None else None
+    store_arg = args.store
+    if args.zones_command == "list":
+        return _zones_list(_open_store(store_arg))
+    if args.zones_command == "history":
+        return _zones_history(_open_store(store_arg), args.name)
+    if args.zones_command == "rollback":
+        return _zones_rollback(_open_store(store_arg), args)
+    as_of = parse_date(args.as_of, "--at") if args.as_of is not None else None
     if as_of and args.all_versions:
-        raise InputError("use either --as-of or --all-versions, not both")
-    store = _open_store(args.store)
+        raise InputError("use either --at or --all-versions, not both")
+    store = _open_store(store_arg)
     zones = store.zone_versions() if args.all_versions else store.zones(as_of=as_of)
     if as_of is not None and zones.empty:
         first = store.zone_versions()["valid_from"].min()
@@ -224,6 +266,145 @@ def _cmd_zones(args) -> int:
             file=sys.stderr,
         )
     export.dump_json(export.zones_geojson(zones), sys.stdout)
+    return 0
+
+
+def _zone_id(versions, name: str) -> str:
+    """The zone named by ``name``: its id, or its English or Arabic name (any case)."""
+    key = name.strip().casefold()
+    for col in ("zone_id", "name_en", "name_ar"):
+        hits = versions.loc[versions[col].str.casefold() == key, "zone_id"].unique()
+        if len(hits):
+            return str(hits[0])
+    known = ", ".join(sorted(versions["zone_id"].unique()))
+    raise InputError(f"no zone '{name}'; the zones are: {known}")
+
+
+def _zones_list(store) -> int:
+    versions = store.zone_versions()
+    today = {r.zone_id: r for r in store.zones().itertuples()}
+    print("zone_id\tversions\tlatest_valid_from\tstatus_today\tarea_km2\tname")
+    for zone_id, rows in versions.groupby("zone_id", sort=True):
+        last = rows.sort_values(["valid_from", "version"]).iloc[-1]
+        now = today.get(zone_id)
+        status = (
+            now.status if now is not None else ("ended" if last.status == "ended" else "not yet")
+        )
+        area = zone_rules.area_km2(now.geometry) if now is not None else 0.0
+        name = last.name_en or last.name_ar
+        print(f"{zone_id}\t{len(rows)}\t{last.valid_from:%Y-%m-%d}\t{status}\t{area:,.0f}\t{name}")
+    return 0
+
+
+def _zones_history(store, name: str) -> int:
+    versions = store.zone_versions()
+    zone_id = _zone_id(versions, name)
+    table = zone_rules.history(versions, zone_id)
+    print(f"{zone_id}: {len(table)} versions")
+    print(
+        "version\tvalid_from\tstatus\tarea_km2\tadded_km2\tremoved_km2\tauthor\tsource_file\tnote"
+    )
+    for r in table.itertuples():
+        print(
+            f"{r.version}\t{r.valid_from:%Y-%m-%d}\t{r.status}\t{r.area_km2:,.1f}\t"
+            f"{r.added_km2:,.1f}\t{r.removed_km2:,.1f}\t{r.author}\t{r.source_file}\t{r.note}"
+        )
+    return 0
+
+
+def _zones_rollback(store, args) -> int:
+    versions = store.zone_versions()
+    zone_id = _zone_id(versions, args.name)
+    valid_from = parse_date(args.valid_from, "--valid-from") if args.valid_from else date.today()
+    row = zone_rules.rollback(
+        versions,
+        zone_id,
+        args.version,
+        valid_from=valid_from,
+        author=os.environ.get("USER", ""),
+        note=args.note,
+    )
+    (number,) = store.add_zone_version(row, who=os.environ.get("USER", ""))
+    print(f"{zone_id}: version {number} added, equal to version {args.version}")
+    return 0
+
+
+def _cmd_import_zones(args) -> int:
+    from pathlib import Path
+
+    from geo.uploads.zones import Limits, read_zone_file
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise InputError(f"'{args.path}' is not a file")
+    limits = Limits.from_env()
+    if path.stat().st_size > limits.upload_bytes:
+        read_zone_file(b"x" * (limits.upload_bytes + 1), path.name)  # raises the size error
+    valid_from = parse_date(args.valid_from, "--valid-from") if args.valid_from else date.today()
+    upload = read_zone_file(
+        path.read_bytes(),
+        path.name,
+        layer=args.layer,
+        name_field=args.name_field,
+        swap_xy=args.swap_xy,
+        names={1: args.zone} if args.zone else None,
+        limits=limits,
+    )
+    if upload.needs_layer:
+        raise InputError(
+            f"'{path.name}' has {len(upload.layers)} layers ({', '.join(upload.layers)}); "
+            "choose one with --layer NAME"
+        )
+    if args.zone and len(upload.features) > 1:
+        raise InputError(
+            f"--zone names one zone, but '{path.name}' has {len(upload.features)} features; "
+            "use --name-field FIELD to take names from a property"
+        )
+    for warning in upload.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    if upload.refused:
+        for f in upload.refused:
+            print(
+                f"{PROG}: refused: '{path.name}': {f.label}: {'; '.join(f.messages)}",
+                file=sys.stderr,
+            )
+        print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
+        return 2
+    store = _open_store(args.store)
+    versions = store.zone_versions()
+    chosen = None
+    if args.zone:
+        try:
+            chosen = {1: _zone_id(versions, args.zone)}
+        except InputError:
+            chosen = None  # a new zone named --zone
+    targets = zone_rules.match(upload.accepted, versions, chosen)
+    rows = zone_rules.new_versions(
+        upload.accepted,
+        targets,
+        versions,
+        valid_from=valid_from,
+        author=os.environ.get("USER", ""),
+        note=args.note,
+        status=args.status,
+        sources=args.sources or path.name,
+        method=f"Uploaded as {upload.format}"
+        + (f" (layer {upload.layer})" if upload.layer else ""),
+    )
+    numbers = store.add_zone_version(
+        rows, who=os.environ.get("USER", ""), file_name=path.name, sha256=upload.sha256
+    )
+    for f, t, n in zip(upload.accepted, targets, numbers, strict=True):
+        change = (
+            "new zone"
+            if t.is_new
+            else f"+{t.diff.added_km2:,.1f} km², -{t.diff.removed_km2:,.1f} km²"
+        )
+        extra = f" ({'; '.join(f.messages)})" if f.messages else ""
+        print(
+            f"{t.zone_id}: version {n} from {valid_from.isoformat()}, "
+            f"{f.area_km2:,.1f} km², {change}{extra}"
+        )
     return 0
 
 
@@ -294,6 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = {
             "events": _cmd_events,
             "import-events": _cmd_import,
+            "import-zones": _cmd_import_zones,
             "zones": _cmd_zones,
             "backup": _cmd_backup,
             "restore": _cmd_restore,

@@ -18,10 +18,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from folium.map import Layer
+from folium.plugins import Draw
 from jinja2 import Template
 from markupsafe import Markup
 
-from geo.assets import LEAFLET_CSS, LEAFLET_JS
+from geo.assets import LEAFLET_CSS, LEAFLET_DRAW_CSS, LEAFLET_DRAW_JS, LEAFLET_JS
 from geo.schema import EVENT_COLUMNS, EVENT_LABELS, is_http_url
 
 #: Where the map opens: all of Syria.
@@ -165,6 +166,19 @@ class OutlineLayer(_DataLayer):
     _js_kind = "outline"
 
 
+class ShapeLayer(_DataLayer):
+    """Plain labelled shapes (previews and diffs): colour, dash and fill per feature."""
+
+    _js_kind = "shapes"
+
+
+class OfflineDraw(Draw):
+    """folium's Draw plugin with Leaflet.draw served by the app (never a CDN)."""
+
+    default_js = [("leaflet_draw_js", LEAFLET_DRAW_JS)]
+    default_css = [("leaflet_draw_css", LEAFLET_DRAW_CSS)]
+
+
 class Legend(folium.MacroElement):
     """A legend control; its entries cross into the page as JSON text."""
 
@@ -288,6 +302,25 @@ _HELPERS_JS = r"""
       if (clickThrough) { pane.style.pointerEvents = 'none'; }
     }
     return name;
+  };
+  zw.shapes = function (map, data) {
+    var group = L.featureGroup();
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      L.geoJSON(f, {style: function () {
+        return {color: p.color, weight: p.weight || 2, dashArray: p.dash ? '6 4' : null,
+          fillColor: p.color, fillOpacity: p.fill};
+      }, onEachFeature: function (ft, layer) {
+        zw.tag(layer, 'shape');
+        layer.zwLabel = p.label;
+        if (p.label) { layer.bindTooltip(el('span', p.label), {sticky: true}); }
+      }}).addTo(group);
+    });
+    group.addTo(map);
+    if (data.fit && group.getLayers().length) {
+      map.fitBounds(group.getBounds(), {padding: [20, 20], maxZoom: 11});
+    }
+    return group;
   };
   zw.zones = function (map, data) {
     // The fills share the map's one canvas with the events and places, drawn before them,
@@ -504,6 +537,7 @@ def zone_payload(zones: gpd.GeoDataFrame) -> dict:
         zones.itertuples(index=False), _geometry_json(zones.geometry.values), strict=True
     ):
         props = {f: _text(getattr(row, f, "")) for f, _ in ZONE_FIELDS}
+        props["zone_id"] = _text(row.zone_id)
         props["_color"] = _color(str(row.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen)
         features.append({"type": "Feature", "properties": props, "geometry": geom})
     return {
@@ -648,5 +682,109 @@ def build_map(
             ),
             "event_note": "Circle size grows with fatalities (best estimate).",
         }
+    ).add_to(m)
+    return m
+
+
+@dataclass
+class Shapes:
+    """One layer of a preview map: labelled geometries drawn in one style."""
+
+    name: str
+    items: list  # [(label, lon/lat geometry)]
+    color: str
+    dash: bool = False
+    fill: float = 0.2
+    weight: int = 2
+
+
+def shapes_payload(shapes: Shapes, fit: bool = False) -> dict:
+    items = [(label, g) for label, g in shapes.items if g is not None and not g.is_empty]
+    geoms = _geometry_json([g for _, g in items]) if items else []
+    return {
+        "fit": fit,
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "label": _text(label),
+                    "color": shapes.color,
+                    "dash": shapes.dash,
+                    "fill": shapes.fill,
+                    "weight": shapes.weight,
+                },
+                "geometry": geom,
+            }
+            for (label, _), geom in zip(items, geoms, strict=True)
+        ],
+    }
+
+
+def _base_map(admin0: gpd.GeoDataFrame) -> folium.Map:
+    m = OfflineMap(
+        location=[34.9, 38.9],
+        zoom_start=7,
+        tiles=None,
+        min_zoom=5,
+        max_zoom=MAX_ZOOM,
+        control_scale=True,
+    )
+    m.fit_bounds(SYRIA_BOUNDS)
+    Helpers().add_to(m)
+    outline = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": g}
+            for g in _geometry_json(admin0.geometry.values, tolerance=0.002)
+        ],
+    }
+    OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
+    return m
+
+
+def shapes_map(admin0: gpd.GeoDataFrame, layers: list[Shapes]) -> folium.Map:
+    """An offline map of labelled shapes (upload previews, version diffs), fitted to the
+    last non-empty layer."""
+    m = _base_map(admin0)
+    last = max((i for i, s in enumerate(layers) if s.items), default=-1)
+    for i, shapes in enumerate(layers):
+        ShapeLayer(shapes.name, shapes_payload(shapes, fit=i == last)).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def draw_map(admin0: gpd.GeoDataFrame, context: list[Shapes], editable=None) -> folium.Map:
+    """An offline map with the drawing tools. ``editable`` (a lon/lat (multi)polygon) is
+    put in the drawing layer so its vertices can be moved; ``context`` is shown around."""
+    m = _base_map(admin0)
+    for shapes in context:
+        ShapeLayer(shapes.name, shapes_payload(shapes)).add_to(m)
+    group = folium.FeatureGroup(name="Drawing", control=False)
+    if editable is not None and not editable.is_empty:
+        for part in getattr(editable, "geoms", [editable]):
+            rings = [part.exterior, *part.interiors]
+            folium.Polygon(
+                [[(round(y, 5), round(x, 5)) for x, y in r.coords] for r in rings],
+                color="#c0392b",
+                weight=2,
+                fill=True,
+                fill_opacity=0.2,
+            ).add_to(group)
+        m.fit_bounds(
+            [[editable.bounds[1], editable.bounds[0]], [editable.bounds[3], editable.bounds[2]]]
+        )
+    group.add_to(m)
+    OfflineDraw(
+        feature_group=group,
+        show_geometry_on_click=False,
+        draw_options={
+            "polyline": False,
+            "circle": False,
+            "marker": False,
+            "circlemarker": False,
+            "rectangle": {"showArea": False},
+            "polygon": {"allowIntersection": False, "showArea": False},
+        },
+        edit_options={"edit": True, "remove": True},
     ).add_to(m)
     return m

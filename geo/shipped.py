@@ -27,6 +27,8 @@ def data_dir() -> Path:
 UCDP_CSV = "ucdp/ged_syria.csv"
 CURATED_CSV = "events/curated_strikes.csv"
 ZONES_GEOJSON = "zones/astana_2017.geojson"
+ZONE_HISTORY_GEOJSON = "zones/history_2017_2020.geojson"
+SHIPPED_AUTHOR = "ZoneWatch (shipped)"
 PLACES_CSV = "geonames/geonames_sy_cities500.csv"
 KEY_PLACES_CSV = "geonames/key_places.csv"
 ADMIN = {0: "ocha/syr_admin0.shp", 1: "ocha/syr_admin1.shp"}
@@ -43,19 +45,30 @@ def events() -> pd.DataFrame:
 
 
 def zones() -> gpd.GeoDataFrame:
-    """The four Astana zones as first versions (approximate; see data/SOURCES.md)."""
-    path = data_dir() / ZONES_GEOJSON
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several kinds; the file is ours
-        raise DataFileError(path.name, "cannot be read as GeoJSON") from exc
-    gdf["version"] = 1
-    gdf["author"] = "ZoneWatch (shipped)"
-    gdf["note"] = "Initial approximate boundary as of the memorandum's entry into force"
-    missing = [c for c in ZONE_COLUMNS if c not in gdf.columns]
-    if missing:
-        raise DataFileError(path.name, f"missing zone properties {', '.join(missing)}")
-    return gdf[list(ZONE_COLUMNS) + ["geometry"]]
+    """The zones' shipped versions: the four Astana zones as first versions, then their
+    dated history 2017-2020 (approximate; see data/SOURCES.md)."""
+    frames = []
+    for name in (ZONES_GEOJSON, ZONE_HISTORY_GEOJSON):
+        path = data_dir() / name
+        if name == ZONE_HISTORY_GEOJSON and not path.exists():
+            continue
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:  # pyogrio raises several kinds; the file is ours
+            raise DataFileError(path.name, "cannot be read as GeoJSON") from exc
+        if name == ZONES_GEOJSON:
+            gdf["version"] = 1
+            gdf["author"] = SHIPPED_AUTHOR
+            gdf["note"] = "Initial approximate boundary as of the memorandum's entry into force"
+        missing = [c for c in ZONE_COLUMNS if c not in gdf.columns]
+        if missing:
+            raise DataFileError(path.name, f"missing zone properties {', '.join(missing)}")
+        frames.append(gdf[list(ZONE_COLUMNS) + ["geometry"]])
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    out["version"] = out["version"].astype("int64")
+    for col in ("memorandum_date", "in_force_from", "valid_from"):
+        out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
+    return out
 
 
 def places() -> gpd.GeoDataFrame:

@@ -52,6 +52,17 @@ def test_map_page_draws_zones_places_events(store_env):
     total = stdlib_count(None, None)
     assert showing(at) == (total, total)
     script = map_script(at)
+    # By default the zones as they stand today: per the shipped history, the Idlib zone
+    # after the March 2020 protocol and the M4 corridor; the other zones had ended.
+    today = layer_payload(script, "zones")
+    assert {
+        (f["properties"]["zone_id"], f["properties"]["version"]) for f in today["features"]
+    } == {
+        ("idlib", "5"),
+        ("m4_corridor", "1"),
+    }
+    at.date_input(key="zones_as_of").set_value(date(2017, 6, 1)).run()
+    script = map_script(at)
     zones = layer_payload(script, "zones")
     assert len(zones["features"]) == 4
     assert {f["properties"]["status"] for f in zones["features"]} == {"proposed"}
@@ -98,7 +109,7 @@ def test_hostile_zone_name_reaches_the_script_only_escaped(fresh_store_path):
     store = open_store()
     zone = store.zones().head(1).copy()
     zone["name_en"] = HOSTILE
-    zone["valid_from"] = "2017-08-01"
+    zone["valid_from"] = date.today()
     store.add_zone_version(zone)
     at = _app()
     script = map_script(at)
@@ -147,6 +158,7 @@ def test_map_page_on_both_engines(make_store, engine):
     at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
+    at.date_input(key="zones_as_of").set_value(date(2017, 5, 31)).run()
     assert len(layer_payload(map_script(at), "zones")["features"]) == 4
 
 

@@ -41,6 +41,9 @@ KEY_UPLOAD = "upload"
 KEY_IMPORT_FORMAT = "import_format"
 KEY_IMPORT_DATASET = "import_dataset"
 KEY_FREQ = "timeline_freq"
+KEY_ZONES_AS_OF = "zones_as_of"  # the date the map shows the zones as of
+KEY_ZONE_UPLOAD = "zone_upload"
+KEY_SAVED = "zones_saved"  # the last save's summary, shown once after the rerun
 
 NO_PLACE = "(anywhere)"
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
@@ -68,7 +71,9 @@ def layers(revision: str) -> dict:
     store = _store()
     return {
         "summary": store.event_summary(),
-        "zones": store.zones(),
+        # each zone's latest boundary, for the zone filter; the map picks versions by date
+        "zones": store.zone_extents(),
+        "zone_versions": store.zone_versions(),
         "places": store.places(),
         "admin0": store.admin(0),
         "admin1": store.admin(1),
@@ -211,3 +216,12 @@ def select_or_stop(revision: str, flt: EventFilter, zones):
         st.error(f"The events could not be read: {exc}")
         st.stop()
         raise
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>$~:"
+
+
+def plain(text: object) -> str:
+    """Text from data or a user, safe inside Streamlit markdown: every markdown, HTML and
+    LaTeX character is escaped, so it shows as typed and never as formatting or a link."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import zones as zone_rules
 from geo.attribution import attributions
 from geo.render import MapLayers, build_map
 from views._common import (
     KEY_MAP,
     KEY_ONLINE_TILES,
+    KEY_ZONES_AS_OF,
     PLACE_ATTRIBUTION,
     load_or_stop,
+    plain,
     select_or_stop,
     sidebar_filters,
     store_or_stop,
@@ -33,6 +38,16 @@ if summary.count == 0:
 
 flt = sidebar_filters(data)
 with st.sidebar:
+    st.header("Zones")
+    as_of = st.date_input(
+        "Zones as of",
+        value=date.today(),
+        min_value=date(2017, 5, 1),
+        max_value=date(2100, 1, 1),
+        key=KEY_ZONES_AS_OF,
+        help="The map shows each zone's boundary in force on this date. The memorandum "
+        "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+    )
     st.header("Basemap")
     online = st.checkbox(
         "Offer online map tiles",
@@ -50,9 +65,17 @@ st.markdown(
 if not flt.types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")
 
+zones_then = zone_rules.in_force(data["zone_versions"], as_of)
+st.caption(
+    f"Zones as of {as_of:%d %b %Y}: "
+    + (
+        ", ".join(plain(f"{r.zone_id} (v{r.version}, {r.status})") for r in zones_then.itertuples())
+        or "none in force on that date"
+    )
+)
 fmap = build_map(
     MapLayers(
-        zones=data["zones"],
+        zones=zones_then,
         places=data["places"],
         events=shown,
         admin0=data["admin0"],

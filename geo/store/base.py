@@ -22,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo import zones as Z
 from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
@@ -148,12 +149,13 @@ class Store(ABC):
         return T.zone_frame(self.read_table(T.ZONE_VERSIONS))
 
     def zones(self, as_of: date | None = None) -> gpd.GeoDataFrame:
-        """The latest version of each zone, or the one in force on ``as_of``."""
-        versions = self.zone_versions()
-        if as_of is not None:
-            versions = versions[versions["valid_from"] <= pd.Timestamp(as_of)]
-        latest = versions.sort_values(["zone_id", "version"]).groupby("zone_id").tail(1)
-        return latest.sort_values("zone_id").reset_index(drop=True)
+        """Each zone's version in force on ``as_of`` (default: today); zones not started
+        yet, and zones whose version in force says they ended, are left out."""
+        return Z.in_force(self.zone_versions(), as_of)
+
+    def zone_extents(self) -> gpd.GeoDataFrame:
+        """Each zone's latest boundary (ended zones included): what it covered last."""
+        return Z.last_extent(self.zone_versions())
 
     def places(self) -> gpd.GeoDataFrame:
         """Towns and cities with English and Arabic names."""
@@ -291,6 +293,55 @@ class Store(ABC):
             self._insert(tx, T.ADMIN1, shipped.admin(1), skip_existing=True)
             self._log(tx, "seed", "zonewatch", "data/", "", "filled from the shipped data")
             self._bump_revision(tx)
+
+    def add_shipped_history(self) -> int:
+        """Add the shipped dated zone versions (2017-2020) to a store filled before they
+        were shipped, numbered after whatever versions it has; return how many were added.
+        A store that has them already is left alone."""
+        from geo import shipped
+
+        history = shipped.zones()
+        history = history[history["version"] > 1]
+
+        def missing_now() -> gpd.GeoDataFrame:
+            have = self.zone_versions()
+            if not len(have):
+                return history.iloc[0:0]
+            mine = have[have["author"] == shipped.SHIPPED_AUTHOR]
+            known = set(zip(mine["zone_id"], mine["valid_from"], strict=True))
+            keep = [
+                (z, v) not in known
+                for z, v in zip(history["zone_id"], history["valid_from"], strict=True)
+            ]
+            return history[keep].copy()
+
+        if missing_now().empty:
+            return 0
+        with self._transaction() as tx:
+            missing = missing_now()
+            if missing.empty:
+                return 0
+            latest = self._max_versions(tx)
+            numbers = []
+            for zone_id in missing.sort_values("version")["zone_id"]:
+                latest[zone_id] = latest.get(zone_id, 0) + 1
+                numbers.append(latest[zone_id])
+            missing = missing.sort_values("version")
+            missing["version"] = numbers
+            for col in T.ZONE_EXTRA_COLUMNS:
+                missing[col] = ""
+            missing["created_at"] = T.now_utc()
+            self._insert(tx, T.ZONE_VERSIONS, missing, skip_existing=False)
+            self._log(
+                tx,
+                "zone_version",
+                "zonewatch",
+                "data/zones/",
+                "",
+                f"added the shipped zone history: {len(missing)} versions",
+            )
+            self._bump_revision(tx)
+        return len(missing)
 
     # --- backup and restore ------------------------------------------------------------
 

@@ -159,6 +159,8 @@ class GeoPackageStore(Store):
         store._migrate()
         if seed and store.is_empty():
             store.seed()  # e.g. a store left empty by a restore that failed
+        elif seed:
+            store.add_shipped_history()
         return store
 
     @classmethod

@@ -174,6 +174,8 @@ class PostGISStore(Store):
                 )
         if seed and self.is_empty():
             self.seed()  # a schema whose first fill never finished, or a failed restore
+        elif seed:
+            self.add_shipped_history()
 
     # --- primitives --------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The one place that touches untrusted bytes: files people bring to import.
+"""Event files people bring to import (part of the upload gate, :mod:`geo.uploads`).
 
 Event files (:func:`read_event_file`): the format is identified from the content, never
 from the file name (a binary file named ``.csv`` is refused), then read in chunks so
@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -28,24 +27,13 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from geo.errors import InputError
 from geo.export import from_spreadsheet_safe
 from geo.schema import EVENT_COLUMNS, RowProblem, check_events
 from geo.sources import acled, ucdp
+from geo.uploads.common import UploadError, env_limit
 
 CHUNK_ROWS = 20_000
 FORMATS = ("ucdp", "acled", "zonewatch")
-
-
-def _limit_mb(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-class UploadError(InputError):
-    """A file that cannot be imported at all; the message says why and what to do."""
 
 
 @dataclass
@@ -149,7 +137,7 @@ def read_event_file(
     if fmt is not None and fmt not in FORMATS:
         raise UploadError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
     size = _size(source)
-    limit = _limit_mb("ZONEWATCH_MAX_UPLOAD_MB", 300)
+    limit = env_limit("ZONEWATCH_MAX_UPLOAD_MB", 300)
     if size > limit * 1024 * 1024:
         raise UploadError(
             f"'{name}' is {size / 1048576:.0f} MB, over the {limit} MB limit; split it or raise "
@@ -262,7 +250,7 @@ def _csv_frames(
 
 
 def _xlsx_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
-    limit = _limit_mb("ZONEWATCH_MAX_XLSX_MB", 200) * 1024 * 1024
+    limit = env_limit("ZONEWATCH_MAX_XLSX_MB", 200) * 1024 * 1024
     try:
         with zipfile.ZipFile(source) as zf:
             members = zf.infolist()
@@ -287,7 +275,7 @@ def _xlsx_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
 
 
 def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
-    limit = _limit_mb("ZONEWATCH_MAX_GEOJSON_MB", 50)
+    limit = env_limit("ZONEWATCH_MAX_GEOJSON_MB", 50)
     if _size(source) > limit * 1024 * 1024:
         raise UploadError(
             f"'{name}' is a GeoJSON file over {limit} MB; GeoJSON is read whole, so export "

@@ -1,0 +1,30 @@
+"""The one place that touches untrusted bytes: every file people upload, on a page or
+through the CLI, passes through this package before anything else sees it.
+
+- :mod:`geo.uploads.events`: event files (UCDP, ACLED, ZoneWatch CSV/XLSX/GeoJSON).
+- :mod:`geo.uploads.zones`: zone boundaries (GeoJSON, zipped Shapefile, GeoPackage,
+  KML, KMZ).
+- :mod:`geo.uploads.archive`: zip archives, read with their limits enforced while reading.
+"""
+
+from geo.uploads.common import UploadError
+from geo.uploads.events import (
+    CHUNK_ROWS,
+    FORMATS,
+    ImportReport,
+    detect_format,
+    import_events,
+    read_event_file,
+    sha256_of,
+)
+
+__all__ = [
+    "CHUNK_ROWS",
+    "FORMATS",
+    "ImportReport",
+    "UploadError",
+    "detect_format",
+    "import_events",
+    "read_event_file",
+    "sha256_of",
+]

@@ -1,0 +1,226 @@
+"""Zone versions: areas, differences between versions, and turning a checked upload into
+new versions. Pure functions over GeoDataFrames; the store keeps the versions.
+
+Areas are computed in a Lambert azimuthal equal-area projection centred on Syria, so
+km² are true areas (within a fraction of a percent of the geodesic area).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.schema import ZONE_COLUMNS
+
+EQUAL_AREA = "+proj=laea +lat_0=35 +lon_0=38.5 +datum=WGS84 +units=m +no_defs"
+STATUSES = ("proposed", "agreed", "in force", "ended")
+_TO_EQUAL_AREA = Transformer.from_crs("EPSG:4326", EQUAL_AREA, always_xy=True)
+
+
+def equal_area(geom):
+    """A lon/lat geometry in the equal-area projection (metres)."""
+    return shapely.transform(geom, lambda xy: _stack(_TO_EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
+
+
+def _stack(pair):
+    import numpy as np
+
+    return np.column_stack(pair)
+
+
+def area_km2(geom) -> float:
+    """The area of a lon/lat (multi)polygon in km²."""
+    if geom is None or geom.is_empty:
+        return 0.0
+    return float(equal_area(geom).area / 1e6)
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What changed from one boundary to another."""
+
+    added: object  # shapely geometry, lon/lat: inside the new boundary only
+    removed: object  # inside the old boundary only
+    added_km2: float
+    removed_km2: float
+    old_km2: float
+    new_km2: float
+
+
+def diff(old, new) -> Diff:
+    """Area added and removed going from ``old`` to ``new`` (either may be None)."""
+    empty = shapely.MultiPolygon()
+    old = old if old is not None else empty
+    new = new if new is not None else empty
+    added = shapely.difference(new, old) if not new.is_empty else empty
+    removed = shapely.difference(old, new) if not old.is_empty else empty
+    return Diff(added, removed, area_km2(added), area_km2(removed), area_km2(old), area_km2(new))
+
+
+def in_force(versions: gpd.GeoDataFrame, as_of: date | None = None) -> gpd.GeoDataFrame:
+    """Each zone's version in force on ``as_of`` (default: today): the one with the latest
+    ``valid_from`` on or before that date (the newest record on a tie). Zones not yet
+    started and zones whose version in force says 'ended' are left out."""
+    day = pd.Timestamp(as_of or date.today())
+    live = versions[versions["valid_from"] <= day]
+    latest = live.sort_values(["zone_id", "valid_from", "version"]).groupby("zone_id").tail(1)
+    latest = latest[latest["status"].fillna("") != "ended"]
+    return latest.sort_values("zone_id").reset_index(drop=True)
+
+
+def last_extent(versions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each zone's latest boundary that is not an 'ended' marker: what it covered last."""
+    live = versions[versions["status"].fillna("") != "ended"]
+    latest = live.sort_values(["zone_id", "valid_from", "version"]).groupby("zone_id").tail(1)
+    return latest.sort_values("zone_id").reset_index(drop=True)
+
+
+def history(versions: gpd.GeoDataFrame, zone_id: str) -> pd.DataFrame:
+    """One zone's versions, oldest first, with area and change in km²."""
+    rows = versions[versions["zone_id"] == zone_id].sort_values(["version"])
+    out, previous = [], None
+    for _, row in rows.iterrows():
+        d = diff(previous, row.geometry)
+        out.append(
+            {
+                "version": int(row["version"]),
+                "valid_from": row["valid_from"],
+                "status": row["status"],
+                "name": row["name_en"] or row["name_ar"],
+                "area_km2": round(d.new_km2, 1),
+                "added_km2": round(d.added_km2, 1),
+                "removed_km2": round(d.removed_km2, 1),
+                "author": row["author"],
+                "note": row["note"],
+                "source_file": row.get("source_file", ""),
+                "sha256": row.get("sha256", ""),
+                "created_at": row.get("created_at", ""),
+            }
+        )
+        previous = row.geometry
+    return pd.DataFrame(out)
+
+
+def slug(name: str, taken: set[str]) -> str:
+    """A zone id from a name: lower case, words joined by '_', unique among ``taken``."""
+    base = re.sub(r"[^\w]+", "_", name.casefold()).strip("_")[:60] or "zone"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one accepted feature goes: a new version of ``zone_id``."""
+
+    number: int
+    name: str
+    zone_id: str
+    is_new: bool
+    diff: Diff
+
+
+def match(features, versions: gpd.GeoDataFrame, chosen: dict[int, str] | None = None):
+    """For each accepted feature: the zone it updates (its 'zone_id' property, or an
+    existing zone with the same English or Arabic name, case-insensitive) or a new zone.
+    ``chosen`` maps feature numbers to a zone id the user picked (or '' for a new zone)."""
+    current = last_extent(versions)
+    by_id = {r.zone_id: r for r in current.itertuples()}
+    by_name: dict[str, str] = {}
+    for r in current.itertuples():
+        for n in (r.name_en, r.name_ar):
+            if isinstance(n, str) and n.strip():
+                by_name.setdefault(n.strip().casefold(), r.zone_id)
+    taken = set(versions["zone_id"])
+    out = []
+    for f in features:
+        if chosen is not None and f.number in chosen:
+            zone_id = chosen[f.number]
+        elif f.zone_id in by_id:
+            zone_id = f.zone_id
+        else:
+            zone_id = by_name.get(f.name.casefold()) or by_name.get(f.name_ar.casefold(), "")
+        if zone_id and zone_id in by_id:
+            out.append(
+                Target(f.number, f.name, zone_id, False, diff(by_id[zone_id].geometry, f.geometry))
+            )
+        else:
+            new_id = slug(f.name or f.name_ar, taken)
+            taken.add(new_id)
+            out.append(Target(f.number, f.name, new_id, True, diff(None, f.geometry)))
+    return out
+
+
+def new_versions(
+    features,
+    targets: list[Target],
+    versions: gpd.GeoDataFrame,
+    *,
+    valid_from: date,
+    author: str,
+    note: str,
+    status: str = "proposed",
+    sources: str = "",
+    method: str = "",
+    precision: str = "as uploaded",
+) -> gpd.GeoDataFrame:
+    """The rows to store, one new version per accepted feature (version numbers are given
+    by the store when it writes)."""
+    current = {r.zone_id: r for r in last_extent(versions).itertuples()}
+    rows = []
+    by_number = {f.number: f for f in features}
+    for t in targets:
+        f = by_number[t.number]
+        before = current.get(t.zone_id)
+        rows.append(
+            {
+                "zone_id": t.zone_id,
+                "version": 0,
+                "name_en": f.name or (before.name_en if before is not None else ""),
+                "name_ar": f.name_ar or (before.name_ar if before is not None else ""),
+                "status": status,
+                "memorandum_date": before.memorandum_date if before is not None else pd.NaT,
+                "in_force_from": before.in_force_from
+                if before is not None
+                else pd.Timestamp(valid_from),
+                "valid_from": pd.Timestamp(valid_from),
+                "boundary_precision": precision,
+                "method": method,
+                "sources": sources,
+                "author": author,
+                "note": note,
+                "geometry": f.geometry,
+            }
+        )
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    return frame[list(ZONE_COLUMNS) + ["geometry"]]
+
+
+def rollback(
+    versions: gpd.GeoDataFrame,
+    zone_id: str,
+    version: int,
+    *,
+    valid_from: date,
+    author: str,
+    note: str = "",
+) -> gpd.GeoDataFrame:
+    """A new version of ``zone_id`` equal to its old ``version`` (nothing is deleted)."""
+    old = versions[(versions["zone_id"] == zone_id) & (versions["version"] == version)]
+    if old.empty:
+        from geo.errors import InputError
+
+        raise InputError(f"zone '{zone_id}' has no version {version}")
+    row = old.iloc[[0]].copy()
+    row["valid_from"] = pd.Timestamp(valid_from)
+    row["author"] = author
+    row["note"] = note or f"Rollback to version {version}"
+    row["version"] = 0
+    return gpd.GeoDataFrame(row[list(ZONE_COLUMNS) + ["geometry"]], crs="EPSG:4326")

@@ -1,0 +1,350 @@
+"""Zone boundaries: upload a file or draw on the map, check, preview, save as new versions.
+
+Files and drawings go through the same gate (:mod:`geo.uploads.zones`); nothing is saved
+before the user has seen the report and the preview, and saving only ever adds versions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import zones as zone_rules
+from geo.errors import ZoneWatchError
+from geo.render import Shapes, draw_map, shapes_map
+from geo.uploads import UploadError
+from geo.uploads.zones import ZoneUpload, read_zone_file
+from views._common import (
+    KEY_SAVED,
+    KEY_ZONE_UPLOAD,
+    KEY_ZONES_AS_OF,
+    load_or_stop,
+    plain,
+    store_or_stop,
+)
+
+NEW = "(new zone)"
+DRAWN = "drawn on the map"
+
+store = store_or_stop()
+revision, data = load_or_stop(store)
+versions = data["zone_versions"]
+extents = data["zones"]
+zone_names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
+
+st.title("Zones")
+st.markdown(
+    "Upload new zone boundaries or draw them on the map. Every file is checked first: "
+    "you see what was accepted, repaired or refused, and a preview with the area added "
+    "and removed, before anything is saved. Saving adds a **new version** with the date "
+    "it is valid from; no version is ever changed or deleted (see **Zone history**)."
+)
+if saved := st.session_state.pop(KEY_SAVED, None):
+    st.success(saved)
+
+
+def review(upload: ZoneUpload, key: str) -> None:
+    """The report, the preview and the save form for a checked upload."""
+    for warning in upload.warnings:
+        st.warning(plain(warning))
+    targets = zone_rules.match(upload.accepted, versions)
+    by_number = {t.number: t for t in targets}
+    if len(upload.accepted) <= 30 and upload.accepted:
+        st.markdown("**Save each zone as**")
+        options = [NEW, *zone_names]
+        chosen = {}
+        cols = st.columns(3)
+        for i, f in enumerate(upload.accepted):
+            t = by_number[f.number]
+            pick = cols[i % 3].selectbox(
+                f"Feature {f.number}: {f.name or f.name_ar}",
+                options,
+                index=0 if t.is_new else options.index(t.zone_id),
+                format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
+                key=f"{key}_target_{upload.sha256}_{f.number}",
+            )
+            if pick != NEW:
+                chosen[f.number] = pick
+            elif not t.is_new:
+                chosen[f.number] = ""
+        targets = zone_rules.match(upload.accepted, versions, chosen)
+        by_number = {t.number: t for t in targets}
+    rows = []
+    for f in upload.features:
+        t = by_number.get(f.number)
+        rows.append(
+            {
+                "feature": f.number,
+                "name": f.name,
+                "Arabic name": f.name_ar,
+                "outcome": f.outcome,
+                "area km²": round(f.area_km2, 1) if f.outcome != "refused" else None,
+                "saved as": (f"{t.zone_id} (new)" if t.is_new else t.zone_id) if t else "",
+                "added km²": round(t.diff.added_km2, 1) if t and not t.is_new else None,
+                "removed km²": round(t.diff.removed_km2, 1) if t and not t.is_new else None,
+                "details": "; ".join(f.messages),
+            }
+        )
+    accepted, refused = len(upload.accepted), len(upload.refused)
+    st.markdown(
+        f"**{plain(upload.file_name)}** ({plain(upload.format)}"
+        + (f", layer {plain(upload.layer)}" if upload.layer else "")
+        + (f", reprojected from {plain(upload.crs)}" if upload.crs else "")
+        + f"): {accepted} accepted or repaired, {refused} refused"
+    )
+    st.dataframe(rows, hide_index=True, width="stretch", key=f"{key}_report")
+    if not accepted:
+        st.error("No zone in this file can be saved; the reasons are in the table above.")
+        return
+    context = zone_rules.in_force(versions)
+    old = [(zone_names.get(t.zone_id, t.zone_id), _extent(t.zone_id)) for t in targets]
+    fmap = shapes_map(
+        data["admin0"],
+        [
+            Shapes(
+                "Zones in force today",
+                list(zip(context["name_en"], context.geometry, strict=True)),
+                "#7f8c8d",
+                dash=True,
+                fill=0.05,
+            ),
+            Shapes(
+                "Current version",
+                [o for o in old if o[1] is not None],
+                "#34495e",
+                dash=True,
+                fill=0.1,
+            ),
+            Shapes(
+                "Area added",
+                [(f"+{t.diff.added_km2:,.1f} km²", t.diff.added) for t in targets],
+                "#27ae60",
+                fill=0.45,
+                weight=1,
+            ),
+            Shapes(
+                "Area removed",
+                [(f"-{t.diff.removed_km2:,.1f} km²", t.diff.removed) for t in targets],
+                "#c0392b",
+                fill=0.45,
+                weight=1,
+            ),
+            Shapes(
+                "Uploaded",
+                [(f.name or f.name_ar, f.geometry) for f in upload.accepted],
+                "#e67e22",
+                fill=0.15,
+                weight=3,
+            ),
+        ],
+    )
+    st.markdown(
+        "**Preview**: uploaded (orange) over the current versions (dashed); "
+        "green is area added, red area removed."
+    )
+    st_folium(
+        fmap,
+        key=f"{key}_preview_{upload.sha256[:12]}",
+        height=460,
+        use_container_width=True,
+        returned_objects=[],
+    )
+    with st.form(f"{key}_save"):
+        st.markdown("**Save as new versions**")
+        c1, c2 = st.columns(2)
+        valid_from = c1.date_input(
+            "Valid from", value=date.today(), min_value=date(2011, 1, 1), max_value=date(2100, 1, 1)
+        )
+        status = c2.selectbox("Status", zone_rules.STATUSES)
+        author = c1.text_input("Author", max_chars=200)
+        sources = c2.text_input(
+            "Sources", max_chars=2000, placeholder="Where the boundary comes from"
+        )
+        note = st.text_area("Note", max_chars=5000, placeholder="What changed and why")
+        label = f"Save {accepted} zone{'s' if accepted != 1 else ''}"
+        if refused:
+            label += f" (the {refused} refused not included)"
+        if st.form_submit_button(label, type="primary"):
+            _save(upload, targets, valid_from, author, status, sources, note)
+
+
+def _extent(zone_id: str):
+    hit = extents[extents["zone_id"] == zone_id]
+    return hit.geometry.iloc[0] if len(hit) else None
+
+
+def _save(upload, targets, valid_from, author, status, sources, note) -> None:
+    rows = zone_rules.new_versions(
+        upload.accepted,
+        targets,
+        versions,
+        valid_from=valid_from,
+        author=author.strip(),
+        note=note.strip(),
+        status=status,
+        sources=sources.strip() or upload.file_name,
+        method=f"Uploaded as {upload.format}" + (f" (layer {upload.layer})" if upload.layer else "")
+        if upload.file_name != DRAWN
+        else "Drawn on the map",
+    )
+    try:
+        numbers = store.add_zone_version(
+            rows,
+            who=author.strip() or "app user",
+            file_name="" if upload.file_name == DRAWN else upload.file_name,
+            sha256=upload.sha256,
+        )
+    except ZoneWatchError as exc:
+        st.error(f"Nothing was saved: {plain(exc)}")
+        return
+    st.session_state[KEY_SAVED] = (
+        "Saved "
+        + ", ".join(
+            plain(f"{t.zone_id} version {n}") for t, n in zip(targets, numbers, strict=True)
+        )
+        + f", valid from {valid_from:%d %b %Y}. The map now shows the zones as of that date."
+    )
+    st.session_state[KEY_ZONES_AS_OF] = valid_from
+    st.session_state.pop(KEY_ZONE_UPLOAD, None)
+    st.rerun()
+
+
+upload_tab, draw_tab = st.tabs(["Upload a file", "Draw on the map"])
+
+with upload_tab:
+    st.caption(
+        "GeoJSON, a zipped Shapefile (with its .shx, .dbf and .prj), a GeoPackage, KML or "
+        "KMZ, from QGIS, ArcGIS, Google Earth or geojson.io. Boundaries in another CRS are "
+        "reprojected to WGS 84 when the file declares its CRS."
+    )
+    file = st.file_uploader("Boundary file", key=KEY_ZONE_UPLOAD)
+    if file is not None:
+        content = file.getvalue()
+        opts = st.columns(3)
+        swap = opts[2].checkbox(
+            "Swap latitude and longitude",
+            key=f"swap_{file.file_id}",
+            help="For files that list latitude first; the check below says when it helps.",
+        )
+        layer = st.session_state.get(f"layer_{file.file_id}")
+        name_field = st.session_state.get(f"namefield_{file.file_id}")
+        names = {
+            int(k.rsplit("_", 1)[1]): v
+            for k, v in st.session_state.items()
+            if k.startswith(f"name_{file.file_id}_") and v
+        }
+        bar = st.progress(0.0, text="Checking the file...")
+        try:
+            upload = read_zone_file(
+                content,
+                file.name,
+                layer=layer,
+                name_field=name_field or None,
+                names=names,
+                swap_xy=swap,
+                progress=lambda fr, msg: bar.progress(min(fr, 1.0), text=msg),
+            )
+        except UploadError as exc:
+            bar.empty()
+            st.error(f"This file cannot be used: {plain(exc)}")
+            st.stop()
+        bar.empty()
+        if upload.layers and len(upload.layers) > 1:
+            opts[0].selectbox(
+                "Layer",
+                upload.layers,
+                index=None if not layer else upload.layers.index(layer),
+                key=f"layer_{file.file_id}",
+                placeholder="Choose a layer",
+            )
+        if upload.needs_layer:
+            st.info(f"This file has {len(upload.layers)} layers: choose the one to upload.")
+            st.stop()
+        keys = sorted({k for f in upload.features for k in f.properties})
+        if keys:
+            opts[1].selectbox(
+                "Name property",
+                [""] + keys,
+                key=f"namefield_{file.file_id}",
+                format_func=lambda k: k or "(detected)",
+            )
+        if upload.swap_would_help and not swap:
+            st.warning(
+                "Some zones lie outside Syria but would be inside with latitude and "
+                "longitude swapped: tick **Swap latitude and longitude** if the file "
+                "lists latitude first."
+            )
+        missing = upload.needs_names
+        if missing:
+            st.info("Some zones have no name: type one for each (or choose the name property).")
+            for f in missing[:20]:
+                st.text_input(
+                    f"Name for feature {f.number}",
+                    key=f"name_{file.file_id}_{f.number}",
+                    max_chars=200,
+                )
+        review(upload, "upload")
+
+with draw_tab:
+    st.caption(
+        "Draw a polygon (or a rectangle) with the tools at the top left, or pick a zone to "
+        "edit its boundary: its outline is put in the drawing layer, where **Edit layers** "
+        "moves vertices. Finish with **Save** in the toolbar, then check and save below."
+    )
+    c1, c2 = st.columns(2)
+    editing = c1.selectbox(
+        "Zone to edit",
+        [NEW, *zone_names],
+        key="draw_zone",
+        format_func=lambda z: "(draw a new zone)" if z == NEW else zone_names[z],
+    )
+    default_name = "" if editing == NEW else zone_names[editing]
+    drawn_name = c2.text_input(
+        "Zone name", value=default_name, key=f"draw_name_{editing}", max_chars=200
+    )
+    context = zone_rules.in_force(versions)
+    dmap = draw_map(
+        data["admin0"],
+        [
+            Shapes(
+                "Zones in force today",
+                list(zip(context["name_en"], context.geometry, strict=True)),
+                "#7f8c8d",
+                dash=True,
+                fill=0.05,
+            )
+        ],
+        editable=None if editing == NEW else _extent(editing),
+    )
+    result = st_folium(
+        dmap,
+        key=f"draw_map_{editing}",
+        height=520,
+        use_container_width=True,
+        returned_objects=["all_drawings"],
+    )
+    drawings = (result or {}).get("all_drawings") or []
+    polygons = [d.get("geometry") for d in drawings if isinstance(d, dict)]
+    polygons = [g for g in polygons if isinstance(g, dict) and g.get("type") == "Polygon"]
+    if not polygons:
+        st.info("Nothing drawn yet.")
+    elif not drawn_name.strip():
+        st.warning("Type a name for the drawn zone.")
+    else:
+        doc = {
+            "type": "Feature",
+            "properties": {"name": drawn_name, **({} if editing == NEW else {"zone_id": editing})},
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [g.get("coordinates") for g in polygons],
+            },
+        }
+        try:
+            drawn = read_zone_file(json.dumps(doc).encode(), DRAWN)
+        except UploadError as exc:
+            st.error(f"This drawing cannot be used: {plain(exc)}")
+        else:
+            review(drawn, "draw")
