@@ -332,22 +332,33 @@ def _zones_rollback(store, args) -> int:
 def _cmd_import_zones(args) -> int:
     from pathlib import Path
 
-    from geo.uploads.zones import Limits, read_zone_file
+    from geo.uploads.zones import Limits, check_size, read_zone_file
 
     path = Path(args.path)
     if not path.is_file():
         raise InputError(f"'{args.path}' is not a file")
     limits = Limits.from_env()
-    if path.stat().st_size > limits.upload_bytes:
-        read_zone_file(b"x" * (limits.upload_bytes + 1), path.name)  # raises the size error
+    check_size(path.stat().st_size, path.name, limits)
     valid_from = parse_date(args.valid_from, "--valid-from") if args.valid_from else date.today()
+    store = _open_store(args.store)
+    versions = store.zone_versions()
+    chosen, name = None, args.zone
+    if args.zone:
+        try:
+            zone_id = _zone_id(versions, args.zone)
+        except InputError:
+            pass  # a new zone named --zone
+        else:
+            chosen = {1: zone_id}
+            last = zone_rules.last_extent(versions)
+            name = last.loc[last["zone_id"] == zone_id, "name_en"].iloc[0] or args.zone
     upload = read_zone_file(
         path.read_bytes(),
         path.name,
         layer=args.layer,
         name_field=args.name_field,
         swap_xy=args.swap_xy,
-        names={1: args.zone} if args.zone else None,
+        names={1: name} if name else None,
         limits=limits,
     )
     if upload.needs_layer:
@@ -370,14 +381,6 @@ def _cmd_import_zones(args) -> int:
             )
         print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
         return 2
-    store = _open_store(args.store)
-    versions = store.zone_versions()
-    chosen = None
-    if args.zone:
-        try:
-            chosen = {1: _zone_id(versions, args.zone)}
-        except InputError:
-            chosen = None  # a new zone named --zone
     targets = zone_rules.match(upload.accepted, versions, chosen)
     rows = zone_rules.new_versions(
         upload.accepted,

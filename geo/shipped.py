@@ -47,28 +47,38 @@ def events() -> pd.DataFrame:
 def zones() -> gpd.GeoDataFrame:
     """The zones' shipped versions: the four Astana zones as first versions, then their
     dated history 2017-2020 (approximate; see data/SOURCES.md)."""
-    frames = []
-    for name in (ZONES_GEOJSON, ZONE_HISTORY_GEOJSON):
-        path = data_dir() / name
-        if name == ZONE_HISTORY_GEOJSON and not path.exists():
-            continue
-        try:
-            gdf = gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises several kinds; the file is ours
-            raise DataFileError(path.name, "cannot be read as GeoJSON") from exc
-        if name == ZONES_GEOJSON:
-            gdf["version"] = 1
-            gdf["author"] = SHIPPED_AUTHOR
-            gdf["note"] = "Initial approximate boundary as of the memorandum's entry into force"
-        missing = [c for c in ZONE_COLUMNS if c not in gdf.columns]
-        if missing:
-            raise DataFileError(path.name, f"missing zone properties {', '.join(missing)}")
-        frames.append(gdf[list(ZONE_COLUMNS) + ["geometry"]])
-    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
-    out["version"] = out["version"].astype("int64")
-    for col in ("memorandum_date", "in_force_from", "valid_from"):
-        out[col] = pd.to_datetime(out[col]).astype("datetime64[s]")
+    out = gpd.GeoDataFrame(
+        pd.concat([_zone_file(ZONES_GEOJSON), zone_history()], ignore_index=True),
+        crs="EPSG:4326",
+    )
     return out
+
+
+def zone_history() -> gpd.GeoDataFrame:
+    """The shipped versions after the first ones (data/zones/history_2017_2020.geojson)."""
+    return _zone_file(ZONE_HISTORY_GEOJSON)
+
+
+def _zone_file(name: str) -> gpd.GeoDataFrame:
+    path = data_dir() / name
+    if name == ZONE_HISTORY_GEOJSON and not path.exists():
+        return _zone_file(ZONES_GEOJSON).iloc[0:0]
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several kinds; the file is ours
+        raise DataFileError(path.name, "cannot be read as GeoJSON") from exc
+    if name == ZONES_GEOJSON:
+        gdf["version"] = 1
+        gdf["author"] = SHIPPED_AUTHOR
+        gdf["note"] = "Initial approximate boundary as of the memorandum's entry into force"
+    missing = [c for c in ZONE_COLUMNS if c not in gdf.columns]
+    if missing:
+        raise DataFileError(path.name, f"missing zone properties {', '.join(missing)}")
+    gdf = gdf[list(ZONE_COLUMNS) + ["geometry"]].copy()
+    gdf["version"] = gdf["version"].astype("int64")
+    for col in ("memorandum_date", "in_force_from", "valid_from"):
+        gdf[col] = pd.to_datetime(gdf[col]).astype("datetime64[s]")
+    return gdf
 
 
 def places() -> gpd.GeoDataFrame:

@@ -51,7 +51,7 @@ def _events(tag: str, n: int) -> pd.DataFrame:
 
 def writer(zone_id: str, count: int, batch: int) -> None:
     store = open_store()
-    base = store.zones()
+    base = store.zone_extents()
     base = base[base["zone_id"] == "eastern_ghouta"].copy()
     base["zone_id"] = zone_id
     pid = os.getpid()

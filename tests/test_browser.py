@@ -99,9 +99,10 @@ def server(tmp_path_factory, session_store_path):
         [
             sys.executable,
             "-c",
-            "from geo.store import open_store; s = open_store(); z = s.zones();"
-            "z = z[z.zone_id == 'northern_homs'].copy(); z['name_en'] = "
-            f"{HOSTILE!r}; z['valid_from'] = '2017-08-03'; s.add_zone_version(z)",
+            "import datetime; from geo.store import open_store; s = open_store();"
+            "z = s.zone_extents(); z = z[z.zone_id == 'northern_homs'].copy();"
+            f"z['name_en'] = {HOSTILE!r}; z['status'] = 'proposed';"
+            "z['valid_from'] = datetime.date.today(); s.add_zone_version(z)",
         ],
         env=env,
         check=True,

@@ -87,7 +87,7 @@ def test_geojson_points_with_attribution(store_env):
 
 
 def test_zones_export(store_env):
-    out = zw("zones", "export", "--format", "geojson", env_store=store_env)
+    out = zw("zones", "export", "--at", "2017-06-01", "--format", "geojson", env_store=store_env)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert len(data["features"]) == 4
@@ -145,8 +145,10 @@ def test_same_answers_on_both_engines(make_store, engine):
     out = zw("events", "--from", "2017-05-01", "--to", "2017-05-31", env=_store_env())
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) == stdlib_count("2017-05-01", "2017-05-31")
-    zones = json.loads(zw("zones", "export", env=_store_env()).stdout)
+    zones = json.loads(zw("zones", "export", "--at", "2017-06-01", env=_store_env()).stdout)
     assert len(zones["features"]) == 4
+    zones = json.loads(zw("zones", "export", "--all-versions", env=_store_env()).stdout)
+    assert len(zones["features"]) == 18
 
 
 def test_backup_and_restore_commands(make_store, engine, tmp_path):

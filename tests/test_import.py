@@ -84,7 +84,7 @@ def test_real_acled_counts_match_stdlib(fresh_store_path):
     report = import_events(store, path, who="test")
     rows = _acled_rows(path)
     assert report.rows_read == len(rows) == report.imported == 8759 and report.skipped == 0
-    zones = store.zones()
+    zones = store.zone_extents()
 
     def count(flt):
         return len(select_events(store, flt, zones))
@@ -252,7 +252,7 @@ def test_progress_is_reported(tmp_path):
 
 def test_shipped_ucdp_counts_match_stdlib_for_place_actor_and_zone(store_env):
     store = open_store()
-    zones = store.zones()
+    zones = store.zone_extents()
     rows = [r for r in csv.DictReader((DATA / "ucdp" / "ged_syria.csv").open(encoding="utf-8"))]
     ucdp = ("ucdp",)
 

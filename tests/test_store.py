@@ -21,7 +21,7 @@ from geo.store.gpkg import GeoPackageStore
 
 
 def _changed_zone(store, zone_id="eastern_ghouta", valid_from="2017-07-22"):
-    zone = store.zones()
+    zone = store.zones(date(2017, 6, 1))
     zone = zone[zone["zone_id"] == zone_id].copy()
     zone["geometry"] = shapely.buffer(zone.geometry.values, -0.01)
     zone["valid_from"] = valid_from
@@ -33,7 +33,8 @@ def _changed_zone(store, zone_id="eastern_ghouta", valid_from="2017-07-22"):
 def test_first_start_fills_the_store(make_store):
     store = make_store()
     assert len(store.events()) == stdlib_count(None, None)
-    assert len(store.zones()) == 4
+    assert len(store.zones(date(2017, 6, 1))) == 4
+    assert len(store.zone_versions()) == 18  # with the shipped history 2017-2020
     assert len(store.places()) == 308
     assert len(store.admin(1)) == 14 and len(store.admin(0)) == 1
     assert store.history()["kind"].tolist() == ["seed"]
@@ -87,22 +88,23 @@ def test_new_version_is_added_never_overwritten(make_store):
     rev = store.revision()
     assert store.add_zone_version(
         _changed_zone(store), who="ana", file_name="g.geojson", sha256="ab" * 32
-    ) == [2]
+    ) == [4]  # after the three shipped versions
     assert store.revision() != rev
     after = store.zone_versions()
     assert len(after) == len(before) + 1
     ghouta = after[after["zone_id"] == "eastern_ghouta"].sort_values("version")
-    assert ghouta["version"].tolist() == [1, 2]
-    v1, v2 = ghouta.geometry.iloc[0], ghouta.geometry.iloc[1]
+    assert ghouta["version"].tolist() == [1, 2, 3, 4]
+    v1, v2 = ghouta.geometry.iloc[0], ghouta.geometry.iloc[3]
     assert v1.equals(before[before["zone_id"] == "eastern_ghouta"].geometry.iloc[0])
     assert v2.area < v1.area
-    assert ghouta["source_file"].iloc[1] == "g.geojson"
+    assert ghouta["source_file"].iloc[3] == "g.geojson"
     as_of = store.zones(as_of=date(2017, 6, 1)).set_index("zone_id")
     assert as_of.loc["eastern_ghouta", "version"] == 1
-    assert store.zones().set_index("zone_id").loc["eastern_ghouta", "version"] == 2
+    # same valid_from as the shipped version 2: the newer record is the one in force
+    assert store.zones(date(2017, 8, 1)).set_index("zone_id").loc["eastern_ghouta", "version"] == 4
     last = store.history().iloc[-1]
     assert (last["kind"], last["who"], last["file_name"]) == ("zone_version", "ana", "g.geojson")
-    assert last["sha256"] == "ab" * 32 and "eastern_ghouta v2" in last["detail"]
+    assert last["sha256"] == "ab" * 32 and "eastern_ghouta v4" in last["detail"]
 
 
 def test_reimport_adds_nothing(make_store):
@@ -236,7 +238,7 @@ def test_gpkg_is_wal_with_a_spatial_index_gdal_reads(session_store_path):
     assert con.execute("SELECT COUNT(*) FROM rtree_events_geom").fetchone()[0] == n
     con.close()
     gdf = pyogrio.read_dataframe(session_store_path, layer="zone_versions")
-    assert len(gdf) == 4 and gdf.crs.to_epsg() == 4326
+    assert len(gdf) == 18 and gdf.crs.to_epsg() == 4326
     inside = pyogrio.read_dataframe(
         session_store_path, layer="events", bbox=(36.2, 35.3, 37.2, 36.3)
     )
@@ -291,14 +293,14 @@ def test_postgis_has_gist_and_date_indexes(postgis):
 
 def test_two_processes_starting_together_make_one_store(tmp_path):
     path = tmp_path / "race.gpkg"
-    code = "from geo.store import open_store; print(len(open_store().zones()))"
+    code = "from geo.store import open_store; print(len(open_store().zone_versions()))"
     env = {"ZONEWATCH_STORE": str(path), "PATH": "/usr/bin:/bin"}
     procs = [
         subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=120)[0].strip() for p in procs]
-    assert outs == ["4", "4"]
+    assert outs == ["18", "18"]
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("race.gpkg")] == []
 
 
@@ -371,7 +373,7 @@ def test_store_deleted_while_running_is_not_recreated_empty(
     with pytest.raises(StoreError, match="missing or cannot be opened.*restart"):
         store.events()
     assert not path.exists()
-    assert len(open_store().zones()) == 4  # a new start creates it again
+    assert len(open_store().zone_versions()) == 18  # a new start creates it again
 
 
 def test_damaged_store_read_is_a_store_error(tmp_path, session_store_path, monkeypatch):
@@ -411,7 +413,7 @@ def test_restore_refuses_a_version_differing_only_in_properties(make_store, tmp_
     with pytest.raises(StoreError, match="differs from the one in this store"):
         other.restore(backup)
     assert (
-        other.zone_versions().set_index(["zone_id", "version"]).loc[("eastern_ghouta", 2), "note"]
+        other.zone_versions().set_index(["zone_id", "version"]).loc[("eastern_ghouta", 4), "note"]
         == "something else"
     )
 
@@ -434,4 +436,4 @@ def test_restoring_twice_adds_nothing_the_second_time(make_store, tmp_path):
 def test_a_store_left_empty_is_filled_on_the_next_start(make_store):
     empty = make_store(seed=False)
     assert empty.is_empty() and len(empty.zones()) == 0
-    assert len(open_store().zones()) == 4  # a normal start fills it
+    assert len(open_store().zone_versions()) == 18  # a normal start fills it

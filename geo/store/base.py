@@ -300,8 +300,7 @@ class Store(ABC):
         A store that has them already is left alone."""
         from geo import shipped
 
-        history = shipped.zones()
-        history = history[history["version"] > 1]
+        history = shipped.zone_history()
 
         def missing_now() -> gpd.GeoDataFrame:
             have = self.zone_versions()

@@ -141,6 +141,16 @@ class ZoneUpload:
         return lines
 
 
+def check_size(size: int, file_name: str, limits: Limits) -> None:
+    """Refuse a file over the upload limit (before reading it, where the size is known)."""
+    if size > limits.upload_bytes:
+        raise UploadError(
+            f"'{file_name}' is {size / 1048576:.1f} MB, over the "
+            f"{limits.upload_bytes // 1048576} MB limit for boundary files "
+            "(ZONEWATCH_MAX_ZONE_UPLOAD_MB); simplify the boundaries or raise the limit"
+        )
+
+
 class _Refused(Exception):
     """A feature cannot be taken; the message is the reason."""
 
@@ -170,12 +180,7 @@ def read_zone_file(
     """
     limits = limits or Limits.from_env()
     step = progress or (lambda _f, _m: None)
-    if len(data) > limits.upload_bytes:
-        raise UploadError(
-            f"'{file_name}' is {len(data) / 1048576:.1f} MB, over the "
-            f"{limits.upload_bytes // 1048576} MB limit for boundary files "
-            "(ZONEWATCH_MAX_ZONE_UPLOAD_MB); simplify the boundaries or raise the limit"
-        )
+    check_size(len(data), file_name, limits)
     upload = ZoneUpload(file_name, hashlib.sha256(data).hexdigest())
     step(0.1, "Identifying the format")
     kind = _sniff(data, file_name)
