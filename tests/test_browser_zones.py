@@ -93,6 +93,24 @@ def _visible_map(s: Session):
     raise AssertionError("no visible map iframe with Leaflet ready")
 
 
+def _settled_box(loc) -> dict:
+    """The iframe's bounding box once the layout has stopped moving (a rerun can shift the
+    page under the map for a moment; a click must land where the point is)."""
+    last, still = None, 0
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        box = _try(lambda: loc.bounding_box(timeout=5000))
+        if box and box == last:
+            still += 1
+            if still >= 3:
+                return box
+        else:
+            still = 0
+        last = box
+        time.sleep(0.3)
+    raise AssertionError("the map kept moving")
+
+
 def _grid(scope) -> list[dict]:
     """The rows of an st.dataframe as dicts, from the grid's accessible table (the cells
     themselves are drawn on a canvas)."""
@@ -277,6 +295,7 @@ def test_draw_a_polygon_and_save_it(app, browser):
     s.page.get_by_text("Nothing drawn yet.").wait_for(timeout=T)
 
     loc, frame = _visible_map(s)
+    _settled_box(loc)
     frame.evaluate("() => window.map.setView([34.73, 36.72], 10, {animate: false})")
     frame.locator(".leaflet-draw-draw-polygon").click()
     corners = [(34.80, 36.62), (34.80, 36.82), (34.66, 36.82), (34.66, 36.62)]
@@ -288,10 +307,14 @@ def test_draw_a_polygon_and_save_it(app, browser):
         )
         for c in corners
     ]
-    box = loc.bounding_box()
+    box = _settled_box(loc)
     for x, y in points + points[:1]:  # a click on the first point finishes the polygon
         s.page.mouse.click(box["x"] + x, box["y"] + y)
         time.sleep(0.3)
+    drawn = _try(
+        lambda: frame.evaluate("() => JSON.stringify(window.__GLOBAL_DATA__.all_drawings)")
+    )
+    assert drawn and "Polygon" in drawn, f"Leaflet.draw made no polygon: {drawn}"
 
     line = s.page.get_by_text(re.compile(r"drawn on the map .*accepted or repaired"))
     line.wait_for(timeout=60_000)

@@ -60,7 +60,7 @@ def review(upload: ZoneUpload, key: str) -> None:
         for i, f in enumerate(upload.accepted):
             t = by_number[f.number]
             pick = cols[i % 3].selectbox(
-                f"Feature {f.number}: {f.name or f.name_ar}",
+                plain(f"Feature {f.number}: {f.name or f.name_ar}"),
                 options,
                 index=0 if t.is_new else options.index(t.zone_id),
                 format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
