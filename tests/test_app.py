@@ -52,22 +52,25 @@ def test_map_page_draws_zones_places_events(store_env):
     total = stdlib_count(None, None)
     assert showing(at) == (total, total)
     script = map_script(at)
-    # By default the zones as they stand today: per the shipped history, the Idlib zone
-    # after the March 2020 protocol and the M4 corridor; the other zones had ended.
-    today = layer_payload(script, "zones")
-    assert {
-        (f["properties"]["zone_id"], f["properties"]["version"]) for f in today["features"]
-    } == {
-        ("idlib", "5"),
-        ("m4_corridor", "1"),
+    # By default, the zones as they stood on the last day of the event dates: the UCDP
+    # release ends in 2019, after the Sochi memorandum and before the March 2020 protocol.
+    last = layer_payload(script, "zones")
+    assert {(f["properties"]["zone_id"], f["properties"]["version"]) for f in last["features"]} == {
+        ("idlib", "4"),
+        ("sochi_dmz", "2"),
     }
-    at.date_input(key="zones_as_of").set_value(date(2017, 6, 1)).run()
+    at.checkbox(key="zones_follow").uncheck().run()
+    at.date_input(key="zones_as_of").set_value(date(2020, 6, 1)).run()
+    after_2020 = layer_payload(map_script(at), "zones")["features"]
+    assert {f["properties"]["zone_id"] for f in after_2020} == {"idlib", "m4_corridor"}
+    at.checkbox(key="zones_follow").check().run()
+    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 6, 1))).run()
     script = map_script(at)
     zones = layer_payload(script, "zones")
     assert len(zones["features"]) == 4
     assert {f["properties"]["status"] for f in zones["features"]} == {"proposed"}
     assert "No official map" in zones["warning"]
-    assert layer_payload(script, "events")["n"] == total
+    assert layer_payload(script, "events")["n"] == stdlib_count("2017-05-01", "2017-06-01")
     places = layer_payload(script, "places")
     assert any(r[2] == "Palmyra (Tadmur)" and r[3] == "تدمر" for r in places["rows"])
     assert len(layer_payload(script, "admin")["features"]) == 14
@@ -107,9 +110,10 @@ def test_hostile_zone_name_reaches_the_script_only_escaped(fresh_store_path):
     from geo.store import open_store
 
     store = open_store()
-    zone = store.zones().head(1).copy()
+    last_event = store.event_summary().last  # the map shows the zones as of that day
+    zone = store.zones(last_event).head(1).copy()
     zone["name_en"] = HOSTILE
-    zone["valid_from"] = date.today()
+    zone["valid_from"] = last_event
     store.add_zone_version(zone)
     at = _app()
     script = map_script(at)
@@ -158,8 +162,7 @@ def test_map_page_on_both_engines(make_store, engine):
     at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
-    at.date_input(key="zones_as_of").set_value(date(2017, 5, 31)).run()
-    assert len(layer_payload(map_script(at), "zones")["features"]) == 4
+    assert len(layer_payload(map_script(at), "zones")["features"]) == 4  # as of 31 May 2017
 
 
 def test_events_page_table_chart_and_downloads_agree(store_env):

@@ -99,10 +99,10 @@ def server(tmp_path_factory, session_store_path):
         [
             sys.executable,
             "-c",
-            "import datetime; from geo.store import open_store; s = open_store();"
+            "from geo.store import open_store; s = open_store();"
             "z = s.zone_extents(); z = z[z.zone_id == 'northern_homs'].copy();"
             f"z['name_en'] = {HOSTILE!r}; z['status'] = 'proposed';"
-            "z['valid_from'] = datetime.date.today(); s.add_zone_version(z)",
+            "z['valid_from'] = s.event_summary().last; s.add_zone_version(z)",
         ],
         env=env,
         check=True,

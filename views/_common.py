@@ -42,6 +42,7 @@ KEY_IMPORT_FORMAT = "import_format"
 KEY_IMPORT_DATASET = "import_dataset"
 KEY_FREQ = "timeline_freq"
 KEY_ZONES_AS_OF = "zones_as_of"  # the date the map shows the zones as of
+KEY_ZONES_FOLLOW = "zones_follow"  # zones as of the end of the event dates (the default)
 KEY_ZONE_UPLOAD = "zone_upload"
 KEY_SAVED = "zones_saved"  # the last save's summary, shown once after the rerun
 
@@ -94,7 +95,7 @@ def selected_events(revision: str, flt: EventFilter, zones):
 def _keep_filter_state() -> None:
     # Widget values are dropped when a page without the widget runs; re-assigning them
     # keeps one filter state across the pages.
-    for key in FILTER_KEYS:
+    for key in (*FILTER_KEYS, KEY_ZONES_FOLLOW, KEY_ZONES_AS_OF):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
 

@@ -14,6 +14,7 @@ from views._common import (
     KEY_MAP,
     KEY_ONLINE_TILES,
     KEY_ZONES_AS_OF,
+    KEY_ZONES_FOLLOW,
     PLACE_ATTRIBUTION,
     load_or_stop,
     plain,
@@ -39,15 +40,25 @@ if summary.count == 0:
 flt = sidebar_filters(data)
 with st.sidebar:
     st.header("Zones")
-    as_of = st.date_input(
-        "Zones as of",
-        value=date.today(),
-        min_value=date(2017, 5, 1),
-        max_value=date(2100, 1, 1),
-        key=KEY_ZONES_AS_OF,
-        help="The map shows each zone's boundary in force on this date. The memorandum "
-        "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+    st.session_state.setdefault(KEY_ZONES_FOLLOW, True)
+    follow = st.checkbox(
+        "Zones as of the end of the event dates",
+        key=KEY_ZONES_FOLLOW,
+        help="Draw each zone as it stood on the last day of the event dates you chose, so "
+        "the boundaries match the events. Untick to choose another date.",
     )
+    if follow:
+        as_of = flt.end
+    else:
+        st.session_state.setdefault(KEY_ZONES_AS_OF, flt.end)
+        as_of = st.date_input(
+            "Zones as of",
+            min_value=date(2011, 1, 1),
+            max_value=date(2100, 1, 1),
+            key=KEY_ZONES_AS_OF,
+            help="The map shows each zone's boundary in force on this date. The memorandum "
+            "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+        )
     st.header("Basemap")
     online = st.checkbox(
         "Offer online map tiles",

@@ -21,6 +21,7 @@ from views._common import (
     KEY_SAVED,
     KEY_ZONE_UPLOAD,
     KEY_ZONES_AS_OF,
+    KEY_ZONES_FOLLOW,
     load_or_stop,
     plain,
     store_or_stop,
@@ -207,6 +208,7 @@ def _save(upload, targets, valid_from, author, status, sources, note) -> None:
         )
         + f", valid from {valid_from:%d %b %Y}. The map now shows the zones as of that date."
     )
+    st.session_state[KEY_ZONES_FOLLOW] = False
     st.session_state[KEY_ZONES_AS_OF] = valid_from
     st.session_state.pop(KEY_ZONE_UPLOAD, None)
     st.rerun()
