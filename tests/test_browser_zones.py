@@ -343,6 +343,8 @@ def test_draw_a_polygon_and_save_it(app, browser):
     draw_assets = [u for u, st in s.responses if DRAW_ASSETS in u and st == 200]
     assert any(u.endswith("leaflet.draw.js") for u in draw_assets)
     assert any(u.endswith("leaflet.draw.css") for u in draw_assets)
+    elsewhere = [u for u, _ in s.responses if "leaflet.draw" in u and DRAW_ASSETS not in u]
+    assert elsewhere == []
     _offline_checks(s)
     s.page.close()
 

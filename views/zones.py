@@ -51,28 +51,17 @@ def review(upload: ZoneUpload, key: str) -> None:
     """The report, the preview and the save form for a checked upload."""
     for warning in upload.warnings:
         st.warning(plain(warning))
-    targets = zone_rules.match(upload.accepted, versions)
+
+    def target_key(number: int) -> str:
+        return f"{key}_target_{upload.sha256}_{number}"
+
+    chosen = {}
+    for f in upload.accepted:
+        pick = st.session_state.get(target_key(f.number))
+        if pick is not None:
+            chosen[f.number] = "" if pick == NEW else pick
+    targets = zone_rules.match(upload.accepted, versions, chosen)
     by_number = {t.number: t for t in targets}
-    if len(upload.accepted) <= 30 and upload.accepted:
-        st.markdown("**Save each zone as**")
-        options = [NEW, *zone_names]
-        chosen = {}
-        cols = st.columns(3)
-        for i, f in enumerate(upload.accepted):
-            t = by_number[f.number]
-            pick = cols[i % 3].selectbox(
-                plain(f"Feature {f.number}: {f.name or f.name_ar}"),
-                options,
-                index=0 if t.is_new else options.index(t.zone_id),
-                format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
-                key=f"{key}_target_{upload.sha256}_{f.number}",
-            )
-            if pick != NEW:
-                chosen[f.number] = pick
-            elif not t.is_new:
-                chosen[f.number] = ""
-        targets = zone_rules.match(upload.accepted, versions, chosen)
-        by_number = {t.number: t for t in targets}
     rows = []
     for f in upload.features:
         t = by_number.get(f.number)
@@ -153,6 +142,19 @@ def review(upload: ZoneUpload, key: str) -> None:
         use_container_width=True,
         returned_objects=[],
     )
+    if len(upload.accepted) <= 50:
+        with st.expander("Where each zone goes (a new zone, or a new version of a zone)"):
+            options = [NEW, *zone_names]
+            cols = st.columns(3)
+            for i, f in enumerate(upload.accepted):
+                t = by_number[f.number]
+                cols[i % 3].selectbox(
+                    plain(f"Feature {f.number}: {f.name or f.name_ar}"),
+                    options,
+                    index=0 if t.is_new else options.index(t.zone_id),
+                    format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
+                    key=target_key(f.number),
+                )
     with st.form(f"{key}_save"):
         st.markdown("**Save as new versions**")
         c1, c2 = st.columns(2)
@@ -214,9 +216,12 @@ def _save(upload, targets, valid_from, author, status, sources, note) -> None:
     st.rerun()
 
 
-upload_tab, draw_tab = st.tabs(["Upload a file", "Draw on the map"])
+UPLOAD, DRAW = "Upload a file", "Draw on the map"
+mode = st.radio(
+    "How", [UPLOAD, DRAW], horizontal=True, key="zones_mode", label_visibility="collapsed"
+)
 
-with upload_tab:
+if mode == UPLOAD:
     st.caption(
         "GeoJSON, a zipped Shapefile (with its .shx, .dbf and .prj), a GeoPackage, KML or "
         "KMZ, from QGIS, ArcGIS, Google Earth or geojson.io. Boundaries in another CRS are "
@@ -290,7 +295,7 @@ with upload_tab:
                 )
         review(upload, "upload")
 
-with draw_tab:
+else:
     st.caption(
         "Draw a polygon (or a rectangle) with the tools at the top left, or pick a zone to "
         "edit its boundary: its outline is put in the drawing layer, where **Edit layers** "
