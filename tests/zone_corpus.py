@@ -378,6 +378,14 @@ def cases() -> list[tuple[str, str, bytes, dict]]:
             {"outcomes": ["accepted"], "text": ""},
         ),
         (
+            "kml-utf16-arabic",
+            "zones.kml",
+            (KML_HEAD.replace("UTF-8", "UTF-16") + KML_POLY.format(name="منطقة إدلب")).encode(
+                "utf-16"
+            ),
+            {"outcomes": ["accepted"], "text": ""},
+        ),
+        (
             "kmz",
             "zones.kmz",
             zipped({"doc.kml": (KML_HEAD + KML_POLY.format(name="KMZ zone")).encode()}),

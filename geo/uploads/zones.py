@@ -196,7 +196,7 @@ def read_zone_file(
             records, crs = _read_geojson(text, file_name)
         else:
             upload.format = "KML"
-            records, crs = _read_kml(text.encode("utf-8"), file_name, upload)
+            records, crs = _read_kml(text, file_name, upload)
     if upload.needs_layer:
         return upload
     if not records:
@@ -411,9 +411,11 @@ _OTHER_XML = {
 }
 
 
-def _read_kml(data: bytes, name: str, upload: ZoneUpload) -> tuple[list, CRS | None]:
+def _read_kml(text: str, name: str, upload: ZoneUpload) -> tuple[list, CRS | None]:
+    # Parsed from text, so a declared encoding (UTF-16, say) matches what was decoded.
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text.lstrip("\ufeff"), count=1)
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True)
+        root = SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True)
     except DefusedXmlException:
         raise UploadError(
             f"'{name}' declares a DTD or XML entities (<!DOCTYPE ...>), which ZoneWatch does "
@@ -507,8 +509,7 @@ def _read_zip(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
                 "the .shp, .shx, .dbf and .prj of one layer together, or upload a KMZ"
             )
         upload.format = "KMZ"
-        text = _decode(archive.read(kml[0]), name)
-        return _read_kml(text.encode("utf-8"), name, upload)
+        return _read_kml(_decode(archive.read(kml[0]), name), name, upload)
     upload.format = "Shapefile (zip)"
     shapes = {"/".join(filter(None, folder_and_stem(m)[:2])): m for m in by_ext[".shp"]}
     upload.layers = sorted(shapes)
@@ -588,7 +589,7 @@ def _read_gpkg(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
                 "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c "
                 "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name "
                 "JOIN sqlite_master m ON m.name = c.table_name AND m.type = 'table' "
-                "WHERE c.data_type = 'features'"
+                "WHERE c.data_type = 'features' AND upper(m.sql) NOT LIKE 'CREATE VIRTUAL%'"
             )
         }
         upload.layers = sorted(tables)
@@ -604,7 +605,7 @@ def _read_gpkg(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
         upload.layer = chosen
         geom_col, srs_id = tables[chosen]
         crs = _gpkg_crs(con, srs_id, name)
-        cursor = con.execute(f"SELECT * FROM {_q(chosen)} LIMIT 100000")
+        cursor = con.execute(f"SELECT * FROM {_q(chosen)} LIMIT 100001")
         columns = [d[0] for d in cursor.description]
         records = []
         for row in cursor:
