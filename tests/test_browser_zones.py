@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import test_browser
+from shapely.geometry import Point
 from test_browser import HOSTILE, MAP_IFRAME, Session, _start_app, _stop_app, _wait_for
 
 # The module-scoped Chromium of the map tests, shared: pytest finds fixtures by name here.
@@ -75,8 +76,8 @@ def _nav(s: Session, title: str) -> None:
 
 
 def _visible_map(s: Session):
-    """The visible st_folium iframe (the Zones page has one per tab; hidden tabs stay in
-    the DOM) and its frame once Leaflet and the zw helpers are up. Re-resolved on remount."""
+    """The visible st_folium iframe (exactly one) and its frame once Leaflet and the zw
+    helpers are up. Re-resolved on remount."""
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -129,9 +130,16 @@ def _grid(scope) -> list[dict]:
 
 
 def _report(s: Session) -> list[dict]:
-    """The upload report table (the first dataframe of the visible tab)."""
-    panel = s.page.locator("[role=tabpanel]:visible")
-    return _wait_for(lambda: _try(lambda: _grid(panel)), timeout=60)
+    """The upload report table (the only dataframe on the Zones page)."""
+    return _wait_for(lambda: _try(lambda: _grid(s.page)), timeout=60)
+
+
+def _targets(s: Session):
+    """Open the expander where each accepted zone's destination is chosen (a real click)."""
+    box = s.page.get_by_test_id("stExpander").filter(has_text="Where each zone goes")
+    box.get_by_text("Where each zone goes").click()
+    box.get_by_test_id("stSelectbox").first.wait_for(timeout=T)
+    return box
 
 
 def _try(fn):
@@ -242,6 +250,11 @@ def test_upload_zipped_shapefile_saves_idlib_version_6_shown_on_map_and_history(
     assert row["name"] == IDLIB_NAME
     assert float(row["removed km²"]) > 100  # a 3 km band around the zone
     assert float(row["added km²"]) < 1
+    # The destination chosen by the zone_id property, shown in the expander.
+    targets = _targets(s)
+    assert targets.get_by_text(IDLIB_NAME, exact=True).is_visible()
+    pick = targets.get_by_role("combobox")
+    assert pick.input_value() == f"new version of {IDLIB_NAME}"
 
     # The preview map: the uploaded boundary drawn through window.zw.shapes.
     _, preview = _visible_map(s)
@@ -289,7 +302,7 @@ def test_upload_zipped_shapefile_saves_idlib_version_6_shown_on_map_and_history(
 
 def test_draw_a_polygon_and_save_it(app, browser):
     s = _open(browser, app)
-    s.page.get_by_role("tab", name="Draw on the map").click()
+    s.page.get_by_test_id("stRadio").get_by_text("Draw on the map", exact=True).click()
     s.page.get_by_label("Zone name").fill("Drawn test zone")
     s.page.keyboard.press("Enter")
     s.page.get_by_text("Nothing drawn yet.").wait_for(timeout=T)
@@ -314,7 +327,8 @@ def test_draw_a_polygon_and_save_it(app, browser):
     drawn = _try(
         lambda: frame.evaluate("() => JSON.stringify(window.__GLOBAL_DATA__.all_drawings)")
     )
-    assert drawn and "Polygon" in drawn, f"Leaflet.draw made no polygon: {drawn}"
+    if drawn is not None:  # (None: the frame remounted with the rerun, which is fine)
+        assert "Polygon" in drawn, f"Leaflet.draw made no polygon: {drawn}"
 
     line = s.page.get_by_text(re.compile(r"drawn on the map .*accepted or repaired"))
     line.wait_for(timeout=60_000)
@@ -333,7 +347,7 @@ def test_draw_a_polygon_and_save_it(app, browser):
     geom = drawn.geometry.iloc[0]
     assert geom.geom_type in ("Polygon", "MultiPolygon")
     assert len(getattr(geom, "geoms", [geom])) == 1
-    assert geom.contains(__import__("shapely").Point(36.72, 34.73))
+    assert geom.contains(Point(36.72, 34.73))  # Homs
     minx, miny, maxx, maxy = geom.bounds
     assert (minx, miny, maxx, maxy) == pytest.approx((36.62, 34.66, 36.82, 34.80), abs=0.01)
     assert drawn.name_en.iloc[0] == "Drawn test zone"
@@ -379,7 +393,9 @@ def test_hostile_zone_name_uploaded_saved_and_mapped_as_text(app, browser, tmp_p
         " if (l.options && l.options.zwKind === 'shape') out.push(l.zwLabel); }); return out; }"
     )
     assert HOSTILE in labels
-    assert HOSTILE in s.page.locator("[role=tabpanel]:visible").inner_text()
+    # The choice of destination names the feature beside it, as text.
+    targets = _targets(s)
+    assert targets.get_by_text(HOSTILE, exact=True).is_visible()
     assert _hostile_elements(s) == 0
 
     message = _save(s)
@@ -423,5 +439,32 @@ def test_hostile_zone_name_uploaded_saved_and_mapped_as_text(app, browser, tmp_p
     assert rows[0]["version"] == "1"
     time.sleep(1)  # an onerror handler would have fired by now
     assert _hostile_elements(s) == 0
+    _offline_checks(s)
+    s.page.close()
+
+
+def test_destination_choice_has_a_plain_accessible_name(app, browser, tmp_path):
+    """The destination choice is read out as 'Feature 1', with the zone's name beside it
+    as typed. (A label holding the escaped name put its backslashes into the aria-label.)"""
+    doc = {
+        "type": "Feature",
+        "properties": {"name": "Test zone (north)"},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[38.5, 34.3], [38.9, 34.3], [38.9, 34.6], [38.5, 34.3]]],
+        },
+    }
+    path = tmp_path / "zone.geojson"
+    path.write_text(json.dumps(doc))
+    s = _open(browser, app)
+    s.page.get_by_test_id("stFileUploader").wait_for(timeout=60_000)
+    s.page.locator("input[type=file]").set_input_files(str(path))
+    s.page.get_by_text(re.compile(r"1 accepted or repaired, 0 refused")).wait_for(timeout=60_000)
+    targets = _targets(s)
+    label = targets.get_by_test_id("stWidgetLabel").filter(has_text="Feature 1")
+    assert label.inner_text() == "Feature 1"
+    assert targets.get_by_text("Test zone (north)", exact=True).is_visible()  # as typed
+    aria = targets.get_by_role("combobox").get_attribute("aria-label")
+    assert aria == "Feature 1"  # what is heard: no markdown escapes read out
     _offline_checks(s)
     s.page.close()

@@ -148,8 +148,11 @@ def review(upload: ZoneUpload, key: str) -> None:
             cols = st.columns(3)
             for i, f in enumerate(upload.accepted):
                 t = by_number[f.number]
+                # The name goes in a caption, not the label: a label's text is also its
+                # accessible name, and markdown escapes would be read out.
+                cols[i % 3].caption(plain(f.name or f.name_ar))
                 cols[i % 3].selectbox(
-                    plain(f"Feature {f.number}: {f.name or f.name_ar}"),
+                    f"Feature {f.number}",
                     options,
                     index=0 if t.is_new else options.index(t.zone_id),
                     format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
