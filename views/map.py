@@ -77,13 +77,6 @@ if not flt.types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")
 
 zones_then = zone_rules.in_force(data["zone_versions"], as_of)
-st.caption(
-    f"Zones as of {as_of:%d %b %Y}: "
-    + (
-        ", ".join(plain(f"{r.zone_id} (v{r.version}, {r.status})") for r in zones_then.itertuples())
-        or "none in force on that date"
-    )
-)
 fmap = build_map(
     MapLayers(
         zones=zones_then,
@@ -99,6 +92,13 @@ fmap = build_map(
 )
 # returned_objects=[]: panning and zooming never rerun the page nor re-send the events.
 st_folium(fmap, key=KEY_MAP, height=640, use_container_width=True, returned_objects=[])
+st.caption(
+    f"Zones as of {as_of:%d %b %Y}: "
+    + (
+        ", ".join(plain(f"{r.zone_id} (v{r.version}, {r.status})") for r in zones_then.itertuples())
+        or "none in force on that date"
+    )
+)
 st.caption(
     "Press ▶ on the map to play the shown events over time. Sources and licences: see the "
     "Sources page."
