@@ -350,8 +350,8 @@ def _cmd_import_zones(args) -> int:
             pass  # a new zone named --zone
         else:
             chosen = {1: zone_id}
-            last = zone_rules.last_extent(versions)
-            name = last.loc[last["zone_id"] == zone_id, "name_en"].iloc[0] or args.zone
+            rows = versions[versions["zone_id"] == zone_id].sort_values("version")
+            name = rows["name_en"].iloc[-1] or rows["name_ar"].iloc[-1] or args.zone
     upload = read_zone_file(
         path.read_bytes(),
         path.name,
@@ -382,6 +382,11 @@ def _cmd_import_zones(args) -> int:
         print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
         return 2
     targets = zone_rules.match(upload.accepted, versions, chosen)
+    if clashes := zone_rules.repeated(targets):
+        for line in clashes:
+            print(f"{PROG}: refused: '{path.name}': {line}", file=sys.stderr)
+        print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
+        return 2
     rows = zone_rules.new_versions(
         upload.accepted,
         targets,

@@ -158,6 +158,20 @@ def match(features, versions: gpd.GeoDataFrame, chosen: dict[int, str] | None = 
     return out
 
 
+def repeated(targets: list[Target]) -> list[str]:
+    """A message for each zone that more than one feature would update in one save."""
+    by_zone: dict[str, list[int]] = {}
+    for t in targets:
+        by_zone.setdefault(t.zone_id, []).append(t.number)
+    return [
+        f"features {', '.join(map(str, numbers))} all go to zone '{zone_id}'; one save gives "
+        "a zone one new boundary: merge them into one MultiPolygon, or send them to "
+        "different zones"
+        for zone_id, numbers in by_zone.items()
+        if len(numbers) > 1
+    ]
+
+
 def new_versions(
     features,
     targets: list[Target],

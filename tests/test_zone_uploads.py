@@ -379,3 +379,51 @@ def test_the_traps_do_catch_a_read_and_a_request(traps, tmp_path):
     urllib.request.urlopen(f"{url}/zones.geojson", timeout=5).read()
     time.sleep(0.05)
     assert opened and hits == ["/zones.geojson"]
+
+
+def test_two_features_for_one_zone_are_refused(fresh_store_path, tmp_path):
+    """One by zone_id, one by the same zone's name: one save, one new boundary per zone."""
+    import json
+
+    from geo.store import open_store
+
+    idlib = open_store().zone_extents().query("zone_id == 'idlib'").iloc[0]
+    ring = [[36.5, 35.8], [36.7, 35.8], [36.7, 36.0], [36.5, 35.8]]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "New shape", "zone_id": "idlib"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": idlib["name_en"]},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            },
+        ],
+    }
+    path = tmp_path / "two.geojson"
+    path.write_text(json.dumps(doc))
+    before = _snapshot(open_store())
+    code, _, err = _cli("import-zones", str(path))
+    assert code == 2 and "features 1, 2 all go to zone 'idlib'" in err
+    assert _snapshot(open_store()) == before
+
+
+def test_layers_that_differ_only_in_case_are_read_as_named():
+    import zipfile
+
+    from zone_corpus import shapefile_members, square_frame
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for stem, name in (("Zones", "Alpha"), ("zones", "Bravo")):
+            for ext, data in shapefile_members(square_frame(name), stem=stem).items():
+                z.writestr(ext, data)
+    data = out.getvalue()
+    assert read_zone_file(data, "x.zip").layers == ["Zones", "zones"]
+    for layer, name in (("Zones", "Alpha"), ("zones", "Bravo")):
+        (f,) = read_zone_file(data, "x.zip", layer=layer).features
+        assert f.name == name

@@ -113,6 +113,53 @@ def gpkg_two_layers() -> bytes:
         return path.read_bytes()
 
 
+def gpkg_tampered(how: str) -> bytes:
+    """A real GeoPackage, then edited with sqlite3 the way a hostile file could be."""
+    import sqlite3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.gpkg"
+        square_frame("Tampered").to_file(path, layer="zones", driver="GPKG")
+        con = sqlite3.connect(path)
+        if how == "contents-view":  # an endless recursive query in place of gpkg_contents
+            con.execute("ALTER TABLE gpkg_contents RENAME TO old_contents")
+            con.execute(
+                "CREATE VIEW gpkg_contents AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+                "SELECT x + 1 FROM c) SELECT 'zones' AS table_name, 'features' AS data_type "
+                "FROM c WHERE x < 0"
+            )
+        elif how == "generated-column":  # 900 MB out of a few bytes
+            con.execute(
+                "ALTER TABLE zones ADD COLUMN big BLOB GENERATED ALWAYS AS "
+                "(zeroblob(900000000)) VIRTUAL"
+            )
+        con.commit()
+        con.close()
+        return path.read_bytes()
+
+
+def prj_with_grid() -> dict[str, bytes]:
+    """A shapefile whose .prj names a grid file (PROJ would open it: here, the canary)."""
+    members = shapefile_members(square_frame("Grid"), crs="EPSG:3857")
+    members["zones.prj"] = (
+        b'PROJCS["merc",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,'
+        b'298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],'
+        b'PROJECTION["Mercator_1SP"],PARAMETER["central_meridian",0],'
+        b'PARAMETER["scale_factor",1],PARAMETER["false_easting",0],'
+        b'PARAMETER["false_northing",0],UNIT["metre",1],EXTENSION["PROJ4","+proj=merc '
+        b'+a=6378137 +b=6378137 +nadgrids=CANARY +units=m +no_defs"]]'
+    )
+    return members
+
+
+def corrupt_kmz() -> bytes:
+    data = bytearray(zipped({"doc.kml": (KML_HEAD + KML_POLY.format(name="K") * 20).encode()}))
+    start = data.index(b"doc.kml") + len(b"doc.kml")
+    data[start + 10 : start + 40] = b"\xff" * 30  # inside the deflate stream
+    return bytes(data)
+
+
 def png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 1, 1) + b"\x08"
 
@@ -390,6 +437,65 @@ def cases() -> list[tuple[str, str, bytes, dict]]:
             "zones.kmz",
             zipped({"doc.kml": (KML_HEAD + KML_POLY.format(name="KMZ zone")).encode()}),
             {"outcomes": ["accepted"], "text": ""},
+        ),
+        (
+            "type-not-a-string",
+            "zones.geojson",
+            js({"type": ["Polygon"]}),
+            {"error": "JSON but not GeoJSON"},
+        ),
+        (
+            "integer-of-5000-digits",
+            "zones.geojson",
+            b'{"type":"Polygon","coordinates":[[[' + b"9" * 5000 + b",35],[36,35],[36,36],[0,0]]]}",
+            {"error": "number too long"},
+        ),
+        (
+            "integer-of-400-digits",
+            "zones.geojson",
+            b'{"type":"Polygon","coordinates":[[[' + b"9" * 400 + b",35],[36,35],[36,36],[0,0]]]}",
+            {"outcomes": ["refused"], "text": "not finite"},
+        ),
+        (
+            "kml-deep-multigeometry",
+            "zones.kml",
+            (
+                KML_HEAD
+                + KML_POLY.format(name="Deep")
+                .replace("<Polygon>", "<MultiGeometry>" * 3000 + "<Polygon>")
+                .replace("</Polygon>", "</Polygon>" + "</MultiGeometry>" * 3000)
+            ).encode(),
+            {"outcomes": ["refused"], "text": "nested more than 3 deep"},
+        ),
+        ("kmz-corrupt", "zones.kmz", corrupt_kmz(), {"error": "cannot be unpacked"}),
+        (
+            "gpkg-contents-view",
+            "zones.gpkg",
+            gpkg_tampered("contents-view"),
+            {"error": "not a GeoPackage"},
+        ),
+        (
+            "gpkg-generated-column",
+            "zones.gpkg",
+            gpkg_tampered("generated-column"),
+            {"error": "computed (generated or hidden) columns"},
+        ),
+        (
+            "prj-names-a-grid-file",
+            "zones.zip",
+            zipped(prj_with_grid()),
+            {"error": "CRS definition cannot be used"},
+        ),
+        (
+            "vertical-crs",
+            "zones.geojson",
+            js(
+                {
+                    **fc(feature(poly(), name="V")),
+                    "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3855"}},
+                }
+            ),
+            {"error": "not a 2D map coordinate system"},
         ),
         (
             "no-name",

@@ -46,8 +46,8 @@ st.dataframe(
 numbers = table["version"].tolist()
 st.subheader("Compare two versions")
 c1, c2 = st.columns(2)
-a = c1.selectbox("From version", numbers, index=max(len(numbers) - 2, 0), key="diff_a")
-b = c2.selectbox("To version", numbers, index=len(numbers) - 1, key="diff_b")
+a = c1.selectbox("From version", numbers, index=max(len(numbers) - 2, 0), key=f"diff_a_{zone_id}")
+b = c2.selectbox("To version", numbers, index=len(numbers) - 1, key=f"diff_b_{zone_id}")
 rows = versions[versions["zone_id"] == zone_id].set_index("version")
 old, new = rows.loc[a].geometry, rows.loc[b].geometry
 d = zone_rules.diff(old, new)

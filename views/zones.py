@@ -28,6 +28,7 @@ from views._common import (
 )
 
 NEW = "(new zone)"
+KEY_ROUND = "zones_round"  # bumped after each save: a fresh uploader and drawing map
 DRAWN = "drawn on the map"
 
 store = store_or_stop()
@@ -79,6 +80,7 @@ def review(upload: ZoneUpload, key: str) -> None:
             }
         )
     accepted, refused = len(upload.accepted), len(upload.refused)
+    clashes = zone_rules.repeated(targets)
     st.markdown(
         f"**{plain(upload.file_name)}** ({plain(upload.format)}"
         + (f", layer {plain(upload.layer)}" if upload.layer else "")
@@ -89,6 +91,8 @@ def review(upload: ZoneUpload, key: str) -> None:
     if not accepted:
         st.error("No zone in this file can be saved; the reasons are in the table above.")
         return
+    for clash in clashes:
+        st.error(plain(clash.capitalize() + " (see 'Where each zone goes' below)."))
     context = zone_rules.in_force(versions)
     old = [(zone_names.get(t.zone_id, t.zone_id), _extent(t.zone_id)) for t in targets]
     fmap = shapes_map(
@@ -158,6 +162,8 @@ def review(upload: ZoneUpload, key: str) -> None:
                     format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
                     key=target_key(f.number),
                 )
+    if clashes:
+        return
     with st.form(f"{key}_save"):
         st.markdown("**Save as new versions**")
         c1, c2 = st.columns(2)
@@ -215,7 +221,8 @@ def _save(upload, targets, valid_from, author, status, sources, note) -> None:
     )
     st.session_state[KEY_ZONES_FOLLOW] = False
     st.session_state[KEY_ZONES_AS_OF] = valid_from
-    st.session_state.pop(KEY_ZONE_UPLOAD, None)
+    # A fresh uploader and drawing map, so the same boundary is not saved twice by accident.
+    st.session_state[KEY_ROUND] = st.session_state.get(KEY_ROUND, 0) + 1
     st.rerun()
 
 
@@ -230,7 +237,10 @@ if mode == UPLOAD:
         "KMZ, from QGIS, ArcGIS, Google Earth or geojson.io. Boundaries in another CRS are "
         "reprojected to WGS 84 when the file declares its CRS."
     )
-    file = st.file_uploader("Boundary file", key=KEY_ZONE_UPLOAD)
+    rnd = st.session_state.get(KEY_ROUND, 0)
+    file = st.file_uploader(
+        "Boundary file", key=KEY_ZONE_UPLOAD if rnd == 0 else f"{KEY_ZONE_UPLOAD}_{rnd}"
+    )
     if file is not None:
         content = file.getvalue()
         opts = st.columns(3)
@@ -287,10 +297,14 @@ if mode == UPLOAD:
                 "longitude swapped: tick **Swap latitude and longitude** if the file "
                 "lists latitude first."
             )
-        missing = upload.needs_names
+        # The features that came without a name keep their name boxes (a box not drawn
+        # would lose what was typed in it).
+        unnamed = st.session_state.setdefault(f"unnamed_{file.file_id}", set())
+        unnamed.update(f.number for f in upload.needs_names[:20])
+        missing = [f for f in upload.features if f.number in unnamed]
         if missing:
             st.info("Some zones have no name: type one for each (or choose the name property).")
-            for f in missing[:20]:
+            for f in missing:
                 st.text_input(
                     f"Name for feature {f.number}",
                     key=f"name_{file.file_id}_{f.number}",
@@ -331,7 +345,7 @@ else:
     )
     result = st_folium(
         dmap,
-        key=f"draw_map_{editing}",
+        key=f"draw_map_{editing}_{st.session_state.get(KEY_ROUND, 0)}",
         height=520,
         use_container_width=True,
         returned_objects=["all_drawings"],

@@ -9,8 +9,10 @@ archives are refused. Members are only ever read into memory, never written to d
 from __future__ import annotations
 
 import io
+import lzma
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from geo.uploads.common import UploadError, env_limit
@@ -75,6 +77,11 @@ class SafeZip:
                     f"'{archive_name}' is encrypted (password-protected); zip it without a "
                     "password and retry"
                 )
+            if name in self.members:
+                raise UploadError(
+                    f"'{archive_name}' holds two members named '{name[:80]}'; zip the files "
+                    "again from their folder"
+                )
             if name.lower().endswith(_NESTED):
                 raise UploadError(
                     f"'{archive_name}' holds another archive ('{name[:80]}'); archives inside "
@@ -103,10 +110,18 @@ class SafeZip:
                     out.write(chunk)
         except UploadError:
             raise
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        except (
+            zipfile.BadZipFile,
+            OSError,
+            ValueError,
+            EOFError,
+            NotImplementedError,
+            zlib.error,
+            lzma.LZMAError,
+        ) as exc:
             raise UploadError(
-                f"'{self.archive}': member '{name[:80]}' cannot be unpacked "
-                f"({type(exc).__name__}); zip the files again and retry"
+                f"'{self.archive}': member '{name[:80]}' cannot be unpacked (the archive is "
+                f"damaged: {type(exc).__name__}); zip the files again and retry"
             ) from None
         data = out.getvalue()
         if data.startswith(_NESTED_MAGIC):

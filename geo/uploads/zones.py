@@ -29,6 +29,7 @@ import math
 import re
 import sqlite3
 import struct
+import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +40,8 @@ import shapely
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
+from pyproj.exceptions import CRSError, ProjError
+from pyproj.network import set_network_enabled
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.validation import explain_validity
 
@@ -48,6 +50,7 @@ from geo.uploads.common import UploadError, env_limit
 from geo.zones import area_km2
 
 ACCEPTED_FORMATS = "GeoJSON, a zipped Shapefile, a GeoPackage, KML or KMZ"
+set_network_enabled(active=False)  # PROJ never fetches grids (or anything) from the network
 MAX_NAME_CHARS = 200
 Progress = Callable[[float, str], None]
 
@@ -181,6 +184,31 @@ def read_zone_file(
     limits = limits or Limits.from_env()
     step = progress or (lambda _f, _m: None)
     check_size(len(data), file_name, limits)
+    try:
+        return _read(data, file_name, layer, name_field, names, swap_xy, country, limits, step)
+    except UploadError:
+        raise
+    except (
+        RecursionError,
+        MemoryError,
+        OverflowError,
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        ProjError,
+        CRSError,
+        sqlite3.Error,
+    ) as exc:
+        # A file crafted past the checks above: refuse it without showing internals.
+        raise UploadError(
+            f"'{file_name}' cannot be read as a boundary file ({type(exc).__name__}); "
+            f"export it again as {ACCEPTED_FORMATS}"
+        ) from None
+
+
+def _read(data, file_name, layer, name_field, names, swap_xy, country, limits, step):
     upload = ZoneUpload(file_name, hashlib.sha256(data).hexdigest())
     step(0.1, "Identifying the format")
     kind = _sniff(data, file_name)
@@ -333,7 +361,12 @@ def _read_geojson(text: str, name: str) -> tuple[list, CRS | None]:
             f"'{name}' is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; "
             "export it again or check it in a JSON validator"
         ) from None
+    except (ValueError, OverflowError):  # e.g. an integer of thousands of digits
+        raise UploadError(
+            f"'{name}' holds a number too long to read; export it again from your GIS"
+        ) from None
     kind = doc.get("type") if isinstance(doc, dict) else None
+    kind = kind if isinstance(kind, str) else None
     if kind in _NOT_GEOJSON:
         raise UploadError(f"'{name}' is {_NOT_GEOJSON[kind]}")
     if isinstance(doc, dict) and ("geometryType" in doc or "spatialReference" in doc):
@@ -387,6 +420,11 @@ def _epsg(code: int, name: str) -> CRS | None:
             f"'{name}' declares EPSG:{code}, which is not a known coordinate system; "
             "export in EPSG:4326 (WGS 84) and retry"
         ) from None
+    if not (crs.is_geographic or crs.is_projected) or len(crs.axis_info) != 2:
+        raise UploadError(
+            f"'{name}' declares EPSG:{code} ({crs.name[:60]}), which is not a 2D map "
+            "coordinate system; export in EPSG:4326 (WGS 84) and retry"
+        )
     return None if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) else crs
 
 
@@ -473,7 +511,9 @@ def _kml_coords(element) -> list[list[float]]:
     return out
 
 
-def _kml_geometry(element) -> dict:
+def _kml_geometry(element, depth: int = 0) -> dict:
+    if depth > 3:
+        raise _Refused("has KML MultiGeometry nested more than 3 deep")
     tag = _local(element.tag)
     if tag == "Polygon":
         rings = []
@@ -486,7 +526,7 @@ def _kml_geometry(element) -> dict:
                     rings.append(ring)
         return {"type": "Polygon", "coordinates": rings}
     if tag == "MultiGeometry":
-        parts = [_kml_geometry(e) for e in element if _local(e.tag) in _KML_GEOMETRY]
+        parts = [_kml_geometry(e, depth + 1) for e in element if _local(e.tag) in _KML_GEOMETRY]
         return {"type": "GeometryCollection", "geometries": parts}
     kinds = {"Point": "Point", "LineString": "LineString", "LinearRing": "LineString"}
     return {"type": kinds.get(tag, "LineString"), "coordinates": []}
@@ -525,7 +565,7 @@ def _read_zip(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
     siblings = {
         folder_and_stem(m)[2]: m
         for m in members
-        if "/".join(filter(None, folder_and_stem(m)[:2])).casefold() == chosen.casefold()
+        if "/".join(filter(None, folder_and_stem(m)[:2])) == chosen
     }
     for ext, role in ((".shx", "index"), (".dbf", "attribute table, with the zone names")):
         if ext not in siblings:
@@ -538,10 +578,14 @@ def _read_zip(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
     if ignored:
         shown = ", ".join(m[:60] for m in ignored[:5]) + (" ..." if len(ignored) > 5 else "")
         upload.warnings.append(f"files in the archive that were not read: {shown}")
+    crs = None
+    if ".prj" in siblings:
+        prj = archive.read(siblings[".prj"]).decode("utf-8", errors="replace")
+        crs = crs_from_wkt(prj, name)
     clean = io.BytesIO()
     with zipfile.ZipFile(clean, "w") as out:
         for ext, member in siblings.items():
-            if ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+            if ext in (".shp", ".shx", ".dbf", ".cpg"):  # the .prj was read above
                 content = archive.read(member)
                 if ext in (".shp", ".shx") and not content.startswith(b"\x00\x00\x27\x0a"):
                     raise UploadError(
@@ -549,10 +593,10 @@ def _read_zip(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
                         "layer again"
                     )
                 out.writestr(f"zone{ext}", content)
-    return _read_shapefile(clean.getvalue(), name)
+    return _read_shapefile(clean.getvalue(), name), crs
 
 
-def _read_shapefile(data: bytes, name: str):
+def _read_shapefile(data: bytes, name: str) -> list:
     import pyogrio
 
     try:
@@ -562,11 +606,8 @@ def _read_shapefile(data: bytes, name: str):
             f"'{name}': the shapefile cannot be read (its .shp, .shx or .dbf is damaged or "
             "they do not belong together); export the layer again"
         ) from None
-    crs = None
-    if frame.crs is not None:
-        crs = None if frame.crs.equals(CRS.from_epsg(4326), ignore_axis_order=True) else frame.crs
     props = frame.drop(columns="geometry").to_dict("records")
-    return list(zip(props, frame.geometry.tolist(), strict=True)), crs
+    return list(zip(props, frame.geometry.tolist(), strict=True))
 
 
 # --- GeoPackage --------------------------------------------------------------------------
@@ -579,17 +620,29 @@ def _q(name: str) -> str:
 def _read_gpkg(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
     upload.format = "GeoPackage"
     con = sqlite3.connect(":memory:")
+    deadline = time.monotonic() + 20
     try:
         con.deserialize(data)
         con.execute("PRAGMA trusted_schema = OFF")
         con.execute("PRAGMA query_only = ON")
+        # Bounded work whatever the file holds: no value over 64 MB, no query over 20 s.
+        con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024)
+        con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        kinds = dict(con.execute("SELECT name, type FROM sqlite_master"))
+        for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"):
+            if kinds.get(meta) != "table":
+                raise UploadError(
+                    f"'{name}' is an SQLite file but not a GeoPackage (no {meta} table); "
+                    "export the layer again as GeoPackage or GeoJSON"
+                )
         tables = {
             t: (col, srs)
             for t, col, srs in con.execute(
                 "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c "
                 "JOIN gpkg_geometry_columns g ON g.table_name = c.table_name "
                 "JOIN sqlite_master m ON m.name = c.table_name AND m.type = 'table' "
-                "WHERE c.data_type = 'features' AND upper(m.sql) NOT LIKE 'CREATE VIRTUAL%'"
+                "WHERE c.data_type = 'features' AND upper(m.sql) NOT LIKE 'CREATE VIRTUAL%' "
+                "AND typeof(c.table_name) = 'text' AND typeof(g.column_name) = 'text'"
             )
         }
         upload.layers = sorted(tables)
@@ -604,6 +657,11 @@ def _read_gpkg(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
             )
         upload.layer = chosen
         geom_col, srs_id = tables[chosen]
+        if any(col[6] not in (0,) for col in con.execute(f"PRAGMA table_xinfo({_q(chosen)})")):
+            raise UploadError(
+                f"'{name}': the layer '{chosen[:60]}' has computed (generated or hidden) "
+                "columns, which ZoneWatch does not read; export the layer again"
+            )
         crs = _gpkg_crs(con, srs_id, name)
         cursor = con.execute(f"SELECT * FROM {_q(chosen)} LIMIT 100001")
         columns = [d[0] for d in cursor.description]
@@ -637,17 +695,35 @@ def _gpkg_crs(con, srs_id, name: str) -> CRS | None:
     if row is None:
         raise UploadError(f"'{name}': the layer names a CRS (srs_id {srs_id}) it does not define")
     org, code, definition = row
-    if str(org).casefold() == "epsg":
-        return _epsg(int(code), name)
-    text = str(definition or "").lstrip()
-    if re.match(r"(PROJCS|GEOGCS|PROJCRS|GEOGCRS|GEODCRS|COMPD_CS|COMPOUNDCRS)\[", text):
-        try:
-            return CRS.from_wkt(text)
-        except CRSError:
-            pass
-    raise UploadError(
-        f"'{name}': the layer's CRS cannot be read; export it in EPSG:4326 (WGS 84) and retry"
-    )
+    if str(org).casefold() == "epsg" and isinstance(code, int) and 0 < code < 10**6:
+        return _epsg(code, name)
+    return crs_from_wkt(str(definition or ""), name)
+
+
+_WKT_START = re.compile(r"(PROJCS|GEOGCS|PROJCRS|GEOGCRS|GEODCRS|BASEGEOGCRS)\[")
+# WKT that could make PROJ open a file or an address (grids, init files, PROJ strings)
+_WKT_UNSAFE = re.compile(r"EXTENSION|nadgrids|geoidgrids|gridshift|\+\w+=|@", re.I)
+
+
+def crs_from_wkt(text: str, name: str) -> CRS | None:
+    """A CRS from WKT text in a file (a .prj, a GeoPackage), rebuilt from its EPSG code,
+    so nothing in the text (a grid file named in an EXTENSION, say) reaches PROJ."""
+    text = text.strip().lstrip("\ufeff")
+    if not _WKT_START.match(text) or _WKT_UNSAFE.search(text) or len(text) > 20_000:
+        raise UploadError(
+            f"'{name}': its CRS definition cannot be used; export the layer in EPSG:4326 "
+            "(WGS 84), or in a CRS with an EPSG code, and retry"
+        )
+    try:
+        code = CRS.from_wkt(text).to_epsg(min_confidence=70)
+    except CRSError:
+        code = None
+    if code is None:
+        raise UploadError(
+            f"'{name}': its CRS is not one ZoneWatch recognises (no EPSG code matches it); "
+            "export the layer in EPSG:4326 (WGS 84) and retry"
+        )
+    return _epsg(code, name)
 
 
 _ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
@@ -796,10 +872,12 @@ def _too_many(count: int, limits: Limits) -> str:
     )
 
 
-def _from_geojson(geom: dict, f: ZoneFeature, limits: Limits, depth: int = 0) -> MultiPolygon:
+def _from_geojson(
+    geom: dict, f: ZoneFeature, limits: Limits, depth: int = 0, budget: list | None = None
+) -> MultiPolygon:
     kind = geom.get("type")
     coords = geom.get("coordinates")
-    budget = [limits.vertices]
+    budget = budget if budget is not None else [limits.vertices]
     if kind == "Polygon":
         return MultiPolygon([_polygon(coords, f, budget, limits)])
     if kind == "MultiPolygon":
@@ -815,7 +893,7 @@ def _from_geojson(geom: dict, f: ZoneFeature, limits: Limits, depth: int = 0) ->
             ptype = part.get("type") if isinstance(part, dict) else None
             if ptype in ("Polygon", "MultiPolygon", "GeometryCollection"):
                 try:
-                    kept.append(_from_geojson(part, f, limits, depth + 1))
+                    kept.append(_from_geojson(part, f, limits, depth + 1, budget))
                 except _Refused:
                     if ptype != "GeometryCollection":
                         raise
@@ -856,7 +934,10 @@ def _polygon(rings, f: ZoneFeature, budget: list[int], limits: Limits) -> Polygo
             ):
                 raise _Refused(f"ring {number} has a position that is not [longitude, latitude]")
             has_z = has_z or (len(pos) > 2 and pos[2] != 0)
-            points.append((float(pos[0]), float(pos[1])))
+            try:
+                points.append((float(pos[0]), float(pos[1])))
+            except OverflowError:  # an integer too large for a float
+                raise _Refused(_NOT_FINITE) from None
         array = np.asarray(points, dtype=float)
         if not np.isfinite(array).all():
             raise _Refused(_NOT_FINITE)
@@ -876,7 +957,13 @@ def _to_wgs84(features: list[ZoneFeature], crs: CRS | None, file_name: str) -> N
     if not live:
         return
     if crs is not None:
-        to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        try:
+            to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        except ProjError:
+            raise UploadError(
+                f"'{file_name}': its CRS ({crs.to_string()[:40]}) cannot be converted to "
+                "longitude and latitude; export in EPSG:4326 (WGS 84) and retry"
+            ) from None
         for f in live:
             f.geometry = shapely.transform(
                 f.geometry, lambda xy: np.column_stack(to_wgs84.transform(xy[:, 0], xy[:, 1]))
