@@ -427,3 +427,24 @@ def test_layers_that_differ_only_in_case_are_read_as_named():
     for layer, name in (("Zones", "Alpha"), ("zones", "Bravo")):
         (f,) = read_zone_file(data, "x.zip", layer=layer).features
         assert f.name == name
+
+
+def test_a_typed_name_is_kept_through_reruns_and_saved(fresh_store_path):
+    from geo.store import open_store
+
+    data = dict((c[0], c) for c in CASES)["no-name"][2]
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/zones.py").run()
+    at.file_uploader(key="zone_upload").set_value(("unnamed.geojson", data, "")).run()
+    assert any("0 accepted or repaired, 1 refused" in m.value for m in at.markdown)
+    (box,) = [t for t in at.text_input if t.label == "Name for feature 1"]
+    box.input("Typed zone").run()
+    assert any("1 accepted or repaired, 0 refused" in m.value for m in at.markdown)
+    at.run()  # reruns (any interaction): the typed name must survive them
+    at.run()
+    assert any("1 accepted or repaired, 0 refused" in m.value for m in at.markdown)
+    [b for b in at.get("button") if "Save 1 zone" in str(b.proto.label)][0].click().run()
+    assert any("Saved typed_zone version 1" in s.value.replace("\\", "") for s in at.success)
+    assert (open_store().zone_versions()["name_en"] == "Typed zone").sum() == 1
