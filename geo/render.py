@@ -623,25 +623,7 @@ def build_map(
     layers: MapLayers, online_tiles: bool = False, all_types: list[str] | None = None
 ) -> folium.Map:
     """Build the folium map: offline basemap, governorates, zones, places, events, legend."""
-    m = OfflineMap(
-        location=[34.9, 38.9],
-        zoom_start=7,
-        tiles=None,
-        min_zoom=5,
-        max_zoom=MAX_ZOOM,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    m.fit_bounds(SYRIA_BOUNDS)
-    Helpers().add_to(m)
-    outline = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "properties": {}, "geometry": g}
-            for g in _geometry_json(layers.admin0.geometry.values, tolerance=0.002)
-        ],
-    }
-    OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
+    m = _base_map(layers.admin0, prefer_canvas=True)
     if online_tiles:
         folium.TileLayer(
             "OpenStreetMap", name=LAYER_OSM, overlay=False, show=False, max_zoom=MAX_ZOOM
@@ -720,7 +702,8 @@ def shapes_payload(shapes: Shapes, fit: bool = False) -> dict:
     }
 
 
-def _base_map(admin0: gpd.GeoDataFrame) -> folium.Map:
+def _base_map(admin0: gpd.GeoDataFrame, prefer_canvas: bool = False) -> folium.Map:
+    """An offline map on all of Syria: Leaflet from the app, the country outline as basemap."""
     m = OfflineMap(
         location=[34.9, 38.9],
         zoom_start=7,
@@ -728,6 +711,7 @@ def _base_map(admin0: gpd.GeoDataFrame) -> folium.Map:
         min_zoom=5,
         max_zoom=MAX_ZOOM,
         control_scale=True,
+        prefer_canvas=prefer_canvas,
     )
     m.fit_bounds(SYRIA_BOUNDS)
     Helpers().add_to(m)

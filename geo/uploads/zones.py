@@ -552,15 +552,9 @@ def _read_zip(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
         return _read_kml(_decode(archive.read(kml[0]), name), name, upload)
     upload.format = "Shapefile (zip)"
     shapes = {"/".join(filter(None, folder_and_stem(m)[:2])): m for m in by_ext[".shp"]}
-    upload.layers = sorted(shapes)
-    if len(shapes) > 1 and not layer:
+    chosen = _choose_layer(upload, shapes, layer, name)
+    if chosen is None:
         return [], None
-    chosen = layer or upload.layers[0]
-    if chosen not in shapes:
-        raise UploadError(
-            f"'{name}' has no layer '{chosen[:60]}'; its layers are: {', '.join(upload.layers)}"
-        )
-    upload.layer = chosen
     shp = shapes[chosen]
     siblings = {
         folder_and_stem(m)[2]: m
@@ -594,6 +588,20 @@ def _read_zip(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
                     )
                 out.writestr(f"zone{ext}", content)
     return _read_shapefile(clean.getvalue(), name), crs
+
+
+def _choose_layer(upload: ZoneUpload, available, layer: str | None, name: str) -> str | None:
+    """The layer to read: the one asked for, the only one, or None (the user must pick)."""
+    upload.layers = sorted(available)
+    if len(available) > 1 and not layer:
+        return None
+    chosen = layer or upload.layers[0]
+    if chosen not in available:
+        raise UploadError(
+            f"'{name}' has no layer '{chosen[:60]}'; its layers are: {', '.join(upload.layers)}"
+        )
+    upload.layer = chosen
+    return chosen
 
 
 def _read_shapefile(data: bytes, name: str) -> list:
@@ -645,17 +653,11 @@ def _read_gpkg(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
                 "AND typeof(c.table_name) = 'text' AND typeof(g.column_name) = 'text'"
             )
         }
-        upload.layers = sorted(tables)
         if not tables:
             raise UploadError(f"'{name}' is a GeoPackage with no feature layer (no zones in it)")
-        if len(tables) > 1 and not layer:
+        chosen = _choose_layer(upload, tables, layer, name)
+        if chosen is None:
             return [], None
-        chosen = layer or upload.layers[0]
-        if chosen not in tables:
-            raise UploadError(
-                f"'{name}' has no layer '{chosen[:60]}'; its layers are: {', '.join(upload.layers)}"
-            )
-        upload.layer = chosen
         geom_col, srs_id = tables[chosen]
         if any(col[6] not in (0,) for col in con.execute(f"PRAGMA table_xinfo({_q(chosen)})")):
             raise UploadError(
