@@ -468,3 +468,56 @@ def test_destination_choice_has_a_plain_accessible_name(app, browser, tmp_path):
     assert aria == "Feature 1"  # what is heard: no markdown escapes read out
     _offline_checks(s)
     s.page.close()
+
+
+def test_edit_an_existing_zone_by_moving_a_vertex(app, browser):
+    """Pick Idlib, move one vertex with Leaflet.draw's edit tool (real mouse), save it
+    from the toolbar, then save the checked drawing as Idlib's version 6."""
+    s = _open(browser, app)
+    s.page.get_by_test_id("stRadio").get_by_text("Draw on the map", exact=True).click()
+    _select(s, "Zone to edit", IDLIB_NAME)
+    s.page.get_by_text("Nothing drawn yet.").wait_for(timeout=T)
+    loc, frame = _wait_for(
+        lambda: _try(
+            lambda: (
+                lambda lf: (
+                    lf
+                    if lf[1].evaluate(
+                        "() => window.drawnItems && window.drawnItems.getLayers().length > 0"
+                    )
+                    else None
+                )
+            )(_visible_map(s))
+        ),
+        timeout=60,
+    )
+    frame.locator(".leaflet-draw-edit-edit").click()
+    handle = frame.locator(".leaflet-editing-icon").first
+    handle.wait_for(timeout=T)
+    box = _settled_box(loc)
+    hb = handle.bounding_box()
+    x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+    s.page.mouse.move(x, y)
+    s.page.mouse.down()
+    for step in range(1, 11):  # drag 60 px outwards, as a hand would
+        s.page.mouse.move(x - 6 * step, y - 3 * step)
+    s.page.mouse.up()
+    assert box  # (the map did not move under the drag)
+    frame.locator(".leaflet-draw-actions a", has_text="Save").first.click()
+
+    line = s.page.get_by_text(re.compile(r"drawn on the map .*accepted or repaired"))
+    line.wait_for(timeout=60_000)
+    (row,) = _report(s)
+    assert row["outcome"] in ("accepted", "repaired")
+    assert row["saved as"] == "idlib"
+    assert float(row["added km²"]) > 0  # the dragged vertex moved the edge outwards
+    message = _save(s)
+    assert message.startswith("Saved idlib version 6")
+    versions = app.versions()
+    idlib = versions[versions.zone_id == "idlib"].sort_values("version")
+    assert idlib.version.tolist() == [1, 2, 3, 4, 5, 6]
+    v5, v6 = idlib.geometry.iloc[4], idlib.geometry.iloc[5]
+    assert not v5.equals(v6) and v6.symmetric_difference(v5).area < 0.05 * v5.area
+    assert idlib.method.iloc[5] == "Drawn on the map"
+    _offline_checks(s)
+    s.page.close()
