@@ -730,7 +730,14 @@ def shapes_map(admin0: gpd.GeoDataFrame, layers: list[Shapes]) -> folium.Map:
     """An offline map of labelled shapes (upload previews, version diffs), fitted to the
     last non-empty layer."""
     m = _base_map(admin0)
-    last = max((i for i, s in enumerate(layers) if s.items), default=-1)
+    last = max(
+        (
+            i
+            for i, s in enumerate(layers)
+            if any(g is not None and not g.is_empty for _, g in s.items)
+        ),
+        default=-1,
+    )
     for i, shapes in enumerate(layers):
         ShapeLayer(shapes.name, shapes_payload(shapes, fit=i == last)).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)

@@ -103,3 +103,29 @@ def test_popup_shows_every_field_of_the_model(base):
     assert sorted(POPUP_ORDER) == sorted(EVENT_COLUMNS)
     payload = event_payload(base["events"].head(1), shipped.ATTRIBUTION)
     assert [f for f, _ in payload["fields"]] == list(POPUP_ORDER)
+
+
+def test_shapes_map_fits_the_last_layer_that_has_a_shape():
+    import json as _json
+    import re as _re
+
+    import shapely as _shapely
+
+    from geo.render import Shapes, shapes_map
+
+    square = _shapely.box(36.3, 33.5, 36.5, 33.6)
+    fmap = shapes_map(
+        shipped.admin(0),
+        [
+            Shapes("Version 2", [("v2", square)], "#000"),
+            Shapes("Version 3", [("v3", square)], "#111"),
+            Shapes("Area added", [("+0", _shapely.MultiPolygon())], "#0f0"),  # nothing added
+        ],
+    )
+    html = fmap.get_root().render()
+    payloads = [
+        _json.JSONDecoder().raw_decode(html, m.end())[0]
+        for m in _re.finditer(r"window\.zw\.shapes\(\s*\w+,\s*", html)
+    ]
+    assert [p["fit"] for p in payloads] == [False, True, False]
+    assert payloads[2]["features"] == []
