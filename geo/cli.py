@@ -7,6 +7,7 @@ be used. Never a traceback (set ``ZONEWATCH_DEBUG=1`` to see one).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -135,6 +136,21 @@ def _parser() -> argparse.ArgumentParser:
     zroll.add_argument("--valid-from", metavar="YYYY-MM-DD", help="default: today")
     zroll.add_argument("--note", default="", metavar="TEXT")
 
+    zstats = zsub.add_parser(
+        "stats",
+        help="events and fatalities per zone, period and type (each event in the zone "
+        "version in force on its date)",
+    )
+    zstats.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
+    zstats.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
+    zstats.add_argument("--by", choices=("week", "month"), default="month")
+    zstats.add_argument(
+        "--exclude-coarse",
+        action="store_true",
+        help="leave out events placed only at a governorate centroid or coarser",
+    )
+    zstats.add_argument("--format", choices=("csv", "json"), default="csv")
+
     iz = sub.add_parser(
         "import-zones",
         help="check a boundary file and store its zones as new versions",
@@ -253,6 +269,8 @@ def _cmd_zones(args) -> int:
         return _zones_history(_open_store(store_arg), args.name)
     if args.zones_command == "rollback":
         return _zones_rollback(_open_store(store_arg), args)
+    if args.zones_command == "stats":
+        return _zones_stats(_open_store(store_arg), args)
     as_of = parse_date(args.as_of, "--at") if args.as_of is not None else None
     if as_of and args.all_versions:
         raise InputError("use either --at or --all-versions, not both")
@@ -309,6 +327,31 @@ def _zones_history(store, name: str) -> int:
             f"{r.version}\t{r.valid_from:%Y-%m-%d}\t{r.status}\t{r.area_km2:,.1f}\t"
             f"{r.added_km2:,.1f}\t{r.removed_km2:,.1f}\t{r.author}\t{r.source_file}\t{r.note}"
         )
+    return 0
+
+
+def _zones_stats(store, args) -> int:
+    import pandas as pd
+
+    from geo.analysis import zone_counts
+
+    start = parse_date(args.start, "--from") if args.start else None
+    end = parse_date(args.end, "--to") if args.end else None
+    if start and end and end < start:
+        raise InputError("--to is before --from; the end date must be on or after the start")
+    events = store.events(EventFilter(start=start, end=end))
+    # counted in the period of their start date: keep the events that start in the range
+    if start:
+        events = events[events["date_start"] >= pd.Timestamp(start)]
+    if end:
+        events = events[events["date_start"] <= pd.Timestamp(end)]
+    table = zone_counts(events, store.zone_versions(), args.by, args.exclude_coarse)
+    table["period"] = table["period"].dt.strftime("%Y-%m-%d")
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        json.dump(table.to_dict("records"), sys.stdout, ensure_ascii=False, indent=1)
+        print()
     return 0
 
 
