@@ -13,6 +13,7 @@ page = st.navigation(
     [
         st.Page("views/map.py", title="Map", default=True),
         st.Page("views/events.py", title="Events"),
+        st.Page("views/zone_report.py", title="Zone report"),
         st.Page("views/import_events.py", title="Import events"),
         st.Page("views/zones.py", title="Zones"),
         st.Page("views/zone_history.py", title="Zone history"),

@@ -66,3 +66,68 @@ def zone_counts(
     if not parts:
         return pd.DataFrame(columns=["zone_id", "period", "event_type", "events", "fatalities"])
     return pd.concat(parts, ignore_index=True)
+
+
+def in_zone(events: pd.DataFrame, versions, zone_id: str) -> pd.DataFrame:
+    """The events inside ``zone_id``'s version in force on each event's start date."""
+    member = zone_membership(events, versions[versions["zone_id"] == zone_id])
+    return events.loc[member["event"]]
+
+
+def ring(geometry, km: float):
+    """The band of ``km`` around a lon/lat (multi)polygon, outside it, computed in the
+    equal-area projection (metres), back in lon/lat."""
+    from pyproj import Transformer
+
+    from geo.zones import EQUAL_AREA, equal_area
+
+    metric = equal_area(geometry)
+    band = metric.buffer(km * 1000.0).difference(metric)
+    back = Transformer.from_crs(EQUAL_AREA, "EPSG:4326", always_xy=True)
+    return shapely.transform(band, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+
+
+def inside(events: pd.DataFrame, geometry) -> pd.DataFrame:
+    """The events whose point lies in ``geometry`` (boundary included)."""
+    if events.empty:
+        return events
+    keep = shapely.intersects_xy(
+        geometry, events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
+    )
+    return events[keep]
+
+
+def before_after(events: pd.DataFrame, pivot, days: int) -> dict:
+    """Events and fatalities in the ``days`` before ``pivot`` (pivot excluded) and the
+    ``days`` from ``pivot`` on (equal windows, by start date), with the change."""
+    pivot = pd.Timestamp(pivot)
+    start = events["date_start"]
+    windows = {
+        "before": (pivot - pd.Timedelta(days=days), pivot - pd.Timedelta(days=1)),
+        "after": (pivot, pivot + pd.Timedelta(days=days - 1)),
+    }
+    out: dict = {"pivot": pivot, "days": days}
+    for name, (first, last) in windows.items():
+        chosen = events[(start >= first) & (start <= last)]
+        out[name] = {
+            "first": first,
+            "last": last,
+            "events": len(chosen),
+            "fatalities": int(chosen["fatalities_best"].fillna(0).sum()),
+        }
+    for what in ("events", "fatalities"):
+        b, a = out["before"][what], out["after"][what]
+        out[f"{what}_change"] = a - b
+        out[f"{what}_change_pct"] = (a - b) / b * 100 if b else None
+    return out
+
+
+def boundary_at(versions, zone_id: str, day):
+    """The zone's boundary in force on ``day``, or (before it began, or after it ended) the
+    nearest one it had: the area a before/after comparison keeps fixed."""
+    rows = versions[(versions["zone_id"] == zone_id) & (versions["status"] != "ended")]
+    rows = rows.sort_values(["valid_from", "version"])
+    if rows.empty:
+        return None
+    live = rows[rows["valid_from"] <= pd.Timestamp(day)]
+    return (live if len(live) else rows).iloc[-1 if len(live) else 0]

@@ -284,7 +284,15 @@ def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_st
         s = Session(browser, url + "/sources")
         s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=60000)
         links = s.page.get_by_test_id("stSidebarNavLink").all_inner_texts()
-        assert links == ["Map", "Events", "Import events", "Zones", "Zone history", "Sources"]
+        assert links == [
+            "Map",
+            "Events",
+            "Zone report",
+            "Import events",
+            "Zones",
+            "Zone history",
+            "Sources",
+        ]
         s.page.close()
     finally:
         _stop_app(proc)
