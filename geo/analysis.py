@@ -131,3 +131,36 @@ def boundary_at(versions, zone_id: str, day):
         return None
     live = rows[rows["valid_from"] <= pd.Timestamp(day)]
     return (live if len(live) else rows).iloc[-1 if len(live) else 0]
+
+
+def nearest_places(events: pd.DataFrame, places, chunk: int = 4096) -> pd.DataFrame:
+    """For each event, the nearest place and its geodesic distance in km.
+
+    Candidates come from a great-circle (haversine) search in chunks, which picks the same
+    place as the ellipsoid except in near-ties a few metres wide; the distance given is
+    the WGS84 geodesic one. Columns: nearest_place, nearest_km (index as ``events``).
+    """
+    from pyproj import Geod
+
+    if events.empty or places.empty:
+        return pd.DataFrame({"nearest_place": "", "nearest_km": np.nan}, index=events.index)
+    plat = np.radians(places.geometry.y.to_numpy())
+    plon = np.radians(places.geometry.x.to_numpy())
+    elat = np.radians(events["latitude"].to_numpy(float))
+    elon = np.radians(events["longitude"].to_numpy(float))
+    best = np.empty(len(events), dtype=np.int64)
+    for start in range(0, len(events), chunk):
+        la, lo = elat[start : start + chunk, None], elon[start : start + chunk, None]
+        h = np.sin((plat - la) / 2) ** 2 + np.cos(la) * np.cos(plat) * np.sin((plon - lo) / 2) ** 2
+        best[start : start + chunk] = h.argmin(axis=1)
+    names = places["name_en"].where(places["name_en"].astype(bool), places["name"]).to_numpy()
+    _, _, metres = Geod(ellps="WGS84").inv(
+        events["longitude"].to_numpy(float),
+        events["latitude"].to_numpy(float),
+        places.geometry.x.to_numpy()[best],
+        places.geometry.y.to_numpy()[best],
+    )
+    return pd.DataFrame(
+        {"nearest_place": names[best], "nearest_km": np.round(np.asarray(metres) / 1000, 1)},
+        index=events.index,
+    )

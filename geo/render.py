@@ -620,10 +620,17 @@ def event_types_legend(types: list[str]) -> list[list[str]]:
 
 
 def build_map(
-    layers: MapLayers, online_tiles: bool = False, all_types: list[str] | None = None
+    layers: MapLayers,
+    online_tiles: bool = False,
+    all_types: list[str] | None = None,
+    focus=None,
 ) -> folium.Map:
-    """Build the folium map: offline basemap, governorates, zones, places, events, legend."""
+    """Build the folium map: offline basemap, governorates, zones, places, events, legend.
+    ``focus`` (a lon/lat geometry) is what the map opens on (default: all of Syria)."""
     m = _base_map(layers.admin0, prefer_canvas=True)
+    if focus is not None and not focus.is_empty:
+        x0, y0, x1, y1 = focus.bounds
+        m.fit_bounds([[y0, x0], [y1, x1]])
     if online_tiles:
         folium.TileLayer(
             "OpenStreetMap", name=LAYER_OSM, overlay=False, show=False, max_zoom=MAX_ZOOM

@@ -167,3 +167,34 @@ def test_cli_stats_json_and_dates(store_env):
     }
     bad = zw("zones", "stats", "--from", "2018-02-01", "--to", "2018-01-01", env_store=store_env)
     assert bad.returncode == 2 and "before --from" in bad.stderr
+
+
+def test_nearest_place_matches_a_brute_force_vincenty_search():
+    from geo import shipped
+    from geo.analysis import nearest_places
+    from independent import vincenty_km
+
+    events = shipped.events().sample(150, random_state=7)
+    places = shipped.places()
+    got = nearest_places(events, places)
+    coords = list(zip(places.geometry.y, places.geometry.x, strict=True))
+    for (_, e), (_, g) in zip(events.iterrows(), got.iterrows(), strict=True):
+        dists = [vincenty_km(e["latitude"], e["longitude"], la, lo) for la, lo in coords]
+        assert g["nearest_km"] == pytest.approx(min(dists), abs=0.06)
+        assert g["nearest_place"]
+
+
+def test_events_page_table_has_the_nearest_place(store_env):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/events.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert {"Nearest place", "Distance (km)"} <= set(table.columns)
+    assert (table["Distance (km)"] >= 0).all() and table["Nearest place"].astype(bool).all()

@@ -8,7 +8,7 @@ import json
 import altair as alt
 import streamlit as st
 
-from geo import export
+from geo import analysis, export
 from geo.attribution import attributions
 from geo.schema import EVENT_LABELS
 from views._common import KEY_FREQ, load_or_stop, select_or_stop, sidebar_filters, store_or_stop
@@ -53,7 +53,9 @@ if not series.empty:
     )
 
 st.subheader("Table")
-table = shown.rename(columns=EVENT_LABELS)
+table = shown.join(analysis.nearest_places(shown, data["places"])).rename(
+    columns={**EVENT_LABELS, "nearest_place": "Nearest place", "nearest_km": "Distance (km)"}
+)
 st.dataframe(
     table,
     width="stretch",

@@ -144,6 +144,7 @@ st_folium(
             place_attribution=PLACE_ATTRIBUTION,
         ),
         all_types=list(summary.types),
+        focus=band,
     ),
     key=f"report_map_{zone_id}",
     height=520,
