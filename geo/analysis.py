@@ -77,14 +77,10 @@ def in_zone(events: pd.DataFrame, versions, zone_id: str) -> pd.DataFrame:
 def ring(geometry, km: float):
     """The band of ``km`` around a lon/lat (multi)polygon, outside it, computed in the
     equal-area projection (metres), back in lon/lat."""
-    from pyproj import Transformer
-
-    from geo.zones import EQUAL_AREA, equal_area
+    from geo.zones import equal_area, from_equal_area
 
     metric = equal_area(geometry)
-    band = metric.buffer(km * 1000.0).difference(metric)
-    back = Transformer.from_crs(EQUAL_AREA, "EPSG:4326", always_xy=True)
-    return shapely.transform(band, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))
+    return from_equal_area(metric.buffer(km * 1000.0).difference(metric))
 
 
 def inside(events: pd.DataFrame, geometry) -> pd.DataFrame:
@@ -95,6 +91,16 @@ def inside(events: pd.DataFrame, geometry) -> pd.DataFrame:
         geometry, events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
     )
     return events[keep]
+
+
+def around(events: pd.DataFrame, pivot, days: int) -> pd.DataFrame:
+    """The events that start in the ``days`` before ``pivot`` or the ``days`` from it on:
+    the two windows :func:`before_after` compares."""
+    pivot = pd.Timestamp(pivot)
+    start = events["date_start"]
+    return events[
+        (start >= pivot - pd.Timedelta(days=days)) & (start < pivot + pd.Timedelta(days=days))
+    ]
 
 
 def before_after(events: pd.DataFrame, pivot, days: int) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
@@ -21,17 +22,23 @@ from geo.schema import ZONE_COLUMNS
 EQUAL_AREA = "+proj=laea +lat_0=35 +lon_0=38.5 +datum=WGS84 +units=m +no_defs"
 STATUSES = ("proposed", "agreed", "in force", "ended")
 _TO_EQUAL_AREA = Transformer.from_crs("EPSG:4326", EQUAL_AREA, always_xy=True)
+_FROM_EQUAL_AREA = Transformer.from_crs(EQUAL_AREA, "EPSG:4326", always_xy=True)
 
 
 def equal_area(geom):
     """A lon/lat geometry in the equal-area projection (metres)."""
-    return shapely.transform(geom, lambda xy: _stack(_TO_EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
+    return _project(geom, _TO_EQUAL_AREA)
 
 
-def _stack(pair):
-    import numpy as np
+def from_equal_area(geom):
+    """An equal-area geometry (metres) back in lon/lat."""
+    return _project(geom, _FROM_EQUAL_AREA)
 
-    return np.column_stack(pair)
+
+def _project(geom, transformer: Transformer):
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def area_km2(geom) -> float:

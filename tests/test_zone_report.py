@@ -48,6 +48,8 @@ def test_before_after_uses_equal_windows_and_says_when_there_is_no_base():
     assert (r["after"]["events"], r["after"]["fatalities"]) == (2, 5)
     assert r["events_change"] == 0 and r["events_change_pct"] == 0
     assert r["fatalities_change_pct"] == pytest.approx(-100 / 6)
+    both = analysis.around(ev, "2017-05-06", 90)  # the two windows, nothing outside
+    assert sorted(both["fatalities_best"]) == [1, 2, 3, 5]
     empty = analysis.before_after(_events([("2017-06-01", 1)]), "2017-05-06", 90)
     assert empty["events_change_pct"] is None  # nothing before: no percentage
 

@@ -3,8 +3,6 @@ over equal windows, in the zone and in a ring around it; following the shared fi
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -121,10 +119,7 @@ table = pd.DataFrame(
 )
 st.dataframe(table, hide_index=True, width="stretch", key="report_table")
 
-window = events[
-    (events["date_start"] >= pd.Timestamp(pivot) - timedelta(days=int(days)))
-    & (events["date_start"] < pd.Timestamp(pivot) + timedelta(days=int(days)))
-]
+window = analysis.around(events, pivot, int(days))
 near = pd.concat([analysis.inside(window, area), analysis.inside(window, band)])
 zone_frame = versions.loc[[row.name]]
 st.subheader("Map")
