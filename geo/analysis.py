@@ -170,3 +170,39 @@ def nearest_places(events: pd.DataFrame, places, chunk: int = 4096) -> pd.DataFr
         {"nearest_place": names[best], "nearest_km": np.round(np.asarray(metres) / 1000, 1)},
         index=events.index,
     )
+
+
+def near_place(events: pd.DataFrame, lat: float, lon: float, km: float) -> pd.DataFrame:
+    """The events within ``km`` (geodesic, WGS84) of a point, with their distance
+    (column ``km_from_place``)."""
+    from geo.filters import distance_km, near_bbox
+
+    if events.empty:
+        return events.assign(km_from_place=pd.Series(dtype=float))
+    west, south, east, north = near_bbox(lat, lon, km)
+    lat_e, lon_e = events["latitude"].to_numpy(float), events["longitude"].to_numpy(float)
+    box = (lon_e >= west) & (lon_e <= east) & (lat_e >= south) & (lat_e <= north)
+    boxed = events[box]
+    dist = distance_km(
+        boxed["latitude"].to_numpy(float), boxed["longitude"].to_numpy(float), lat, lon
+    )
+    return boxed[dist <= km].assign(km_from_place=dist[dist <= km])
+
+
+def place_counts(
+    events: pd.DataFrame, places, names, km: float, freq: str = "month"
+) -> pd.DataFrame:
+    """Events and fatalities within ``km`` of each named place, per period (``week`` or
+    ``month``, by start date) and event type. An event near two places counts for both.
+    Columns: place, period, event_type, events, fatalities."""
+    from geo.filters import find_place
+
+    parts = []
+    for name in names:
+        lat, lon, label = find_place(places, name)
+        counted = timeline(near_place(events, lat, lon, km), freq)
+        counted.insert(0, "place", label)
+        parts.append(counted)
+    if not parts:
+        return pd.DataFrame(columns=["place", "period", "event_type", "events", "fatalities"])
+    return pd.concat(parts, ignore_index=True)

@@ -63,3 +63,44 @@ if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("static")
     install_static(target)
     print(f"offline assets ready in {target / VENDOR}")
+
+
+def _asset_files() -> dict[str, Path]:
+    """URL under STATIC_URL -> the installed file it is copied from (files only)."""
+    files = {}
+    for base, name, members in PACKAGES:
+        for member in members:
+            if (base / member).is_file():
+                files[f"{STATIC_URL}/{VENDOR}/{name}/{member}"] = base / member
+    return files
+
+
+def _inline_css(path: Path) -> str:
+    """A stylesheet with its ``url(images/...)`` replaced by data URIs."""
+    import base64
+    import re
+
+    def data_uri(match: re.Match) -> str:
+        image = path.parent / match.group(1)
+        if not image.is_file():
+            return "none"
+        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        return f"url(data:image/png;base64,{encoded})"
+
+    return re.sub(r"url\((images/[\w.-]+\.png)\)", data_uri, path.read_text(encoding="utf-8"))
+
+
+def inline_assets(page: str) -> str:
+    """A rendered map page with the app's Leaflet script and stylesheet inlined: one file
+    that needs neither the app nor a network. Raises ValueError if a script or stylesheet
+    of ours is left referenced."""
+    for url, path in _asset_files().items():
+        if url.endswith(".js"):
+            code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+            page = page.replace(f'<script src="{url}"></script>', f"<script>{code}</script>")
+        elif url.endswith(".css"):
+            css = _inline_css(path).replace("</style", "<\\/style")
+            page = page.replace(f'<link rel="stylesheet" href="{url}"/>', f"<style>{css}</style>")
+    if STATIC_URL in page:
+        raise ValueError("the map still refers to a file served by the app")
+    return page

@@ -34,6 +34,29 @@ class EventFilter:
     #: (latitude, longitude, km): events within km of the point (geodesic distance)
     near: tuple[float, float, float] | None = None
 
+    def describe(self, all_types: Iterable[str] = ()) -> str:
+        """The filter in words, for a report's header."""
+        parts = [
+            f"events from {self.start:%d %b %Y}" if self.start else "events from the first",
+            f"to {self.end:%d %b %Y}" if self.end else "to the last",
+        ]
+        if self.types is not None and set(self.types) != set(all_types):
+            parts.append("of types " + ", ".join(self.types))
+        if self.datasets:
+            parts.append("from " + ", ".join(self.datasets))
+        if self.actor:
+            parts.append(f"with an actor containing '{self.actor}'")
+        if self.min_fatalities:
+            parts.append(f"with at least {self.min_fatalities} fatalities")
+        if self.precisions:
+            parts.append("located at " + ", ".join(self.precisions))
+        if self.zones:
+            parts.append("inside " + ", ".join(self.zones))
+        if self.near:
+            lat, lon, km = self.near
+            parts.append(f"within {km:g} km of {lat:.4f}, {lon:.4f}")
+        return " ".join(parts)
+
     def __post_init__(self):
         if self.start is not None and self.end is not None and self.end < self.start:
             raise InputError(

@@ -207,6 +207,31 @@ class Helpers(folium.MacroElement):
         self.code = Markup(_HELPERS_JS)
 
 
+class ShareView(folium.MacroElement):
+    """Keeps the map's centre, zoom, hidden layers and base map in the page's address and
+    restores them when the map opens: a copied link shows the same map, and a filter change
+    (which rebuilds the map) keeps the user's pan and zoom. ``overlays`` and ``bases`` map
+    a short name used in the address to the layer."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.zw.shareView({{ this._parent.get_name() }},
+          { {%- for k, layer in this.overlays.items() %}{{ k|tojson }}: {{ layer.get_name() }},
+            {%- endfor %} },
+          { {%- for k, layer in this.bases.items() %}{{ k|tojson }}: {{ layer.get_name() }},
+            {%- endfor %} });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, overlays: dict, bases: dict):
+        super().__init__()
+        self._name = "ZoneWatchShareView"
+        self.overlays = overlays
+        self.bases = bases
+
+
 # The browser side. Every value from data is set with textContent or a text node.
 _HELPERS_JS = r"""
 (function () {
@@ -502,6 +527,41 @@ _HELPERS_JS = r"""
     ctl.addTo(map);
     return ctl;
   };
+  // The view in the page's address: centre and zoom ("view=lat,lon,zoom"), hidden layers
+  // ("hide=events,places") and the base map ("base=osm"). Restored when the map opens,
+  // written when the user moves or toggles a layer; numbers and known names only.
+  zw.shareView = function (map, overlays, bases) {
+    var host;
+    try { host = window.parent; void host.location.search; } catch (e) { return; }
+    var p = new URLSearchParams(host.location.search);
+    (p.get('hide') || '').split(',').forEach(function (k) {
+      if (Object.prototype.hasOwnProperty.call(overlays, k)) map.removeLayer(overlays[k]);
+    });
+    var base = p.get('base');
+    if (base && Object.prototype.hasOwnProperty.call(bases, base)) {
+      Object.keys(bases).forEach(function (k) {
+        if (k !== base && map.hasLayer(bases[k])) map.removeLayer(bases[k]);
+      });
+      map.addLayer(bases[base]);
+    }
+    var v = (p.get('view') || '').split(',').map(Number);
+    if (v.length === 3 && v.every(isFinite) && Math.abs(v[0]) <= 90 &&
+        Math.abs(v[1]) <= 180) {
+      map.setView([v[0], v[1]], Math.round(v[2]));
+    }
+    function write() {
+      var q = new URLSearchParams(host.location.search), c = map.getCenter();
+      q.set('view', [c.lat.toFixed(4), c.lng.toFixed(4), map.getZoom()].join(','));
+      var off = Object.keys(overlays).filter(function (k) { return !map.hasLayer(overlays[k]); });
+      if (off.length) { q.set('hide', off.join(',')); } else { q.delete('hide'); }
+      var on = Object.keys(bases).filter(function (k) { return map.hasLayer(bases[k]); });
+      if (on.length && on[0] !== Object.keys(bases)[0]) { q.set('base', on[0]); }
+      else { q.delete('base'); }
+      var url = host.location.pathname + '?' + q.toString() + host.location.hash;
+      try { host.history.replaceState(host.history.state, '', url); } catch (e) { /* sandboxed */ }
+    }
+    map.on('moveend overlayadd overlayremove baselayerchange', write);
+  };
 })();
 """
 
@@ -624,15 +684,18 @@ def build_map(
     online_tiles: bool = False,
     all_types: list[str] | None = None,
     focus=None,
+    share_view: bool = False,
 ) -> folium.Map:
     """Build the folium map: offline basemap, governorates, zones, places, events, legend.
-    ``focus`` (a lon/lat geometry) is what the map opens on (default: all of Syria)."""
+    ``focus`` (a lon/lat geometry) is what the map opens on (default: all of Syria).
+    ``share_view`` keeps the view in the page's address (see :class:`ShareView`)."""
     m = _base_map(layers.admin0, prefer_canvas=True)
     if focus is not None and not focus.is_empty:
         x0, y0, x1, y1 = focus.bounds
         m.fit_bounds([[y0, x0], [y1, x1]])
+    bases = {"offline": m.zw_outline}
     if online_tiles:
-        folium.TileLayer(
+        bases["osm"] = folium.TileLayer(
             "OpenStreetMap", name=LAYER_OSM, overlay=False, show=False, max_zoom=MAX_ZOOM
         ).add_to(m)
     admin = {
@@ -650,10 +713,16 @@ def build_map(
             )
         ],
     }
-    AdminLayer(LAYER_ADMIN, admin).add_to(m)
-    ZoneLayer(LAYER_ZONES, zone_payload(layers.zones)).add_to(m)
-    EventLayer(LAYER_EVENTS, event_payload(layers.events, layers.event_attribution)).add_to(m)
-    PlaceLayer(LAYER_PLACES, place_payload(layers.places, layers.place_attribution)).add_to(m)
+    overlays = {
+        "admin": AdminLayer(LAYER_ADMIN, admin).add_to(m),
+        "zones": ZoneLayer(LAYER_ZONES, zone_payload(layers.zones)).add_to(m),
+        "events": EventLayer(
+            LAYER_EVENTS, event_payload(layers.events, layers.event_attribution)
+        ).add_to(m),
+        "places": PlaceLayer(
+            LAYER_PLACES, place_payload(layers.places, layers.place_attribution)
+        ).add_to(m),
+    }
     folium.LayerControl(collapsed=False).add_to(m)
     seen: dict[str, str] = {}
     Legend(
@@ -672,6 +741,8 @@ def build_map(
             "event_note": "Circle size grows with fatalities (best estimate).",
         }
     ).add_to(m)
+    if share_view:
+        ShareView(overlays, bases).add_to(m)
     return m
 
 
@@ -729,7 +800,7 @@ def _base_map(admin0: gpd.GeoDataFrame, prefer_canvas: bool = False) -> folium.M
             for g in _geometry_json(admin0.geometry.values, tolerance=0.002)
         ],
     }
-    OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
+    m.zw_outline = OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
     return m
 
 

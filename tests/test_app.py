@@ -64,7 +64,7 @@ def test_map_page_draws_zones_places_events(store_env):
     after_2020 = layer_payload(map_script(at), "zones")["features"]
     assert {f["properties"]["zone_id"] for f in after_2020} == {"idlib", "m4_corridor"}
     at.checkbox(key="zones_follow").check().run()
-    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 6, 1))).run()
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 6, 1))).run()
     script = map_script(at)
     zones = layer_payload(script, "zones")
     assert len(zones["features"]) == 4
@@ -82,11 +82,11 @@ def test_map_page_draws_zones_places_events(store_env):
 
 def test_date_and_type_filters_change_map_and_count(store_env):
     at = _app()
-    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected
     assert layer_payload(map_script(at), "events")["n"] == expected
-    at.multiselect(key="flt_types").set_value(["Air strike"]).run()
+    at.multiselect(key="types").set_value(["Air strike"]).run()
     expected = stdlib_count("2017-05-01", "2017-05-31", {"Air strike"})
     assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
     assert expected >= 3  # the curated May 2017 strikes
@@ -94,14 +94,14 @@ def test_date_and_type_filters_change_map_and_count(store_env):
 
 def test_half_picked_range_keeps_whole_range_and_says_so(store_env):
     at = _app()
-    at.date_input(key="flt_dates").set_value((date(2017, 5, 1),)).run()
+    at.date_input(key="dates").set_value((date(2017, 5, 1),)).run()
     assert not at.exception
     assert any("Pick an end date" in i.value for i in at.info)
 
 
 def test_no_type_selected_warns(store_env):
     at = _app()
-    at.multiselect(key="flt_types").set_value([]).run()
+    at.multiselect(key="types").set_value([]).run()
     assert showing(at)[0] == 0
     assert any("No event type" in w.value for w in at.warning)
 
@@ -159,7 +159,7 @@ def test_map_page_on_both_engines(make_store, engine):
     at = _app()
     total = stdlib_count(None, None)
     assert showing(at) == (total, total)
-    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
     assert len(layer_payload(map_script(at), "zones")["features"]) == 4  # as of 31 May 2017
@@ -169,7 +169,7 @@ def test_events_page_table_chart_and_downloads_agree(store_env):
     at = _app()
     at.switch_page("views/events.py").run()
     assert not at.exception
-    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected
     assert len(at.dataframe[0].value) == expected
@@ -182,8 +182,8 @@ def test_events_page_table_chart_and_downloads_agree(store_env):
 
 def test_filter_state_is_shared_between_pages(store_env):
     at = _app()
-    at.date_input(key="flt_dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
-    at.text_input(key="flt_actor").set_value("islamic state").run()
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    at.text_input(key="actor").set_value("islamic state").run()
     on_map = showing(at)[0]
     at.switch_page("views/events.py").run()
     assert showing(at)[0] == on_map > 0
@@ -237,5 +237,5 @@ def test_imported_types_and_datasets_show_without_touching_the_filters(fresh_sto
     at.switch_page("views/map.py").run()
     assert not at.exception
     assert showing(at) == (before[0] + 4, before[1] + 4)
-    assert "Battles" in at.multiselect(key="flt_types").value
-    assert "acled" in at.multiselect(key="flt_datasets").value
+    assert "Battles" in at.multiselect(key="types").value
+    assert "acled" in at.multiselect(key="datasets").value

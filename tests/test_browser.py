@@ -288,6 +288,7 @@ def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_st
             "Map",
             "Events",
             "Zone report",
+            "Place report",
             "Import events",
             "Zones",
             "Zone history",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -9,10 +10,12 @@ import pytest
 import shapely
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from test_zone_analysis import _independent, _shipped_events, exported_versions  # noqa: F401
 
 from conftest import ROOT
 from geo import analysis
 from geo.zones import area_km2
+from independent import in_geojson_polygon
 
 
 def _events(days_and_fatalities):
@@ -73,8 +76,8 @@ def test_zone_report_page_counts_match_the_functions(store_env):
     at.run()
     at.switch_page("views/zone_report.py").run()
     assert not at.exception, at.exception
-    at.selectbox(key="report_zone").set_value("eastern_ghouta").run()
-    at.number_input(key="report_days").set_value(60).run()
+    at.selectbox(key="zone").set_value("eastern_ghouta").run()
+    at.number_input(key="window").set_value(60).run()
     assert not at.exception
     store = open_store()
     events = store.events()
@@ -90,3 +93,107 @@ def test_zone_report_page_counts_match_the_functions(store_env):
     assert expected["before"]["events"] > 0 and expected["after"]["events"] > 0
     in_zone = analysis.in_zone(events, versions, "eastern_ghouta")
     assert any(f"{len(in_zone):,} events" in c.value for c in at.caption)
+
+
+# ---- exports -----------------------------------------------------------------------------
+
+
+def _ghouta_report(exclude_coarse=True, name="Eastern Ghouta", days=90):
+    from geo.report import zone_report
+    from geo.store import open_store
+
+    store = open_store()
+    return zone_report(
+        store.events(),
+        store.zone_versions(),
+        "eastern_ghouta",
+        zone_name=name,
+        freq="month",
+        pivot=date(2017, 5, 6),
+        days=days,
+        km=20,
+        exclude_coarse=exclude_coarse,
+        filters="all events",
+    )
+
+
+def test_report_csv_matches_an_independent_count(store_env, exported_versions):  # noqa: F811
+    """The CSV's timeline adds up to the events an independent point-in-polygon count puts
+    in the zone, and its before/after rows match a recount of the two windows."""
+    import csv
+    import io
+
+    from geo.report import report_csv
+
+    report = _ghouta_report()
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    timeline = [r for r in rows if r["section"] == "timeline"]
+    counts, _ = _independent(exported_versions, exclude_coarse=True)
+    in_zone = sum(n for (zone, _v), n in counts.items() if zone == "eastern_ghouta")
+    assert in_zone > 100
+    assert sum(int(r["events"]) for r in timeline) == in_zone
+    assert all(r["period_end"] >= r["period_start"] for r in timeline)
+
+    v1 = next(v for v in exported_versions["eastern_ghouta"] if v[1] == 1)[3]
+    windows = {"before": ("2017-02-05", "2017-05-05"), "after": ("2017-05-06", "2017-08-03")}
+    for section, (first, last) in windows.items():
+        (row,) = [r for r in rows if r["section"] == section and r["area"] == "zone"]
+        assert (row["period_start"], row["period_end"]) == (first, last)
+        recount = sum(
+            1
+            for _ds, _id, day, lon, lat, coarse in _shipped_events()
+            if not coarse and first <= day <= last and in_geojson_polygon(lon, lat, v1)
+        )
+        assert int(row["events"]) == recount
+    (change,) = [r for r in rows if r["section"] == "change" and r["area"] == "zone"]
+    before, after = (report.zone_ba[k]["events"] for k in ("before", "after"))
+    assert int(change["events"]) == after - before
+    assert float(change["events_change_pct"]) == pytest.approx(
+        (after - before) / before * 100, abs=0.05
+    )
+    ring = [r for r in rows if r["area"] == "ring_20km"]
+    assert [r["section"] for r in ring] == ["before", "after", "change"]
+
+
+def test_report_exports_keep_hostile_names_as_text(store_env):
+    import csv
+    import io
+
+    from geo.report import report_csv, report_html
+
+    report = _ghouta_report(name='=HYPERLINK("http://x")<script>alert(1)</script>')
+    rows = list(csv.DictReader(io.StringIO(report_csv(report))))
+    assert all(r["zone"].startswith("'=") for r in rows)  # a spreadsheet shows it as text
+    page = report_html(report, "<p>map</p>", "UCDP <b>")
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "UCDP &lt;b&gt;" in page
+    assert page.count("<svg") == 2
+    assert "default-src 'none'" in page  # the file may make no request at all
+
+
+def test_inlined_map_refers_to_nothing_outside_the_file(store_env):
+    from geo.assets import STATIC_URL, inline_assets
+    from geo.render import MapLayers, build_map
+    from geo.store import open_store
+
+    store = open_store()
+    fmap = build_map(
+        MapLayers(
+            zones=store.zones(),
+            places=store.places(),
+            events=store.events().head(50),
+            admin0=store.admin(0),
+            admin1=store.admin(1),
+            event_attribution={},
+            place_attribution="GeoNames",
+        )
+    )
+    page = fmap.get_root().render()
+    assert STATIC_URL in page  # the app's own map loads Leaflet from the app
+    inlined = inline_assets(page)
+    assert STATIC_URL not in inlined
+    assert not re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=", inlined)
+    assert "url(images/" not in inlined
+    with pytest.raises(ValueError):
+        inline_assets(page.replace("leaflet.js", "other.js"))

@@ -14,15 +14,15 @@ from geo.schema import LOCATION_PRECISIONS
 from geo.store import Store, open_store
 
 # Session-state keys, named once. The filter keys are shared by every page.
-KEY_DATES = "flt_dates"
-KEY_TYPES = "flt_types"
-KEY_ACTOR = "flt_actor"
-KEY_MIN_FATALITIES = "flt_min_fatalities"
-KEY_DATASETS = "flt_datasets"
-KEY_PRECISIONS = "flt_precisions"
-KEY_ZONES = "flt_zones"
-KEY_NEAR_PLACE = "flt_near_place"
-KEY_NEAR_KM = "flt_near_km"
+KEY_DATES = "dates"
+KEY_TYPES = "types"
+KEY_ACTOR = "actor"
+KEY_MIN_FATALITIES = "min_fatalities"
+KEY_DATASETS = "datasets"
+KEY_PRECISIONS = "precision"
+KEY_ZONES = "zones"
+KEY_NEAR_PLACE = "near"
+KEY_NEAR_KM = "km"
 FILTER_KEYS = (
     KEY_DATES,
     KEY_TYPES,
@@ -47,6 +47,8 @@ KEY_ZONE_UPLOAD = "zone_upload"
 KEY_SAVED = "zones_saved"  # the last save's summary, shown once after the rerun
 
 NO_PLACE = "(anywhere)"
+#: Widgets bound to the URL: the view state lives in the address, so a link restores it.
+URL = "query-params"
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
 
 
@@ -126,6 +128,28 @@ def _follow_new_data(summary) -> None:
         )
 
 
+KEY_FILTER = "event_filter"  # the EventFilter of this run, made by app.py for the page
+
+
+def shared_filters(with_filters: bool) -> None:
+    """Called by ``app.py`` before the page runs. The filter widgets live in the entrypoint,
+    so they are one set of widgets on every page, bound to one set of URL parameters; a
+    page without filters keeps their values for the next page that has them."""
+    st.session_state.pop(KEY_FILTER, None)
+    if not with_filters:
+        _keep_filter_state()
+        return
+    store = store_or_stop()
+    _, data = load_or_stop(store)
+    if data["summary"].count:
+        st.session_state[KEY_FILTER] = sidebar_filters(data)
+
+
+def page_filter() -> EventFilter:
+    """The shared filters' EventFilter for this run (see :func:`shared_filters`)."""
+    return st.session_state[KEY_FILTER]
+
+
 def sidebar_filters(data: dict) -> EventFilter:
     """The filter widgets (in the sidebar, the same on every page) as one EventFilter."""
     _keep_filter_state()
@@ -140,17 +164,25 @@ def sidebar_filters(data: dict) -> EventFilter:
             min_value=first,
             max_value=last,
             key=KEY_DATES,
+            bind=URL,
             help="An event is shown when its start-to-end period overlaps these dates.",
         )
         types = st.multiselect(
-            "Event types", list(summary.types), default=list(summary.types), key=KEY_TYPES
+            "Event types", list(summary.types), default=list(summary.types), key=KEY_TYPES, bind=URL
         )
         datasets = st.multiselect(
-            "Datasets", list(summary.datasets), default=list(summary.datasets), key=KEY_DATASETS
+            "Datasets",
+            list(summary.datasets),
+            default=list(summary.datasets),
+            key=KEY_DATASETS,
+            bind=URL,
         )
         with st.expander("More filters"):
             actor = st.text_input(
-                "Actor contains", key=KEY_ACTOR, help="Text found in actor 1 or actor 2 (any case)."
+                "Actor contains",
+                key=KEY_ACTOR,
+                bind=URL,
+                help="Text found in actor 1 or actor 2 (any case).",
             )
             min_fatalities = st.number_input(
                 "At least this many fatalities",
@@ -158,24 +190,37 @@ def sidebar_filters(data: dict) -> EventFilter:
                 value=0,
                 step=1,
                 key=KEY_MIN_FATALITIES,
+                bind=URL,
             )
             precisions = st.multiselect(
                 "Location precision",
                 list(LOCATION_PRECISIONS),
                 default=list(LOCATION_PRECISIONS),
                 key=KEY_PRECISIONS,
+                bind=URL,
                 help="Leave out coarse locations (admin1, region, country) to keep only "
                 "events placed precisely.",
             )
             zone_names = dict(zip(zones["zone_id"], zones["name_en"], strict=True))
             chosen_zones = st.multiselect(
-                "Inside zones", list(zone_names), format_func=zone_names.get, key=KEY_ZONES
+                "Inside zones",
+                list(zone_names),
+                format_func=zone_names.get,
+                key=KEY_ZONES,
+                bind=URL,
             )
             place_names = [NO_PLACE] + sorted(places["name_en"].unique())
-            place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE)
+            place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
             km = st.number_input(
-                "Within (km)", min_value=1.0, max_value=500.0, value=30.0, step=5.0, key=KEY_NEAR_KM
+                "Within (km)",
+                min_value=1.0,
+                max_value=500.0,
+                value=30.0,
+                step=5.0,
+                key=KEY_NEAR_KM,
+                bind=URL,
             )
+        share_link()
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
     else:
@@ -197,6 +242,45 @@ def sidebar_filters(data: dict) -> EventFilter:
         zones=tuple(chosen_zones) or None,
         near=near,
     )
+
+
+# Runs in the page itself (not an iframe): our own fixed code, no data in it. The address
+# holds every bound widget, the map's view and the page; the button copies it, and the
+# field shows it for copying by hand where the clipboard is not allowed.
+_SHARE_HTML = """
+<div class="zw-share">
+  <button type="button" id="zw-copy-link">Copy link to this view</button>
+  <input id="zw-link" type="text" readonly aria-label="Link to this view" placeholder=""
+    style="width:100%;margin-top:4px;font-size:12px">
+  <span id="zw-copy-status" role="status" style="font-size:12px"></span>
+</div>
+<script>
+(function () {
+  var button = document.getElementById('zw-copy-link');
+  if (!button || button.dataset.ready) return;
+  button.dataset.ready = '1';
+  var field = document.getElementById('zw-link');
+  var status = document.getElementById('zw-copy-status');
+  button.addEventListener('click', function () {
+    field.value = window.location.href;
+    field.select();
+    var done = function () { status.textContent = 'Copied.'; };
+    var manual = function () { status.textContent = 'Select the link above and copy it.'; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(done, manual);
+    } else {
+      manual();
+    }
+  });
+})();
+</script>
+"""
+
+
+def share_link() -> None:
+    """The "copy link" control: the page's address holds the whole view."""
+    st.subheader("Share")
+    st.html(_SHARE_HTML, unsafe_allow_javascript=True)
 
 
 def load_or_stop(store: Store) -> tuple[str, dict]:

@@ -11,7 +11,7 @@ import streamlit as st
 from geo import analysis, export
 from geo.attribution import attributions
 from geo.schema import EVENT_LABELS
-from views._common import KEY_FREQ, load_or_stop, select_or_stop, sidebar_filters, store_or_stop
+from views._common import KEY_FREQ, load_or_stop, page_filter, select_or_stop, store_or_stop
 
 store = store_or_stop()
 revision, data = load_or_stop(store)
@@ -20,7 +20,7 @@ st.title("Events")
 if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
-flt = sidebar_filters(data)
+flt = page_filter()
 shown = select_or_stop(revision, flt, data["zones"])
 st.markdown(
     f"**Showing {len(shown):,} of {summary.count:,} events** "

@@ -16,10 +16,11 @@ from views._common import (
     KEY_ZONES_AS_OF,
     KEY_ZONES_FOLLOW,
     PLACE_ATTRIBUTION,
+    URL,
     load_or_stop,
+    page_filter,
     plain,
     select_or_stop,
-    sidebar_filters,
     store_or_stop,
 )
 
@@ -37,13 +38,14 @@ if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 
-flt = sidebar_filters(data)
+flt = page_filter()
 with st.sidebar:
     st.header("Zones")
-    st.session_state.setdefault(KEY_ZONES_FOLLOW, True)
     follow = st.checkbox(
         "Zones as of the end of the event dates",
+        value=True,
         key=KEY_ZONES_FOLLOW,
+        bind=URL,
         help="Draw each zone as it stood on the last day of the event dates you chose, so "
         "the boundaries match the events. Untick to choose another date.",
     )
@@ -56,6 +58,7 @@ with st.sidebar:
             min_value=date(2011, 1, 1),
             max_value=date(2100, 1, 1),
             key=KEY_ZONES_AS_OF,
+            bind=URL,
             help="The map shows each zone's boundary in force on this date. The memorandum "
             "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
         )
@@ -64,6 +67,7 @@ with st.sidebar:
         "Offer online map tiles",
         value=False,
         key=KEY_ONLINE_TILES,
+        bind=URL,
         help="Adds OpenStreetMap tiles to the layer control. They need internet; the "
         "built-in basemap works offline.",
     )
@@ -89,6 +93,7 @@ fmap = build_map(
     ),
     online_tiles=online,
     all_types=list(summary.types),
+    share_view=True,
 )
 # returned_objects=[]: panning and zooming never rerun the page nor re-send the events.
 st_folium(fmap, key=KEY_MAP, height=640, use_container_width=True, returned_objects=[])

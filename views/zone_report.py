@@ -4,19 +4,23 @@ over equal windows, in the zone and in a ring around it; following the shared fi
 from __future__ import annotations
 
 import altair as alt
+import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import analysis, export
+from geo import zones as zone_rules
+from geo.assets import inline_assets
 from geo.attribution import attributions
 from geo.render import MapLayers, build_map
+from geo.report import comparison_table, report_csv, report_html, timeline_totals, zone_report
 from views._common import (
     PLACE_ATTRIBUTION,
+    URL,
     load_or_stop,
+    page_filter,
     plain,
     select_or_stop,
-    sidebar_filters,
     store_or_stop,
 )
 
@@ -33,45 +37,71 @@ st.markdown(
 if summary.count == 0 or versions.empty:
     st.info("The store needs events and zones for a zone report.")
     st.stop()
-flt = sidebar_filters(data)
+flt = page_filter()
 shown = select_or_stop(revision, flt, data["zones"])
 
 extents = data["zones"]
 names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
+
+
+def _in_force_date(zone: str):
+    """The date a zone came into force (its first version), the default pivot."""
+    first = versions[versions["zone_id"] == zone].sort_values("valid_from").iloc[0]
+    day = first["in_force_from"] if pd.notna(first["in_force_from"]) else first["valid_from"]
+    return day.date()
+
+
+def _new_zone() -> None:
+    # another zone: compare around its own in-force date
+    st.session_state["pivot"] = _in_force_date(st.session_state["zone"])
+
+
 c1, c2, c3 = st.columns(3)
-zone_id = c1.selectbox("Zone", list(names), format_func=lambda z: names[z], key="report_zone")
-freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key="report_freq")
+zone_id = c1.selectbox(
+    "Zone", list(names), format_func=lambda z: names[z], key="zone", bind=URL, on_change=_new_zone
+)
+freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key="per", bind=URL)
 coarse = c3.checkbox(
     "Leave out coarse locations",
     value=True,
-    key="report_coarse",
+    key="coarse",
+    bind=URL,
     help="Events placed only at a governorate's centroid or coarser (UCDP where_prec 4+, "
     "ACLED geo_precision 3) cannot be told to be in a zone or not.",
 )
-first = versions[versions["zone_id"] == zone_id].sort_values("valid_from").iloc[0]
-default_pivot = first["in_force_from"] if pd.notna(first["in_force_from"]) else first["valid_from"]
 c4, c5, c6 = st.columns(3)
 pivot = c4.date_input(
     "Compare around",
-    value=default_pivot.date(),
-    key=f"report_pivot_{zone_id}",
+    value=_in_force_date(zone_id),
+    key="pivot",
+    bind=URL,
     help="Default: the date the zone came into force.",
 )
-days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key="report_days")
-km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key="report_km")
+days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key="window", bind=URL)
+km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key="ring", bind=URL)
 
-events = shown[~analysis.is_coarse(shown)] if coarse else shown
-in_zone = analysis.in_zone(events, versions, zone_id)
-series = export.timeline(in_zone, freq)
+report = zone_report(
+    shown,
+    versions,
+    zone_id,
+    zone_name=names[zone_id],
+    freq=freq,
+    pivot=pivot,
+    days=int(days),
+    km=float(km),
+    exclude_coarse=coarse,
+    filters=flt.describe(summary.types),
+)
+totals = timeline_totals(report)
 st.subheader(f"Events in the zone, per {freq}")
 st.caption(
-    f"{len(in_zone):,} events, {int(in_zone['fatalities_best'].fillna(0).sum()):,} fatalities "
+    f"{totals['events']:,} events, {totals['fatalities']:,} fatalities "
     f"(best estimates) in {plain(names[zone_id])}, of {len(shown):,} events shown"
-    + (f" ({int(analysis.is_coarse(shown).sum()):,} coarse ones left out)" if coarse else "")
+    + (f" ({report.coarse_left_out:,} coarse ones left out)" if coarse else "")
 )
-if not series.empty:
+if not report.timeline.empty:
     st.altair_chart(
-        alt.Chart(series)
+        alt.Chart(report.timeline)
         .mark_bar()
         .encode(
             x=alt.X("period:T", title=None),
@@ -82,67 +112,68 @@ if not series.empty:
         width="stretch",
     )
 
-row = analysis.boundary_at(versions, zone_id, pivot)
-area = row.geometry
-band = analysis.ring(area, km)
-zone_ba = analysis.before_after(analysis.inside(events, area), pivot, int(days))
-ring_ba = analysis.before_after(analysis.inside(events, band), pivot, int(days))
-
-
-def _pct(v) -> str:
-    return "n/a (none before)" if v is None else f"{v:+.0f}%"
-
-
+row = report.boundary
 st.subheader("Before and after")
-b = zone_ba["before"]
-a = zone_ba["after"]
+b = report.zone_ba["before"]
+a = report.zone_ba["after"]
 st.caption(
     f"Boundary: version {int(row['version'])} (valid from {row['valid_from']:%d %b %Y}). "
     f"Before: {b['first']:%d %b %Y} to {b['last']:%d %b %Y}; after: {a['first']:%d %b %Y} to "
     f"{a['last']:%d %b %Y}."
 )
-table = pd.DataFrame(
-    [
-        {
-            "area": label,
-            "events before": r["before"]["events"],
-            "events after": r["after"]["events"],
-            "change": r["events_change"],
-            "change %": _pct(r["events_change_pct"]),
-            "fatalities before": r["before"]["fatalities"],
-            "fatalities after": r["after"]["fatalities"],
-            "fatalities change": r["fatalities_change"],
-            "fatalities change %": _pct(r["fatalities_change_pct"]),
-        }
-        for label, r in (("in the zone", zone_ba), (f"ring of {km} km around it", ring_ba))
-    ]
-)
-st.dataframe(table, hide_index=True, width="stretch", key="report_table")
+st.dataframe(comparison_table(report), hide_index=True, width="stretch", key="report_table")
 
-window = analysis.around(events, pivot, int(days))
-near = pd.concat([analysis.inside(window, area), analysis.inside(window, band)])
-zone_frame = versions.loc[[row.name]]
-st.subheader("Map")
-st.caption(
-    f"The zone (version {int(row['version'])}) and the {len(near):,} events in it or in "
-    f"the {km} km ring during the two windows."
-)
-st_folium(
-    build_map(
+
+def _map() -> folium.Map:
+    return build_map(
         MapLayers(
-            zones=zone_frame,
+            zones=versions.loc[[row.name]],
             places=data["places"],
-            events=near,
+            events=report.nearby,
             admin0=data["admin0"],
             admin1=data["admin1"],
             event_attribution=attributions(summary.datasets),
             place_attribution=PLACE_ATTRIBUTION,
         ),
         all_types=list(summary.types),
-        focus=band,
-    ),
+        focus=report.ring,
+    )
+
+
+st.subheader("Map")
+st.caption(
+    f"The zone (version {int(row['version'])}) and the {len(report.nearby):,} events in it "
+    f"or in the {km} km ring during the two windows."
+)
+st_folium(
+    _map(),
     key=f"report_map_{zone_id}",
     height=520,
     use_container_width=True,
     returned_objects=[],
+)
+
+st.subheader("Export")
+stem = f"zonewatch-{zone_rules.slug(zone_id, set())}-{pivot:%Y%m%d}"
+e1, e2 = st.columns(2)
+e1.download_button(
+    "Report as CSV",
+    data=report_csv(report),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    key="report_csv",
+    help="One table: the timeline by type, then both windows and the change, for the zone "
+    "and the ring.",
+)
+e2.download_button(
+    "Report as one HTML file (works offline)",
+    # built when clicked: the map and charts, in one file that needs no network
+    data=lambda: report_html(
+        report,
+        inline_assets(_map().get_root().render()),
+        "; ".join(attributions(summary.datasets).values()) + "; places: " + PLACE_ATTRIBUTION,
+    ),
+    file_name=f"{stem}.html",
+    mime="text/html",
+    key="report_html",
 )
