@@ -129,7 +129,9 @@ class Session:
     """One page of the app, recording every request and every dialog."""
 
     def __init__(self, browser, url: str):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 950})
+        # a Browser (a fresh context per page) or a BrowserContext (sized already)
+        size = {"viewport": {"width": 1400, "height": 950}} if hasattr(browser, "contexts") else {}
+        self.page = browser.new_page(**size)
         self.requests: list[str] = []
         self.dialogs: list[str] = []
         self.ws_bytes = 0
