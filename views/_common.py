@@ -249,10 +249,12 @@ def sidebar_filters(data: dict) -> EventFilter:
 # field shows it for copying by hand where the clipboard is not allowed.
 _SHARE_HTML = """
 <div class="zw-share">
-  <button type="button" id="zw-copy-link">Copy link to this view</button>
-  <input id="zw-link" type="text" readonly aria-label="Link to this view" placeholder=""
-    style="width:100%;margin-top:4px;font-size:12px">
-  <span id="zw-copy-status" role="status" style="font-size:12px"></span>
+  <button type="button" id="zw-copy-link" style="font:inherit;font-size:14px;padding:4px 12px;
+    border:1px solid rgba(49,51,63,.25);border-radius:8px;background:#fff;cursor:pointer">
+    Copy link to this view</button>
+  <input id="zw-link" type="text" readonly hidden aria-label="Link to this view"
+    style="width:100%;margin-top:6px;font-size:12px;padding:3px">
+  <div id="zw-copy-status" role="status" style="font-size:12px;color:#555"></div>
 </div>
 <script>
 (function () {
@@ -263,6 +265,7 @@ _SHARE_HTML = """
   var status = document.getElementById('zw-copy-status');
   button.addEventListener('click', function () {
     field.value = window.location.href;
+    field.hidden = false;
     field.select();
     var done = function () { status.textContent = 'Copied.'; };
     var manual = function () { status.textContent = 'Select the link above and copy it.'; };

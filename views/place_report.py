@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import analysis
+from geo import zones as zone_rules
 from geo.attribution import attributions
 from geo.filters import find_place
 from geo.render import MapLayers, build_map
@@ -107,7 +108,7 @@ st.caption(
 st_folium(
     build_map(
         MapLayers(
-            zones=data["zones"].iloc[0:0],
+            zones=zone_rules.in_force(data["zone_versions"], flt.end),
             places=places,
             events=near_all.drop(columns="km_from_place"),
             admin0=data["admin0"],

@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
-from geo.render import MapLayers, build_map
+from geo.render import MapLayers, build_map, event_types_legend
 from geo.report import comparison_table, report_csv, report_html, timeline_totals, zone_report
 from views._common import (
     PLACE_ATTRIBUTION,
@@ -100,13 +100,19 @@ st.caption(
     + (f" ({report.coarse_left_out:,} coarse ones left out)" if coarse else "")
 )
 if not report.timeline.empty:
+    legend = event_types_legend(list(summary.types))
     st.altair_chart(
         alt.Chart(report.timeline)
         .mark_bar()
         .encode(
             x=alt.X("period:T", title=None),
             y=alt.Y("events:Q", title="Events"),
-            color=alt.Color("event_type:N", title="Event type"),
+            color=alt.Color(
+                "event_type:N",
+                title="Event type",
+                # the map legend's colours
+                scale=alt.Scale(domain=[t for t, _ in legend], range=[c for _, c in legend]),
+            ),
             tooltip=["period:T", "event_type:N", "events:Q", "fatalities:Q"],
         ),
         width="stretch",
