@@ -13,7 +13,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -215,6 +215,12 @@ class Store(ABC):
         """
         return self.add_event_chunks([events], who=who, file_name=file_name, sha256=sha256)
 
+    @contextmanager
+    def _bulk_insert(self, tx, table):
+        """Around the inserts of a large import (events only, their point built from
+        longitude and latitude): an engine may defer per-row index upkeep to the end."""
+        yield
+
     def add_event_chunks(
         self, chunks, who: str = "", file_name: str = "", sha256: str = ""
     ) -> ImportResult:
@@ -222,7 +228,7 @@ class Store(ABC):
         all of its new events, or none if reading fails part way."""
         import_id = uuid.uuid4().hex
         total = added = 0
-        with self._transaction() as tx:
+        with self._transaction() as tx, self._bulk_insert(tx, T.EVENTS):
             for chunk in chunks:
                 if chunk.empty:
                     continue

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -55,6 +56,29 @@ def encode(geom) -> bytes:
     return (
         b"GP\x00\x03" + struct.pack("<i", 4326) + struct.pack("<4d", minx, maxx, miny, maxy) + wkb
     )
+
+
+def encode_many(geoms: list) -> list:
+    """:func:`encode` for many geometries at once: the WKB and the headers are built by
+    shapely and numpy a column at a time (the same bytes as :func:`encode`)."""
+    arr = np.asarray(geoms, dtype=object)
+    plain = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    out = [None if ok else encode(g) for g, ok in zip(geoms, plain, strict=True)]
+    if plain.any():
+        good = arr[plain]
+        wkb = shapely.to_wkb(good, byte_order=1, output_dimension=2)
+        header = np.zeros(
+            len(good),
+            dtype=[("magic", "S4"), ("srs", "<i4"), ("env", "<f8", (4,))],
+        )
+        header["magic"] = b"GP\x00\x03"
+        header["srs"] = 4326
+        bounds = shapely.bounds(good)  # minx, miny, maxx, maxy
+        header["env"] = bounds[:, [0, 2, 1, 3]]  # stored as minx, maxx, miny, maxy
+        raw = header.tobytes()
+        for k, (i, w) in enumerate(zip(np.flatnonzero(plain), wkb, strict=True)):
+            out[i] = raw[k * 40 : (k + 1) * 40] + w
+    return out
 
 
 def _header(blob: bytes) -> tuple[int, int]:
@@ -317,6 +341,40 @@ class GeoPackageStore(Store):
         finally:
             con.close()
 
+    @contextmanager
+    def _bulk_insert(self, tx, table):
+        """GDAL's R-tree and feature-count triggers call Python functions and update a row
+        for every inserted event. For an import they are dropped, and the R-tree and the
+        count are filled by one statement each at the end (the point is the event's
+        longitude and latitude), then the triggers are put back as they were; all in the
+        import's transaction, so a failure rolls back the schema change too."""
+        rtree = f"rtree_{table.name}_geom"
+        names = (f"{rtree}_insert", f"trigger_insert_feature_count_{table.name}")
+        saved = tx.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (?, ?)",
+            names,
+        ).fetchall()
+        if table.geometry != "Point" or len(saved) != 2:
+            yield  # not the layout GDAL makes: leave its triggers alone
+            return
+        last = tx.execute(f"SELECT COALESCE(MAX(fid), 0) FROM {_q(table.name)}").fetchone()[0]
+        for name, _ in saved:
+            tx.execute(f"DROP TRIGGER {_q(name)}")
+        yield
+        tx.execute(
+            f"INSERT OR REPLACE INTO {_q(rtree)} SELECT fid, longitude, longitude, latitude, "
+            f"latitude FROM {_q(table.name)} WHERE fid > ? AND geom IS NOT NULL",
+            (last,),
+        )
+        tx.execute(
+            "UPDATE gpkg_ogr_contents SET feature_count = feature_count + "
+            f"(SELECT COUNT(*) FROM {_q(table.name)} WHERE fid > ?) "
+            "WHERE lower(table_name) = lower(?)",
+            (last, table.name),
+        )
+        for _, sql in saved:
+            tx.execute(sql)
+
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
         names = table.names + (["geom"] if table.geometry else [])
         verb = "INSERT OR IGNORE" if skip_existing else "INSERT"
@@ -324,15 +382,15 @@ class GeoPackageStore(Store):
             f"{verb} INTO {_q(table.name)} ({', '.join(map(_q, names))}) "
             f"VALUES ({', '.join('?' * len(names))})"
         )
-        # Counted, not taken from total_changes, which also counts GDAL's trigger writes.
-        count = f"SELECT COUNT(*) FROM {_q(table.name)}"
-        before = tx.execute(count).fetchone()[0]
+        # rowcount (sqlite3_changes) counts the rows this statement inserted, not the
+        # triggers' writes nor the rows INSERT OR IGNORE left out.
+        added = 0
         for start in range(0, len(frame), _ROWS_PER_BATCH):  # bounded memory for big frames
             rows, geoms = T.to_rows(table, frame.iloc[start : start + _ROWS_PER_BATCH])
             if table.geometry:
-                rows = [row + (encode(g),) for row, g in zip(rows, geoms, strict=True)]
-            tx.executemany(sql, rows)
-        return tx.execute(count).fetchone()[0] - before
+                rows = [row + (g,) for row, g in zip(rows, encode_many(geoms), strict=True)]
+            added += tx.executemany(sql, rows).rowcount
+        return added
 
     def _max_versions(self, tx) -> dict[str, int]:
         return dict(tx.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id"))

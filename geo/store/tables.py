@@ -115,21 +115,39 @@ def _cell(value: object, kind: str) -> object:
     return str(value)
 
 
+def _column(values: pd.Series, kind: str) -> list:
+    """One column as Python values for the database, as :func:`_cell` gives them, converted
+    a column at a time (an import of a million rows converts 25 million cells)."""
+    missing = values.isna().to_numpy()
+    if kind == DATE and pd.api.types.is_datetime64_any_dtype(values.dtype):
+        out = values.dt.strftime("%Y-%m-%d").to_numpy(dtype=object, copy=True)
+    elif kind == INT and pd.api.types.is_numeric_dtype(values.dtype):
+        out = np.empty(len(values), dtype=object)
+        out[~missing] = values[~missing].astype("int64").tolist()
+    elif kind == REAL and pd.api.types.is_numeric_dtype(values.dtype):
+        out = np.empty(len(values), dtype=object)
+        out[~missing] = values[~missing].astype("float64").tolist()
+    elif (
+        kind == TEXT
+        and (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object)
+        and all(isinstance(v, str) for v in values[~missing].head(1000))
+    ):
+        out = np.array(
+            [v if isinstance(v, str) else _cell(v, kind) for v in values.tolist()], dtype=object
+        )
+    else:
+        return [_cell(v, kind) for v in values.tolist()]
+    out[missing] = None
+    return out.tolist()
+
+
 def to_rows(table: Table, frame: pd.DataFrame) -> tuple[list[tuple], list]:
     """(attribute rows in column order, geometries) for inserting ``frame`` into ``table``."""
     missing = [c for c in table.names if c not in frame.columns]
     if missing:
         raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
-    columns = [frame[c].tolist() for c in table.names]
-    kinds = [k for _, k in table.columns]
-    rows = (
-        [
-            tuple(_cell(v, k) for v, k in zip(values, kinds, strict=True))
-            for values in zip(*columns, strict=True)
-        ]
-        if len(frame)
-        else []
-    )
+    columns = [_column(frame[c], k) for c, k in table.columns]
+    rows = list(zip(*columns, strict=True)) if len(frame) else []
     geoms: list = []
     if table.geometry:
         geoms = list(shapely.force_2d(np.asarray(frame.geometry.values)))

@@ -1,0 +1,122 @@
+"""The GeoPackage engine's bulk insert: GDAL's R-tree and feature-count triggers are set
+aside during an import and their work is done once at the end. A GDAL reader (pyogrio,
+which uses the R-tree for a box) must see exactly what the triggers would have made."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo.store.gpkg import GeoPackageStore
+
+TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+
+
+def _state(path):
+    con = sqlite3.connect(path)
+    try:
+        return {
+            "triggers": sorted(con.execute(TRIGGERS).fetchall()),
+            "rtree": con.execute("SELECT COUNT(*) FROM rtree_events_geom").fetchone()[0],
+            "rows": con.execute("SELECT COUNT(*) FROM events").fetchone()[0],
+            "feature_count": con.execute(
+                "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'events'"
+            ).fetchone()[0],
+        }
+    finally:
+        con.close()
+
+
+def _new_events(store, n=3, offset=0):
+    ev = store.events().head(n).copy()
+    ev["dataset"] = "bulktest"
+    ev["dataset_id"] = [f"b{offset + i}" for i in range(n)]
+    ev["longitude"] = [40.01 + i * 0.01 for i in range(n)]
+    ev["latitude"] = [33.01 + i * 0.01 for i in range(n)]
+    return ev
+
+
+def test_an_import_leaves_the_rtree_count_and_triggers_as_gdal_would(fresh_store_path):
+    store = GeoPackageStore.open(fresh_store_path, seed=False)
+    before = _state(fresh_store_path)
+    assert len(before["triggers"]) >= 8 and before["rtree"] == before["rows"]
+
+    result = store.add_events(_new_events(store, 3))
+    assert result.added == 3
+    after = _state(fresh_store_path)
+    assert after["triggers"] == before["triggers"]  # put back exactly
+    assert after["rows"] == before["rows"] + 3
+    assert after["rtree"] == after["rows"] and after["feature_count"] == after["rows"]
+
+    # GDAL's spatial filter goes through the R-tree: it finds the new points, and only them
+    found = pyogrio.read_dataframe(
+        fresh_store_path, layer="events", bbox=(40.0, 33.0, 40.05, 33.05)
+    )
+    assert sorted(found["dataset_id"]) == ["b0", "b1", "b2"]
+
+    # a re-import adds nothing, and the count does not move
+    assert store.add_events(_new_events(store, 3)).added == 0
+    assert _state(fresh_store_path) == after
+
+
+def test_a_failed_import_keeps_the_triggers_and_adds_nothing(fresh_store_path):
+    store = GeoPackageStore.open(fresh_store_path, seed=False)
+    before = _state(fresh_store_path)
+
+    def chunks():
+        yield _new_events(store, 2)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        store.add_event_chunks(chunks())
+    assert _state(fresh_store_path) == before
+
+    # and the triggers still work for writes that do not go through the bulk path
+    con = sqlite3.connect(fresh_store_path)
+    try:
+        assert (
+            con.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'rtree_events_geom_insert'"
+            ).fetchone()[0]
+            == 1
+        )
+    finally:
+        con.close()
+    assert isinstance(store.events(), pd.DataFrame)
+
+
+def test_rows_are_converted_a_column_at_a_time_exactly_as_cell_by_cell(session_store_path):
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from geo.store import tables as T
+    from geo.store.gpkg import encode, encode_many
+
+    ev = GeoPackageStore.open(session_store_path, seed=False).events().head(3000).copy()
+    ev["import_id"] = "x"
+    variants = [ev, ev.astype({"notes": object, "fatalities_best": "float64"})]
+    for frame in variants:
+        frame = frame.copy()
+        frame.loc[frame.index[:5], "notes"] = None
+        frame.loc[frame.index[:3], "fatalities_best"] = None
+        frame.loc[frame.index[3:6], "date_end"] = pd.NaT
+        frame = gpd.GeoDataFrame(
+            frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude)
+        )
+        rows, geoms = T.to_rows(T.EVENTS, frame)
+        columns = [frame[c].tolist() for c in T.EVENTS.names]
+        kinds = [k for _, k in T.EVENTS.columns]
+        expected = [
+            tuple(T._cell(v, k) for v, k in zip(values, kinds, strict=True))
+            for values in zip(*columns, strict=True)
+        ]
+        assert rows == expected
+        assert {type(v) for r in rows for v in r} <= {str, int, float, type(None)}
+    shapes = [shapely.Point(36.1, 35.2), None, shapely.Point(), shapely.box(36, 33, 37, 34)]
+    shapes += list(geoms[:100])
+    assert encode_many(shapes) == [encode(g) for g in shapes]
+    assert np.all([b is None or b[:2] == b"GP" for b in encode_many(shapes)])
