@@ -9,6 +9,7 @@ third-party JavaScript is committed to the repository.
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 import sys
 from importlib.metadata import distribution
@@ -78,7 +79,6 @@ def _asset_files() -> dict[str, Path]:
 def _inline_css(path: Path) -> str:
     """A stylesheet with its ``url(images/...)`` replaced by data URIs."""
     import base64
-    import re
 
     def data_uri(match: re.Match) -> str:
         image = path.parent / match.group(1)
@@ -101,6 +101,7 @@ def inline_assets(page: str) -> str:
         elif url.endswith(".css"):
             css = _inline_css(path).replace("</style", "<\\/style")
             page = page.replace(f'<link rel="stylesheet" href="{url}"/>', f"<style>{css}</style>")
-    if STATIC_URL in page:
+    # only markup counts: the data in the page may well mention the same path as text
+    if re.search(r"""(?:src|href)\s*=\s*["']?""" + re.escape(STATIC_URL), page):
         raise ValueError("the map still refers to a file served by the app")
     return page

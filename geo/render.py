@@ -208,28 +208,25 @@ class Helpers(folium.MacroElement):
 
 
 class ShareView(folium.MacroElement):
-    """Keeps the map's centre, zoom, hidden layers and base map in the page's address and
-    restores them when the map opens: a copied link shows the same map, and a filter change
-    (which rebuilds the map) keeps the user's pan and zoom. ``overlays`` and ``bases`` map
-    a short name used in the address to the layer."""
+    """Keeps the map's centre, zoom and hidden layers in the page's address and restores
+    them when the map opens: a copied link shows the same map, and a filter change (which
+    rebuilds the map) keeps the user's pan and zoom. ``overlays`` maps a short name used in
+    the address to the layer. The base map is never taken from a link (see zw.shareView)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         window.zw.shareView({{ this._parent.get_name() }},
           { {%- for k, layer in this.overlays.items() %}{{ k|tojson }}: {{ layer.get_name() }},
-            {%- endfor %} },
-          { {%- for k, layer in this.bases.items() %}{{ k|tojson }}: {{ layer.get_name() }},
             {%- endfor %} });
         {% endmacro %}
         """
     )
 
-    def __init__(self, overlays: dict, bases: dict):
+    def __init__(self, overlays: dict):
         super().__init__()
         self._name = "ZoneWatchShareView"
         self.overlays = overlays
-        self.bases = bases
 
 
 # The browser side. Every value from data is set with textContent or a text node.
@@ -527,23 +524,17 @@ _HELPERS_JS = r"""
     ctl.addTo(map);
     return ctl;
   };
-  // The view in the page's address: centre and zoom ("view=lat,lon,zoom"), hidden layers
-  // ("hide=events,places") and the base map ("base=osm"). Restored when the map opens,
-  // written when the user moves or toggles a layer; numbers and known names only.
-  zw.shareView = function (map, overlays, bases) {
+  // The view in the page's address: centre and zoom ("view=lat,lon,zoom") and hidden layers
+  // ("hide=events,places"). Restored when the map opens, written when the user moves or
+  // toggles a layer; numbers and known names only. Never the online base map: a link must
+  // not make the browser fetch tiles before the user chooses them.
+  zw.shareView = function (map, overlays) {
     var host;
     try { host = window.parent; void host.location.search; } catch (e) { return; }
     var p = new URLSearchParams(host.location.search);
     (p.get('hide') || '').split(',').forEach(function (k) {
       if (Object.prototype.hasOwnProperty.call(overlays, k)) map.removeLayer(overlays[k]);
     });
-    var base = p.get('base');
-    if (base && Object.prototype.hasOwnProperty.call(bases, base)) {
-      Object.keys(bases).forEach(function (k) {
-        if (k !== base && map.hasLayer(bases[k])) map.removeLayer(bases[k]);
-      });
-      map.addLayer(bases[base]);
-    }
     var v = (p.get('view') || '').split(',').map(Number);
     if (v.length === 3 && v.every(isFinite) && Math.abs(v[0]) <= 90 &&
         Math.abs(v[1]) <= 180) {
@@ -554,13 +545,10 @@ _HELPERS_JS = r"""
       q.set('view', [c.lat.toFixed(4), c.lng.toFixed(4), map.getZoom()].join(','));
       var off = Object.keys(overlays).filter(function (k) { return !map.hasLayer(overlays[k]); });
       if (off.length) { q.set('hide', off.join(',')); } else { q.delete('hide'); }
-      var on = Object.keys(bases).filter(function (k) { return map.hasLayer(bases[k]); });
-      if (on.length && on[0] !== Object.keys(bases)[0]) { q.set('base', on[0]); }
-      else { q.delete('base'); }
       var url = host.location.pathname + '?' + q.toString() + host.location.hash;
       try { host.history.replaceState(host.history.state, '', url); } catch (e) { /* sandboxed */ }
     }
-    map.on('moveend overlayadd overlayremove baselayerchange', write);
+    map.on('moveend overlayadd overlayremove', write);
   };
 })();
 """
@@ -693,9 +681,8 @@ def build_map(
     if focus is not None and not focus.is_empty:
         x0, y0, x1, y1 = focus.bounds
         m.fit_bounds([[y0, x0], [y1, x1]])
-    bases = {"offline": m.zw_outline}
     if online_tiles:
-        bases["osm"] = folium.TileLayer(
+        folium.TileLayer(
             "OpenStreetMap", name=LAYER_OSM, overlay=False, show=False, max_zoom=MAX_ZOOM
         ).add_to(m)
     admin = {
@@ -742,7 +729,7 @@ def build_map(
         }
     ).add_to(m)
     if share_view:
-        ShareView(overlays, bases).add_to(m)
+        ShareView(overlays).add_to(m)
     return m
 
 
@@ -800,7 +787,7 @@ def _base_map(admin0: gpd.GeoDataFrame, prefer_canvas: bool = False) -> folium.M
             for g in _geometry_json(admin0.geometry.values, tolerance=0.002)
         ],
     }
-    m.zw_outline = OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
+    OutlineLayer(LAYER_OUTLINE, outline, overlay=False).add_to(m)
     return m
 
 

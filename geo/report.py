@@ -39,6 +39,7 @@ class ZoneReport:
     zone_ba: dict
     ring_ba: dict
     nearby: pd.DataFrame  # events in the zone or the ring during the two windows
+    all_types: tuple[str, ...] = ()  # every type in the store: colours as in the map legend
 
     @property
     def ring_label(self) -> str:
@@ -57,6 +58,7 @@ def zone_report(
     km: float,
     exclude_coarse: bool,
     filters: str = "",
+    all_types=(),
 ) -> ZoneReport:
     """Compute the report from the events the filters show and the stored zone versions."""
     coarse = analysis.is_coarse(shown)
@@ -84,6 +86,7 @@ def zone_report(
         zone_ba=analysis.before_after(analysis.inside(events, row.geometry), pivot, int(days)),
         ring_ba=analysis.before_after(analysis.inside(events, band), pivot, int(days)),
         nearby=nearby[~nearby.index.duplicated()],
+        all_types=tuple(all_types),
     )
 
 
@@ -239,7 +242,9 @@ def timeline_svg(report: ZoneReport) -> str:
             table = series.pivot_table(
                 index="period", columns="event_type", values="events", aggfunc="sum"
             ).fillna(0)
-            colours = dict(event_types_legend(list(table.columns)))
+            # the legend's colours: assigned over every type in the store, not this zone's
+            known = list(report.all_types) + [t for t in table.columns if t not in report.all_types]
+            colours = dict(event_types_legend(known))
             bottom = None
             width = 5 if report.freq == "week" else 25
             for kind in table.columns:

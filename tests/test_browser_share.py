@@ -128,12 +128,23 @@ def test_bad_link_parameters_are_ignored_not_shown(server, browser):  # noqa: F8
         "&min_fatalities=-5&zones=nowhere&view=NaN,1e999,abc&hide=__proto__,constructor"
         "&base=javascript:alert(1)"
     )
+    # and a link cannot make the browser fetch online tiles: offered, not chosen
+    tiles = "/?online_tiles=true&base=osm&view=35.9,36.6,12"
     s = Session(browser, server + bad)
     total = stdlib_count(None, None)
     assert _wait_for(lambda: s.showing() == total)
     assert _wait_for(lambda: s.count_layers("event") == total)
     assert s.page.get_by_test_id("stException").count() == 0
     assert s.dialogs == []
+    assert s.external_requests() == []
+    s.page.close()
+
+    s = Session(browser, server + tiles)
+    assert _wait_for(lambda: s.count_layers("event") == total)
+    frame = s.map_frame()
+    assert frame.get_by_text("OpenStreetMap").count() == 1  # offered in the layer control
+    time.sleep(3)
+    assert frame.evaluate(VIEW_JS) == [35.9, 36.6, 12]
     assert s.external_requests() == []
     s.page.close()
 

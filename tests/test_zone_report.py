@@ -197,3 +197,25 @@ def test_inlined_map_refers_to_nothing_outside_the_file(store_env):
     assert "url(images/" not in inlined
     with pytest.raises(ValueError):
         inline_assets(page.replace("leaflet.js", "other.js"))
+    # data that merely mentions the path (an event's source, say) is not a reference
+    assert inline_assets(
+        page + f'<script>var x = "https://example.org{STATIC_URL}/a.pdf";</script>'
+    )
+
+
+def test_report_chart_colours_follow_the_legend_over_all_types(store_env):
+    from geo.render import event_types_legend
+    from geo.report import timeline_svg
+
+    report = _ghouta_report()
+    in_zone = set(report.timeline["event_type"])
+    others = ["Battles", "Explosions/Remote violence"]  # no fixed colour: assigned in order
+    report.all_types = (*others, *sorted(in_zone))
+    legend = dict(event_types_legend(list(report.all_types)))
+    svg = timeline_svg(report)
+    for kind in in_zone:
+        assert legend[kind].lstrip("#") in svg.lower()
+    report.timeline = report.timeline.assign(event_type="Explosions/Remote violence")
+    svg = timeline_svg(report)
+    assert legend["Explosions/Remote violence"].lstrip("#") in svg.lower()
+    assert legend["Battles"].lstrip("#") not in svg.lower()

@@ -91,6 +91,7 @@ report = zone_report(
     km=float(km),
     exclude_coarse=coarse,
     filters=flt.describe(summary.types),
+    all_types=summary.types,
 )
 totals = timeline_totals(report)
 st.subheader(f"Events in the zone, per {freq}")
