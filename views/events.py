@@ -81,6 +81,7 @@ left.download_button(
     file_name="zonewatch-events.csv",
     mime="text/csv",
     help="The filtered rows, with an attribution column.",
+    on_click="ignore",  # downloading does not rerun the page
 )
 right.download_button(
     "Download GeoJSON",
@@ -88,4 +89,5 @@ right.download_button(
     file_name="zonewatch-events.geojson",
     mime="application/geo+json",
     help="The filtered rows as points, with each dataset's attribution.",
+    on_click="ignore",
 )

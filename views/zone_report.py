@@ -169,6 +169,7 @@ e1.download_button(
     file_name=f"{stem}.csv",
     mime="text/csv",
     key="report_csv",
+    on_click="ignore",  # no rerun: the other button's file stays valid
     help="One table: the timeline by type, then both windows and the change, for the zone "
     "and the ring.",
 )
@@ -183,4 +184,5 @@ e2.download_button(
     file_name=f"{stem}.html",
     mime="text/html",
     key="report_html",
+    on_click="ignore",
 )
