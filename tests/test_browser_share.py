@@ -153,7 +153,11 @@ def test_the_zone_report_html_opens_offline_with_map_and_charts(server, browser,
     s = Session(browser, server + "/zone_report?zone=eastern_ghouta")
     s.page.get_by_role("heading", name="Zone report").wait_for(timeout=60000)
     s.page.get_by_text(re.compile(r"[\d,]+ events, [\d,]+ fatalities")).wait_for(timeout=60000)
-    # the CSV first, then the HTML file: both downloads work one after the other
+    # the CSV first, then the HTML file: both downloads work one after the other. Click
+    # when the page has finished running: a rerun replaces the files behind the buttons.
+    s.page.get_by_role("button", name="Report as one HTML file (works offline)").wait_for()
+    _wait_for(lambda: s.page.get_by_test_id("stStatusWidget").count() == 0)
+    time.sleep(2)
     with s.page.expect_download(timeout=60000) as csv_download:
         s.page.get_by_role("button", name="Report as CSV").click()
     assert csv_download.value.suggested_filename.endswith(".csv")
