@@ -128,6 +128,14 @@ def before_after(events: pd.DataFrame, pivot, days: int) -> dict:
     return out
 
 
+def in_force_date(versions, zone_id: str):
+    """The day a zone first came into force (its first version's in-force date, else its
+    valid-from date): the default date a zone report compares around."""
+    first = versions[versions["zone_id"] == zone_id].sort_values("valid_from").iloc[0]
+    day = first["in_force_from"] if pd.notna(first["in_force_from"]) else first["valid_from"]
+    return day.date()
+
+
 def boundary_at(versions, zone_id: str, day):
     """The zone's boundary in force on ``day``, or (before it began, or after it ended) the
     nearest one it had: the area a before/after comparison keeps fixed."""
@@ -173,20 +181,11 @@ def nearest_places(events: pd.DataFrame, places, chunk: int = 4096) -> pd.DataFr
 
 
 def near_place(events: pd.DataFrame, lat: float, lon: float, km: float) -> pd.DataFrame:
-    """The events within ``km`` (geodesic, WGS84) of a point, with their distance
-    (column ``km_from_place``)."""
-    from geo.filters import distance_km, near_bbox
+    """The events within ``km`` (geodesic, WGS84) of a point: the shared filters' own
+    distance test."""
+    from geo.filters import EventFilter, filter_events
 
-    if events.empty:
-        return events.assign(km_from_place=pd.Series(dtype=float))
-    west, south, east, north = near_bbox(lat, lon, km)
-    lat_e, lon_e = events["latitude"].to_numpy(float), events["longitude"].to_numpy(float)
-    box = (lon_e >= west) & (lon_e <= east) & (lat_e >= south) & (lat_e <= north)
-    boxed = events[box]
-    dist = distance_km(
-        boxed["latitude"].to_numpy(float), boxed["longitude"].to_numpy(float), lat, lon
-    )
-    return boxed[dist <= km].assign(km_from_place=dist[dist <= km])
+    return filter_events(events, EventFilter(near=(lat, lon, km)))
 
 
 def place_counts(

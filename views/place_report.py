@@ -110,7 +110,7 @@ st_folium(
         MapLayers(
             zones=zone_rules.in_force(data["zone_versions"], flt.end),
             places=places,
-            events=near_all.drop(columns="km_from_place"),
+            events=near_all,
             admin0=data["admin0"],
             admin1=data["admin1"],
             event_attribution=attributions(summary.datasets),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import altair as alt
 import folium
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
@@ -44,16 +44,9 @@ extents = data["zones"]
 names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
 
 
-def _in_force_date(zone: str):
-    """The date a zone came into force (its first version), the default pivot."""
-    first = versions[versions["zone_id"] == zone].sort_values("valid_from").iloc[0]
-    day = first["in_force_from"] if pd.notna(first["in_force_from"]) else first["valid_from"]
-    return day.date()
-
-
 def _new_zone() -> None:
     # another zone: compare around its own in-force date
-    st.session_state["pivot"] = _in_force_date(st.session_state["zone"])
+    st.session_state["pivot"] = analysis.in_force_date(versions, st.session_state["zone"])
 
 
 c1, c2, c3 = st.columns(3)
@@ -72,7 +65,7 @@ coarse = c3.checkbox(
 c4, c5, c6 = st.columns(3)
 pivot = c4.date_input(
     "Compare around",
-    value=_in_force_date(zone_id),
+    value=analysis.in_force_date(versions, zone_id),
     key="pivot",
     bind=URL,
     help="Default: the date the zone came into force.",
