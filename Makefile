@@ -8,7 +8,7 @@ PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test setup uv system
+.PHONY: run test setup uv system bench
 
 # uv from PyPI; where the system Python is "externally managed" (PEP 668), as a user package.
 uv:
@@ -36,3 +36,7 @@ system:
 test: setup system
 	$(UV) run --locked ruff check .
 	$(UV) run --locked pytest
+
+# The map benchmark (BENCHMARKS.md): 10k, 100k and 1M events against folium and leafmap.
+bench: setup system
+	$(UV) run --locked --group bench python bench/map_scale.py

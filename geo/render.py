@@ -158,6 +158,60 @@ class EventLayer(_DataLayer):
     _js_kind = "events"
 
 
+class LiveEventLayer(_DataLayer):
+    """The Map page's event layer: empty when built; :class:`EventViewScript` fills it."""
+
+    _js_kind = "eventLayer"
+
+
+class EventViewScript(folium.MacroElement):
+    """What the event layer shows for the current view (see :mod:`geo.aggregate`), sent
+    on its own through streamlit-folium's ``feature_group_to_add`` so that a pan, a zoom
+    or a filter change replaces only this, never the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.zw.eventView({{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "ZoneWatchEventView"
+        self.payload = js_literal(payload)
+
+
+def event_view_group(payload: dict) -> folium.FeatureGroup:
+    """The feature group to hand to ``st_folium(feature_group_to_add=...)``."""
+    group = folium.FeatureGroup(name="event view", control=False)
+    EventViewScript(payload).add_to(group)
+    return group
+
+
+def event_detail(events: pd.DataFrame, fid: int, attribution: dict[str, str]) -> dict | None:
+    """The popup of one event (a one-row frame in the event model), as the map's
+    ``detail``: title, rows of [label, text, kind] and the position; None for no row."""
+    if len(events) != 1:
+        return None
+    row = events.iloc[0]
+    rows = []
+    for col in POPUP_ORDER:
+        value = row[col]
+        if col == "source_url":
+            value = value if is_http_url(str(value)) else ""
+        rows.append([EVENT_LABELS[col], _text(value), "url" if col == "source_url" else None])
+    rows.append(["Attribution", attribution.get(str(row["dataset"]), ""), None])
+    return {
+        "fid": int(fid),
+        "title": f"{_text(row['event_type'])}, {_text(row['date_start'])}",
+        "rows": rows,
+        "lat": float(row["latitude"]),
+        "lon": float(row["longitude"]),
+    }
+
+
 class AdminLayer(_DataLayer):
     _js_kind = "admin"
 
@@ -423,7 +477,9 @@ _HELPERS_JS = r"""
       var m = L.circleMarker([data.lat[i], data.lon[i]], {
         radius: 2.5 + Math.min(6, Math.log2(1 + (best || 0))),
         color: data.colors[t], weight: 0.6, fillColor: data.colors[t], fillOpacity: 0.4,
-        zwKind: 'event', zwIndex: i
+        zwKind: 'event', zwIndex: i,
+        zwStart: Date.parse(value('date_start', i)) / 86400000,
+        zwEnd: Date.parse(value('date_end', i)) / 86400000
       });
       group.addLayer(m);
     }
@@ -439,32 +495,33 @@ _HELPERS_JS = r"""
         .setContent(zw.card(value('event_type', i) + ', ' + value('date_start', i), rows))
         .openOn(map);
     });
-    if (data.n > 0) { zw.playback(map, group, data, value); }
+    zw.playback(map, group).reset();
     return group;
   };
   // Playback: step through time; show the events of the 30 days up to the current day.
-  zw.playback = function (map, group, data, value) {
-    var DAY = 86400000, WINDOW = 30, markers = [], shown = [];
-    group.eachLayer(function (m) { markers.push(m); });
-    var start = markers.map(function (m) {
-      return Date.parse(value('date_start', m.options.zwIndex)) / DAY; });
-    var end = markers.map(function (m) {
-      return Date.parse(value('date_end', m.options.zwIndex)) / DAY; });
-    var lo = Math.min.apply(null, start), hi = Math.max.apply(null, end);
-    var ctl = L.control({position: 'topleft'}), timer = null;
+  // Markers carry their first and last day (options.zwStart, zwEnd: days since 1970);
+  // reset() follows the group's markers after a redraw (no markers: no control).
+  zw.playback = function (map, group) {
+    var DAY = 86400000, WINDOW = 30, markers = [], shown = [], lo = 0, hi = 0;
+    var ctl = L.control({position: 'topleft'}), timer = null, onMap = false;
     var box, slider, label, play;
     function show(day) {
       markers.forEach(function (m, k) {
-        var on = day === null || (start[k] <= day && end[k] > day - WINDOW);
+        var on = day === null || (m.options.zwStart <= day && m.options.zwEnd > day - WINDOW);
         if (shown[k] !== on) {
           shown[k] = on;
           m.setStyle(on ? {opacity: 1, fillOpacity: 0.4} : {opacity: 0, fillOpacity: 0});
         }
       });
-      label.textContent = day === null ? 'All shown events'
-        : 'Events of the 30 days to ' + new Date(day * DAY).toISOString().slice(0, 10);
+      if (label) {
+        label.textContent = day === null ? 'All shown events'
+          : 'Events of the 30 days to ' + new Date(day * DAY).toISOString().slice(0, 10);
+      }
     }
-    function stop() { if (timer) { clearInterval(timer); timer = null; } play.textContent = '▶'; }
+    function stop() {
+      if (timer) { clearInterval(timer); timer = null; }
+      if (play) { play.textContent = '▶'; }
+    }
     ctl.onAdd = function () {
       box = el('div', null, 'zw-legend zw-playback');
       play = el('button', '▶'); play.type = 'button'; play.title = 'Play over time';
@@ -490,8 +547,125 @@ _HELPERS_JS = r"""
       L.DomEvent.disableScrollPropagation(box);
       return box;
     };
-    group.on('add', function () { ctl.addTo(map); });
-    group.on('remove', function () { stop(); show(null); ctl.remove(); });
+    function place() {
+      var want = markers.length > 0 && map.hasLayer(group);
+      if (want && !onMap) { ctl.addTo(map); onMap = true; }
+      if (!want && onMap) { stop(); ctl.remove(); onMap = false; }
+    }
+    function reset() {
+      stop();
+      markers = []; shown = [];
+      group.eachLayer(function (m) { if (m.options.zwStart !== undefined) markers.push(m); });
+      lo = Infinity; hi = -Infinity;
+      markers.forEach(function (m) {
+        lo = Math.min(lo, m.options.zwStart); hi = Math.max(hi, m.options.zwEnd);
+      });
+      if (slider) { slider.min = lo; slider.max = hi; slider.value = lo; }
+      if (label) { label.textContent = 'All shown events'; }
+      place();
+    }
+    group.on('add', function () { place(); });
+    group.on('remove', function () { show(null); place(); });
+    return {reset: reset};
+  };
+  zw.b64 = function (text, Type) {
+    var bin = atob(text), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    return new Type(bytes.buffer);
+  };
+  zw.eventRadius = function (best) { return 2.5 + Math.min(6, Math.log2(1 + (best || 0))); };
+  // The Map page's event layer: one group, kept for the life of the map; the server sends
+  // what to draw in it for the current view (zw.eventView), and an event's details only
+  // when it is clicked.
+  zw.eventLayer = function (map, data) {
+    var group = L.featureGroup();
+    zw.live = {map: map, group: group, key: null, pending: null, popup: null,
+               playback: zw.playback(map, group), loading: data.loading};
+    group.on('click', function (e) {
+      var m = e.layer;
+      if (m.options.zwKind === 'event') {
+        var last = zw.live.detail, box;
+        if (last && last.fid === m.options.zwFid) {
+          box = zw.card(last.title, last.rows);  // clicked again: the page has it already
+        } else {
+          zw.live.pending = m.options.zwFid;
+          box = zw.card(null, []);
+          box.appendChild(el('p', data.loading));
+        }
+        zw.live.popup = L.popup({maxWidth: 360}).setLatLng(m.getLatLng()).setContent(box)
+          .openOn(map);
+      } else if (m.options.zwKind === 'cell') {
+        map.fitBounds(m.getBounds());
+      }
+    });
+    return group;
+  };
+  zw.cellColor = function (count, most) {
+    var ramp = ['#fff5b8', '#fed976', '#feb24c', '#fd8d3c', '#f03b20', '#bd0026'];
+    var t = most > 1 ? Math.log(count) / Math.log(most) : 1;
+    return ramp[Math.min(ramp.length - 1, Math.floor(t * ramp.length))];
+  };
+  zw.eventView = function (p) {
+    var live = zw.live;
+    if (!live) { return; }
+    var group = live.group;
+    if (live.key !== p.key) {
+      live.key = p.key;
+      group.clearLayers();
+      var i;
+      if (p.mode === 'points') {
+        var fid = zw.b64(p.fid, p.fid_bytes === 8 ? Float64Array : Uint32Array);
+        var lat = zw.b64(p.lat, Float32Array), lon = zw.b64(p.lon, Float32Array);
+        var start = zw.b64(p.start, Int32Array), days = zw.b64(p.days, Uint16Array);
+        var type = zw.b64(p.type, Uint16Array), fat = zw.b64(p.fat, Uint16Array);
+        for (i = 0; i < p.n; i++) {
+          var c = p.colors[type[i]];
+          var m = L.circleMarker([lat[i], lon[i]], {
+            radius: zw.eventRadius(fat[i]), color: c, weight: 0.6, fillColor: c,
+            fillOpacity: 0.4, zwKind: 'event', zwFid: fid[i], zwStart: start[i],
+            zwEnd: start[i] + days[i]
+          });
+          // Numbers only: Leaflet sets a text tooltip as HTML. The page reads the event's
+          // id from it when the event is clicked, and sends that event's details.
+          m.bindTooltip('Event ' + fid[i] + ' · ' +
+            new Date(start[i] * 86400000).toISOString().slice(0, 10));
+          group.addLayer(m);
+        }
+      } else {
+        var ix = zw.b64(p.ix, Int32Array), iy = zw.b64(p.iy, Int32Array);
+        var count = zw.b64(p.count, Uint32Array), cfat = zw.b64(p.fat, Uint32Array);
+        var most = 1;
+        for (i = 0; i < p.n; i++) { most = Math.max(most, count[i]); }
+        for (i = 0; i < p.n; i++) {
+          var w = ix[i] * p.size - 180, s = iy[i] * p.size - 90;
+          var r = L.rectangle([[s, w], [s + p.size, w + p.size]], {
+            color: '#7a1f00', weight: 0.5, fillColor: zw.cellColor(count[i], most),
+            fillOpacity: 0.5, zwKind: 'cell', zwCount: count[i], zwFatalities: cfat[i]
+          });
+          r.bindTooltip(count[i].toLocaleString('en') + ' events, ' +
+            cfat[i].toLocaleString('en') + ' fatalities · click to zoom in');
+          group.addLayer(r);
+        }
+      }
+      live.playback.reset();
+    }
+    // Entering the per-view mode (too many events to send all): report the view now, so
+    // the page draws this view rather than the one it last knew of.
+    if (p.region && !live.region) {
+      setTimeout(function () { live.map.fire('moveend'); }, 0);
+    }
+    live.region = p.region;
+    var d = p.detail;
+    live.detail = d || null;
+    if (d && live.pending === d.fid) {
+      live.pending = null;
+      var card = zw.card(d.title, d.rows);
+      if (live.popup && live.map.hasLayer(live.popup)) { live.popup.setContent(card); }
+      else {
+        live.popup = L.popup({maxWidth: 360}).setLatLng([d.lat, d.lon]).setContent(card)
+          .openOn(live.map);
+      }
+    }
   };
   zw.legend = function (map, data) {
     var ctl = L.control({position: 'bottomright'});
@@ -516,6 +690,15 @@ _HELPERS_JS = r"""
         row.appendChild(sw); row.appendChild(document.createTextNode(t[0]));
         box.appendChild(row);
       });
+      if (data.cells) {
+        var row = el('div');
+        ['#fff5b8', '#feb24c', '#f03b20', '#bd0026'].forEach(function (c) {
+          var sw = el('span', null, 'zw-sw'); sw.style.background = c; sw.style.marginRight = '0';
+          row.appendChild(sw);
+        });
+        row.appendChild(document.createTextNode(' events per square'));
+        box.appendChild(row);
+      }
       box.appendChild(el('div', data.event_note, 'zw-note'));
       L.DomEvent.disableClickPropagation(outer);
       L.DomEvent.disableScrollPropagation(outer);
@@ -654,7 +837,7 @@ class MapLayers:
 
     zones: gpd.GeoDataFrame
     places: gpd.GeoDataFrame
-    events: pd.DataFrame
+    events: pd.DataFrame | None
     admin0: gpd.GeoDataFrame
     admin1: gpd.GeoDataFrame
     event_attribution: dict[str, str]
@@ -673,10 +856,13 @@ def build_map(
     all_types: list[str] | None = None,
     focus=None,
     share_view: bool = False,
+    live_events: bool = False,
 ) -> folium.Map:
     """Build the folium map: offline basemap, governorates, zones, places, events, legend.
     ``focus`` (a lon/lat geometry) is what the map opens on (default: all of Syria).
-    ``share_view`` keeps the view in the page's address (see :class:`ShareView`)."""
+    ``share_view`` keeps the view in the page's address (see :class:`ShareView`).
+    ``live_events``: the event layer starts empty and is filled per view by
+    :class:`EventViewScript` (the Map page); otherwise ``layers.events`` are all drawn."""
     m = _base_map(layers.admin0, prefer_canvas=True)
     if focus is not None and not focus.is_empty:
         x0, y0, x1, y1 = focus.bounds
@@ -703,8 +889,10 @@ def build_map(
     overlays = {
         "admin": AdminLayer(LAYER_ADMIN, admin).add_to(m),
         "zones": ZoneLayer(LAYER_ZONES, zone_payload(layers.zones)).add_to(m),
-        "events": EventLayer(
-            LAYER_EVENTS, event_payload(layers.events, layers.event_attribution)
+        "events": (
+            LiveEventLayer(LAYER_EVENTS, {"loading": "Loading this event's details..."})
+            if live_events
+            else EventLayer(LAYER_EVENTS, event_payload(layers.events, layers.event_attribution))
         ).add_to(m),
         "places": PlaceLayer(
             LAYER_PLACES, place_payload(layers.places, layers.place_attribution)
@@ -725,7 +913,14 @@ def build_map(
             "events": event_types_legend(
                 all_types if all_types is not None else sorted(layers.events["event_type"].unique())
             ),
-            "event_note": "Circle size grows with fatalities (best estimate).",
+            "cells": live_events,
+            "event_note": "Circle size grows with fatalities (best estimate)."
+            + (
+                " When many events are in view, squares count them (darker: more); click a "
+                "square to zoom in."
+                if live_events
+                else ""
+            ),
         }
     ).add_to(m)
     if share_view:

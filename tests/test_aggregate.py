@@ -4,11 +4,24 @@ the filtered events in view. Checked against plain Python loops on the shipped e
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from geo.aggregate import POINT_LIMIT, View, cell_degrees, cells, in_view
+from geo.aggregate import (
+    CELL_PX,
+    POINT_LIMIT,
+    View,
+    cell_degrees,
+    cells,
+    decode,
+    event_view,
+    in_view,
+    region,
+)
+from geo.filters import EventFilter, event_mask
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +52,7 @@ def test_cells_add_up_to_the_filtered_events_in_view(shipped, view):
 
     # independent: a loop over the rows
     want_n, want_f, per_cell = 0, 0, {}
-    size = 360.0 / (256 * 2**view.zoom) * 48
+    size = 360.0 / (256 * 2**view.zoom) * CELL_PX
     for la, lo, f in zip(lat, lon, fat, strict=True):
         if view.west <= lo <= view.east and view.south <= la <= view.north:
             want_n += 1
@@ -89,3 +102,138 @@ def test_view_from_streamlit_folium_bounds():
     bad = {"_southWest": {"lat": 37.0, "lng": 35.6}, "_northEast": {"lat": 32.0, "lng": 42.4}}
     assert View.from_bounds(bad, 7) is None
     assert POINT_LIMIT > 0
+
+
+# --- the Map page's event layer: index, filter and payload ------------------------------
+
+FILTERS = [
+    EventFilter(),
+    EventFilter(start=date(2017, 5, 1), end=date(2017, 5, 31)),
+    EventFilter(types=("AIR STRIKE", "state-based conflict")),
+    EventFilter(datasets=("curated",), min_fatalities=3),
+    EventFilter(actor="russian", precisions=("exact", "near")),
+    EventFilter(near=(35.95, 39.01, 40.0)),  # Raqqa
+    EventFilter(zones=("idlib", "eastern_ghouta"), start=date(2018, 1, 1)),
+    EventFilter(bbox=(36.0, 35.3, 37.2, 36.5), actor="government"),
+]
+
+
+@pytest.fixture(scope="module")
+def indexed(session_store_path):
+    from geo.eventindex import EventIndex
+    from geo.store.gpkg import GeoPackageStore
+
+    store = GeoPackageStore.open(session_store_path, seed=False)
+    return store, EventIndex.from_frame(store.event_columns()), store.zone_extents()
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=range(len(FILTERS)))
+def test_the_index_selects_what_the_filters_select(indexed, shipped, flt):
+    store, index, zones = indexed
+    want = event_mask(shipped, flt, zones)
+    got = index.mask(flt, zones)
+    assert len(index) == len(shipped)
+    # the same events in the same (fid) order, so the masks must be equal element-wise
+    assert got.sum() == want.sum() and np.array_equal(got, want)
+    assert 0 < got.sum() or flt.datasets
+
+
+def test_event_columns_agree_on_both_engines(make_store):
+    from geo.eventindex import EventIndex
+
+    store = make_store()
+    index = EventIndex.from_frame(store.event_columns())
+    events = store.events()
+    assert len(index) == len(events)
+    assert np.allclose(index.lat, events["latitude"]) and np.allclose(
+        index.lon, events["longitude"]
+    )
+    days = events["date_start"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    assert np.array_equal(index.start, days)
+    assert [index.types[c] for c in index.type_code[:50]] == events["event_type"][:50].tolist()
+    one = store.event_by_fid(int(index.fid[7]))
+    assert one.iloc[0]["dataset_id"] == events.iloc[7]["dataset_id"]
+    assert len(store.event_by_fid(10**12)) == 0
+
+
+def _brute(shipped, flt, zones, view):
+    """The filtered events in the view, by a loop over rows: {row number: fatalities}."""
+    keep = event_mask(shipped, flt, zones)
+    out = {}
+    for la, lo, f, key in zip(
+        shipped["latitude"][keep],
+        shipped["longitude"][keep],
+        shipped["fatalities_best"][keep],
+        np.flatnonzero(keep),
+        strict=True,
+    ):
+        if view.west <= lo <= view.east and view.south <= la <= view.north:
+            out[key] = 0 if pd.isna(f) else int(f)
+    return out
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=["syria", "idlib", "ghouta", "raqqa"])
+@pytest.mark.parametrize("flt", FILTERS[:3], ids=range(3))
+def test_cells_in_view_add_up_to_the_filtered_events_in_view(indexed, shipped, view, flt):
+    store, index, zones = indexed
+    mask = index.mask(flt, zones)
+    shown = event_view(index, mask, view, ["#000"] * len(index.types), limit=3)
+    want = _brute(shipped, flt, zones, view)
+    assert shown.mode == "cells" and len(want) > 3
+    assert shown.in_view == len(want)
+    assert shown.fatalities_in_view == sum(want.values())
+    # the cells sent cover the view and beyond; those wholly inside it hold exactly the
+    # filtered events there, and all cells together hold every filtered event of the area
+    p = shown.payload
+    ix, iy = decode(p, "ix", "<i4"), decode(p, "iy", "<i4")
+    count, fat = decode(p, "count", "<u4"), decode(p, "fat", "<u4")
+    west, south, east, north = p["region"]
+    area = _brute(shipped, flt, zones, View(west, south, east, north, view.zoom))
+    assert int(count.sum()) == len(area) and int(fat.sum()) == sum(area.values())
+    size = p["size"]
+    inside = (ix * size - 180 >= view.west) & ((ix + 1) * size - 180 <= view.east)
+    inside &= (iy * size - 90 >= view.south) & ((iy + 1) * size - 90 <= view.north)
+    per_cell = {}
+    for la, lo in zip(
+        shipped["latitude"][event_mask(shipped, flt, zones)],
+        shipped["longitude"][event_mask(shipped, flt, zones)],
+        strict=True,
+    ):
+        k = (math.floor((lo + 180) / size), math.floor((la + 90) / size))
+        per_cell[k] = per_cell.get(k, 0) + 1
+    for a, b, n in zip(ix[inside], iy[inside], count[inside], strict=True):
+        assert per_cell[(int(a), int(b))] == n
+
+
+@pytest.mark.parametrize("view", VIEWS[1:], ids=["idlib", "ghouta", "raqqa"])
+def test_points_in_view_are_exactly_the_filtered_events_in_view(indexed, shipped, view):
+    store, index, zones = indexed
+    flt = FILTERS[1]  # May 2017
+    mask = index.mask(flt, zones)
+    for limit in (20000, int(mask.sum()) - 1):  # all filtered events; or the area's only
+        shown = event_view(index, mask, view, ["#000"] * len(index.types), limit=limit)
+        assert shown.mode == "points"
+        p = shown.payload
+        fid = decode(p, "fid", "<u4")
+        lat, lon = decode(p, "lat", "<f4"), decode(p, "lon", "<f4")
+        inside = (lon >= view.west - 1e-5) & (lon <= view.east + 1e-5)
+        inside &= (lat >= view.south - 1e-5) & (lat <= view.north + 1e-5)
+        # the index and the frame hold the events in the same (fid) order
+        got = set(np.searchsorted(index.fid, fid[inside]).tolist())
+        want = _brute(shipped, flt, zones, view)
+        assert got == set(want) and len(want) > 0
+        assert shown.in_view == len(want)
+        # the day and type sent are the event's own
+        i = np.searchsorted(index.fid, fid)
+        assert np.array_equal(decode(p, "start", "<i4"), index.start[i])
+        assert np.array_equal(decode(p, "type", "<u2"), index.type_code[i])
+
+
+def test_a_small_pan_sends_the_same_payload(indexed):
+    store, index, zones = indexed
+    mask = index.mask(EventFilter(), zones)
+    a = event_view(index, mask, View(36.0, 35.3, 37.2, 36.5, 9), ["#000"] * 6, limit=50)
+    b = event_view(index, mask, View(36.01, 35.31, 37.21, 36.51, 9), ["#000"] * 6, limit=50)
+    c = event_view(index, mask, View(37.5, 35.3, 38.7, 36.5, 9), ["#000"] * 6, limit=50)
+    assert a.payload == b.payload and a.payload["key"] != c.payload["key"]
+    assert region(View(36.0, 35.3, 37.2, 36.5, 9)).west < 36.0 - 0.5

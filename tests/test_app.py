@@ -39,6 +39,15 @@ def layer_payload(script: str, kind: str) -> dict:
     return payload
 
 
+def event_view_payload(at: AppTest) -> dict:
+    """What the Map page sends to draw the events (window.zw.eventView(payload))."""
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    match = re.search(r"window\.zw\.eventView\(", args["feature_group"])
+    assert match, "no event view in the map's feature group"
+    payload, _ = json.JSONDecoder().raw_decode(args["feature_group"], match.end())
+    return payload
+
+
 def showing(at: AppTest) -> tuple[int, int]:
     for md in at.markdown:
         m = re.search(r"Showing ([\d,]+) of ([\d,]+) events", md.value)
@@ -70,14 +79,18 @@ def test_map_page_draws_zones_places_events(store_env):
     assert len(zones["features"]) == 4
     assert {f["properties"]["status"] for f in zones["features"]} == {"proposed"}
     assert "No official map" in zones["warning"]
-    assert layer_payload(script, "events")["n"] == stdlib_count("2017-05-01", "2017-06-01")
+    assert event_view_payload(at)["n"] == stdlib_count("2017-05-01", "2017-06-01")
     places = layer_payload(script, "places")
     assert any(r[2] == "Palmyra (Tadmur)" and r[3] == "تدمر" for r in places["rows"])
     assert len(layer_payload(script, "admin")["features"]) == 14
     assert "window.zw.legend(" in script
     args = json.loads(at.get("component_instance")[0].proto.json_args)
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
-    assert args["returned_objects"] == []  # pan/zoom never reruns the page
+    # the map reports its view and the event clicked; the events travel apart from the map
+    # (few events: all are sent, so the view is not needed and panning reruns nothing)
+    assert args["returned_objects"] == ["last_object_clicked_tooltip"]
+    assert "window.zw.eventLayer(" in script and "window.zw.eventView(" not in script
+    assert len(script) < 300_000  # zones, places, governorates: not the events
 
 
 def test_date_and_type_filters_change_map_and_count(store_env):
@@ -85,10 +98,10 @@ def test_date_and_type_filters_change_map_and_count(store_env):
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected
-    assert layer_payload(map_script(at), "events")["n"] == expected
+    assert event_view_payload(at)["n"] == expected
     at.multiselect(key="types").set_value(["Air strike"]).run()
     expected = stdlib_count("2017-05-01", "2017-05-31", {"Air strike"})
-    assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
+    assert showing(at)[0] == expected == event_view_payload(at)["n"]
     assert expected >= 3  # the curated May 2017 strikes
 
 
@@ -161,7 +174,7 @@ def test_map_page_on_both_engines(make_store, engine):
     assert showing(at) == (total, total)
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
-    assert showing(at)[0] == expected == layer_payload(map_script(at), "events")["n"]
+    assert showing(at)[0] == expected == event_view_payload(at)["n"]
     assert len(layer_payload(map_script(at), "zones")["features"]) == 4  # as of 31 May 2017
 
 
@@ -239,3 +252,55 @@ def test_imported_types_and_datasets_show_without_touching_the_filters(fresh_sto
     assert showing(at) == (before[0] + 4, before[1] + 4)
     assert "Battles" in at.multiselect(key="types").value
     assert "acled" in at.multiselect(key="datasets").value
+
+
+def test_a_clicked_event_gets_its_details_and_nothing_else(store_env):
+    from geo.aggregate import decode
+    from geo.store import open_store
+
+    at = _app()
+    payload = event_view_payload(at)
+    assert "detail" not in payload
+    fids = decode(payload, "fid", "<u4")
+    fid = int(fids[len(fids) // 2])
+    # what the map returns when an event is clicked: its tooltip, which holds its id
+    at.session_state["map"] = {
+        "last_object_clicked_tooltip": f"Event {fid} · 2017-05-25",
+        "last_object_clicked_count": 1,
+    }
+    at.run()
+    detail = event_view_payload(at)["detail"]
+    row = open_store().event_by_fid(fid).iloc[0]
+    assert detail["fid"] == fid
+    assert detail["title"] == f"{row['event_type']}, {row['date_start']:%Y-%m-%d}"
+    assert ["Location", row["location"], None] in detail["rows"]
+    # anything else in that field is ignored: no detail, no error
+    for forged in (f"Event {fid}<img src=x> · 2017-05-25", "Event -1 · 2017-05-25", "x" * 5000):
+        at.session_state["map"] = {"last_object_clicked_tooltip": forged}
+        at.run()
+        assert not at.exception and not at.error
+        assert "detail" not in event_view_payload(at)
+
+
+def test_a_crowded_view_is_sent_as_cells(store_env, monkeypatch):
+    monkeypatch.setenv("ZONEWATCH_POINT_LIMIT", "100")
+    at = _app()
+    assert event_view_payload(at)["mode"] == "cells"
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    assert args["returned_objects"][-2:] == ["bounds", "zoom"]  # now the view matters
+    caption = " ".join(c.value for c in at.caption)
+    total = stdlib_count(None, None)
+    assert re.search(rf"In view: {total:,} events \(.*\) in [\d,]+ squares", caption)
+    # zoomed in on Eastern Ghouta in May 2017: few enough to draw one by one
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    at.session_state["map"] = {
+        "bounds": {
+            "_southWest": {"lat": 33.3, "lng": 36.2},
+            "_northEast": {"lat": 33.7, "lng": 36.6},
+        },
+        "zoom": 11,
+    }
+    at.run()
+    payload = event_view_payload(at)
+    assert stdlib_count("2017-05-01", "2017-05-31") > 100
+    assert payload["mode"] == "points" and payload["region"] is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.errors import ZoneWatchError
+from geo.eventindex import EventIndex
 from geo.filters import EventFilter, find_place, select_events
 from geo.schema import LOCATION_PRECISIONS
 from geo.store import Store, open_store
@@ -86,6 +87,27 @@ def layers(revision: str) -> dict:
 @st.cache_resource(show_spinner="Filtering events...", max_entries=16)
 def _selected(revision: str, key: str, _flt: EventFilter, _zones):
     return select_events(_store(), _flt, _zones)
+
+
+@st.cache_resource(show_spinner="Indexing the events (once per data version)...", max_entries=2)
+def event_index(revision: str) -> EventIndex:
+    """Every event as compact columns, held once per process per store revision."""
+    return EventIndex.from_frame(_store().event_columns())
+
+
+@st.cache_resource(max_entries=16)
+def _mask(revision: str, key: str, _flt: EventFilter, _zones):
+    return event_index(revision).mask(_flt, _zones)
+
+
+def event_mask(revision: str, flt: EventFilter, zones):
+    """Which indexed events match the filters (vectorised; cached per revision and filter)."""
+    try:
+        return _mask(revision, repr(flt), flt, zones)
+    except ZoneWatchError as exc:
+        st.error(f"The events could not be read: {exc}")
+        st.stop()
+        raise
 
 
 def selected_events(revision: str, flt: EventFilter, zones):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import zones as zone_rules
+from geo.aggregate import View, event_view, point_limit
 from geo.attribution import attributions
-from geo.render import MapLayers, build_map
+from geo.errors import ZoneWatchError
+from geo.render import (
+    SYRIA_BOUNDS,
+    MapLayers,
+    build_map,
+    event_detail,
+    event_types_legend,
+    event_view_group,
+)
 from views._common import (
     KEY_MAP,
     KEY_ONLINE_TILES,
@@ -17,12 +27,18 @@ from views._common import (
     KEY_ZONES_FOLLOW,
     PLACE_ATTRIBUTION,
     URL,
+    event_index,
+    event_mask,
     load_or_stop,
     page_filter,
     plain,
-    select_or_stop,
     store_or_stop,
 )
+
+#: What the map shows before it reports its own view: all of Syria.
+START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
+#: An event marker's tooltip, as the map returns it when the event is clicked (numbers only).
+CLICKED_EVENT = re.compile(r"Event (\d{1,18}) · \d{4}-\d{2}-\d{2}")
 
 store = store_or_stop()
 revision, data = load_or_stop(store)
@@ -72,20 +88,40 @@ with st.sidebar:
         "built-in basemap works offline.",
     )
 
-shown = select_or_stop(revision, flt, data["zones"])
+index = event_index(revision)
+mask = event_mask(revision, flt, data["zones"])
 st.markdown(
-    f"**Showing {len(shown):,} of {summary.count:,} events** "
+    f"**Showing {int(mask.sum()):,} of {summary.count:,} events** "
     f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})"
 )
 if not flt.types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")
+
+# The map reports the last event clicked and, when there are too many events to send them
+# all, its view (bounds and zoom); the page answers with what to draw there, and with that
+# one event's details. The map itself is not sent again unless the zones or the basemap
+# choice change.
+state = st.session_state.get(KEY_MAP) or {}
+view = View.from_bounds(state.get("bounds"), state.get("zoom")) or START_VIEW
+legend = dict(event_types_legend(list(summary.types)))
+shown = event_view(index, mask, view, [legend.get(t, "#7f7f7f") for t in index.types])
+payload = dict(shown.payload)
+clicked = CLICKED_EVENT.fullmatch(str(state.get("last_object_clicked_tooltip") or ""))
+if clicked:
+    try:
+        fid = int(clicked.group(1))
+        payload["detail"] = event_detail(
+            store.event_by_fid(fid), fid, attributions(summary.datasets)
+        )
+    except ZoneWatchError as exc:
+        st.error(f"That event's details could not be read: {exc}")
 
 zones_then = zone_rules.in_force(data["zone_versions"], as_of)
 fmap = build_map(
     MapLayers(
         zones=zones_then,
         places=data["places"],
-        events=shown,
+        events=None,
         admin0=data["admin0"],
         admin1=data["admin1"],
         event_attribution=attributions(summary.datasets),
@@ -94,9 +130,36 @@ fmap = build_map(
     online_tiles=online,
     all_types=list(summary.types),
     share_view=True,
+    live_events=True,
 )
-# returned_objects=[]: panning and zooming never rerun the page nor re-send the events.
-st_folium(fmap, key=KEY_MAP, height=640, use_container_width=True, returned_objects=[])
+st_folium(
+    fmap,
+    key=KEY_MAP,
+    height=640,
+    use_container_width=True,
+    # The view matters only when the events are too many to send all at once; otherwise
+    # panning and zooming never rerun the page.
+    # panning and zooming never rerun the page. (Not the click count: it would rerun the
+    # page as soon as the map loads, its first value differing from streamlit-folium's.)
+    returned_objects=["last_object_clicked_tooltip"]
+    + (["bounds", "zoom"] if payload["region"] is not None else []),
+    feature_group_to_add=event_view_group(payload),
+)
+if shown.mode == "cells":
+    st.caption(
+        f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities) in "
+        f"{shown.cells_in_view:,} squares of about {shown.cell_km:,.0f} km. Zoom in or narrow "
+        f"the filters to see each event (up to {point_limit():,} are drawn one by one)."
+    )
+elif payload["region"] is not None:
+    st.caption(
+        f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities), each "
+        "drawn as a circle; click one for its details."
+    )
+else:
+    st.caption(
+        "Every selected event is on the map, each drawn as a circle; click one for its details."
+    )
 st.caption(
     f"Zones as of {as_of:%d %b %Y}: "
     + (
@@ -105,6 +168,6 @@ st.caption(
     )
 )
 st.caption(
-    "Press ▶ on the map to play the shown events over time. Sources and licences: see the "
+    "Press ▶ on the map to play the events drawn over time. Sources and licences: see the "
     "Sources page."
 )

@@ -24,6 +24,7 @@ import shapely
 
 from geo import zones as Z
 from geo.errors import StoreBusyError, StoreError
+from geo.eventindex import INDEX_COLUMNS
 from geo.filters import EventFilter
 from geo.store import tables as T
 
@@ -143,6 +144,30 @@ class Store(ABC):
             self.on_busy(attempt, waited)
 
     # --- reads -------------------------------------------------------------------------
+
+    #: the engine's SQL parameter placeholder
+    _PARAM = "?"
+
+    def event_columns(self) -> pd.DataFrame:
+        """``fid`` and :data:`geo.eventindex.INDEX_COLUMNS` of every event, in ``fid`` order:
+        what the map's in-memory index is built from (engines may read it faster)."""
+        names = ("fid", *INDEX_COLUMNS)
+        rows = self._read(f"SELECT {', '.join(names)} FROM events ORDER BY fid")
+        df = pd.DataFrame.from_records(rows, columns=list(names))
+        for col in ("date_start", "date_end"):
+            text = [str(v)[:10] for v in df[col]]  # ISO text (SQLite) or a date (PostGIS)
+            df[col] = pd.to_datetime(pd.Series(text, dtype=object), format="%Y-%m-%d")
+        return df
+
+    def _event_select(self) -> list[str]:
+        """The event columns as the engine must select them to get the stored text."""
+        return [f'"{c}"' for c in T.EVENTS.names]
+
+    def event_by_fid(self, fid: int) -> pd.DataFrame:
+        """The event stored with row id ``fid``, in the event model (no row when none)."""
+        cols = ", ".join(self._event_select())
+        rows = self._read(f"SELECT {cols} FROM events WHERE fid = {self._PARAM}", (int(fid),))
+        return T.events_frame(T.from_rows(T.EVENTS, rows, None))
 
     def zone_versions(self) -> gpd.GeoDataFrame:
         """Every stored version of every zone."""

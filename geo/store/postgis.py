@@ -266,6 +266,11 @@ class PostGISStore(Store):
             return T.from_rows(table, [r[:-1] for r in rows], geoms)
         return T.from_rows(table, rows, None)
 
+    _PARAM = "%s"
+
+    def _event_select(self) -> list[str]:
+        return [_q(c) + ("::text" if k == T.DATE else "") for c, k in T.EVENTS.columns]
+
     def events(self, flt: EventFilter | None = None) -> pd.DataFrame:
         clauses, params = [], []
         if flt is not None:
@@ -283,9 +288,9 @@ class PostGISStore(Store):
                 clauses.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
                 params.extend(flt.bbox)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        cols = [_q(c) + ("::text" if k == T.DATE else "") for c, k in T.EVENTS.columns]
         rows = self._read(
-            f"SELECT {', '.join(cols)} FROM events {where} ORDER BY fid", tuple(params)
+            f"SELECT {', '.join(self._event_select())} FROM events {where} ORDER BY fid",
+            tuple(params),
         )
         return T.events_frame(T.from_rows(T.EVENTS, rows, None))
 
