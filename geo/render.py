@@ -911,7 +911,11 @@ def build_map(
             ],
             "zone_note": "Approximate; not official boundaries.",
             "events": event_types_legend(
-                all_types if all_types is not None else sorted(layers.events["event_type"].unique())
+                all_types
+                if all_types is not None
+                else sorted(layers.events["event_type"].unique())
+                if layers.events is not None
+                else []
             ),
             "cells": live_events,
             "event_note": "Circle size grows with fatalities (best estimate)."

@@ -129,3 +129,36 @@ def test_shapes_map_fits_the_last_layer_that_has_a_shape():
     ]
     assert [p["fit"] for p in payloads] == [False, True, False]
     assert payloads[2]["features"] == []
+
+
+def test_a_clicked_events_details_stay_text_and_links_stay_http(base):
+    from streamlit_folium import _get_feature_group_string
+
+    from geo.render import POPUP_ORDER, event_detail, event_view_group
+
+    row = base["events"].head(1).copy()
+    row["location"] = "<img src=x onerror=alert(1)>"
+    row["notes"] = "</script><script>alert(2)</script>"
+    row["source_url"] = "javascript:alert(3)"
+    detail = event_detail(row, 7, shipped.ATTRIBUTION)
+    assert detail["fid"] == 7 and len(detail["rows"]) == len(POPUP_ORDER) + 1
+    values = {label: value for label, value, _ in detail["rows"]}
+    assert "<img src=x onerror=alert(1)>" in values.values()  # kept as text...
+    assert all(kind in (None, "url") for _, _, kind in detail["rows"])
+    assert "javascript" not in json.dumps(detail)  # ...a non-http link is dropped
+    m = build_map(
+        MapLayers(
+            zones=base["zones"],
+            places=base["places"],
+            events=None,
+            admin0=base["admin0"],
+            admin1=base["admin1"],
+            event_attribution={},
+            place_attribution="GeoNames",
+        ),
+        live_events=True,
+    )
+    m.get_root().render()
+    script = _get_feature_group_string(event_view_group({"key": "k", "detail": detail}), m)
+    assert "<img" not in script and "</script>" not in script  # ...and escaped in the script
+    assert event_detail(row.head(0), 7, {}) is None

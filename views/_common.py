@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.aggregate import EventView, View, event_view, point_limit
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex
 from geo.filters import EventFilter, find_place, select_events
@@ -108,6 +109,17 @@ def event_mask(revision: str, flt: EventFilter, zones):
         st.error(f"The events could not be read: {exc}")
         st.stop()
         raise
+
+
+@st.cache_resource(max_entries=64)
+def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask):
+    return event_view(event_index(revision), _mask, view, list(colors), limit)
+
+
+def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple) -> EventView:
+    """What the map draws for ``view`` (see :func:`geo.aggregate.event_view`), cached per
+    revision, filter and view: a new visitor on the default view gets it ready-made."""
+    return _view(revision, repr(flt), view, colors, point_limit(), event_mask(revision, flt, zones))
 
 
 def selected_events(revision: str, flt: EventFilter, zones):

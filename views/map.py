@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import zones as zone_rules
-from geo.aggregate import View, event_view, point_limit
+from geo.aggregate import View, point_limit
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.render import (
@@ -30,6 +30,7 @@ from views._common import (
     event_index,
     event_mask,
     load_or_stop,
+    map_events,
     page_filter,
     plain,
     store_or_stop,
@@ -104,7 +105,9 @@ if not flt.types:
 state = st.session_state.get(KEY_MAP) or {}
 view = View.from_bounds(state.get("bounds"), state.get("zoom")) or START_VIEW
 legend = dict(event_types_legend(list(summary.types)))
-shown = event_view(index, mask, view, [legend.get(t, "#7f7f7f") for t in index.types])
+shown = map_events(
+    revision, flt, data["zones"], view, tuple(legend.get(t, "#7f7f7f") for t in index.types)
+)
 payload = dict(shown.payload)
 clicked = CLICKED_EVENT.fullmatch(str(state.get("last_object_clicked_tooltip") or ""))
 if clicked:
