@@ -19,6 +19,8 @@ import numpy as np
 
 #: A cell's width on screen, in pixels (Web Mercator tiles are 256 px wide).
 CELL_PX = 32
+#: The deepest zoom the map allows (geo.render.MAX_ZOOM) and the grid follows.
+MAX_ZOOM = 14
 #: More events than this to draw: send cells, not points. At about 28 bytes per point on
 #: the wire (base64 of typed arrays), this keeps any update under 1 MB with the base map.
 POINT_LIMIT = 20000
@@ -53,9 +55,13 @@ class View:
         try:
             sw, ne = bounds["_southWest"], bounds["_northEast"]
             view = cls(
-                float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]), int(zoom)
+                float(sw["lng"]),
+                float(sw["lat"]),
+                float(ne["lng"]),
+                float(ne["lat"]),
+                min(max(int(zoom), 0), MAX_ZOOM),  # a zoom from the browser, kept in range
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             return None
         values = (view.west, view.south, view.east, view.north)
         if not all(np.isfinite(values)) or view.east < view.west or view.north < view.south:
@@ -158,7 +164,7 @@ def event_view(
         limit = point_limit()
     sel = np.flatnonzero(mask)
     lat, lon = index.lat[sel], index.lon[sel]
-    fat = np.nan_to_num(index.fatalities[sel], nan=0.0)
+    fat = np.nan_to_num(index.fatalities[sel].astype(np.float64), nan=0.0)
     inside = in_view(lat, lon, view)
     if len(sel) > limit:
         area = region(view)
@@ -178,11 +184,12 @@ def event_view(
     }
     if len(sel) <= limit:
         start = index.start[sel]
-        fid_bytes = 4 if len(sel) == 0 or index.fid[sel].max() < 2**32 else 8
+        fids = index.fid[sel]
+        fid_bytes = 4 if len(sel) == 0 or (fids.min() >= 0 and fids.max() < 2**32) else 8
         payload = {
             "mode": "points",
             "n": int(len(sel)),
-            "fid": _b64(index.fid[sel], "<u4" if fid_bytes == 4 else "<f8"),
+            "fid": _b64(fids, "<u4" if fid_bytes == 4 else "<f8"),
             "fid_bytes": fid_bytes,
             "lat": _b64(lat, "<f4"),
             "lon": _b64(lon, "<f4"),

@@ -22,12 +22,12 @@ from folium.plugins import Draw
 from jinja2 import Template
 from markupsafe import Markup
 
+from geo.aggregate import MAX_ZOOM
 from geo.assets import LEAFLET_CSS, LEAFLET_DRAW_CSS, LEAFLET_DRAW_JS, LEAFLET_JS
 from geo.schema import EVENT_COLUMNS, EVENT_LABELS, is_http_url
 
 #: Where the map opens: all of Syria.
 SYRIA_BOUNDS = [[32.3, 35.6], [37.35, 42.4]]
-MAX_ZOOM = 14
 
 ZONE_COLORS = {
     "idlib": "#a50026",
@@ -592,8 +592,11 @@ _HELPERS_JS = r"""
           box = zw.card(null, []);
           box.appendChild(el('p', data.loading));
         }
-        zw.live.popup = L.popup({maxWidth: 360}).setLatLng(m.getLatLng()).setContent(box)
-          .openOn(map);
+        var popup = L.popup({maxWidth: 360}).setLatLng(m.getLatLng()).setContent(box);
+        popup.on('remove', function () {  // closed before its details came: forget them
+          if (zw.live.popup === popup) { zw.live.pending = null; zw.live.popup = null; }
+        });
+        zw.live.popup = popup.openOn(map);
       } else if (m.options.zwKind === 'cell') {
         map.fitBounds(m.getBounds());
       }
@@ -656,15 +659,13 @@ _HELPERS_JS = r"""
     }
     live.region = p.region;
     var d = p.detail;
-    live.detail = d || null;
-    if (d && live.pending === d.fid) {
+    live.detail = d && !d.missing ? d : null;
+    if (d && live.pending === d.fid && live.popup && live.map.hasLayer(live.popup)) {
       live.pending = null;
-      var card = zw.card(d.title, d.rows);
-      if (live.popup && live.map.hasLayer(live.popup)) { live.popup.setContent(card); }
-      else {
-        live.popup = L.popup({maxWidth: 360}).setLatLng([d.lat, d.lon]).setContent(card)
-          .openOn(live.map);
-      }
+      var card;
+      if (d.missing) { card = zw.card(null, []); card.appendChild(el('p', d.missing)); }
+      else { card = zw.card(d.title, d.rows); }
+      live.popup.setContent(card);
     }
   };
   zw.legend = function (map, data) {

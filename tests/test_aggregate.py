@@ -101,6 +101,9 @@ def test_view_from_streamlit_folium_bounds():
     assert View.from_bounds({"_southWest": {"lat": "x"}}, 7) is None
     bad = {"_southWest": {"lat": 37.0, "lng": 35.6}, "_northEast": {"lat": 32.0, "lng": 42.4}}
     assert View.from_bounds(bad, 7) is None
+    # a zoom sent by the browser is kept within the map's range
+    assert View.from_bounds(bounds, 5000).zoom == 14 and View.from_bounds(bounds, -3).zoom == 0
+    assert View.from_bounds(bounds, float("inf")) is None
     assert POINT_LIMIT > 0
 
 

@@ -274,6 +274,10 @@ def test_a_clicked_event_gets_its_details_and_nothing_else(store_env):
     assert detail["fid"] == fid
     assert detail["title"] == f"{row['event_type']}, {row['date_start']:%Y-%m-%d}"
     assert ["Location", row["location"], None] in detail["rows"]
+    # an id no longer in the store: the popup says so instead of waiting
+    at.session_state["map"] = {"last_object_clicked_tooltip": "Event 999999999 · 2017-05-25"}
+    at.run()
+    assert event_view_payload(at)["detail"]["missing"].startswith("This event is no longer")
     # anything else in that field is ignored: no detail, no error
     for forged in (f"Event {fid}<img src=x> · 2017-05-25", "Event -1 · 2017-05-25", "x" * 5000):
         at.session_state["map"] = {"last_object_clicked_tooltip": forged}
@@ -293,7 +297,7 @@ def test_a_crowded_view_is_sent_as_cells(store_env, monkeypatch):
     assert re.search(rf"In view: {total:,} events \(.*\) in [\d,]+ squares", caption)
     # zoomed in on Eastern Ghouta in May 2017: few enough to draw one by one
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
-    at.session_state["map"] = {
+    at.session_state["map_view"] = {
         "bounds": {
             "_southWest": {"lat": 33.3, "lng": 36.2},
             "_northEast": {"lat": 33.7, "lng": 36.6},

@@ -39,6 +39,7 @@ FILTER_KEYS = (
 KEY_KNOWN = "flt_known_extent"  # the types, datasets and dates the filters last saw
 KEY_ONLINE_TILES = "online_tiles"
 KEY_MAP = "map"
+KEY_MAP_VIEW = "map_view"  # the map when it reports its view (too many events to send)
 KEY_UPLOAD = "upload"
 KEY_IMPORT_FORMAT = "import_format"
 KEY_IMPORT_DATASET = "import_dataset"
@@ -111,7 +112,7 @@ def event_mask(revision: str, flt: EventFilter, zones):
         raise
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=16)
 def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask):
     return event_view(event_index(revision), _mask, view, list(colors), limit)
 

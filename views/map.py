@@ -22,6 +22,7 @@ from geo.render import (
 )
 from views._common import (
     KEY_MAP,
+    KEY_MAP_VIEW,
     KEY_ONLINE_TILES,
     KEY_ZONES_AS_OF,
     KEY_ZONES_FOLLOW,
@@ -39,7 +40,7 @@ from views._common import (
 #: What the map shows before it reports its own view: all of Syria.
 START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
 #: An event marker's tooltip, as the map returns it when the event is clicked (numbers only).
-CLICKED_EVENT = re.compile(r"Event (\d{1,18}) · \d{4}-\d{2}-\d{2}")
+CLICKED_EVENT = re.compile(r"Event (\d{1,15}) · \d{4}-\d{2}-\d{2}")
 
 store = store_or_stop()
 revision, data = load_or_stop(store)
@@ -89,10 +90,15 @@ with st.sidebar:
         "built-in basemap works offline.",
     )
 
-index = event_index(revision)
 mask = event_mask(revision, flt, data["zones"])
+try:
+    index = event_index(revision)
+except ZoneWatchError as exc:
+    st.error(f"The events could not be read: {exc}")
+    st.stop()
+selected = int(mask.sum())
 st.markdown(
-    f"**Showing {int(mask.sum()):,} of {summary.count:,} events** "
+    f"**Showing {selected:,} of {summary.count:,} events** "
     f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})"
 )
 if not flt.types:
@@ -100,10 +106,14 @@ if not flt.types:
 
 # The map reports the last event clicked and, when there are too many events to send them
 # all, its view (bounds and zoom); the page answers with what to draw there, and with that
-# one event's details. The map itself is not sent again unless the zones or the basemap
-# choice change.
-state = st.session_state.get(KEY_MAP) or {}
-view = View.from_bounds(state.get("bounds"), state.get("zoom")) or START_VIEW
+# one event's details. The map itself is not sent again unless the zones, the basemap
+# choice or this mode change. (streamlit-folium fixes what a map reports when the map is
+# made, so each mode is its own map, under its own key; the view survives the switch
+# through the page's address.)
+crowded = selected > point_limit()
+map_key = KEY_MAP_VIEW if crowded else KEY_MAP
+state = st.session_state.get(map_key) or {}
+view = (View.from_bounds(state.get("bounds"), state.get("zoom")) if crowded else None) or START_VIEW
 legend = dict(event_types_legend(list(summary.types)))
 shown = map_events(
     revision, flt, data["zones"], view, tuple(legend.get(t, "#7f7f7f") for t in index.types)
@@ -111,13 +121,13 @@ shown = map_events(
 payload = dict(shown.payload)
 clicked = CLICKED_EVENT.fullmatch(str(state.get("last_object_clicked_tooltip") or ""))
 if clicked:
+    fid = int(clicked.group(1))
     try:
-        fid = int(clicked.group(1))
         payload["detail"] = event_detail(
             store.event_by_fid(fid), fid, attributions(summary.datasets)
-        )
+        ) or {"fid": fid, "missing": "This event is no longer in the store."}
     except ZoneWatchError as exc:
-        st.error(f"That event's details could not be read: {exc}")
+        payload["detail"] = {"fid": fid, "missing": f"Its details could not be read: {exc}"}
 
 zones_then = zone_rules.in_force(data["zone_versions"], as_of)
 fmap = build_map(
@@ -137,15 +147,13 @@ fmap = build_map(
 )
 st_folium(
     fmap,
-    key=KEY_MAP,
+    key=map_key,
     height=640,
     use_container_width=True,
     # The view matters only when the events are too many to send all at once; otherwise
-    # panning and zooming never rerun the page.
     # panning and zooming never rerun the page. (Not the click count: it would rerun the
     # page as soon as the map loads, its first value differing from streamlit-folium's.)
-    returned_objects=["last_object_clicked_tooltip"]
-    + (["bounds", "zoom"] if payload["region"] is not None else []),
+    returned_objects=["last_object_clicked_tooltip"] + (["bounds", "zoom"] if crowded else []),
     feature_group_to_add=event_view_group(payload),
 )
 if shown.mode == "cells":
