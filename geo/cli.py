@@ -473,6 +473,12 @@ def _cmd_import(args) -> int:
         if sys.stderr.isatty():
             print(f"\r{PROG}: reading... {fraction:4.0%} ({rows:,} rows)", end="", file=sys.stderr)
 
+    def saving(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            share = done / max(total, 1)
+            what = "indexing..." if done >= total else f"{done:,} of {total:,} events"
+            print(f"\r{PROG}: saving... {share:4.0%} ({what})   ", end="", file=sys.stderr)
+
     report = import_events(
         store,
         path,
@@ -480,6 +486,7 @@ def _cmd_import(args) -> int:
         dataset=args.dataset,
         who=os.environ.get("USER", ""),
         progress=progress,
+        saving=saving,
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)

@@ -281,9 +281,9 @@ def check_events(
                 f"'{r.iloc[pos]}' is not a whole number of deaths (leave it blank if unknown)"
             ),
         )
-        out[col] = pd.array(
-            [None if (b or np.isnan(v)) else int(v) for v, b in zip(values, bad, strict=True)],
-            dtype="Int64",
+        unknown = bad | np.isnan(values)  # whole numbers within MAX_FATALITIES otherwise
+        out[col] = pd.arrays.IntegerArray(
+            np.where(unknown, 0, values).astype("int64"), unknown.copy()
         )
 
     flag(

@@ -250,6 +250,25 @@ def test_progress_is_reported(tmp_path):
     assert [n for _, n in seen] == sorted(n for _, n in seen)
 
 
+def test_saving_is_reported_chunk_by_chunk_up_to_every_good_row(fresh_store_path, monkeypatch):
+    from geo.uploads import events as uploads_events
+
+    monkeypatch.setattr(uploads_events, "CHUNK_ROWS", 5000)
+    store = open_store()
+    seen = []
+    report = import_events(
+        store,
+        DATA / "ucdp" / "ged_syria.csv",
+        dataset="saving-test",
+        saving=lambda done, total: seen.append((done, total)),
+    )
+    good = report.rows_read - report.skipped
+    assert report.imported == good > 15000
+    assert len(seen) == -(-report.rows_read // 5000)  # once per chunk taken by the store
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert {t for _, t in seen} == {good} and seen[-1][0] == good
+
+
 def test_shipped_ucdp_counts_match_stdlib_for_place_actor_and_zone(store_env):
     store = open_store()
     zones = store.zone_extents()

@@ -1,15 +1,18 @@
 """The GeoPackage engine's bulk insert: GDAL's R-tree and feature-count triggers are set
-aside during an import and their work is done once at the end. A GDAL reader (pyogrio,
-which uses the R-tree for a box) must see exactly what the triggers would have made."""
+aside during an import and their work is done once at the end; a large import packs the
+R-tree again whole and makes the plain indexes again once. A GDAL reader (pyogrio, which
+uses the R-tree for a box) must see exactly what the triggers would have made."""
 
 from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 
+from geo.store import gpkg
 from geo.store.gpkg import GeoPackageStore
 
 TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
@@ -25,6 +28,13 @@ def _state(path):
             "feature_count": con.execute(
                 "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'events'"
             ).fetchone()[0],
+            "indexes": sorted(
+                con.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                    "AND tbl_name = 'events' AND sql IS NOT NULL"
+                ).fetchall()
+            ),
+            "rtree_check": con.execute("SELECT rtreecheck('rtree_events_geom')").fetchone()[0],
         }
     finally:
         con.close()
@@ -120,3 +130,89 @@ def test_rows_are_converted_a_column_at_a_time_exactly_as_cell_by_cell(session_s
     shapes += list(geoms[:100])
     assert encode_many(shapes) == [encode(g) for g in shapes]
     assert np.all([b is None or b[:2] == b"GP" for b in encode_many(shapes)])
+
+
+def _many_events(store, n, offset=0):
+    rng = np.random.default_rng(offset)
+    base = store.events()
+    ev = base.sample(n, replace=True, random_state=offset).reset_index(drop=True)
+    ev["dataset"] = "bulktest"
+    ev["dataset_id"] = [f"m{offset + i}" for i in range(n)]
+    ev["longitude"] = rng.uniform(35.7, 42.3, n)
+    ev["latitude"] = rng.uniform(32.4, 37.3, n)
+    return ev
+
+
+def _rtree_matches_the_table(path):
+    """The R-tree holds exactly each event's point, as SQLite's rtree would store it."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute("CREATE TEMP TABLE points (fid, x, y)")
+        con.execute("INSERT INTO points SELECT fid, longitude, latitude FROM events")
+        con.execute("CREATE VIRTUAL TABLE temp.expected USING rtree(id, minx, maxx, miny, maxy)")
+        con.execute("INSERT INTO expected SELECT fid, x, x, y, y FROM points")
+        got = con.execute("SELECT * FROM rtree_events_geom ORDER BY id").fetchall()
+        want = con.execute("SELECT * FROM expected ORDER BY id").fetchall()
+        return got == want and len(got) > 0
+    finally:
+        con.close()
+
+
+def _node_count(path):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT COUNT(*) FROM rtree_events_geom_node").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_large_import_packs_the_rtree_and_rebuilds_the_indexes(fresh_store_path, monkeypatch):
+    # Large against the table: the shipped 16,575 events plus 6,000 new ones (more than a
+    # quarter of the result); the row threshold is lowered so the test stays small.
+    monkeypatch.setattr(gpkg, "BULK_MIN_ROWS", 1000)
+    store = GeoPackageStore.open(fresh_store_path, seed=False)
+    before = _state(fresh_store_path)
+    assert gpkg._rebuild_pays(6000, before["rows"])
+    assert not gpkg._rebuild_pays(3, before["rows"]) and not gpkg._rebuild_pays(999, 0)
+
+    added = _many_events(store, 6000)
+    assert store.add_events(added).added == 6000
+    after = _state(fresh_store_path)
+    assert after["rtree_check"] == "ok"
+    assert after["triggers"] == before["triggers"] and after["indexes"] == before["indexes"]
+    assert after["rows"] == before["rows"] + 6000
+    assert after["rtree"] == after["feature_count"] == after["rows"]
+    assert _rtree_matches_the_table(fresh_store_path)
+    # packed: full nodes of 51 cells (SQLite's own splits leave them 1/3 to 2/3 full)
+    leaves = -(-after["rows"] // 51)
+    assert _node_count(fresh_store_path) == leaves + -(-leaves // 51) + 1
+
+    # GDAL's box read (through the R-tree) finds exactly the events in the box
+    box = (38.0, 34.0, 39.5, 35.2)
+    found = pyogrio.read_dataframe(fresh_store_path, layer="events", bbox=box)
+    every = store.events()
+    inside = every[every.longitude.between(box[0], box[2]) & every.latitude.between(box[1], box[3])]
+    assert sorted(found["dataset_id"]) == sorted(inside["dataset_id"])
+    assert (found["dataset"] == "bulktest").sum() > 100
+
+    # afterwards, GDAL's triggers keep the packed tree right for a small import
+    assert store.add_events(_new_events(store, 3)).added == 3
+    assert _node_count(fresh_store_path) < 500  # kept, not packed again
+    later = _state(fresh_store_path)
+    assert later["rtree_check"] == "ok" and later["rtree"] == later["rows"] == after["rows"] + 3
+    assert _rtree_matches_the_table(fresh_store_path)
+
+
+def test_a_failed_large_import_keeps_the_indexes_and_adds_nothing(fresh_store_path, monkeypatch):
+    monkeypatch.setattr(gpkg, "BULK_MIN_ROWS", 1000)
+    store = GeoPackageStore.open(fresh_store_path, seed=False)
+    before = _state(fresh_store_path)
+
+    def chunks():
+        yield _many_events(store, 3000)
+        yield _many_events(store, 3000, offset=3000)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        store.add_event_chunks(chunks(), expected_rows=9000)
+    assert _state(fresh_store_path) == before

@@ -72,7 +72,15 @@ if upload is not None:
         bar = st.progress(0.0, text="Reading...")
 
         def progress(fraction: float, rows: int) -> None:
-            bar.progress(min(fraction, 1.0), text=f"Reading... {rows:,} rows")
+            bar.progress(min(fraction, 1.0) / 2, text=f"Reading and checking... {rows:,} rows")
+
+        def saving(done: int, total: int) -> None:
+            text = (
+                f"Saving... {done:,} of {total:,} events"
+                if done < total
+                else f"Saving... all {total:,} events in; indexing them"
+            )
+            bar.progress(0.5 + min(done / max(total, 1), 1.0) / 2, text=text)
 
         try:
             report = import_events(
@@ -83,6 +91,7 @@ if upload is not None:
                 dataset,
                 who="app user",
                 progress=progress,
+                saving=saving,
             )
         except UploadError as exc:
             bar.empty()

@@ -238,22 +238,31 @@ class Store(ABC):
         """Add events (in the event model); those already stored (same dataset and
         dataset id) are skipped, so importing the same file twice adds nothing.
         """
-        return self.add_event_chunks([events], who=who, file_name=file_name, sha256=sha256)
+        return self.add_event_chunks(
+            [events], who=who, file_name=file_name, sha256=sha256, expected_rows=len(events)
+        )
 
     @contextmanager
-    def _bulk_insert(self, tx, table):
-        """Around the inserts of a large import (events only, their point built from
-        longitude and latitude): an engine may defer per-row index upkeep to the end."""
+    def _bulk_insert(self, tx, table, rows: int):
+        """Around the inserts of an import of about ``rows`` rows (events only, their
+        point built from longitude and latitude): an engine may defer per-row index upkeep
+        to the end."""
         yield
 
     def add_event_chunks(
-        self, chunks, who: str = "", file_name: str = "", sha256: str = ""
+        self,
+        chunks,
+        who: str = "",
+        file_name: str = "",
+        sha256: str = "",
+        expected_rows: int = 0,
     ) -> ImportResult:
         """Add events arriving in chunks (an import of a large file) in one transaction:
-        all of its new events, or none if reading fails part way."""
+        all of its new events, or none if reading fails part way. ``expected_rows`` (the
+        rows the chunks hold, when known) lets the engine choose how to keep its indexes."""
         import_id = uuid.uuid4().hex
         total = added = 0
-        with self._transaction() as tx, self._bulk_insert(tx, T.EVENTS):
+        with self._transaction() as tx, self._bulk_insert(tx, T.EVENTS, expected_rows):
             for chunk in chunks:
                 if chunk.empty:
                     continue

@@ -34,12 +34,28 @@ from geo.errors import StoreBusyError, StoreError  # noqa: F401  (StoreBusyError
 from geo.eventindex import INDEX_COLUMNS
 from geo.filters import EventFilter, event_mask
 from geo.store import base
+from geo.store import rtree as rtree_bulk
 from geo.store import tables as T
 from geo.store.base import Store
 
 _BUSY_STEP_MS = 250
 
 _ROWS_PER_BATCH = 5000
+# Page cache while an import writes (SQLite's default is 2 MB): the indexes of a large
+# table stay in memory instead of being read back from the OS for every batch.
+_BULK_CACHE_KIB = 128 * 1024
+# An import rebuilds the R-tree and the plain indexes whole when it brings at least this
+# many rows and at least a quarter of the rows the table will then hold.
+BULK_MIN_ROWS = 50_000
+
+
+def _rebuild_pays(rows: int, existing: int) -> bool:
+    """Whether indexes are cheaper rebuilt than kept row by row for an import of ``rows``
+    rows into a table of ``existing`` rows (inserting into SQLite's R-tree costs about five
+    times what packing the whole tree again costs per row)."""
+    return rows >= BULK_MIN_ROWS and rows * 4 >= rows + existing
+
+
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 
@@ -67,6 +83,10 @@ def encode_many(geoms: list) -> list:
     out = [None if ok else encode(g) for g, ok in zip(geoms, plain, strict=True)]
     if plain.any():
         good = arr[plain]
+        if (shapely.get_type_id(good) == 0).all():  # points: built whole by numpy
+            for i, blob in zip(np.flatnonzero(plain), _point_blobs(good), strict=True):
+                out[i] = blob
+            return out
         wkb = shapely.to_wkb(good, byte_order=1, output_dimension=2)
         header = np.zeros(
             len(good),
@@ -80,6 +100,32 @@ def encode_many(geoms: list) -> list:
         for k, (i, w) in enumerate(zip(np.flatnonzero(plain), wkb, strict=True)):
             out[i] = raw[k * 40 : (k + 1) * 40] + w
     return out
+
+
+_POINT_BLOB = np.dtype(
+    [
+        ("magic", "S4"),
+        ("srs", "<i4"),
+        ("env", "<f8", (4,)),  # minx, maxx, miny, maxy
+        ("order", "u1"),  # WKB: little-endian
+        ("type", "<u4"),  # WKB: Point
+        ("xy", "<f8", (2,)),
+    ]
+)  # packed: 61 bytes, the same bytes as encode() writes for a 2-D point
+
+
+def _point_blobs(points: np.ndarray) -> list[bytes]:
+    """GeoPackage blobs of non-empty points, as :func:`encode` makes them, a column at a
+    time."""
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    blobs = np.zeros(len(points), dtype=_POINT_BLOB)
+    blobs["magic"] = b"GP\x00\x03"
+    blobs["srs"] = 4326
+    blobs["env"] = np.column_stack([x, x, y, y])
+    blobs["order"] = 1
+    blobs["type"] = 1
+    blobs["xy"] = np.column_stack([x, y])
+    return blobs.view(np.dtype((np.void, _POINT_BLOB.itemsize))).tolist()
 
 
 def _header(blob: bytes) -> tuple[int, int]:
@@ -343,12 +389,16 @@ class GeoPackageStore(Store):
             con.close()
 
     @contextmanager
-    def _bulk_insert(self, tx, table):
+    def _bulk_insert(self, tx, table, rows: int):
         """GDAL's R-tree and feature-count triggers call Python functions and update a row
-        for every inserted event. For an import they are dropped, and the R-tree and the
-        count are filled by one statement each at the end (the point is the event's
-        longitude and latitude), then the triggers are put back as they were; all in the
-        import's transaction, so a failure rolls back the schema change too."""
+        for every inserted event. For an import they are dropped, the count is updated by
+        one statement at the end and the triggers are put back as they were; all in the
+        import's transaction, so a failure rolls back the schema change too.
+
+        The R-tree gets the new points (an event's point is its longitude and latitude) by
+        one statement at the end, or, for an import large against the table (see
+        :func:`_rebuild_pays`), is packed again whole (:mod:`geo.store.rtree`), and the
+        table's plain indexes are made again once instead of row by row."""
         rtree = f"rtree_{table.name}_geom"
         names = (f"{rtree}_insert", f"trigger_insert_feature_count_{table.name}")
         saved = tx.execute(
@@ -358,23 +408,62 @@ class GeoPackageStore(Store):
         if table.geometry != "Point" or len(saved) != 2:
             yield  # not the layout GDAL makes: leave its triggers alone
             return
-        last = tx.execute(f"SELECT COALESCE(MAX(fid), 0) FROM {_q(table.name)}").fetchone()[0]
+        last, count = tx.execute(
+            f"SELECT COALESCE(MAX(fid), 0), COUNT(*) FROM {_q(table.name)}"
+        ).fetchone()
+        bulk = _rebuild_pays(rows, count)
+        # Plain (not unique) indexes: the unique ones decide what INSERT OR IGNORE skips.
+        plain = (
+            tx.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+                (table.name,),
+            ).fetchall()
+            if bulk
+            else []
+        )
         for name, _ in saved:
             tx.execute(f"DROP TRIGGER {_q(name)}")
-        yield
-        tx.execute(
-            f"INSERT OR REPLACE INTO {_q(rtree)} SELECT fid, longitude, longitude, latitude, "
-            f"latitude FROM {_q(table.name)} WHERE fid > ? AND geom IS NOT NULL",
-            (last,),
-        )
+        for name, _ in plain:
+            tx.execute(f"DROP INDEX {_q(name)}")
+        cache = tx.execute("PRAGMA cache_size").fetchone()[0]
+        tx.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            tx.execute(f"PRAGMA cache_size = {int(cache)}")
+        if not bulk or not rtree_bulk.rebuild(tx, rtree, *self._points(tx, table)):
+            tx.execute(
+                f"INSERT OR REPLACE INTO {_q(rtree)} SELECT fid, longitude, longitude, "
+                f"latitude, latitude FROM {_q(table.name)} WHERE fid > ? AND geom IS NOT NULL",
+                (last,),
+            )
+        for _, sql in plain + saved:
+            tx.execute(sql)
         tx.execute(
             "UPDATE gpkg_ogr_contents SET feature_count = feature_count + "
             f"(SELECT COUNT(*) FROM {_q(table.name)} WHERE fid > ?) "
             "WHERE lower(table_name) = lower(?)",
             (last, table.name),
         )
-        for _, sql in saved:
-            tx.execute(sql)
+
+    @staticmethod
+    def _points(tx, table) -> tuple[np.ndarray, np.ndarray]:
+        """(fids, boxes) of all the table's points (the R-tree's entries), read in batches
+        straight into arrays."""
+        cursor = tx.execute(
+            f"SELECT fid, longitude, latitude FROM {_q(table.name)} WHERE geom IS NOT NULL"
+        )
+        fids, xs, ys = [], [], []
+        while batch := cursor.fetchmany(100_000):
+            fid, x, y = zip(*batch, strict=True)
+            fids.append(np.array(fid, dtype=np.int64))
+            xs.append(np.array(x, dtype=np.float64))
+            ys.append(np.array(y, dtype=np.float64))
+        if not fids:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        return np.concatenate(fids), np.column_stack([x, x, y, y])
 
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
         names = table.names + (["geom"] if table.geometry else [])
@@ -389,7 +478,7 @@ class GeoPackageStore(Store):
         for start in range(0, len(frame), _ROWS_PER_BATCH):  # bounded memory for big frames
             rows, geoms = T.to_rows(table, frame.iloc[start : start + _ROWS_PER_BATCH])
             if table.geometry:
-                rows = [row + (g,) for row, g in zip(rows, encode_many(geoms), strict=True)]
+                rows = map(tuple.__add__, rows, zip(encode_many(geoms)))
             added += tx.executemany(sql, rows).rowcount
         return added
 

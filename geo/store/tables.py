@@ -127,9 +127,12 @@ def _column(values: pd.Series, kind: str) -> list:
     elif kind == REAL and pd.api.types.is_numeric_dtype(values.dtype):
         out = np.empty(len(values), dtype=object)
         out[~missing] = values[~missing].astype("float64").tolist()
+    elif kind == TEXT and isinstance(values.dtype, pd.StringDtype):
+        # Every value of a string column is a str or missing: converted in one call.
+        out = values.to_numpy(dtype=object, na_value=None)
     elif (
         kind == TEXT
-        and (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object)
+        and values.dtype == object
         and all(isinstance(v, str) for v in values[~missing].head(1000))
     ):
         out = np.array(

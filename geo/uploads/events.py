@@ -61,7 +61,8 @@ class ImportReport:
         )
 
 
-Progress = Callable[[float, int], None]
+Progress = Callable[[float, int], None]  # (fraction of the file read, rows read)
+Saving = Callable[[int, int], None]  # (good rows saved so far, good rows to save)
 
 
 def _sniff(head: bytes, name: str) -> str:
@@ -340,17 +341,20 @@ def import_events(
     dataset: str | None = None,
     who: str = "",
     progress: Progress | None = None,
+    saving: Saving | None = None,
 ) -> ImportReport:
     """Read an event file and add its good rows to ``store`` in one transaction.
 
-    Returns the report. Nothing is added when the file cannot be read at all.
+    ``progress`` is told how far the reading has gone, then ``saving`` how many rows are
+    in the store's transaction after each chunk (the store then finishes its indexes and
+    commits). Returns the report. Nothing is added when the file cannot be read at all.
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise UploadError(f"'{path}' is not a file")
         with path.open("rb") as fh:
-            return import_events(store, fh, name or path.name, fmt, dataset, who, progress)
+            return import_events(store, fh, name or path.name, fmt, dataset, who, progress, saving)
     name = name or "upload"
     report = ImportReport(name, sha256=sha256_of(source))
     # Read and check the whole file first, spilling chunks to a temporary folder (memory
@@ -361,7 +365,19 @@ def import_events(
             part = Path(tmp) / f"{i:06d}.parquet"
             chunk.to_parquet(part, index=False)
             parts.append(part)
-        chunks = (pd.read_parquet(part) for part in parts)
-        result = store.add_event_chunks(chunks, who=who, file_name=name, sha256=report.sha256)
+        good = report.rows_read - report.skipped
+
+        def chunks():
+            done = 0
+            for part in parts:
+                chunk = pd.read_parquet(part)
+                yield chunk  # resumes once the store has taken it
+                done += len(chunk)
+                if saving:
+                    saving(done, good)
+
+        result = store.add_event_chunks(
+            chunks(), who=who, file_name=name, sha256=report.sha256, expected_rows=good
+        )
     report.imported, report.already_present = result.added, result.already_present
     return report
