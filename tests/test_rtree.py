@@ -83,3 +83,31 @@ def test_a_tree_of_another_kind_is_left_to_sqlite():
     for name in ("ints", "cube", "plain", "missing"):
         assert not rtree.rebuild(con, name, np.array([1]), boxes)
     assert con.execute("SELECT COUNT(*) FROM ints").fetchone()[0] == 0
+
+
+def test_coordinates_are_rounded_outwards_exactly_as_sqlite_rounds_them():
+    values = [0.0, -0.0, 1e-300, -1e-300, 1.4e-45, 0.1, -0.1, 35.123456789, -35.123456789]
+    values += [3.4e38, -3.4e38, 1e39, -1e39]  # at and beyond float32's range
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)")
+    con.executemany(
+        "INSERT INTO r VALUES (?, ?, ?, ?, ?)", [(i, v, v, v, v) for i, v in enumerate(values)]
+    )
+    stored = con.execute("SELECT minx, maxx FROM r ORDER BY id").fetchall()
+    arr = np.array(values)
+    down = rtree._rounded(arr, down=True).astype(float).tolist()
+    up = rtree._rounded(arr, down=False).astype(float).tolist()
+    assert stored == list(zip(down, up, strict=True))
+    assert any(lo < v < hi for v, (lo, hi) in zip(values, stored, strict=True))  # not exact
+
+
+def test_boxes_that_are_not_finite_or_inverted_are_refused():
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.execute("CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)")
+    con.execute("INSERT INTO r VALUES (1, 1, 1, 1, 1)")
+    for bad in ([[np.nan, 1, 1, 1]], [[1, 1, 1, np.inf]], [[2, 1, 1, 1]]):
+        with pytest.raises(ValueError):
+            rtree.rebuild(con, "r", np.array([9]), np.array(bad, dtype=float))
+    with pytest.raises(ValueError):
+        rtree.rebuild(con, "r", np.array([1, 2]), np.array([[1.0, 1.0, 1.0, 1.0]]))
+    assert con.execute("SELECT id FROM r").fetchall() == [(1,)]  # refused before writing

@@ -126,6 +126,12 @@ def test_rows_are_converted_a_column_at_a_time_exactly_as_cell_by_cell(session_s
         ]
         assert rows == expected
         assert {type(v) for r in rows for v in r} <= {str, int, float, type(None)}
+    points = [shapely.Point(36.1, 35.2), shapely.Point(-0.0, 0.0), shapely.Point(-180, 90)]
+    points += [shapely.Point(x, y) for x, y in zip(frame.longitude, frame.latitude, strict=True)]
+    assert encode_many(points) == [encode(g) for g in points]  # the points-only path
+    assert encode_many([None, *points[:2], shapely.Point()]) == [
+        encode(g) for g in [None, *points[:2], shapely.Point()]
+    ]
     shapes = [shapely.Point(36.1, 35.2), None, shapely.Point(), shapely.box(36, 33, 37, 34)]
     shapes += list(geoms[:100])
     assert encode_many(shapes) == [encode(g) for g in shapes]
@@ -174,6 +180,7 @@ def test_a_large_import_packs_the_rtree_and_rebuilds_the_indexes(fresh_store_pat
     before = _state(fresh_store_path)
     assert gpkg._rebuild_pays(6000, before["rows"])
     assert not gpkg._rebuild_pays(3, before["rows"]) and not gpkg._rebuild_pays(999, 0)
+    assert gpkg._rebuild_pays(1000, 3000) and not gpkg._rebuild_pays(1000, 3001)  # a quarter
 
     added = _many_events(store, 6000)
     assert store.add_events(added).added == 6000
@@ -216,3 +223,66 @@ def test_a_failed_large_import_keeps_the_indexes_and_adds_nothing(fresh_store_pa
     with pytest.raises(OSError):
         store.add_event_chunks(chunks(), expected_rows=9000)
     assert _state(fresh_store_path) == before
+
+
+def _entries(path, where="", params=()):
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(
+            f"SELECT * FROM rtree_events_geom {where} ORDER BY id", params
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_entries_already_indexed_are_kept_as_gdal_made_them(fresh_store_path, monkeypatch):
+    # A row edited outside ZoneWatch (e.g. in QGIS): its geometry is there, its coordinate
+    # columns are not. Its entry (made from the geometry) must survive a packed rebuild.
+    monkeypatch.setattr(gpkg, "BULK_MIN_ROWS", 1000)
+    con = sqlite3.connect(fresh_store_path)
+    gpkg._register(con)  # GDAL's update triggers call these functions
+    with con:
+        fid = con.execute("SELECT MIN(fid) FROM events").fetchone()[0]
+        con.execute("UPDATE events SET longitude = NULL, latitude = NULL WHERE fid = ?", (fid,))
+    con.close()
+    entry = _entries(fresh_store_path, "WHERE id = ?", (fid,))
+    assert len(entry) == 1
+    store = GeoPackageStore.open(fresh_store_path, seed=False)
+    assert store.add_event_chunks([_many_events(store, 6000)], expected_rows=6000).added == 6000
+    after = _state(fresh_store_path)
+    assert (
+        _node_count(fresh_store_path) == -(-after["rows"] // 51) + -(-after["rows"] // 51 // 51) + 1
+    )
+    assert _entries(fresh_store_path, "WHERE id = ?", (fid,)) == entry
+    world = "WHERE minx >= -180 AND maxx <= 180 AND miny >= -90 AND maxy <= 90"
+    assert len(_entries(fresh_store_path, world)) == after["rows"] == after["rtree"]
+    assert after["rtree_check"] == "ok"
+
+
+def test_a_tree_that_cannot_be_packed_gets_the_new_points_one_by_one(fresh_store_path, monkeypatch):
+    monkeypatch.setattr(gpkg, "BULK_MIN_ROWS", 1000)
+    real = gpkg.rtree_bulk.rebuild
+
+    def refused(tx, name, ids, boxes):  # as a database in defensive mode would refuse
+        tx.execute(f'DELETE FROM "{name}_node"')
+        raise sqlite3.OperationalError("table rtree_events_geom_node may not be modified")
+
+    monkeypatch.setattr(gpkg.rtree_bulk, "rebuild", refused)
+    store = GeoPackageStore.open(fresh_store_path, seed=False)
+    before = _state(fresh_store_path)
+    assert store.add_events(_many_events(store, 6000)).added == 6000
+    after = _state(fresh_store_path)
+    assert after["rtree_check"] == "ok" and after["rtree"] == after["rows"] == before["rows"] + 6000
+    assert after["indexes"] == before["indexes"] and after["triggers"] == before["triggers"]
+    assert _rtree_matches_the_table(fresh_store_path)
+
+    # a failure of another kind at the end of the import rolls all of it back
+    def broken(tx, name, ids, boxes):
+        real(tx, name, ids, boxes)
+        raise RuntimeError("out of memory, say")
+
+    monkeypatch.setattr(gpkg.rtree_bulk, "rebuild", broken)
+    with pytest.raises(RuntimeError):
+        store.add_events(_many_events(store, 9000, offset=6000))
+    assert _state(fresh_store_path) == after
+    assert _rtree_matches_the_table(fresh_store_path)

@@ -49,6 +49,15 @@ _BULK_CACHE_KIB = 128 * 1024
 BULK_MIN_ROWS = 50_000
 
 
+def _arrays(cursor, columns: int) -> np.ndarray:
+    """A query's numeric rows as one float64 array, read in batches (no list of a million
+    tuples). Fids stay exact below 2**53."""
+    parts = []
+    while batch := cursor.fetchmany(100_000):
+        parts.append(np.array(batch, dtype=np.float64).reshape(-1, columns))
+    return np.concatenate(parts) if parts else np.zeros((0, columns))
+
+
 def _rebuild_pays(rows: int, existing: int) -> bool:
     """Whether indexes are cheaper rebuilt than kept row by row for an import of ``rows``
     rows into a table of ``existing`` rows (inserting into SQLite's R-tree costs about five
@@ -411,59 +420,67 @@ class GeoPackageStore(Store):
         last, count = tx.execute(
             f"SELECT COALESCE(MAX(fid), 0), COUNT(*) FROM {_q(table.name)}"
         ).fetchone()
-        bulk = _rebuild_pays(rows, count)
-        # Plain (not unique) indexes: the unique ones decide what INSERT OR IGNORE skips.
+        # Plain (not unique) indexes, for an import expected to be large: the unique ones
+        # decide what INSERT OR IGNORE skips, so they stay.
         plain = (
             tx.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
                 "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
                 (table.name,),
             ).fetchall()
-            if bulk
+            if _rebuild_pays(rows, count)
             else []
         )
         for name, _ in saved:
             tx.execute(f"DROP TRIGGER {_q(name)}")
         for name, _ in plain:
             tx.execute(f"DROP INDEX {_q(name)}")
-        cache = tx.execute("PRAGMA cache_size").fetchone()[0]
+        # The connection is the import's own (closed after it), so the size is not restored.
         tx.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB}")
-        try:
-            yield
-        finally:
-            tx.execute(f"PRAGMA cache_size = {int(cache)}")
-        if not bulk or not rtree_bulk.rebuild(tx, rtree, *self._points(tx, table)):
+        yield
+        new_rows = f"FROM {_q(table.name)} WHERE fid > ? AND geom IS NOT NULL"
+        added = tx.execute(f"SELECT COUNT(*) {new_rows}", (last,)).fetchone()[0]
+        if not (_rebuild_pays(added, count) and self._pack_rtree(tx, table, rtree, last)):
             tx.execute(
                 f"INSERT OR REPLACE INTO {_q(rtree)} SELECT fid, longitude, longitude, "
-                f"latitude, latitude FROM {_q(table.name)} WHERE fid > ? AND geom IS NOT NULL",
+                f"latitude, latitude {new_rows}",
                 (last,),
             )
         for _, sql in plain + saved:
             tx.execute(sql)
         tx.execute(
-            "UPDATE gpkg_ogr_contents SET feature_count = feature_count + "
-            f"(SELECT COUNT(*) FROM {_q(table.name)} WHERE fid > ?) "
+            "UPDATE gpkg_ogr_contents SET feature_count = feature_count + ? "
             "WHERE lower(table_name) = lower(?)",
-            (last, table.name),
+            (added, table.name),
         )
 
     @staticmethod
-    def _points(tx, table) -> tuple[np.ndarray, np.ndarray]:
-        """(fids, boxes) of all the table's points (the R-tree's entries), read in batches
-        straight into arrays."""
-        cursor = tx.execute(
-            f"SELECT fid, longitude, latitude FROM {_q(table.name)} WHERE geom IS NOT NULL"
+    def _pack_rtree(tx, table, rtree: str, last: int) -> bool:
+        """Pack the R-tree again with its entries and the points of the rows after fid
+        ``last``, in a savepoint: False (and nothing changed) if it cannot be done, and the
+        caller inserts the new points one by one instead."""
+        # The entries already there are kept as they are (GDAL made them from each
+        # geometry); the new rows' points are their longitude and latitude.
+        old = _arrays(tx.execute(f"SELECT id, minx, maxx, miny, maxy FROM {_q(rtree)}"), 5)
+        new = _arrays(
+            tx.execute(
+                f"SELECT fid, longitude, longitude, latitude, latitude FROM {_q(table.name)} "
+                "WHERE fid > ? AND geom IS NOT NULL",
+                (last,),
+            ),
+            5,
         )
-        fids, xs, ys = [], [], []
-        while batch := cursor.fetchmany(100_000):
-            fid, x, y = zip(*batch, strict=True)
-            fids.append(np.array(fid, dtype=np.int64))
-            xs.append(np.array(x, dtype=np.float64))
-            ys.append(np.array(y, dtype=np.float64))
-        if not fids:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 4))
-        x, y = np.concatenate(xs), np.concatenate(ys)
-        return np.concatenate(fids), np.column_stack([x, x, y, y])
+        both = np.concatenate([old, new])
+        fids = np.concatenate([old[:, 0], new[:, 0]]).astype(np.int64)
+        tx.execute("SAVEPOINT zonewatch_rtree")
+        try:
+            done = rtree_bulk.rebuild(tx, rtree, fids, both[:, 1:])
+        except (ValueError, sqlite3.DatabaseError):  # a box that is not finite, a locked table
+            done = False
+        if not done:
+            tx.execute("ROLLBACK TO zonewatch_rtree")
+        tx.execute("RELEASE zonewatch_rtree")
+        return done
 
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
         names = table.names + (["geom"] if table.geometry else [])
@@ -478,7 +495,8 @@ class GeoPackageStore(Store):
         for start in range(0, len(frame), _ROWS_PER_BATCH):  # bounded memory for big frames
             rows, geoms = T.to_rows(table, frame.iloc[start : start + _ROWS_PER_BATCH])
             if table.geometry:
-                rows = map(tuple.__add__, rows, zip(encode_many(geoms)))
+                blobs = encode_many(geoms)
+                rows = (row + (g,) for row, g in zip(rows, blobs, strict=True))
             added += tx.executemany(sql, rows).rowcount
         return added
 

@@ -39,27 +39,17 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _down(values: np.ndarray) -> np.ndarray:
-    """float64 → the largest float32 not above it (rtreeValueDown in rtree.c)."""
-    out = values.astype(np.float32)
-    over = out > values
-    if over.any():
-        d = values[over]
-        out[over] = (d * np.where(d < 0, 1.0 + 1.0 / 8388608.0, 1.0 - 1.0 / 8388608.0)).astype(
-            np.float32
-        )
-    return out
-
-
-def _up(values: np.ndarray) -> np.ndarray:
-    """float64 → the smallest float32 not below it (rtreeValueUp in rtree.c)."""
-    out = values.astype(np.float32)
-    under = out < values
-    if under.any():
-        d = values[under]
-        out[under] = (d * np.where(d < 0, 1.0 - 1.0 / 8388608.0, 1.0 + 1.0 / 8388608.0)).astype(
-            np.float32
-        )
+def _rounded(values: np.ndarray, down: bool) -> np.ndarray:
+    """float64 → float32 rounded down (a box's minimum) or up (its maximum), exactly as
+    rtreeValueDown and rtreeValueUp in rtree.c do it."""
+    towards, away = 1.0 - 1.0 / 8388608.0, 1.0 + 1.0 / 8388608.0
+    with np.errstate(over="ignore"):  # beyond float32's range: ±inf, as rtree.c's cast
+        out = values.astype(np.float32)
+        wrong = out > values if down else out < values
+        if wrong.any():
+            d = values[wrong]
+            grow = (d < 0) if down else (d >= 0)  # |d| made larger
+            out[wrong] = (d * np.where(grow, away, towards)).astype(np.float32)
     return out
 
 
@@ -90,9 +80,22 @@ def pack(
         raise ValueError(f"an R-tree node of {node_size} bytes cannot hold two cells")
     ids = np.asarray(ids, dtype=np.int64)
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    if len(ids) != len(boxes):
+        raise ValueError(f"{len(ids)} ids for {len(boxes)} boxes")
+    if (
+        not np.isfinite(boxes).all()
+        or (boxes[:, 0] > boxes[:, 1]).any()
+        or (boxes[:, 2] > boxes[:, 3]).any()
+    ):
+        raise ValueError("every box needs finite coordinates, its minimum below its maximum")
     entry_ids = ids
     entry_boxes = np.column_stack(
-        [_down(boxes[:, 0]), _up(boxes[:, 1]), _down(boxes[:, 2]), _up(boxes[:, 3])]
+        [
+            _rounded(boxes[:, 0], True),
+            _rounded(boxes[:, 1], False),
+            _rounded(boxes[:, 2], True),
+            _rounded(boxes[:, 3], False),
+        ]
     )
     levels = []  # bottom-up: (cell ids as level-local child indices or fids, boxes, counts)
     leaf_of = np.zeros(len(ids), dtype=np.int64)  # leaf index (level 0) of each input entry
