@@ -164,6 +164,12 @@ def _rtree_matches_the_table(path):
         con.close()
 
 
+def _packed_nodes(rows):
+    """Nodes of a packed tree of two levels under the root: full leaves, full parents."""
+    leaves = -(-rows // 51)
+    return leaves + -(-leaves // 51) + 1
+
+
 def _node_count(path):
     con = sqlite3.connect(path)
     try:
@@ -191,8 +197,7 @@ def test_a_large_import_packs_the_rtree_and_rebuilds_the_indexes(fresh_store_pat
     assert after["rtree"] == after["feature_count"] == after["rows"]
     assert _rtree_matches_the_table(fresh_store_path)
     # packed: full nodes of 51 cells (SQLite's own splits leave them 1/3 to 2/3 full)
-    leaves = -(-after["rows"] // 51)
-    assert _node_count(fresh_store_path) == leaves + -(-leaves // 51) + 1
+    assert _node_count(fresh_store_path) == _packed_nodes(after["rows"])
 
     # GDAL's box read (through the R-tree) finds exactly the events in the box
     box = (38.0, 34.0, 39.5, 35.2)
@@ -202,9 +207,16 @@ def test_a_large_import_packs_the_rtree_and_rebuilds_the_indexes(fresh_store_pat
     assert sorted(found["dataset_id"]) == sorted(inside["dataset_id"])
     assert (found["dataset"] == "bulktest").sum() > 100
 
+    # beyond the packing limit (memory), the new points go in one by one
+    monkeypatch.setattr(gpkg, "PACK_MAX_ROWS", after["rows"])
+    assert store.add_events(_many_events(store, 8000, offset=6000)).added == 8000
+    assert _node_count(fresh_store_path) > _packed_nodes(after["rows"] + 8000)  # not packed
+    assert _state(fresh_store_path)["rtree_check"] == "ok"
+    assert _rtree_matches_the_table(fresh_store_path)
+    after = _state(fresh_store_path)
+
     # afterwards, GDAL's triggers keep the packed tree right for a small import
     assert store.add_events(_new_events(store, 3)).added == 3
-    assert _node_count(fresh_store_path) < 500  # kept, not packed again
     later = _state(fresh_store_path)
     assert later["rtree_check"] == "ok" and later["rtree"] == later["rows"] == after["rows"] + 3
     assert _rtree_matches_the_table(fresh_store_path)
@@ -250,9 +262,7 @@ def test_entries_already_indexed_are_kept_as_gdal_made_them(fresh_store_path, mo
     store = GeoPackageStore.open(fresh_store_path, seed=False)
     assert store.add_event_chunks([_many_events(store, 6000)], expected_rows=6000).added == 6000
     after = _state(fresh_store_path)
-    assert (
-        _node_count(fresh_store_path) == -(-after["rows"] // 51) + -(-after["rows"] // 51 // 51) + 1
-    )
+    assert _node_count(fresh_store_path) == _packed_nodes(after["rows"])
     assert _entries(fresh_store_path, "WHERE id = ?", (fid,)) == entry
     world = "WHERE minx >= -180 AND maxx <= 180 AND miny >= -90 AND maxy <= 90"
     assert len(_entries(fresh_store_path, world)) == after["rows"] == after["rtree"]

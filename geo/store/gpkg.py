@@ -47,6 +47,9 @@ _BULK_CACHE_KIB = 128 * 1024
 # An import rebuilds the R-tree and the plain indexes whole when it brings at least this
 # many rows and at least a quarter of the rows the table will then hold.
 BULK_MIN_ROWS = 50_000
+# Packing holds every entry of the R-tree in memory (about 130 bytes each): beyond this
+# many, the new points go in one by one and memory stays flat.
+PACK_MAX_ROWS = 4_000_000
 
 
 def _arrays(cursor, columns: int) -> np.ndarray:
@@ -440,7 +443,11 @@ class GeoPackageStore(Store):
         yield
         new_rows = f"FROM {_q(table.name)} WHERE fid > ? AND geom IS NOT NULL"
         added = tx.execute(f"SELECT COUNT(*) {new_rows}", (last,)).fetchone()[0]
-        if not (_rebuild_pays(added, count) and self._pack_rtree(tx, table, rtree, last)):
+        if not (
+            _rebuild_pays(added, count)
+            and count + added <= PACK_MAX_ROWS
+            and self._pack_rtree(tx, table, rtree, last)
+        ):
             tx.execute(
                 f"INSERT OR REPLACE INTO {_q(rtree)} SELECT fid, longitude, longitude, "
                 f"latitude, latitude {new_rows}",
