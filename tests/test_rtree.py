@@ -106,8 +106,8 @@ def test_boxes_that_are_not_finite_or_inverted_are_refused():
     con.execute("CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)")
     con.execute("INSERT INTO r VALUES (1, 1, 1, 1, 1)")
     for bad in ([[np.nan, 1, 1, 1]], [[1, 1, 1, np.inf]], [[2, 1, 1, 1]]):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="finite coordinates, its minimum below its max"):
             rtree.rebuild(con, "r", np.array([9]), np.array(bad, dtype=float))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2 ids for 1 boxes"):
         rtree.rebuild(con, "r", np.array([1, 2]), np.array([[1.0, 1.0, 1.0, 1.0]]))
     assert con.execute("SELECT id FROM r").fetchall() == [(1,)]  # refused before writing

