@@ -125,13 +125,41 @@ def slug(name: str, taken: set[str]) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """Where one accepted feature goes: a new version of ``zone_id``."""
+    """Where one accepted feature goes: a new version of ``zone_id``.
+
+    ``zone_name`` is the existing zone's name (English, else Arabic; empty for a new zone).
+    """
 
     number: int
     name: str
     zone_id: str
     is_new: bool
     diff: Diff
+    zone_name: str = ""
+    zone_name_ar: str = ""
+
+    def name_differs(self, name: str, name_ar: str = "") -> bool:
+        """Whether a feature so named would give this existing zone another name."""
+        if self.is_new:
+            return False
+        same = [
+            (mine or "").strip().casefold() == (theirs or "").strip().casefold()
+            for mine, theirs in ((name, self.zone_name), (name_ar, self.zone_name_ar))
+            if mine
+        ]
+        return bool(same) and not any(same)
+
+    def name_note(self, name: str, name_ar: str = "", renamed: bool = False) -> str:
+        """What saving does to the zone's name, when the feature is named otherwise."""
+        if not self.name_differs(name, name_ar):
+            return ""
+        theirs = name or name_ar
+        if renamed:
+            return f"renames zone '{self.zone_id}' from '{self.zone_name}' to '{theirs}'"
+        return (
+            f"keeps the zone's name '{self.zone_name}' (the file calls it '{theirs}'); "
+            "renaming is a separate choice"
+        )
 
 
 def match(features, versions: gpd.GeoDataFrame, chosen: dict[int, str] | None = None):
@@ -155,14 +183,27 @@ def match(features, versions: gpd.GeoDataFrame, chosen: dict[int, str] | None = 
         else:
             zone_id = by_name.get(f.name.casefold()) or by_name.get(f.name_ar.casefold(), "")
         if zone_id and zone_id in by_id:
+            zone = by_id[zone_id]
             out.append(
-                Target(f.number, f.name, zone_id, False, diff(by_id[zone_id].geometry, f.geometry))
+                Target(
+                    f.number,
+                    f.name,
+                    zone_id,
+                    False,
+                    diff(zone.geometry, f.geometry),
+                    _text(zone.name_en) or _text(zone.name_ar),
+                    _text(zone.name_ar),
+                )
             )
         else:
             new_id = slug(f.name or f.name_ar, taken)
             taken.add(new_id)
             out.append(Target(f.number, f.name, new_id, True, diff(None, f.geometry)))
     return out
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def repeated(targets: list[Target]) -> list[str]:
@@ -191,9 +232,16 @@ def new_versions(
     sources: str = "",
     method: str = "",
     precision: str = "as uploaded",
+    rename: set[int] | frozenset[int] = frozenset(),
 ) -> gpd.GeoDataFrame:
     """The rows to store, one new version per accepted feature (version numbers are given
-    by the store when it writes)."""
+    by the store when it writes).
+
+    A new version of an existing zone keeps the zone's names, as a GIS keeps a feature's
+    attributes when its geometry is replaced: a boundary file named otherwise (a
+    governorate saved as a new version of a zone, say) does not rename the zone. The
+    features whose numbers are in ``rename`` give the zone their names, as the user asked.
+    """
     current = {r.zone_id: r for r in last_extent(versions).itertuples()}
     rows = []
     by_number = {f.number: f for f in features}
@@ -204,8 +252,8 @@ def new_versions(
             {
                 "zone_id": t.zone_id,
                 "version": 0,
-                "name_en": f.name or (before.name_en if before is not None else ""),
-                "name_ar": f.name_ar or (before.name_ar if before is not None else ""),
+                "name_en": _name(f.name, before, "name_en", t.number in rename),
+                "name_ar": _name(f.name_ar, before, "name_ar", t.number in rename),
                 "status": status,
                 "memorandum_date": before.memorandum_date if before is not None else pd.NaT,
                 "in_force_from": before.in_force_from
@@ -222,6 +270,14 @@ def new_versions(
         )
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     return frame[list(ZONE_COLUMNS) + ["geometry"]]
+
+
+def _name(given: str, before, column: str, rename: bool) -> str:
+    """A new version's name: the zone's own, unless it has none or a rename was asked."""
+    kept = _text(getattr(before, column, "")) if before is not None else ""
+    if before is None or rename or not _text(before.name_en) and not _text(before.name_ar):
+        return given or kept
+    return kept
 
 
 def rollback(

@@ -10,6 +10,7 @@ import streamlit as st
 from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
 from geo.uploads import FORMATS, ImportReport, UploadError, import_events, read_event_file
+from geo.uploads.events import geojson_limit_mb, upload_limit_mb
 from views._common import KEY_IMPORT_DATASET, KEY_IMPORT_FORMAT, KEY_UPLOAD, store_or_stop
 
 AUTO = "detect from the header"
@@ -22,7 +23,17 @@ st.markdown(
     "GeoJSON the Events page downloads). Events already stored (same dataset and id) are "
     "not added again. Rows that cannot be read are skipped and listed with their row number."
 )
-upload = st.file_uploader("Event file", type=["csv", "xlsx", "json", "geojson"], key=KEY_UPLOAD)
+# The uploader states (and the browser enforces) the import's own limit, within the
+# server's (server.maxUploadSize, in .streamlit/config.toml).
+limit_mb = min(upload_limit_mb(), st.get_option("server.maxUploadSize"))
+upload = st.file_uploader(
+    "Event file",
+    type=["csv", "xlsx", "json", "geojson"],
+    key=KEY_UPLOAD,
+    max_upload_size=limit_mb,
+    help=f"Up to {limit_mb} MB per file (GeoJSON up to {min(geojson_limit_mb(), limit_mb)} MB: "
+    "it is read whole). Split larger exports.",
+)
 fmt = st.selectbox("Format", [AUTO, *FORMATS], key=KEY_IMPORT_FORMAT)
 dataset = (
     st.text_input(

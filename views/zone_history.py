@@ -12,6 +12,16 @@ from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
 from views._common import KEY_SAVED, load_or_stop, plain, store_or_stop
 
+KEY_COMPARE = "history_compare"  # (zone, from, to) to compare after a rollback
+
+
+def _latest(versions, zone_id: str) -> int:
+    """The zone's latest version (by valid-from date, then number): the one a rollback
+    replaces."""
+    rows = versions[versions["zone_id"] == zone_id].sort_values(["valid_from", "version"])
+    return int(rows["version"].iloc[-1])
+
+
 store = store_or_stop()
 revision, data = load_or_stop(store)
 versions = data["zone_versions"]
@@ -45,16 +55,31 @@ st.dataframe(
 
 numbers = table["version"].tolist()
 st.subheader("Compare two versions")
+# After a rollback: the version it replaced against the new one (set before the boxes are
+# drawn, as a widget's value cannot change once it is on the page).
+# By default the last two versions. (Defaults go through the session state, not index=:
+# a widget given both warns on the page.)
+key_a, key_b = f"diff_a_{zone_id}", f"diff_b_{zone_id}"
+pending = st.session_state.pop(KEY_COMPARE, None)
+if pending and pending[0] == zone_id and {pending[1], pending[2]} <= set(numbers):
+    st.session_state[key_a], st.session_state[key_b] = pending[1:]
+if st.session_state.get(key_a) not in numbers:
+    st.session_state[key_a] = numbers[max(len(numbers) - 2, 0)]
+if st.session_state.get(key_b) not in numbers:
+    st.session_state[key_b] = numbers[-1]
 c1, c2 = st.columns(2)
-a = c1.selectbox("From version", numbers, index=max(len(numbers) - 2, 0), key=f"diff_a_{zone_id}")
-b = c2.selectbox("To version", numbers, index=len(numbers) - 1, key=f"diff_b_{zone_id}")
+a = c1.selectbox("From version", numbers, key=key_a)
+b = c2.selectbox("To version", numbers, key=key_b)
 rows = versions[versions["zone_id"] == zone_id].set_index("version")
 old, new = rows.loc[a].geometry, rows.loc[b].geometry
 d = zone_rules.diff(old, new)
-m1, m2, m3 = st.columns(3)
+# One figure per metric, two per row, so no value is cut on a narrow column.
+m1, m2 = st.columns(2)
 m1.metric(f"Area, version {a}", f"{d.old_km2:,.1f} km²")
 m2.metric(f"Area, version {b}", f"{d.new_km2:,.1f} km²", f"{d.new_km2 - d.old_km2:+,.1f} km²")
-m3.metric("Added / removed", f"+{d.added_km2:,.1f} / -{d.removed_km2:,.1f} km²")
+m3, m4 = st.columns(2)
+m3.metric(f"Added in version {b}", f"+{d.added_km2:,.1f} km²")
+m4.metric(f"Removed in version {b}", f"-{d.removed_km2:,.1f} km²")
 st_folium(
     shapes_map(
         data["admin0"],
@@ -83,6 +108,7 @@ with st.form("rollback"):
     author = r1.text_input("Author", max_chars=200)
     note = r2.text_input("Note", max_chars=2000)
     if st.form_submit_button("Add a version equal to it"):
+        replaced = _latest(versions, zone_id)
         row = zone_rules.rollback(
             versions,
             zone_id,
@@ -97,6 +123,8 @@ with st.form("rollback"):
             st.error(f"Nothing was saved: {plain(exc)}")
         else:
             st.session_state[KEY_SAVED] = plain(
-                f"{zone_id}: version {number} added, equal to version {version}."
+                f"{zone_id}: version {number} added, equal to version {version}. Compared "
+                f"below with version {replaced}, the latest before it."
             )
+            st.session_state[KEY_COMPARE] = (zone_id, replaced, int(number))
             st.rerun()

@@ -16,7 +16,8 @@ from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, draw_map, shapes_map
 from geo.uploads import UploadError
-from geo.uploads.zones import ZoneUpload, read_zone_file
+from geo.uploads.archive import Limits as ArchiveLimits
+from geo.uploads.zones import Limits, Wording, ZoneUpload, read_zone_file, report_rows
 from views._common import (
     KEY_SAVED,
     KEY_ZONE_UPLOAD,
@@ -30,6 +31,13 @@ from views._common import (
 NEW = "(new zone)"
 KEY_ROUND = "zones_round"  # bumped after each save: a fresh uploader and drawing map
 DRAWN = "drawn on the map"
+MAX_CHOICES = 50  # files with more zones go where they match, without a choice per zone
+# How the gate's messages name this page's own controls.
+PAGE = Wording(
+    give_name="type one in its 'Name for feature' box above the report, or choose the "
+    "'Name property'",
+    swap_xy="tick 'Swap latitude and longitude' above to read it that way",
+)
 
 store = store_or_stop()
 revision, data = load_or_stop(store)
@@ -56,6 +64,9 @@ def review(upload: ZoneUpload, key: str) -> None:
     def target_key(number: int) -> str:
         return f"{key}_target_{upload.sha256}_{number}"
 
+    def rename_key(number: int) -> str:
+        return f"{key}_rename_{upload.sha256}_{number}"
+
     chosen = {}
     for f in upload.accepted:
         pick = st.session_state.get(target_key(f.number))
@@ -63,22 +74,12 @@ def review(upload: ZoneUpload, key: str) -> None:
             chosen[f.number] = "" if pick == NEW else pick
     targets = zone_rules.match(upload.accepted, versions, chosen)
     by_number = {t.number: t for t in targets}
-    rows = []
-    for f in upload.features:
-        t = by_number.get(f.number)
-        rows.append(
-            {
-                "feature": f.number,
-                "name": f.name,
-                "Arabic name": f.name_ar,
-                "outcome": f.outcome,
-                "area km²": round(f.area_km2, 1) if f.outcome != "refused" else None,
-                "saved as": (f"{t.zone_id} (new)" if t.is_new else t.zone_id) if t else "",
-                "added km²": round(t.diff.added_km2, 1) if t and not t.is_new else None,
-                "removed km²": round(t.diff.removed_km2, 1) if t and not t.is_new else None,
-                "details": "; ".join(f.messages),
-            }
-        )
+    features = {f.number: f for f in upload.accepted}
+    # Features named otherwise than the zone they update: the zone keeps its name unless
+    # the user ticks 'Rename' (what a GIS does when a feature's geometry is replaced).
+    differ = [t for t in targets if t.name_differs(*_names(features[t.number]))]
+    rename = {t.number for t in differ if st.session_state.get(rename_key(t.number))}
+    rows = report_rows(upload, targets, rename)
     accepted, refused = len(upload.accepted), len(upload.refused)
     clashes = zone_rules.repeated(targets)
     st.markdown(
@@ -87,12 +88,52 @@ def review(upload: ZoneUpload, key: str) -> None:
         + (f", reprojected from {plain(upload.crs)}" if upload.crs else "")
         + f"): {accepted} accepted or repaired, {refused} refused"
     )
-    st.dataframe(rows, hide_index=True, width="stretch", key=f"{key}_report")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        key=f"{key}_report",
+        column_config={
+            c: st.column_config.TextColumn(c, alignment="right")
+            for c in ("area km²", "added km²", "removed km²")
+        }
+        | {"details": st.column_config.TextColumn("details", width="large")},
+    )
+    detailed = [r for r in rows if r["details"]]
+    if detailed:
+        # A table cell shows one line: the details in full, one paragraph per feature.
+        with st.expander(f"Details, in full ({len(detailed)} of {len(rows)} features)"):
+            st.markdown(
+                "\n".join(
+                    f"- **Feature {r['feature']}** {plain(r['name'] or r['Arabic name'])} "
+                    f"({r['outcome']}): {plain(r['details'])}"
+                    for r in detailed
+                )
+            )
     if not accepted:
-        st.error("No zone in this file can be saved; the reasons are in the table above.")
+        st.error("No zone in this file can be saved; the reasons are in the details above.")
         return
     for clash in clashes:
         st.error(plain(clash.capitalize() + " (see 'Where each zone goes' below)."))
+    kept = [t for t in differ if t.number not in rename]
+    if kept:
+        said = "; ".join(
+            f"{t.zone_id} stays '{t.zone_name}' (the file says '{_label(features[t.number])}')"
+            for t in kept[:10]
+        )
+        st.info(
+            f"A new version keeps the zone's name: {plain(said)}"
+            + ("; ..." if len(kept) > 10 else "")
+            + (
+                ". To rename a zone, tick **Rename the zone** under **Where each zone goes**."
+                if accepted <= MAX_CHOICES
+                else f". To rename zones, upload at most {MAX_CHOICES} zones at once."
+            )
+        )
+    for t in differ:
+        if t.number in rename:
+            note = t.name_note(*_names(features[t.number]), renamed=True)
+            st.warning(plain(f"Saving {note}."))
     context = zone_rules.in_force(versions)
     old = [(zone_names.get(t.zone_id, t.zone_id), _extent(t.zone_id)) for t in targets]
     fmap = shapes_map(
@@ -146,7 +187,7 @@ def review(upload: ZoneUpload, key: str) -> None:
         use_container_width=True,
         returned_objects=[],
     )
-    if len(upload.accepted) <= 50:
+    if len(upload.accepted) <= MAX_CHOICES:
         with st.expander("Where each zone goes (a new zone, or a new version of a zone)"):
             options = [NEW, *zone_names]
             cols = st.columns(3)
@@ -154,7 +195,7 @@ def review(upload: ZoneUpload, key: str) -> None:
                 t = by_number[f.number]
                 # The name goes in a caption, not the label: a label's text is also its
                 # accessible name, and markdown escapes would be read out.
-                cols[i % 3].caption(plain(f.name or f.name_ar))
+                cols[i % 3].caption(plain(_label(f)))
                 cols[i % 3].selectbox(
                     f"Feature {f.number}",
                     options,
@@ -162,6 +203,12 @@ def review(upload: ZoneUpload, key: str) -> None:
                     format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
                     key=target_key(f.number),
                 )
+                if any(d.number == f.number for d in differ):
+                    cols[i % 3].checkbox(
+                        f"Rename the zone to '{_label(f)}'",
+                        key=rename_key(f.number),
+                        help="Off: the zone keeps its name and only its boundary changes.",
+                    )
     if clashes:
         return
     with st.form(f"{key}_save"):
@@ -180,7 +227,15 @@ def review(upload: ZoneUpload, key: str) -> None:
         if refused:
             label += f" (the {refused} refused not included)"
         if st.form_submit_button(label, type="primary"):
-            _save(upload, targets, valid_from, author, status, sources, note)
+            _save(upload, targets, valid_from, author, status, sources, note, rename)
+
+
+def _label(f) -> str:
+    return f.name or f.name_ar
+
+
+def _names(f) -> tuple[str, str]:
+    return f.name, f.name_ar
 
 
 def _extent(zone_id: str):
@@ -188,7 +243,7 @@ def _extent(zone_id: str):
     return hit.geometry.iloc[0] if len(hit) else None
 
 
-def _save(upload, targets, valid_from, author, status, sources, note) -> None:
+def _save(upload, targets, valid_from, author, status, sources, note, rename) -> None:
     rows = zone_rules.new_versions(
         upload.accepted,
         targets,
@@ -201,6 +256,7 @@ def _save(upload, targets, valid_from, author, status, sources, note) -> None:
         method=f"Uploaded as {upload.format}" + (f" (layer {upload.layer})" if upload.layer else "")
         if upload.file_name != DRAWN
         else "Drawn on the map",
+        rename=rename,
     )
     try:
         numbers = store.add_zone_version(
@@ -238,8 +294,15 @@ if mode == UPLOAD:
         "reprojected to WGS 84 when the file declares its CRS."
     )
     rnd = st.session_state.get(KEY_ROUND, 0)
+    limit_mb = min(Limits.from_env().upload_mb, st.get_option("server.maxUploadSize"))
     file = st.file_uploader(
-        "Boundary file", key=KEY_ZONE_UPLOAD if rnd == 0 else f"{KEY_ZONE_UPLOAD}_{rnd}"
+        "Boundary file",
+        key=KEY_ZONE_UPLOAD if rnd == 0 else f"{KEY_ZONE_UPLOAD}_{rnd}",
+        # The uploader states (and the browser enforces) the gate's own limit.
+        max_upload_size=limit_mb,
+        help=f"Up to {limit_mb} MB per file; a zip or KMZ may unpack to at most "
+        f"{ArchiveLimits.from_env().unzipped_bytes // 1048576} MB. Simplify larger "
+        "boundaries in your GIS first.",
     )
     if file is not None:
         content = file.getvalue()
@@ -266,6 +329,7 @@ if mode == UPLOAD:
                 names=names,
                 swap_xy=swap,
                 progress=lambda fr, msg: bar.progress(min(fr, 1.0), text=msg),
+                wording=PAGE,
             )
         except UploadError as exc:
             bar.empty()
@@ -367,7 +431,7 @@ else:
             },
         }
         try:
-            drawn = read_zone_file(json.dumps(doc).encode(), DRAWN)
+            drawn = read_zone_file(json.dumps(doc).encode(), DRAWN, wording=PAGE)
         except UploadError as exc:
             st.error(f"This drawing cannot be used: {plain(exc)}")
         else:

@@ -65,6 +65,16 @@ Progress = Callable[[float, int], None]  # (fraction of the file read, rows read
 Saving = Callable[[int, int], None]  # (good rows saved so far, good rows to save)
 
 
+def upload_limit_mb() -> int:
+    """The size limit of an event file, in MB (``ZONEWATCH_MAX_UPLOAD_MB``)."""
+    return env_limit("ZONEWATCH_MAX_UPLOAD_MB", 300)
+
+
+def geojson_limit_mb() -> int:
+    """The size limit of an event GeoJSON file, read whole, in MB."""
+    return env_limit("ZONEWATCH_MAX_GEOJSON_MB", 50)
+
+
 def _sniff(head: bytes, name: str) -> str:
     """'xlsx', 'json' or 'csv' from the first bytes; refuse anything else."""
     if not head.strip():
@@ -138,7 +148,7 @@ def read_event_file(
     if fmt is not None and fmt not in FORMATS:
         raise UploadError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
     size = _size(source)
-    limit = env_limit("ZONEWATCH_MAX_UPLOAD_MB", 300)
+    limit = upload_limit_mb()
     if size > limit * 1024 * 1024:
         raise UploadError(
             f"'{name}' is {size / 1048576:.0f} MB, over the {limit} MB limit; split it or raise "
@@ -276,7 +286,7 @@ def _xlsx_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
 
 
 def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
-    limit = env_limit("ZONEWATCH_MAX_GEOJSON_MB", 50)
+    limit = geojson_limit_mb()
     if _size(source) > limit * 1024 * 1024:
         raise UploadError(
             f"'{name}' is a GeoJSON file over {limit} MB; GeoJSON is read whole, so export "

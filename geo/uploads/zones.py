@@ -52,6 +52,7 @@ from geo.zones import area_km2
 ACCEPTED_FORMATS = "GeoJSON, a zipped Shapefile, a GeoPackage, KML or KMZ"
 set_network_enabled(active=False)  # PROJ never fetches grids (or anything) from the network
 MAX_NAME_CHARS = 200
+NO_NAME = "has no name"
 Progress = Callable[[float, str], None]
 
 
@@ -70,6 +71,35 @@ class Limits:
             property_chars=env_limit("ZONEWATCH_MAX_PROPERTY_CHARS", 10_000),
             features=env_limit("ZONEWATCH_MAX_ZONES_PER_UPLOAD", 500),
         )
+
+    @property
+    def upload_mb(self) -> int:
+        """The size limit of a boundary file, in MB (what an uploader should state)."""
+        return self.upload_bytes // 1048576
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a message tells the user to act, in the words of the interface in front of
+    them: the page names its own controls, the CLI its options. Each is a phrase that
+    completes 'To fix it, ...'."""
+
+    give_name: str
+    swap_xy: str
+
+
+#: For a caller that does not say which interface it is: names both.
+NEUTRAL = Wording(
+    give_name="give it a name (on the Zones page, type one in its name box or choose the "
+    "Name property; with zonewatch import-zones, give --zone NAME or --name-field FIELD)",
+    swap_xy="read the file with latitude and longitude swapped (on the Zones page, tick "
+    "'Swap latitude and longitude'; with zonewatch import-zones, give --swap-xy)",
+)
+CLI = Wording(
+    give_name="give --zone NAME (a one-zone file) or --name-field FIELD (the property "
+    "holding the names)",
+    swap_xy="give --swap-xy to read it that way",
+)
 
 
 @dataclass
@@ -129,7 +159,7 @@ class ZoneUpload:
 
     @property
     def needs_names(self) -> list[ZoneFeature]:
-        return [f for f in self.refused if not f.name and f.messages[-1].startswith("has no name")]
+        return [f for f in self.refused if not f.name and f.messages[-1].startswith(NO_NAME)]
 
     @property
     def swap_would_help(self) -> bool:
@@ -142,6 +172,49 @@ class ZoneUpload:
             detail = "; ".join(f.messages)
             lines.append(f"{f.label}: {f.outcome}" + (f": {detail}" if detail else ""))
         return lines
+
+
+def km2(value: float) -> str:
+    """An area as the report gives every area: thousands separated, one decimal."""
+    return f"{value:,.1f}"
+
+
+NEW_ZONE = "new zone"
+
+
+def report_rows(upload: ZoneUpload, targets, rename: Iterable[int] = ()) -> list[dict]:
+    """The report of an upload, one row per feature, every value text as it is shown.
+
+    ``targets`` are where the accepted features go (:func:`geo.zones.match`); a new zone
+    has no added or removed area (it says 'new zone'), a refused feature no area at all.
+    The details give each repair or refusal, and what saving does to a zone's name.
+    """
+    by_number = {t.number: t for t in targets}
+    rename = set(rename)
+    rows = []
+    for f in upload.features:
+        t = by_number.get(f.number) if f.outcome != "refused" else None
+        details = list(f.messages)
+        if t is not None and (note := t.name_note(f.name, f.name_ar, f.number in rename)):
+            details.append(note)
+        rows.append(
+            {
+                "feature": f.number,
+                "name": f.name,
+                "Arabic name": f.name_ar,
+                "outcome": f.outcome,
+                "area km²": km2(f.area_km2) if t is not None else "",
+                "saved as": "" if t is None else f"{t.zone_id} (new)" if t.is_new else t.zone_id,
+                "added km²": "" if t is None else NEW_ZONE if t.is_new else km2(t.diff.added_km2),
+                "removed km²": ""
+                if t is None
+                else NEW_ZONE
+                if t.is_new
+                else km2(t.diff.removed_km2),
+                "details": "; ".join(details),
+            }
+        )
+    return rows
 
 
 def check_size(size: int, file_name: str, limits: Limits) -> None:
@@ -172,6 +245,7 @@ def read_zone_file(
     country=None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    wording: Wording = NEUTRAL,
 ) -> ZoneUpload:
     """Check an uploaded boundary file and report on each feature.
 
@@ -179,13 +253,16 @@ def read_zone_file(
     size, an archive's contents, coordinates that are not longitude/latitude with no CRS
     declared). Problems with single features are in each feature's report.
     ``names`` gives names to features by number (the user typed them); ``swap_xy``
-    reads every position as (latitude, longitude).
+    reads every position as (latitude, longitude). ``wording`` says how messages name
+    the caller's controls (the page's boxes, the CLI's options).
     """
     limits = limits or Limits.from_env()
     step = progress or (lambda _f, _m: None)
     check_size(len(data), file_name, limits)
     try:
-        return _read(data, file_name, layer, name_field, names, swap_xy, country, limits, step)
+        return _read(
+            data, file_name, layer, name_field, names, swap_xy, country, limits, step, wording
+        )
     except UploadError:
         raise
     except (
@@ -208,7 +285,7 @@ def read_zone_file(
         ) from None
 
 
-def _read(data, file_name, layer, name_field, names, swap_xy, country, limits, step):
+def _read(data, file_name, layer, name_field, names, swap_xy, country, limits, step, wording):
     upload = ZoneUpload(file_name, hashlib.sha256(data).hexdigest())
     step(0.1, "Identifying the format")
     kind = _sniff(data, file_name)
@@ -253,12 +330,9 @@ def _read(data, file_name, layer, name_field, names, swap_xy, country, limits, s
     outline = country if country is not None else _syria()
     for i, f in enumerate(features):
         if f.geometry is not None:
-            _check_geometry(f, outline, swapped=swap_xy)
+            _check_geometry(f, outline, swapped=swap_xy, wording=wording)
         if f.outcome != "refused" and not (f.name or f.name_ar):
-            f.refuse(
-                "has no name: type one on the page, or give --zone NAME (one zone) or "
-                "--name-field FIELD to the CLI"
-            )
+            f.refuse(f"{NO_NAME}: {wording.give_name}")
         step(0.4 + 0.5 * (i + 1) / len(features), f"Checked {i + 1} of {len(features)}")
     _refuse_duplicates(features)
     upload.features = features
@@ -997,7 +1071,7 @@ def _syria():
     return outline
 
 
-def _check_geometry(f: ZoneFeature, outline, swapped: bool) -> None:
+def _check_geometry(f: ZoneFeature, outline, swapped: bool, wording: Wording = NEUTRAL) -> None:
     geom = f.geometry
     if not geom.is_valid:
         reason = explain_validity(geom)
@@ -1027,8 +1101,8 @@ def _check_geometry(f: ZoneFeature, outline, swapped: bool) -> None:
             f.swap_would_help = True
             f.refuse(
                 f"lies outside Syria ({where}); with latitude and longitude swapped it would "
-                "lie in Syria, so the file probably lists latitude first. Tick 'Swap latitude "
-                "and longitude' (CLI: --swap-xy) to read it that way, or fix the file"
+                f"lie in Syria, so the file probably lists latitude first: {wording.swap_xy}, "
+                "or fix the file"
             )
         else:
             f.refuse(f"lies outside Syria ({where}); a zone must be in Syria")
