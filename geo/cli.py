@@ -171,6 +171,12 @@ def _parser() -> argparse.ArgumentParser:
     iz.add_argument("--status", choices=zone_rules.STATUSES, default="proposed")
     iz.add_argument("--sources", default="", metavar="TEXT", help="where the boundary comes from")
     iz.add_argument("--swap-xy", action="store_true", help="read positions as latitude, longitude")
+    iz.add_argument(
+        "--rename",
+        action="store_true",
+        help="give existing zones the file's names (by default a new version keeps its "
+        "zone's name)",
+    )
     return p
 
 
@@ -375,7 +381,7 @@ def _zones_rollback(store, args) -> int:
 def _cmd_import_zones(args) -> int:
     from pathlib import Path
 
-    from geo.uploads.zones import Limits, check_size, read_zone_file
+    from geo.uploads.zones import CLI, Limits, check_size, read_zone_file
 
     path = Path(args.path)
     if not path.is_file():
@@ -403,6 +409,7 @@ def _cmd_import_zones(args) -> int:
         swap_xy=args.swap_xy,
         names={1: name} if name else None,
         limits=limits,
+        wording=CLI,
     )
     if upload.needs_layer:
         raise InputError(
@@ -425,6 +432,7 @@ def _cmd_import_zones(args) -> int:
         print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
         return 2
     targets = zone_rules.match(upload.accepted, versions, chosen)
+    rename = {f.number for f in upload.accepted} if args.rename else set()
     if clashes := zone_rules.repeated(targets):
         for line in clashes:
             print(f"{PROG}: refused: '{path.name}': {line}", file=sys.stderr)
@@ -441,6 +449,7 @@ def _cmd_import_zones(args) -> int:
         sources=args.sources or path.name,
         method=f"Uploaded as {upload.format}"
         + (f" (layer {upload.layer})" if upload.layer else ""),
+        rename=rename,
     )
     numbers = store.add_zone_version(
         rows, who=os.environ.get("USER", ""), file_name=path.name, sha256=upload.sha256
@@ -451,7 +460,11 @@ def _cmd_import_zones(args) -> int:
             if t.is_new
             else f"+{t.diff.added_km2:,.1f} km², -{t.diff.removed_km2:,.1f} km²"
         )
-        extra = f" ({'; '.join(f.messages)})" if f.messages else ""
+        kept = t.name_note(f.name, f.name_ar, f.number in rename)
+        if kept and not rename:
+            kept += "; give --rename to rename it"
+        notes = [*f.messages, kept]
+        extra = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
         print(
             f"{t.zone_id}: version {n} from {valid_from.isoformat()}, "
             f"{f.area_km2:,.1f} km², {change}{extra}"

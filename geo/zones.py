@@ -156,10 +156,7 @@ class Target:
         theirs = name or name_ar
         if renamed:
             return f"renames zone '{self.zone_id}' from '{self.zone_name}' to '{theirs}'"
-        return (
-            f"keeps the zone's name '{self.zone_name}' (the file calls it '{theirs}'); "
-            "renaming is a separate choice"
-        )
+        return f"keeps the zone's name '{self.zone_name}' (the file calls it '{theirs}')"
 
 
 def match(features, versions: gpd.GeoDataFrame, chosen: dict[int, str] | None = None):
