@@ -9,7 +9,9 @@ standard library and defusedxml; GeoPackages with sqlite3 from memory.
 
 Every feature then goes through the same checks (polygonal, finite 2D coordinates,
 closed rings, repairable when invalid, inside Syria, with a name) and gets a report:
-accepted, repaired (and how) or refused (and why). Nothing is saved here.
+accepted, repaired (and how) or refused (and why). Nothing is saved here. Messages that
+tell the user what to do name the caller's own controls (:class:`Wording`: the page's
+boxes, the CLI's options); :func:`report_rows` gives the report as it is shown.
 
 Limits (environment variables, stated in every refusal):
 
