@@ -333,7 +333,7 @@ def test_server_takes_what_the_event_uploader_states():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     server_mb = config["server"]["maxUploadSize"]
-    assert server_mb >= upload_limit_mb() >= Limits.from_env().upload_mb
+    assert server_mb >= upload_limit_mb() and server_mb >= Limits.from_env().upload_mb
 
 
 # --- Zone history after a rollback -------------------------------------------------------
