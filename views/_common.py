@@ -243,6 +243,9 @@ def sidebar_filters(data: dict) -> EventFilter:
                 format_func=zone_names.get,
                 key=KEY_ZONES,
                 bind=URL,
+                help="An event is inside a zone when it lies in the zone's boundary in force "
+                "on the day the event began (the version of that date, as on the map and in "
+                "the Zone report); before a zone began or after it ended, nothing is inside.",
             )
             place_names = [NO_PLACE] + sorted(places["name_en"].unique())
             place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
