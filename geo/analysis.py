@@ -146,10 +146,15 @@ def window_days(pivot, days: int, first=None, last=None) -> int:
 
 
 def zone_ended(versions, zone_id: str, day):
-    """The day the zone ended after ``day`` (the valid-from date of its first 'ended'
-    version after it), or None when it had not ended."""
-    rows = versions[(versions["zone_id"] == zone_id) & (versions["status"] == "ended")]
-    later = rows.loc[rows["valid_from"] > pd.Timestamp(day), "valid_from"]
+    """The day the zone ended, when it had ended by ``day`` (its version in force then says
+    'ended') or ends after it (the valid-from date of its next 'ended' version); None when
+    it never ends after ``day``."""
+    rows = versions[versions["zone_id"] == zone_id].sort_values(["valid_from", "version"])
+    day = pd.Timestamp(day)
+    live = rows[rows["valid_from"] <= day]
+    if len(live) and live["status"].iloc[-1] == "ended":
+        return live["valid_from"].iloc[-1]
+    later = rows.loc[(rows["valid_from"] > day) & (rows["status"] == "ended"), "valid_from"]
     return later.min() if len(later) else None
 
 

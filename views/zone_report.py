@@ -145,8 +145,12 @@ b = report.zone_ba["before"]
 a = report.zone_ba["after"]
 st.caption(
     f"Boundary: version {int(row['version'])} (valid from {row['valid_from']:%d %b %Y}). "
-    f"Before: {b['first']:%d %b %Y} to {b['last']:%d %b %Y}; after: {a['first']:%d %b %Y} to "
-    f"{a['last']:%d %b %Y}."
+    + (
+        f"Before: {b['first']:%d %b %Y} to {b['last']:%d %b %Y}; after: {a['first']:%d %b %Y} "
+        f"to {a['last']:%d %b %Y} ({report.days} days each)."
+        if report.days
+        else "No window to compare."
+    )
 )
 st.dataframe(comparison_table(report), hide_index=True, width="stretch", key="report_table")
 
