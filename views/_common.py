@@ -113,14 +113,15 @@ def event_mask(revision: str, flt: EventFilter, zones):
 
 
 @st.cache_resource(max_entries=16)
-def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask):
-    return event_view(event_index(revision), _mask, view, list(colors), limit)
+def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask, _dates):
+    return event_view(event_index(revision), _mask, view, list(colors), limit, _dates)
 
 
 def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple) -> EventView:
     """What the map draws for ``view`` (see :func:`geo.aggregate.event_view`), cached per
     revision, filter and view: a new visitor on the default view gets it ready-made."""
-    return _view(revision, repr(flt), view, colors, point_limit(), event_mask(revision, flt, zones))
+    mask = event_mask(revision, flt, zones)
+    return _view(revision, repr(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
 def selected_events(revision: str, flt: EventFilter, zones):
