@@ -206,3 +206,24 @@ def test_the_help_text_says_what_inside_means(store_env):
     at.run()
     assert not at.exception, at.exception
     assert "in force on the day the event began" in at.multiselect(key="zones").help
+
+
+def test_the_pages_inside_zones_filter_matches_the_independent_count(store_env, features):
+    """The sidebar filter on the Map and Events pages (the pages pass the zone versions)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+    from test_app import showing
+
+    from conftest import ROOT
+
+    want, _ = _independent(features, "idlib", "2017-05-06", "2017-12-31")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.date_input(key="dates").set_value((date(2017, 5, 6), date(2017, 12, 31))).run()
+    at.multiselect(key="zones").set_value(["idlib"]).run()
+    assert not at.exception, at.exception
+    assert showing(at)[0] == want
+    at.switch_page("views/events.py").run()
+    assert not at.exception, at.exception
+    assert showing(at)[0] == want
