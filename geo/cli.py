@@ -142,8 +142,18 @@ def _parser() -> argparse.ArgumentParser:
         help="events and fatalities per zone, period and type (each event in the zone "
         "version in force on its date)",
     )
-    zstats.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
-    zstats.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
+    zstats.add_argument(
+        "--from",
+        dest="start",
+        metavar="YYYY-MM-DD",
+        help="first day (events that start on it or later)",
+    )
+    zstats.add_argument(
+        "--to",
+        dest="end",
+        metavar="YYYY-MM-DD",
+        help="last day (events that start on it or earlier)",
+    )
     zstats.add_argument("--by", choices=("week", "month"), default="month")
     zstats.add_argument(
         "--exclude-coarse",
