@@ -153,13 +153,20 @@ class EventView:
 
 
 def event_view(
-    index, mask: np.ndarray, view: View, colors: list[str], limit: int | None = None
+    index,
+    mask: np.ndarray,
+    view: View,
+    colors: list[str],
+    limit: int | None = None,
+    dates: tuple | None = None,
 ) -> EventView:
     """The event layer for ``view``: every filtered event (``mask`` over ``index``, an
     :class:`~geo.eventindex.EventIndex`) when there are at most ``limit`` (default:
     :func:`point_limit`); else the filtered events of :func:`region` one by one when they
     are few enough, otherwise their counts and fatalities per grid cell. ``colors`` has one
-    colour per ``index.types``."""
+    colour per ``index.types``. ``dates``: the filter's (first, last) day; each event's days
+    are sent clipped to them, so playback (which runs from the first day sent to the last)
+    keeps to the chosen dates and shows each event on the same days within them."""
     if limit is None:
         limit = point_limit()
     sel = np.flatnonzero(mask)
@@ -183,7 +190,12 @@ def event_view(
         "cell_km": size * 111.32 * math.cos(math.radians((view.south + view.north) / 2)),
     }
     if len(sel) <= limit:
-        start = index.start[sel]
+        start, end = index.start[sel], index.end[sel]
+        first, last = dates or (None, None)
+        if first is not None:
+            start = np.maximum(start, _day(first))
+        if last is not None:
+            end = np.minimum(end, _day(last))
         fids = index.fid[sel]
         fid_bytes = 4 if len(sel) == 0 or (fids.min() >= 0 and fids.max() < 2**32) else 8
         payload = {
@@ -194,7 +206,7 @@ def event_view(
             "lat": _b64(lat, "<f4"),
             "lon": _b64(lon, "<f4"),
             "start": _b64(start, "<i4"),
-            "days": _b64(np.clip(index.end[sel] - start, 0, 65535), "<u2"),
+            "days": _b64(np.clip(end - start, 0, 65535), "<u2"),
             "type": _b64(index.type_code[sel], "<u2"),
             "fat": _b64(np.clip(fat, 0, 65535), "<u2"),
             "colors": colors,
@@ -217,6 +229,10 @@ def event_view(
         json.dumps(payload, sort_keys=True).encode(), digest_size=12
     ).hexdigest()
     return EventView(mode=mode, payload=payload, **stats)
+
+
+def _day(value) -> int:
+    return int(np.datetime64(value, "D").astype(np.int64))
 
 
 def decode(payload: dict, name: str, dtype) -> np.ndarray:

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from geo.export import timeline
+from geo.filters import zone_hits
 
 #: Location precisions too coarse to place an event in a zone: a governorate's centroid or
 #: wider (UCDP ``where_prec`` 4 and above, ACLED ``geo_precision`` 3).
@@ -27,44 +28,47 @@ def zone_membership(events: pd.DataFrame, versions) -> pd.DataFrame:
     the event's start date; zones that had ended (or not begun) by then do not count.
 
     Columns: ``event`` (the index label in ``events``), ``zone_id``, ``version``.
-    A point on a boundary counts as inside.
+    A point on a boundary counts as inside. The test is :func:`geo.filters.zone_hits`, the
+    same one the "Inside zones" filter and ``events --zone`` use.
     """
-    rows = []
-    starts = events["date_start"].to_numpy(dtype="datetime64[s]")
-    lon = events["longitude"].to_numpy(dtype=float)
-    lat = events["latitude"].to_numpy(dtype=float)
-    for zone_id, zv in versions.groupby("zone_id", sort=True):
-        zv = zv.sort_values(["valid_from", "version"])
-        valid = zv["valid_from"].to_numpy(dtype="datetime64[s]")
-        # the last version with valid_from on or before each event's start (ties: newest)
-        which = np.searchsorted(valid, starts, side="right") - 1
-        for i, row in enumerate(zv.itertuples(index=False)):
-            if row.status == "ended":
-                continue
-            picked = np.flatnonzero(which == i)
-            if not len(picked):
-                continue
-            inside = shapely.intersects_xy(row.geometry, lon[picked], lat[picked])
-            for j in picked[inside]:
-                rows.append((events.index[j], zone_id, int(row.version)))
-    return pd.DataFrame(rows, columns=["event", "zone_id", "version"])
+    parts = [
+        pd.DataFrame({"event": events.index[positions], "zone_id": zone_id, "version": version})
+        for zone_id, version, positions in zone_hits(
+            events["longitude"].to_numpy(dtype=float),
+            events["latitude"].to_numpy(dtype=float),
+            events["date_start"],
+            versions,
+        )
+    ]
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({"event": events.index[:0], "zone_id": "", "version": 0})
 
 
 def zone_counts(
-    events: pd.DataFrame, versions, freq: str = "month", exclude_coarse: bool = False
+    events: pd.DataFrame,
+    versions,
+    freq: str = "month",
+    exclude_coarse: bool = False,
+    start=None,
+    end=None,
 ) -> pd.DataFrame:
     """Events and fatalities per zone, period (``week`` or ``month``, by start date) and
-    event type. Columns: zone_id, period, event_type, events, fatalities."""
+    event type, for the events that start from ``start`` to ``end`` (see
+    :func:`geo.export.timeline`); only the periods and types with events.
+    Columns: zone_id, period, event_type, events, fatalities."""
+    columns = ["zone_id", "period", "event_type", "events", "fatalities"]
     if exclude_coarse:
         events = events[~is_coarse(events)]
     member = zone_membership(events, versions)
     parts = []
     for zone_id, rows in member.groupby("zone_id", sort=True):
-        counted = timeline(events.loc[rows["event"]], freq)
+        counted = timeline(events.loc[rows["event"]], freq, start, end)
+        counted = counted[counted["events"] > 0]
         counted.insert(0, "zone_id", zone_id)
-        parts.append(counted)
+        parts.append(counted[columns])
     if not parts:
-        return pd.DataFrame(columns=["zone_id", "period", "event_type", "events", "fatalities"])
+        return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -128,6 +132,72 @@ def before_after(events: pd.DataFrame, pivot, days: int) -> dict:
     return out
 
 
+def window_days(pivot, days: int, first=None, last=None) -> int:
+    """The longest window (at most ``days``) the covered span [``first``, ``last``] holds on
+    both sides of ``pivot``: the before window [pivot - d, pivot - 1] and the after window
+    [pivot, pivot + d - 1] both inside it. 0 when the pivot itself is not covered."""
+    pivot = pd.Timestamp(pivot)
+    d = int(days)
+    if first is not None:
+        d = min(d, (pivot - pd.Timestamp(first)).days)
+    if last is not None:
+        d = min(d, (pd.Timestamp(last) - pivot).days + 1)
+    return max(d, 0)
+
+
+def zone_ended(versions, zone_id: str, day):
+    """The day the zone ended, when it had ended by ``day`` (its version in force then says
+    'ended') or ends after it (the valid-from date of its next 'ended' version); None when
+    it never ends after ``day``."""
+    rows = versions[versions["zone_id"] == zone_id].sort_values(["valid_from", "version"])
+    day = pd.Timestamp(day)
+    live = rows[rows["valid_from"] <= day]
+    if len(live) and live["status"].iloc[-1] == "ended":
+        return live["valid_from"].iloc[-1]
+    later = rows.loc[(rows["valid_from"] > day) & (rows["status"] == "ended"), "valid_from"]
+    return later.min() if len(later) else None
+
+
+def comparison_window(versions, zone_id: str, pivot, days: int, first=None, last=None):
+    """The before/after window to use and why it is shorter, as ``(days, note)``.
+
+    The two windows stay equal and inside what can be compared: the events covered
+    (``first`` to ``last``: the data and the chosen dates) and, for the after window, the
+    zone's life (up to the day before it ended). When a window would run past them, both are
+    shortened to the days covered (``note`` says why); when nothing is covered, ``days`` is
+    0 and there is no comparison. ``note`` is empty when the asked window fits."""
+    pivot = pd.Timestamp(pivot)
+    ended = zone_ended(versions, zone_id, pivot)
+    limits = []
+    if last is not None:
+        limits.append(
+            (pd.Timestamp(last), f"the events shown end on {pd.Timestamp(last):%d %b %Y}")
+        )
+    if ended is not None:
+        limits.append(
+            (ended - pd.Timedelta(days=1), f"the zone ended on {pd.Timestamp(ended):%d %b %Y}")
+        )
+    end, end_why = min(limits, key=lambda x: x[0]) if limits else (None, "")
+    begin_why = (
+        f"the events shown begin on {pd.Timestamp(first):%d %b %Y}" if first is not None else ""
+    )
+    got = window_days(pivot, days, first, end)
+    if got == int(days):
+        return got, ""
+    reasons = []
+    if first is not None and window_days(pivot, days, first, None) < int(days):
+        reasons.append(begin_why)
+    if end is not None and window_days(pivot, days, None, end) < int(days):
+        reasons.append(end_why)
+    why = " and ".join(reasons)
+    if got == 0:
+        return 0, f"No before/after comparison around {pivot:%d %b %Y}: {why}."
+    return got, (
+        f"The windows are shortened to {got} days each (of the {int(days)} asked), so both "
+        f"stay equal and covered: {why}."
+    )
+
+
 def in_force_date(versions, zone_id: str):
     """The day a zone first came into force (its first version's in-force date, else its
     valid-from date): the default date a zone report compares around."""
@@ -189,17 +259,27 @@ def near_place(events: pd.DataFrame, lat: float, lon: float, km: float) -> pd.Da
 
 
 def place_counts(
-    events: pd.DataFrame, places, names, km: float, freq: str = "month"
+    events: pd.DataFrame,
+    places,
+    names,
+    km: float,
+    freq: str = "month",
+    start=None,
+    end=None,
+    types=None,
 ) -> pd.DataFrame:
     """Events and fatalities within ``km`` of each named place, per period (``week`` or
-    ``month``, by start date) and event type. An event near two places counts for both.
-    Columns: place, period, event_type, events, fatalities."""
+    ``month``, by start date) and event type, every period from ``start`` to ``end``
+    (zeros included; see :func:`geo.export.timeline` for events that began earlier).
+    An event near two places counts for both. ``types``: the types to give a row each
+    (default: those present). Columns: place, period, event_type, events, fatalities,
+    period_end, label."""
     from geo.filters import find_place
 
     parts = []
     for name in names:
         lat, lon, label = find_place(places, name)
-        counted = timeline(near_place(events, lat, lon, km), freq)
+        counted = timeline(near_place(events, lat, lon, km), freq, start, end, types)
         counted.insert(0, "place", label)
         parts.append(counted)
     if not parts:

@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
         dest="zones",
         action="append",
         metavar="NAME",
-        help="inside this zone (id or part of its name; repeat for several)",
+        help="inside this zone (id or part of its name; repeat for several): in the zone's "
+        "version in force on the day the event began",
     )
     near = ev.add_mutually_exclusive_group()
     near.add_argument("--near", metavar="LAT,LON", help="within --km of this point")
@@ -141,8 +142,18 @@ def _parser() -> argparse.ArgumentParser:
         help="events and fatalities per zone, period and type (each event in the zone "
         "version in force on its date)",
     )
-    zstats.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
-    zstats.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
+    zstats.add_argument(
+        "--from",
+        dest="start",
+        metavar="YYYY-MM-DD",
+        help="first day (events that start on it or later)",
+    )
+    zstats.add_argument(
+        "--to",
+        dest="end",
+        metavar="YYYY-MM-DD",
+        help="last day (events that start on it or earlier)",
+    )
     zstats.add_argument("--by", choices=("week", "month"), default="month")
     zstats.add_argument(
         "--exclude-coarse",
@@ -242,7 +253,7 @@ def _cmd_events(args) -> int:
     store = _open_store(args.store)
     summary = store.event_summary()
     types = check_types(args.types, summary.types) if args.types else None
-    zones = store.zone_extents()
+    zones = store.zone_versions()  # the zone test takes each zone's version of the day
     if args.near_place:
         lat, lon, _ = find_place(store.places(), args.near_place)
         point = (lat, lon)
@@ -254,7 +265,7 @@ def _cmd_events(args) -> int:
         actor=args.actor,
         min_fatalities=args.min_fatalities,
         precisions=tuple(args.precisions) if args.precisions else None,
-        zones=find_zones(zones, args.zones) if args.zones else None,
+        zones=find_zones(zone_rules.last_extent(zones), args.zones) if args.zones else None,
         near=(point[0], point[1], args.km) if point else None,
     )
     shown = select_events(store, flt, zones)
@@ -337,8 +348,6 @@ def _zones_history(store, name: str) -> int:
 
 
 def _zones_stats(store, args) -> int:
-    import pandas as pd
-
     from geo.analysis import zone_counts
 
     start = parse_date(args.start, "--from") if args.start else None
@@ -346,12 +355,10 @@ def _zones_stats(store, args) -> int:
     if start and end and end < start:
         raise InputError("--to is before --from; the end date must be on or after the start")
     events = store.events(EventFilter(start=start, end=end))
-    # counted in the period of their start date: keep the events that start in the range
-    if start:
-        events = events[events["date_start"] >= pd.Timestamp(start)]
-    if end:
-        events = events[events["date_start"] <= pd.Timestamp(end)]
-    table = zone_counts(events, store.zone_versions(), args.by, args.exclude_coarse)
+    # counted in the period of their start date: the events that start in the range
+    table = zone_counts(
+        events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end
+    )
     table["period"] = table["period"].dt.strftime("%Y-%m-%d")
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False, lineterminator="\n")

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import shapely
 
-from geo.filters import EventFilter, near_bbox, within_km
+from geo.filters import EventFilter, near_bbox, within_km, zone_bbox, zone_mask
 
 #: The stored columns the index is built from (with ``fid``, the store's row id).
 INDEX_COLUMNS = (
@@ -114,7 +113,9 @@ class EventIndex:
 
     def mask(self, flt: EventFilter, zones=None) -> np.ndarray:
         """The events matching ``flt``: the same selection as
-        :func:`geo.filters.event_mask` on the same events (tested)."""
+        :func:`geo.filters.event_mask` on the same events (tested). ``zones``: the zone
+        versions, for a zone filter (each event tested against the version in force on its
+        start date)."""
         n = len(self)
         mask = np.ones(n, dtype=bool)
         if flt.end is not None:
@@ -144,16 +145,15 @@ class EventIndex:
             idx = np.flatnonzero(mask)
             mask[idx] = within_km(self.lat[idx], self.lon[idx], lat0, lon0, km)
         if flt.zones is not None:
+            # the one zone test (geo.filters.zone_hits), on the events left after a box cut
             if zones is None:
-                raise ValueError("a zone filter needs the zones' geometries")
-            chosen = zones[zones["zone_id"].isin(flt.zones)]
-            if not len(chosen):
+                raise ValueError("a zone filter needs the zone versions")
+            box = zone_bbox(zones, flt.zones)
+            if box is None:
                 return np.zeros(n, dtype=bool)
-            area = shapely.union_all(chosen.geometry.values)
-            mask &= self._in_box(area.bounds)
+            mask &= self._in_box(box)
             idx = np.flatnonzero(mask)
-            lon, lat = self.lon[idx], self.lat[idx]
-            mask[idx] = shapely.contains_xy(area, lon, lat) | shapely.intersects_xy(area, lon, lat)
+            mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, flt.zones)
         return mask
 
     def _in_box(self, box) -> np.ndarray:

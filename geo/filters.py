@@ -29,7 +29,9 @@ class EventFilter:
     actor: str | None = None
     min_fatalities: int | None = None
     precisions: tuple[str, ...] | None = None
-    #: zone ids: events inside any of these zones (their geometries are given to the mask)
+    #: zone ids: events inside any of these zones, each zone taken as the version in force
+    #: on the event's start date (the zone versions are given to the mask; see
+    #: :func:`zone_hits`)
     zones: tuple[str, ...] | None = None
     #: (latitude, longitude, km): events within km of the point (geodesic distance)
     near: tuple[float, float, float] | None = None
@@ -91,7 +93,8 @@ def _isin_casefold(values: pd.Series, wanted: Iterable[str]) -> np.ndarray:
 def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
     """A boolean mask over ``df`` selecting the events that match ``flt``.
 
-    ``zones`` (a GeoDataFrame with ``zone_id``) is needed when ``flt.zones`` is set.
+    ``zones`` (every stored version of the zones, as :meth:`Store.zone_versions` gives
+    them) is needed when ``flt.zones`` is set: see :func:`zone_mask`.
     """
     mask = date_overlap_mask(df, flt.start, flt.end)
     if flt.types is not None:
@@ -116,17 +119,74 @@ def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
     if flt.near is not None:
         mask &= within_km(lat, lon, *flt.near)
     if flt.zones is not None:
-        if zones is None:
-            raise ValueError("a zone filter needs the zones' geometries")
-        chosen = zones[zones["zone_id"].isin(flt.zones)]
-        area = shapely.union_all(chosen.geometry.values) if len(chosen) else None
-        inside = (
-            shapely.contains_xy(area, lon, lat) | shapely.intersects_xy(area, lon, lat)
-            if area is not None
-            else np.zeros(len(df), dtype=bool)
-        )
-        mask &= inside
+        idx = np.flatnonzero(mask)
+        start = df["date_start"].to_numpy()[idx]
+        mask[idx] = zone_mask(lon[idx], lat[idx], start, zones, flt.zones)
     return mask
+
+
+def day_numbers(values) -> np.ndarray:
+    """Days since 1970-01-01 of dates (a datetime column or array; integers pass through)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    return arr.astype("datetime64[D]").astype(np.int64)
+
+
+def zone_hits(lon, lat, start, versions, zone_ids: Iterable[str] | None = None):
+    """The one definition of "an event inside a zone", used by the filters (pandas and the
+    in-memory index), the zone reports and ``zones stats``: an event is inside a zone when
+    its point lies in the zone's **version in force on the event's start date** (the
+    version with the latest ``valid_from`` on or before it, the newest on a tie; boundary
+    included). Before a zone's first version, and while its version in force says
+    'ended', nothing is inside it.
+
+    ``lon``, ``lat``: arrays; ``start``: the events' start dates (datetimes or day
+    numbers); ``versions``: every version of the zones (``zone_id``, ``version``,
+    ``valid_from``, ``status``, geometry). Yields ``(zone_id, version, positions)`` with
+    the positions (into the arrays) of the events inside that version.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    days = day_numbers(start)
+    wanted = None if zone_ids is None else set(zone_ids)
+    if versions is None:
+        raise ValueError("a zone filter needs the zone versions")
+    for zone_id, zv in versions.groupby("zone_id", sort=True):
+        if wanted is not None and zone_id not in wanted:
+            continue
+        zv = zv.sort_values(["valid_from", "version"], kind="stable")
+        which = np.searchsorted(day_numbers(zv["valid_from"]), days, side="right") - 1
+        statuses = zv["status"].fillna("").to_numpy()
+        for i, (version, geometry) in enumerate(
+            zip(zv["version"].to_numpy(), zv.geometry.values, strict=True)
+        ):
+            if statuses[i] == "ended" or geometry is None:
+                continue
+            picked = np.flatnonzero(which == i)
+            if not len(picked):
+                continue
+            inside = shapely.intersects_xy(geometry, lon[picked], lat[picked])
+            yield zone_id, int(version), picked[inside]
+
+
+def zone_mask(lon, lat, start, versions, zone_ids: Iterable[str]) -> np.ndarray:
+    """Events inside any of ``zone_ids``, each zone taken as the version in force on the
+    event's start date (see :func:`zone_hits`)."""
+    mask = np.zeros(len(np.asarray(lon)), dtype=bool)
+    for _, _, positions in zone_hits(lon, lat, start, versions, zone_ids):
+        mask[positions] = True
+    return mask
+
+
+def zone_bbox(versions, zone_ids: Iterable[str]) -> tuple[float, float, float, float] | None:
+    """A box (west, south, east, north) around every version of the chosen zones (None when
+    there is none): a cheap first cut that the zone test then refines."""
+    chosen = versions[versions["zone_id"].isin(list(zone_ids))]
+    chosen = chosen[chosen["status"].fillna("") != "ended"]
+    if chosen.empty:
+        return None
+    return tuple(float(v) for v in chosen.total_bounds)
 
 
 _GEOD = Geod(ellps="WGS84")
@@ -175,14 +235,13 @@ def check_types(requested: Iterable[str], known: Iterable[str]) -> tuple[str, ..
 
 def select_events(store, flt: EventFilter, zones=None) -> pd.DataFrame:
     """Events matching ``flt`` from a store: dates, types, datasets and a bounding box run in
-    the store's engine (in SQL); the other filters run here, vectorised."""
+    the store's engine (in SQL); the other filters (the zone test among them, see
+    :func:`zone_hits`) run here, vectorised. ``zones``: the zone versions."""
     bbox = flt.bbox
     if flt.near is not None:
         bbox = near_bbox(*flt.near)
     elif flt.zones is not None and zones is not None:
-        chosen = zones[zones["zone_id"].isin(flt.zones)]
-        if len(chosen):
-            bbox = tuple(chosen.total_bounds)
+        bbox = zone_bbox(zones, flt.zones) or bbox
     coarse = replace(
         flt, bbox=bbox, actor=None, min_fatalities=None, precisions=None, zones=None, near=None
     )

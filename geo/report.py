@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from geo import analysis
-from geo.export import spreadsheet_safe, timeline
+from geo.export import before_range, spreadsheet_safe, timeline
 
 
 @dataclass
@@ -40,6 +40,9 @@ class ZoneReport:
     ring_ba: dict
     nearby: pd.DataFrame  # events in the zone or the ring during the two windows
     all_types: tuple[str, ...] = ()  # every type in the store: colours as in the map legend
+    asked_days: int = 0  # the window asked for (``days`` is the one used, maybe shorter)
+    window_note: str = ""  # why the windows are shorter than asked, or why none ("" if not)
+    before_start: dict | None = None  # events in the zone that began before the dates
 
     @property
     def ring_label(self) -> str:
@@ -59,13 +62,26 @@ def zone_report(
     exclude_coarse: bool,
     filters: str = "",
     all_types=(),
+    start: date | None = None,
+    end: date | None = None,
 ) -> ZoneReport:
-    """Compute the report from the events the filters show and the stored zone versions."""
+    """Compute the report from the events the filters show and the stored zone versions.
+
+    ``start``, ``end``: the dates the events were chosen for (default: the first start and
+    last end among ``shown``). The timeline runs over them (events that began earlier are
+    left out of it, see :func:`geo.export.timeline`); the before/after windows are kept
+    inside them and inside the zone's life (see :func:`geo.analysis.comparison_window`)."""
     coarse = analysis.is_coarse(shown)
     events = shown[~coarse] if exclude_coarse else shown
     in_zone = analysis.in_zone(events, versions, zone_id)
     row = analysis.boundary_at(versions, zone_id, pivot)
     band = analysis.ring(row.geometry, km)
+    if start is None and len(shown):
+        start = shown["date_start"].min().date()
+    if end is None and len(shown):
+        end = shown["date_end"].max().date()
+    asked = int(days)
+    days, note = analysis.comparison_window(versions, zone_id, pivot, asked, start, end)
     window = analysis.around(events, pivot, int(days))
     nearby = pd.concat([analysis.inside(window, row.geometry), analysis.inside(window, band)])
     return ZoneReport(
@@ -82,15 +98,20 @@ def zone_report(
         boundary=row,
         ring=band,
         in_zone=in_zone,
-        timeline=timeline(in_zone, freq),
+        timeline=timeline(in_zone, freq, start, end),
         zone_ba=analysis.before_after(analysis.inside(events, row.geometry), pivot, int(days)),
         ring_ba=analysis.before_after(analysis.inside(events, band), pivot, int(days)),
         nearby=nearby[~nearby.index.duplicated()],
         all_types=tuple(all_types),
+        asked_days=asked,
+        window_note=note,
+        before_start=before_range(in_zone, start),
     )
 
 
-def pct(value) -> str:
+def pct(value, days: int = 1) -> str:
+    if not days:
+        return "n/a (no window covered)"
     return "n/a (none before)" if value is None else f"{value:+.0f}%"
 
 
@@ -103,11 +124,11 @@ def comparison_table(report: ZoneReport) -> pd.DataFrame:
                 "events before": r["before"]["events"],
                 "events after": r["after"]["events"],
                 "change": r["events_change"],
-                "change %": pct(r["events_change_pct"]),
+                "change %": pct(r["events_change_pct"], report.days),
                 "fatalities before": r["before"]["fatalities"],
                 "fatalities after": r["after"]["fatalities"],
                 "fatalities change": r["fatalities_change"],
-                "fatalities change %": pct(r["fatalities_change_pct"]),
+                "fatalities change %": pct(r["fatalities_change_pct"], report.days),
             }
             for label, r in (("in the zone", report.zone_ba), (report.ring_label, report.ring_ba))
         ]
@@ -329,12 +350,13 @@ iframe{{width:100%;height:560px;border:1px solid #ccc}} svg{{max-width:100%;heig
 <h2 id="timeline">Events in the zone, per {e(report.freq)}</h2>
 <p>{totals["events"]:,} events and {totals["fatalities"]:,} fatalities (best estimates), each
 counted in the zone version in force on the day it began, of {report.shown:,} events shown.
-The dashed line marks {report.pivot:%d %b %Y}.</p>
+The dashed line marks {report.pivot:%d %b %Y}. {e(before_note(report))}</p>
 <figure id="chart-timeline">{timeline_svg(report)}</figure>
 <h2 id="comparison">Before and after {report.pivot:%d %b %Y}</h2>
 <p>Boundary: version {int(row["version"])} (valid from {row["valid_from"]:%d %b %Y}), kept fixed.
 Before: {b["first"]:%d %b %Y} to {b["last"]:%d %b %Y}; after: {a["first"]:%d %b %Y} to
 {a["last"]:%d %b %Y} ({report.days} days each).</p>
+{f'<p class="note"><strong>{e(report.window_note)}</strong></p>' if report.window_note else ""}
 {_table_html(comparison_table(report))}
 <figure id="chart-comparison">{comparison_svg(report)}</figure>
 <h2 id="map">Map</h2>
@@ -344,6 +366,18 @@ during the two windows. Boundaries are approximate reconstructions, not official
 <p class="note">Sources: {e(attribution)}</p>
 </body></html>
 """
+
+
+def before_note(report: ZoneReport) -> str:
+    """What the timeline leaves out: events in the zone that began before the dates."""
+    early = report.before_start or {"events": 0}
+    if not early["events"]:
+        return ""
+    return (
+        f"{early['events']:,} of them ({early['fatalities']:,} fatalities) began before the "
+        "chosen dates and are not in the chart, which counts each event in the period of its "
+        "start date."
+    )
 
 
 def timeline_totals(report: ZoneReport) -> dict:

@@ -71,3 +71,25 @@ def in_geojson_polygon(lon: float, lat: float, geometry: dict) -> bool:
         if _in_ring(lon, lat, rings[0]) and not any(_in_ring(lon, lat, r) for r in rings[1:]):
             return True
     return False
+
+
+def zone_in_force(features: list[dict], zone_id: str, day: str) -> dict | None:
+    """The GeoJSON geometry of ``zone_id``'s version in force on ``day`` (YYYY-MM-DD): the
+    latest ``valid_from`` on or before it (the highest version on a tie); None before the
+    zone began or while that version says 'ended'. ``features``: every version, as
+    ``zonewatch zones export --all-versions`` writes them."""
+    live = [
+        f["properties"] | {"geometry": f["geometry"]}
+        for f in features
+        if f["properties"]["zone_id"] == zone_id and f["properties"]["valid_from"][:10] <= day
+    ]
+    if not live:
+        return None
+    best = max(live, key=lambda p: (p["valid_from"][:10], int(p["version"])))
+    return None if best["status"] == "ended" else best["geometry"]
+
+
+def in_zone_on(features: list[dict], zone_id: str, day: str, lon: float, lat: float) -> bool:
+    """Whether (lon, lat) lies in the zone's version in force on ``day``."""
+    geometry = zone_in_force(features, zone_id, day)
+    return geometry is not None and in_geojson_polygon(lon, lat, geometry)

@@ -127,7 +127,7 @@ def indexed(session_store_path):
     from geo.store.gpkg import GeoPackageStore
 
     store = GeoPackageStore.open(session_store_path, seed=False)
-    return store, EventIndex.from_frame(store.event_columns()), store.zone_extents()
+    return store, EventIndex.from_frame(store.event_columns()), store.zone_versions()
 
 
 @pytest.mark.parametrize("flt", FILTERS, ids=range(len(FILTERS)))

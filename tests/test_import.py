@@ -17,7 +17,7 @@ from geo.attribution import attributions
 from geo.filters import EventFilter, select_events
 from geo.store import open_store
 from geo.uploads import UploadError, import_events, read_event_file
-from independent import in_geojson_polygon, vincenty_km
+from independent import in_zone_on, vincenty_km
 
 FIXTURE = Path(__file__).parent / "data" / "acled_fixture.csv"
 ACLED_REAL = SHARED / "data" / "external" / "acled_syria_battles" / "acled_syria_battles_2017.csv"
@@ -84,7 +84,7 @@ def test_real_acled_counts_match_stdlib(fresh_store_path):
     report = import_events(store, path, who="test")
     rows = _acled_rows(path)
     assert report.rows_read == len(rows) == report.imported == 8759 and report.skipped == 0
-    zones = store.zone_extents()
+    zones = store.zone_versions()
 
     def count(flt):
         return len(select_events(store, flt, zones))
@@ -107,10 +107,17 @@ def test_real_acled_counts_match_stdlib(fresh_store_path):
     assert count(EventFilter(near=(*RAQQA, 30), datasets=acled)) == len(near) > 0
     hts = [r for r in rows if "hayat tahrir" in (r["actor1"] + "|" + r["actor2"]).lower()]
     assert count(EventFilter(actor="Hayat Tahrir", datasets=acled)) == len(hts) > 0
-    idlib = json.loads(json.dumps(export.zones_geojson(zones)))
-    geom = next(f["geometry"] for f in idlib["features"] if f["properties"]["zone_id"] == "idlib")
-    inside = [
-        r for r in rows if in_geojson_polygon(float(r["longitude"]), float(r["latitude"]), geom)
+    features = json.loads(json.dumps(export.zones_geojson(zones)))["features"]
+    inside = [  # each event in the version in force on its date
+        r
+        for r in rows
+        if in_zone_on(
+            features,
+            "idlib",
+            _acled_date(r["event_date"]).isoformat(),
+            float(r["longitude"]),
+            float(r["latitude"]),
+        )
     ]
     assert count(EventFilter(zones=("idlib",), datasets=acled)) == len(inside) > 0
     deadly = [r for r in rows if int(r["fatalities"]) >= 10]
@@ -271,7 +278,7 @@ def test_saving_is_reported_chunk_by_chunk_up_to_every_good_row(fresh_store_path
 
 def test_shipped_ucdp_counts_match_stdlib_for_place_actor_and_zone(store_env):
     store = open_store()
-    zones = store.zone_extents()
+    zones = store.zone_versions()
     rows = [r for r in csv.DictReader((DATA / "ucdp" / "ged_syria.csv").open(encoding="utf-8"))]
     ucdp = ("ucdp",)
 
@@ -294,13 +301,17 @@ def test_shipped_ucdp_counts_match_stdlib_for_place_actor_and_zone(store_env):
     assert count(EventFilter(near=(*RAQQA, 30), datasets=ucdp)) == len(near) > 0
     jaysh = [r for r in rows if "jaysh al-islam" in (r["side_a"] + "|" + r["side_b"]).lower()]
     assert count(EventFilter(actor="JAYSH AL-ISLAM", datasets=ucdp)) == len(jaysh) > 0
-    geom = next(
-        f["geometry"]
-        for f in export.zones_geojson(zones)["features"]
-        if f["properties"]["zone_id"] == "eastern_ghouta"
-    )
-    inside = [
-        r for r in rows if in_geojson_polygon(float(r["longitude"]), float(r["latitude"]), geom)
+    features = export.zones_geojson(zones)["features"]
+    inside = [  # each event in the version in force on its start date
+        r
+        for r in rows
+        if in_zone_on(
+            features,
+            "eastern_ghouta",
+            r["date_start"][:10],
+            float(r["longitude"]),
+            float(r["latitude"]),
+        )
     ]
     assert count(EventFilter(zones=("eastern_ghouta",), datasets=ucdp)) == len(inside) > 0
 

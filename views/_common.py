@@ -113,14 +113,15 @@ def event_mask(revision: str, flt: EventFilter, zones):
 
 
 @st.cache_resource(max_entries=16)
-def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask):
-    return event_view(event_index(revision), _mask, view, list(colors), limit)
+def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask, _dates):
+    return event_view(event_index(revision), _mask, view, list(colors), limit, _dates)
 
 
 def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple) -> EventView:
     """What the map draws for ``view`` (see :func:`geo.aggregate.event_view`), cached per
     revision, filter and view: a new visitor on the default view gets it ready-made."""
-    return _view(revision, repr(flt), view, colors, point_limit(), event_mask(revision, flt, zones))
+    mask = event_mask(revision, flt, zones)
+    return _view(revision, repr(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
 def selected_events(revision: str, flt: EventFilter, zones):
@@ -243,6 +244,9 @@ def sidebar_filters(data: dict) -> EventFilter:
                 format_func=zone_names.get,
                 key=KEY_ZONES,
                 bind=URL,
+                help="An event is inside a zone when it lies in the zone's boundary in force "
+                "on the day the event began (the version of that date, as on the map and in "
+                "the Zone report); before a zone began or after it ended, nothing is inside.",
             )
             place_names = [NO_PLACE] + sorted(places["name_en"].unique())
             place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)

@@ -21,7 +21,7 @@ if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 flt = page_filter()
-shown = select_or_stop(revision, flt, data["zones"])
+shown = select_or_stop(revision, flt, data["zone_versions"])
 st.markdown(
     f"**Showing {len(shown):,} of {summary.count:,} events** "
     f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})"

@@ -90,7 +90,7 @@ with st.sidebar:
         "built-in basemap works offline.",
     )
 
-mask = event_mask(revision, flt, data["zones"])
+mask = event_mask(revision, flt, data["zone_versions"])
 try:
     index = event_index(revision)
 except ZoneWatchError as exc:
@@ -116,7 +116,7 @@ state = st.session_state.get(map_key) or {}
 view = (View.from_bounds(state.get("bounds"), state.get("zoom")) if crowded else None) or START_VIEW
 legend = dict(event_types_legend(list(summary.types)))
 shown = map_events(
-    revision, flt, data["zones"], view, tuple(legend.get(t, "#7f7f7f") for t in index.types)
+    revision, flt, data["zone_versions"], view, tuple(legend.get(t, "#7f7f7f") for t in index.types)
 )
 payload = dict(shown.payload)
 clicked = CLICKED_EVENT.fullmatch(str(state.get("last_object_clicked_tooltip") or ""))

@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 from geo import analysis
 from geo import zones as zone_rules
 from geo.attribution import attributions
+from geo.export import BEFORE_RULE, before_range
 from geo.filters import find_place
 from geo.render import MapLayers, build_map
 from views._common import (
@@ -39,7 +40,7 @@ if summary.count == 0 or places.empty:
     st.info("The store needs events and places for a place report.")
     st.stop()
 flt = page_filter()
-shown = select_or_stop(revision, flt, data["zones"])
+shown = select_or_stop(revision, flt, data["zone_versions"])
 
 names = sorted(places["name_en"].unique())
 c1, c2, c3 = st.columns([3, 1, 1])
@@ -56,37 +57,68 @@ if not chosen:
     st.info("Choose one or more places.")
     st.stop()
 
-counts = analysis.place_counts(shown, places, chosen, float(km), freq)
+counts = analysis.place_counts(
+    shown, places, chosen, float(km), freq, start=flt.start, end=flt.end, types=summary.types
+)
 per_place = (
-    counts.groupby(["place", "period"], as_index=False)[["events", "fatalities"]].sum()
+    counts.groupby(["place", "period", "label"], as_index=False, sort=True)[
+        ["events", "fatalities"]
+    ].sum()
     if not counts.empty
     else counts
 )
+near, circles = [], []
+for name in chosen:
+    lat, lon, _ = find_place(places, name)
+    near.append(analysis.near_place(shown, lat, lon, float(km)))
+    circles.append(analysis.ring(shapely.Point(lon, lat), float(km)))
 totals = pd.DataFrame(
     [
         {
             "place": name,
-            "events": int(counts.loc[counts["place"] == name, "events"].sum()),
-            "fatalities": int(counts.loc[counts["place"] == name, "fatalities"].sum()),
+            "events": len(rows),
+            "fatalities": int(rows["fatalities_best"].fillna(0).sum()),
         }
-        for name in chosen
+        for name, rows in zip(chosen, near, strict=True)
     ]
 )
+early = sum(before_range(rows, flt.start)["events"] for rows in near)
 st.caption(
     f"Of the {len(shown):,} events shown ({flt.start:%d %b %Y} to {flt.end:%d %b %Y}), "
     f"within {km} km of each place:"
 )
 st.dataframe(totals, hide_index=True, key="place_totals")
-if not per_place.empty:
+if int(totals["events"].sum()):
+    st.caption(
+        plain(
+            BEFORE_RULE
+            + (
+                f" Here {early:,} of the events counted above began before {flt.start:%d %b %Y}."
+                if early
+                else ""
+            )
+        )
+    )
     for what, title in (("events", "Events"), ("fatalities", "Fatalities (best estimate)")):
         st.altair_chart(
             alt.Chart(per_place)
             .mark_line(point=True)
             .encode(
-                x=alt.X("period:T", title=None),
+                # one point per period, named as a period, in time order; zero when empty
+                x=alt.X(
+                    "label:O",
+                    title=None,
+                    sort=None,
+                    axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+                ),
                 y=alt.Y(f"{what}:Q", title=title),
                 color=alt.Color("place:N", title="Place"),
-                tooltip=["place:N", "period:T", "events:Q", "fatalities:Q"],
+                tooltip=[
+                    "place:N",
+                    alt.Tooltip("label:N", title="Period"),
+                    "events:Q",
+                    "fatalities:Q",
+                ],
             )
             .properties(height=220),
             width="stretch",
@@ -94,11 +126,6 @@ if not per_place.empty:
 else:
     st.info("No event shown lies within that distance of these places.")
 
-near, circles = [], []
-for name in chosen:
-    lat, lon, _ = find_place(places, name)
-    near.append(analysis.near_place(shown, lat, lon, float(km)))
-    circles.append(analysis.ring(shapely.Point(lon, lat), float(km)))
 near_all = pd.concat(near)
 near_all = near_all[~near_all.index.duplicated()]
 st.subheader("Map")

@@ -12,8 +12,16 @@ from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
+from geo.export import BEFORE_RULE
 from geo.render import MapLayers, build_map, event_types_legend
-from geo.report import comparison_table, report_csv, report_html, timeline_totals, zone_report
+from geo.report import (
+    before_note,
+    comparison_table,
+    report_csv,
+    report_html,
+    timeline_totals,
+    zone_report,
+)
 from views._common import (
     PLACE_ATTRIBUTION,
     URL,
@@ -38,7 +46,7 @@ if summary.count == 0 or versions.empty:
     st.info("The store needs events and zones for a zone report.")
     st.stop()
 flt = page_filter()
-shown = select_or_stop(revision, flt, data["zones"])
+shown = select_or_stop(revision, flt, data["zone_versions"])
 
 extents = data["zones"]
 names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
@@ -85,6 +93,9 @@ report = zone_report(
     exclude_coarse=coarse,
     filters=flt.describe(summary.types),
     all_types=summary.types,
+    # the dates the events cover: the chosen dates, within the stored data
+    start=max(flt.start, summary.first),
+    end=min(flt.end, summary.last),
 )
 totals = timeline_totals(report)
 st.subheader(f"Events in the zone, per {freq}")
@@ -92,6 +103,8 @@ st.caption(
     f"{totals['events']:,} events, {totals['fatalities']:,} fatalities "
     f"(best estimates) in {plain(names[zone_id])}, of {len(shown):,} events shown"
     + (f" ({report.coarse_left_out:,} coarse ones left out)" if coarse else "")
+    + ". "
+    + plain(f"{BEFORE_RULE} {before_note(report)}".strip())
 )
 if not report.timeline.empty:
     legend = event_types_legend(list(summary.types))
@@ -99,7 +112,14 @@ if not report.timeline.empty:
         alt.Chart(report.timeline)
         .mark_bar()
         .encode(
-            x=alt.X("period:T", title=None),
+            # one bar per period, named as a period ("May 2017", "week of 01 May 2017"),
+            # in time order; empty periods are there, as zero
+            x=alt.X(
+                "label:O",
+                title=None,
+                sort=None,
+                axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+            ),
             y=alt.Y("events:Q", title="Events"),
             color=alt.Color(
                 "event_type:N",
@@ -107,19 +127,30 @@ if not report.timeline.empty:
                 # the map legend's colours
                 scale=alt.Scale(domain=[t for t, _ in legend], range=[c for _, c in legend]),
             ),
-            tooltip=["period:T", "event_type:N", "events:Q", "fatalities:Q"],
+            tooltip=[
+                alt.Tooltip("label:N", title="Period"),
+                "event_type:N",
+                "events:Q",
+                "fatalities:Q",
+            ],
         ),
         width="stretch",
     )
 
 row = report.boundary
 st.subheader("Before and after")
+if report.window_note:
+    st.warning(plain(report.window_note))
 b = report.zone_ba["before"]
 a = report.zone_ba["after"]
 st.caption(
     f"Boundary: version {int(row['version'])} (valid from {row['valid_from']:%d %b %Y}). "
-    f"Before: {b['first']:%d %b %Y} to {b['last']:%d %b %Y}; after: {a['first']:%d %b %Y} to "
-    f"{a['last']:%d %b %Y}."
+    + (
+        f"Before: {b['first']:%d %b %Y} to {b['last']:%d %b %Y}; after: {a['first']:%d %b %Y} "
+        f"to {a['last']:%d %b %Y} ({report.days} days each)."
+        if report.days
+        else "No window to compare."
+    )
 )
 st.dataframe(comparison_table(report), hide_index=True, width="stretch", key="report_table")
 
