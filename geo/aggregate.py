@@ -106,6 +106,27 @@ def _bins(ix: np.ndarray, iy: np.ndarray, *weights: np.ndarray):
     return uniq // (1 << 31), uniq % (1 << 31), count, sums
 
 
+def _cell_index(lat: np.ndarray, lon: np.ndarray, size: float) -> tuple[np.ndarray, np.ndarray]:
+    """The grid cell of each point, for cells ``size`` degrees wide."""
+    ix = np.floor((lon + 180.0) / size).astype(np.int64)
+    iy = np.floor((lat + 90.0) / size).astype(np.int64)
+    return ix, iy
+
+
+def _cell_table(cx, cy, size: float, count, fat, sum_lat, sum_lon) -> dict[str, np.ndarray]:
+    return {
+        "ix": cx,
+        "iy": cy,
+        "west": cx * size - 180.0,
+        "south": cy * size - 90.0,
+        "size": np.full(len(count), size),
+        "lat": sum_lat / np.maximum(count, 1),
+        "lon": sum_lon / np.maximum(count, 1),
+        "count": count,
+        "fatalities": np.rint(fat).astype(np.int64),
+    }
+
+
 def cells(
     lat: np.ndarray, lon: np.ndarray, fatalities: np.ndarray, zoom: int
 ) -> dict[str, np.ndarray]:
@@ -116,22 +137,10 @@ def cells(
     ``count`` and ``fatalities``; one entry per non-empty cell, ordered by ix, then iy.
     """
     size = cell_degrees(zoom)
-    ix = np.floor((lon + 180.0) / size).astype(np.int64)
-    iy = np.floor((lat + 90.0) / size).astype(np.int64)
     cx, cy, count, (fat, sum_lat, sum_lon) = _bins(
-        ix, iy, np.nan_to_num(fatalities, nan=0.0), lat, lon
+        *_cell_index(lat, lon, size), np.nan_to_num(fatalities, nan=0.0), lat, lon
     )
-    return {
-        "ix": cx,
-        "iy": cy,
-        "west": cx * size - 180.0,
-        "south": cy * size - 90.0,
-        "size": np.full(len(count), size),
-        "lat": sum_lat / np.maximum(count, 1),
-        "lon": sum_lon / np.maximum(count, 1),
-        "count": count,
-        "fatalities": fat.astype(np.int64),
-    }
+    return _cell_table(cx, cy, size, count, fat, sum_lat, sum_lon)
 
 
 def region(view: View) -> View:
@@ -188,23 +197,36 @@ def event_view(
     sel = np.flatnonzero(mask)
     lat, lon = index.lat[sel], index.lon[sel]
     fat = np.nan_to_num(index.fatalities[sel].astype(np.float64), nan=0.0)
-    inside = in_view(lat, lon, view)
-    if len(sel) > limit:
+    size = cell_degrees(view.zoom)
+    cell_km = size * 111.32 * math.cos(math.radians((view.south + view.north) / 2))
+    if len(sel) <= limit:
+        area = None
+        inside = in_view(lat, lon, view)
+        ix, iy = _cell_index(lat[inside], lon[inside], size)
+        stats = {
+            "in_view": int(inside.sum()),
+            "fatalities_in_view": int(fat[inside].sum()),
+            "cells_in_view": int(len(_bins(ix, iy)[2])),
+            "cell_km": cell_km,
+        }
+    else:
         area = region(view)
         keep = in_view(lat, lon, area)
-        sel, lat, lon, fat = sel[keep], lat[keep], lon[keep], fat[keep]
-        inside = inside[keep]
-    else:
-        area = None
-    size = cell_degrees(view.zoom)
-    ix = np.floor((lon[inside] + 180.0) / size).astype(np.int64)
-    iy = np.floor((lat[inside] + 90.0) / size).astype(np.int64)
-    stats = {
-        "in_view": int(inside.sum()),
-        "fatalities_in_view": int(fat[inside].sum()),
-        "cells_in_view": int(len(_bins(ix, iy)[2])),
-        "cell_km": size * 111.32 * math.cos(math.radians((view.south + view.north) / 2)),
-    }
+        if not keep.all():
+            sel, lat, lon, fat = sel[keep], lat[keep], lon[keep], fat[keep]
+        # One pass of counting gives the cells of the area sent and, through the weights,
+        # what lies in the view itself.
+        inside = in_view(lat, lon, view).astype(np.float64)
+        cx, cy, count, (cell_fat, sum_lat, sum_lon, n_in, fat_in) = _bins(
+            *_cell_index(lat, lon, size), fat, lat, lon, inside, fat * inside
+        )
+        got = _cell_table(cx, cy, size, count, cell_fat, sum_lat, sum_lon)
+        stats = {
+            "in_view": int(round(n_in.sum())),
+            "fatalities_in_view": int(round(fat_in.sum())),
+            "cells_in_view": int((n_in > 0).sum()),
+            "cell_km": cell_km,
+        }
     if len(sel) <= limit:
         start = index.start[sel]
         fids = index.fid[sel]
@@ -224,7 +246,6 @@ def event_view(
         }
         mode = "points"
     else:
-        got = cells(lat, lon, fat, view.zoom)
         payload = {
             "mode": "cells",
             "n": int(len(got["count"])),
