@@ -9,12 +9,14 @@ with no network at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from folium.map import Layer
@@ -746,11 +748,29 @@ def _color(key: str, table: dict[str, str], fallback: list[str], seen: dict[str,
     return seen[key]
 
 
+#: GeoJSON of geometries already converted, by content (see :func:`_geometry_json`).
+_GEOJSON_CACHE: dict[tuple[str, float], tuple] = {}
+
+
 def _geometry_json(geoms, tolerance: float = 0.0) -> list[dict]:
-    if tolerance:
-        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 1e-5)
-    return [json.loads(shapely.to_geojson(g)) for g in geoms]
+    """GeoJSON geometries (simplified by ``tolerance``, 1e-5 degree precision). The same
+    geometries come back on every rerun of a page, so the result is kept per content (the
+    simplification of the outline and zones was most of the map's build time: 30 of 50 ms)."""
+    geoms = np.asarray(geoms, dtype=object)
+    key = (
+        hashlib.blake2b(b"\0".join(shapely.to_wkb(geoms)), digest_size=16).hexdigest(),
+        float(tolerance),
+    )
+    found = _GEOJSON_CACHE.get(key)
+    if found is None:
+        if tolerance:
+            geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        geoms = shapely.set_precision(geoms, 1e-5)
+        found = tuple(json.loads(shapely.to_geojson(g)) for g in geoms)
+        if len(_GEOJSON_CACHE) >= 64:
+            _GEOJSON_CACHE.clear()
+        _GEOJSON_CACHE[key] = found
+    return list(found)
 
 
 def _text(value: object) -> str:

@@ -240,3 +240,22 @@ def test_a_small_pan_sends_the_same_payload(indexed):
     c = event_view(index, mask, View(37.5, 35.3, 38.7, 36.5, 9), ["#000"] * 6, limit=50)
     assert a.payload == b.payload and a.payload["key"] != c.payload["key"]
     assert region(View(36.0, 35.3, 37.2, 36.5, 9)).west < 36.0 - 0.5
+
+
+@pytest.mark.parametrize("spread", [3, 40, 5000, 2_000_000])
+def test_dense_binning_equals_sorting_the_cell_keys(spread):
+    """The O(N) count over a block of cells gives what np.unique over the keys gives, for
+    cells close together (the block path) and scattered far apart (the fallback)."""
+    from geo.aggregate import _bins
+
+    rng = np.random.default_rng(spread)
+    n = 5000
+    ix = rng.integers(-spread, spread, n)
+    iy = rng.integers(0, 3, n) * spread + rng.integers(0, 7, n)
+    weight = rng.random(n)
+    cx, cy, count, (total,) = _bins(ix, iy, weight)
+    uniq, inverse, want = np.unique(ix * (1 << 31) + iy, return_inverse=True, return_counts=True)
+    assert list(cx) == list(uniq // (1 << 31)) and list(cy) == list(uniq % (1 << 31))
+    assert list(count) == list(want)
+    assert np.allclose(total, np.bincount(inverse, weights=weight))
+    assert _bins(ix[:0], iy[:0])[2].size == 0
