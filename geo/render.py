@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import folium
 import geopandas as gpd
@@ -24,28 +25,18 @@ from markupsafe import Markup
 
 from geo.aggregate import MAX_ZOOM
 from geo.assets import LEAFLET_CSS, LEAFLET_DRAW_CSS, LEAFLET_DRAW_JS, LEAFLET_JS
+from geo.colors import (  # noqa: F401 (EVENT_TYPE_COLORS, ZONE_COLORS: re-exported)
+    EVENT_TYPE_COLORS,
+    ZONE_COLORS,
+    event_type_colors,
+    event_types_legend,
+    zone_colors,
+)
 from geo.schema import EVENT_COLUMNS, EVENT_LABELS, is_http_url
+from geo.shipped import SHIPPED_AUTHOR
 
 #: Where the map opens: all of Syria.
 SYRIA_BOUNDS = [[32.3, 35.6], [37.35, 42.4]]
-
-ZONE_COLORS = {
-    "idlib": "#a50026",
-    "northern_homs": "#4d2a8a",
-    "eastern_ghouta": "#7a3b00",
-    "south": "#00574f",
-}
-ZONE_FALLBACK_COLORS = ["#2c3e50", "#7f8c8d", "#27ae60", "#e67e22"]
-
-EVENT_TYPE_COLORS = {
-    "State-based conflict": "#1f77b4",
-    "Non-state conflict": "#ff7f0e",
-    "One-sided violence": "#9467bd",
-    "Air strike": "#d62728",
-    "Missile strike": "#e377c2",
-    "Shoot-down": "#17becf",
-}
-EVENT_FALLBACK_COLORS = ["#8c564b", "#bcbd22", "#7f7f7f", "#2ca02c"]
 
 #: Layer names as shown in the layer control (fixed text; the control renders HTML).
 LAYER_ZONES = "De-escalation zones (approximate)"
@@ -66,8 +57,15 @@ ZONE_FIELDS = [
     ("boundary_precision", "Boundary precision"),
     ("method", "How it was drawn"),
     ("sources", "Sources"),
+    ("author", "Added by"),
     ("note", "Note"),
 ]
+
+#: What the shipped zones are (their popup says it above the fields).
+SHIPPED_ZONE_NOTE = (
+    "Approximate boundary reconstructed from public reporting. "
+    "No official map of the zones was ever published."
+)
 
 
 #: Event popup rows: what happened, where, who, how many, who says so; then the details.
@@ -421,7 +419,7 @@ _HELPERS_JS = r"""
         layer.bindPopup(function () {
           return zw.card(p.name_en, data.fields.map(function (fl) {
             return [fl[1], p[fl[0]]];
-          }), data.warning);
+          }), p._note || data.warning);
         }, {maxWidth: 360});
       }}).addTo(group);
     });
@@ -738,14 +736,6 @@ _HELPERS_JS = r"""
 """
 
 
-def _color(key: str, table: dict[str, str], fallback: list[str], seen: dict[str, str]) -> str:
-    if key in table:
-        return table[key]
-    if key not in seen:
-        seen[key] = fallback[len(seen) % len(fallback)]
-    return seen[key]
-
-
 def _geometry_json(geoms, tolerance: float = 0.0) -> list[dict]:
     if tolerance:
         geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
@@ -754,30 +744,47 @@ def _geometry_json(geoms, tolerance: float = 0.0) -> list[dict]:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    """A value as popup text: dates as YYYY-MM-DD; nothing (no row) for a missing value,
+    never "NaT" or "nan"."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, pd.Timestamp | date):
         return value.strftime("%Y-%m-%d")
     return str(value)
 
 
+def zone_note(row) -> str:
+    """The line above a zone's popup fields: what this boundary is. The shipped zones are
+    approximate reconstructions; any other version says who added it, its status, how it
+    was made and its sources, as they were given when it was saved."""
+    author = _text(getattr(row, "author", ""))
+    if author == SHIPPED_AUTHOR:
+        return SHIPPED_ZONE_NOTE
+    status = _text(getattr(row, "status", "")) or "no status given"
+    method = _text(getattr(row, "method", "")) or "method not given"
+    sources = _text(getattr(row, "sources", "")) or "none given"
+    return (
+        f"Boundary added in ZoneWatch by {author or 'a user'} ({method}); status: {status}; "
+        f"sources: {sources}. Not a shipped ZoneWatch boundary and not checked by it."
+    )
+
+
 def zone_payload(zones: gpd.GeoDataFrame) -> dict:
-    """The zones as JSON-ready features with their popup fields."""
-    seen: dict[str, str] = {}
+    """The zones as JSON-ready features with their popup fields; each its own colour
+    (:func:`geo.colors.zone_colors`) and a line saying what it is (:func:`zone_note`)."""
+    colours = zone_colors(zones["zone_id"].astype(str))
     features = []
     for row, geom in zip(
         zones.itertuples(index=False), _geometry_json(zones.geometry.values), strict=True
     ):
         props = {f: _text(getattr(row, f, "")) for f, _ in ZONE_FIELDS}
         props["zone_id"] = _text(row.zone_id)
-        props["_color"] = _color(str(row.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen)
+        props["_color"] = colours[str(row.zone_id)]
+        props["_note"] = zone_note(row)
         features.append({"type": "Feature", "properties": props, "geometry": geom})
-    return {
-        "features": features,
-        "fields": ZONE_FIELDS,
-        "warning": "Approximate boundary reconstructed from public reporting. "
-        "No official map of the zones was ever published.",
-    }
+    return {"features": features, "fields": ZONE_FIELDS, "warning": SHIPPED_ZONE_NOTE}
 
 
 def place_payload(places: gpd.GeoDataFrame, attribution: str) -> dict:
@@ -798,9 +805,9 @@ def place_payload(places: gpd.GeoDataFrame, attribution: str) -> dict:
     return {"rows": rows, "attribution": attribution}
 
 
-def event_payload(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
-    """Events as columns; repetitive text columns dictionary-encoded."""
-    seen: dict[str, str] = {}
+def event_payload(events: pd.DataFrame, attribution: dict[str, str], all_types=None) -> dict:
+    """Events as columns; repetitive text columns dictionary-encoded. Each type's colour
+    is the legend's over ``all_types`` (the store's full list; default: the types here)."""
     cols: dict[str, object] = {}
     for col in EVENT_COLUMNS:
         if col in ("latitude", "longitude"):
@@ -819,7 +826,9 @@ def event_payload(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
         else:
             cols[col] = series.astype(str).tolist()
     types = cols["event_type"]["dict"]  # type: ignore[index]
-    colors = [_color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen) for t in types]
+    known = list(all_types) if all_types is not None else []
+    palette = event_type_colors(known + [t for t in types if t not in set(known)])
+    colors = [palette[t] for t in types]
     fields = [(c, EVENT_LABELS[c]) for c in POPUP_ORDER]
     return {
         "n": len(events),
@@ -843,12 +852,6 @@ class MapLayers:
     admin1: gpd.GeoDataFrame
     event_attribution: dict[str, str]
     place_attribution: str
-
-
-def event_types_legend(types: list[str]) -> list[list[str]]:
-    """[[type, colour], ...] for the legend, in the order given."""
-    seen: dict[str, str] = {}
-    return [[t, _color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen)] for t in types]
 
 
 def build_map(
@@ -887,37 +890,41 @@ def build_map(
             )
         ],
     }
+    # One colour per type, given over the store's full list (and any type only here).
+    types = list(all_types) if all_types is not None else []
+    if layers.events is not None:
+        types += sorted(set(layers.events["event_type"].astype(str)) - set(types))
     overlays = {
         "admin": AdminLayer(LAYER_ADMIN, admin).add_to(m),
         "zones": ZoneLayer(LAYER_ZONES, zone_payload(layers.zones)).add_to(m),
         "events": (
             LiveEventLayer(LAYER_EVENTS, {"loading": "Loading this event's details..."})
             if live_events
-            else EventLayer(LAYER_EVENTS, event_payload(layers.events, layers.event_attribution))
+            else EventLayer(
+                LAYER_EVENTS,
+                event_payload(layers.events, layers.event_attribution, types),
+            )
         ).add_to(m),
         "places": PlaceLayer(
             LAYER_PLACES, place_payload(layers.places, layers.place_attribution)
         ).add_to(m),
     }
     folium.LayerControl(collapsed=False).add_to(m)
-    seen: dict[str, str] = {}
+    zone_colours = zone_colors(layers.zones["zone_id"].astype(str))
     Legend(
         {
             "zones": [
                 [
                     _text(r.name_en).replace(" de-escalation zone", ""),
-                    _color(str(r.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen),
+                    zone_colours[str(r.zone_id)],
                 ]
                 for r in layers.zones.itertuples(index=False)
             ],
-            "zone_note": "Approximate; not official boundaries.",
-            "events": event_types_legend(
-                all_types
-                if all_types is not None
-                else sorted(layers.events["event_type"].unique())
-                if layers.events is not None
-                else []
-            ),
+            "zone_note": "Approximate; not official boundaries."
+            if all(_text(a) == SHIPPED_AUTHOR for a in layers.zones.get("author", []))
+            else "Shipped zones: approximate, not official boundaries. Click a zone for what "
+            "it is.",
+            "events": event_types_legend(types),
             "cells": live_events,
             "event_note": "Circle size grows with fatalities (best estimate)."
             + (
