@@ -984,7 +984,7 @@ def event_payload(events: pd.DataFrame, attribution: dict[str, str], all_types=N
             continue
         series = events[col]
         if col in ("date_start", "date_end"):
-            series = series.dt.strftime("%Y-%m-%d")
+            series = series.dt.strftime("%Y-%m-%d").fillna("")
         elif col == "source_url":
             series = series.astype(str).map(lambda u: u if is_http_url(u) else "")
         if col.startswith("fatalities_"):

@@ -6,6 +6,7 @@ import json
 import re
 from html import escape as html_escape
 
+import pandas as pd
 import pytest
 
 from geo import shipped
@@ -225,6 +226,18 @@ def test_no_missing_date_reaches_a_zone_popup(base, with_governorates):
     assert ghouta["properties"]["memorandum_date"] == "2017-05-04"
     homs = next(f for f in zones["features"] if f["properties"]["zone_id"] == "homs")
     assert homs["properties"]["memorandum_date"] == ""  # shown as no row at all
+
+
+def test_no_missing_date_reaches_an_event_popup(base):
+    from geo.render import event_detail
+
+    row = base["events"].head(2).copy()
+    row["date_end"] = pd.NaT  # never stored so, but no popup may ever say "NaT"
+    detail = event_detail(row.head(1), 1, shipped.ATTRIBUTION)
+    assert "NaT" not in json.dumps(detail) and "nan" not in json.dumps(detail)
+    payload = event_payload(row, {})
+    end = payload["cols"]["date_end"]
+    assert "NaT" not in json.dumps(end) and "nan" not in json.dumps(end)
 
 
 def test_an_uploaded_zone_says_what_it_is(base, with_governorates):
