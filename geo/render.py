@@ -936,8 +936,9 @@ def zone_note(row) -> str:
     method = _text(getattr(row, "method", "")) or "method not given"
     sources = _text(getattr(row, "sources", "")) or "none given"
     return (
-        f"Boundary added in ZoneWatch by {author or 'a user'} ({method}); status: {status}; "
-        f"sources: {sources}. Not a shipped ZoneWatch boundary and not checked by it."
+        f"Boundary added in ZoneWatch by {author or 'a user'}. Status: {status}. How it was "
+        f"made: {method}. Sources: {sources}. Not a shipped boundary; ZoneWatch has not "
+        "checked it."
     )
 
 
