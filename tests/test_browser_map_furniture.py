@@ -121,6 +121,20 @@ def test_legend_and_layer_control_never_overlap_and_fold_on_a_phone(governorates
     assert len(colours["fill"]) == 16
     assert len(set(colours["fill"].values())) == 16, colours
     assert len(colours["stroke"]) == 16 and set(colours["stroke"]) == set(colours["fill"].values())
+    # An uploaded zone's popup says what it is, and shows no missing date.
+    frame.evaluate(
+        """() => { window.map.eachLayer(l => { if (l.zwZone && l.zwZone.zone_id === 'homs')
+             l.openPopup(l.getBounds().getCenter()); }); }"""
+    )
+    popup = frame.locator(".leaflet-popup .zw-popup")
+    popup.wait_for(timeout=10000)
+    text = popup.inner_text()
+    for words in ("Test analyst", "Status: proposed", "Uploaded as GeoJSON", "OCHA COD-AB, HDX"):
+        assert words in text, text
+    assert "NaT" not in text and "reconstructed from public reporting" not in text
+    assert "Memorandum signed" not in text  # no date: no row
+    time.sleep(0.5)  # the popup fades in
+    _shot(s, "desktop-1280-uploaded-zone-popup.png")
     context.close()
 
     # Phone (390 px): both start folded, so the map is free; opening one folds the other.
