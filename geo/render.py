@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import folium
 import geopandas as gpd
@@ -26,28 +27,18 @@ from markupsafe import Markup
 
 from geo.aggregate import MAX_ZOOM
 from geo.assets import LEAFLET_CSS, LEAFLET_DRAW_CSS, LEAFLET_DRAW_JS, LEAFLET_JS
+from geo.colors import (  # noqa: F401 (EVENT_TYPE_COLORS, ZONE_COLORS: re-exported)
+    EVENT_TYPE_COLORS,
+    ZONE_COLORS,
+    event_type_colors,
+    event_types_legend,
+    zone_colors,
+)
 from geo.schema import EVENT_COLUMNS, EVENT_LABELS, is_http_url
+from geo.shipped import SHIPPED_AUTHOR
 
 #: Where the map opens: all of Syria.
 SYRIA_BOUNDS = [[32.3, 35.6], [37.35, 42.4]]
-
-ZONE_COLORS = {
-    "idlib": "#a50026",
-    "northern_homs": "#4d2a8a",
-    "eastern_ghouta": "#7a3b00",
-    "south": "#00574f",
-}
-ZONE_FALLBACK_COLORS = ["#2c3e50", "#7f8c8d", "#27ae60", "#e67e22"]
-
-EVENT_TYPE_COLORS = {
-    "State-based conflict": "#1f77b4",
-    "Non-state conflict": "#ff7f0e",
-    "One-sided violence": "#9467bd",
-    "Air strike": "#d62728",
-    "Missile strike": "#e377c2",
-    "Shoot-down": "#17becf",
-}
-EVENT_FALLBACK_COLORS = ["#8c564b", "#bcbd22", "#7f7f7f", "#2ca02c"]
 
 #: Layer names as shown in the layer control (fixed text; the control renders HTML).
 LAYER_ZONES = "De-escalation zones (approximate)"
@@ -68,8 +59,15 @@ ZONE_FIELDS = [
     ("boundary_precision", "Boundary precision"),
     ("method", "How it was drawn"),
     ("sources", "Sources"),
+    ("author", "Added by"),
     ("note", "Note"),
 ]
+
+#: What the shipped zones are (their popup says it above the fields).
+SHIPPED_ZONE_NOTE = (
+    "Approximate boundary reconstructed from public reporting. "
+    "No official map of the zones was ever published."
+)
 
 
 #: Event popup rows: what happened, where, who, how many, who says so; then the details.
@@ -307,15 +305,28 @@ _HELPERS_JS = r"""
       '.zw-legend{background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;',
       'box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:205px;font-size:11px}',
       '.zw-legend summary{cursor:pointer;font-weight:600}',
+      '.zw-legend .zw-body{overflow-y:auto;overflow-x:hidden}',
+      '.zw-legend details.zw-zones summary{font-size:12px;margin:2px 0}',
       '.zw-legend h4{margin:2px 0;font-size:12px}',
       '.zw-legend .zw-sw{display:inline-block;width:12px;height:12px;margin-right:5px;',
       'vertical-align:middle;border:1px solid #555}',
       '.zw-legend .zw-dot{border-radius:50%}',
       '.zw-legend .zw-note{color:#8a4b00;font-size:11px;margin-top:4px}',
       '.zw-playback button{margin-right:4px;cursor:pointer}',
-      '.zw-playback input{width:180px;vertical-align:middle}'
+      '.zw-playback input{width:180px;vertical-align:middle}',
+      '@media (max-width:600px){.zw-playback input{width:90px}.zw-legend{max-width:170px}',
+      '.leaflet-control-layers-expanded{max-width:140px}}'
     ].join('');
     document.head.appendChild(st);
+  }
+  // Leaflet keeps no list of a map's controls: remember the layer control as it is added,
+  // for zw.furniture.
+  if (!L.Control.Layers.prototype.zwRemembered) {
+    var layersOnAdd = L.Control.Layers.prototype.onAdd;
+    L.Control.Layers.include({zwRemembered: true, onAdd: function (map) {
+      map.zwLayers = this;
+      return layersOnAdd.call(this, map);
+    }});
   }
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -411,9 +422,10 @@ _HELPERS_JS = r"""
       L.geoJSON(f, {pane: linePane, interactive: false, style: function () {
         return {color: '#fff', weight: 6, opacity: 0.9, fill: false};
       }, onEachFeature: function (ft, layer) { zw.tag(layer, 'zone-outline'); }}).addTo(group);
-      L.geoJSON(f, {pane: linePane, interactive: false, style: function () {
+      var line = L.geoJSON(f, {pane: linePane, interactive: false, style: function () {
         return {color: p._color, weight: 3, dashArray: '8 5', fill: false};
       }, onEachFeature: function (ft, layer) { zw.tag(layer, 'zone-outline'); }}).addTo(group);
+      (map.zwZoneLines = map.zwZoneLines || []).push({group: group, line: line});
       L.geoJSON(f, {style: function () {
         return {stroke: false, fillColor: p._color, fillOpacity: 0.22};
       }, onEachFeature: function (ft, layer) {
@@ -423,15 +435,53 @@ _HELPERS_JS = r"""
         layer.bindPopup(function () {
           return zw.card(p.name_en, data.fields.map(function (fl) {
             return [fl[1], p[fl[0]]];
-          }), data.warning);
+          }), p._note || data.warning);
         }, {maxWidth: 360});
       }}).addTo(group);
     });
     return group;
   };
+  // Where each zone outline is drawn in the map's view, as a mask of pixels: a label must
+  // not hide an outline (null when no zone outline is shown).
+  zw.outlineMask = function (map) {
+    var size = map.getSize(), lines = (map.zwZoneLines || []).filter(function (z) {
+      return map.hasLayer(z.group);
+    });
+    if (!lines.length || !size.x || !size.y) { return null; }
+    var canvas = document.createElement('canvas');
+    canvas.width = size.x; canvas.height = size.y;
+    var ctx = canvas.getContext('2d');
+    ctx.lineWidth = 6; ctx.strokeStyle = '#000'; ctx.lineJoin = 'round';
+    function rings(a, out) {
+      if (L.LineUtil.isFlat(a)) { out.push(a); return out; }
+      a.forEach(function (x) { rings(x, out); });
+      return out;
+    }
+    lines.forEach(function (z) {
+      z.line.eachLayer(function (poly) {
+        rings(poly.getLatLngs(), []).forEach(function (ring) {
+          ctx.beginPath();
+          ring.forEach(function (ll, i) {
+            var pt = map.latLngToContainerPoint(ll);
+            if (i) { ctx.lineTo(pt.x, pt.y); } else { ctx.moveTo(pt.x, pt.y); }
+          });
+          ctx.closePath();
+          ctx.stroke();
+        });
+      });
+    });
+    return {w: size.x, h: size.y, data: ctx.getImageData(0, 0, size.x, size.y).data};
+  };
   zw.places = function (map, data) {
     var group = L.featureGroup();
     var markers = [];
+    // Labels sit under the zone outlines (the outlines stay visible) and are placed
+    // largest town first, on the side where they cover neither another label nor an
+    // outline; a label that fits nowhere is not shown (its dot and popup stay), except the
+    // main cities' (shown from zoom 6): put where they cover the least outline, above it
+    // so that they stay readable.
+    var labelPane = zw.pane(map, 'zwLabels', 440, true);
+    var SIDES = [['right', [4, 0]], ['left', [-4, 0]], ['top', [0, -4]], ['bottom', [0, 4]]];
     data.rows.forEach(function (r) {
       // r: [lat, lon, name_en, name_ar, name, population, geonameid, label_zoom]
       var m = L.circleMarker([r[0], r[1]], {radius: 3, color: '#222', weight: 1,
@@ -439,8 +489,9 @@ _HELPERS_JS = r"""
       var label = el('span', r[2] + (r[3] ? ' · ' + r[3] : ''));
       label.dir = 'auto';
       m.bindTooltip(label, {permanent: true, direction: 'right', offset: [4, 0],
-        className: 'zw-label', interactive: false});
+        className: 'zw-label', interactive: false, pane: labelPane});
       m.zwLabelZoom = r[7];
+      m.zwPopulation = r[5];
       m.bindPopup(function () {
         return zw.card(r[2], [['Arabic name', r[3]], ['GeoNames name', r[4]],
           ['Population', r[5] ? r[5].toLocaleString('en') : ''], ['GeoNames id', r[6]],
@@ -449,19 +500,75 @@ _HELPERS_JS = r"""
       markers.push(m);
       group.addLayer(m);
     });
+    var order = markers.slice().sort(function (a, b) {
+      return a.zwLabelZoom - b.zwLabelZoom || b.zwPopulation - a.zwPopulation;
+    });
     function relabel() {
-      var z = map.getZoom();
-      markers.forEach(function (m) {
-        var show = z >= m.zwLabelZoom;
-        var t = m.getTooltip();
-        if (show && !m.isTooltipOpen() && map.hasLayer(m)) { m.openTooltip(); }
-        if (t && !show) { m.closeTooltip(); }
+      if (!map.hasLayer(group)) { return; }
+      var z = map.getZoom(), near = map.getBounds().pad(0.25);
+      var mask = zw.outlineMask(map), placed = [];
+      var origin = map.getContainer().getBoundingClientRect();
+      // A label's box in the map, and how many outline pixels it covers, or pixels out of
+      // the map (Infinity when it covers a label already placed).
+      var size = map.getSize();
+      function cost(b) {
+        var box = {l: b.left - origin.left, t: b.top - origin.top,
+                   r: b.right - origin.left, b: b.bottom - origin.top, n: 0};
+        box.n = (box.r - box.l) * (box.b - box.t) -
+          Math.max(0, Math.min(box.r, size.x) - Math.max(box.l, 0)) *
+          Math.max(0, Math.min(box.b, size.y) - Math.max(box.t, 0));
+        for (var k = 0; k < placed.length; k++) {
+          var q = placed[k];
+          if (box.l < q.r && q.l < box.r && box.t < q.b && q.t < box.b) {
+            box.n = Infinity;
+            return box;
+          }
+        }
+        if (mask) {
+          var x0 = Math.max(0, Math.floor(box.l)), x1 = Math.min(mask.w - 1, Math.ceil(box.r));
+          var y0 = Math.max(0, Math.floor(box.t)), y1 = Math.min(mask.h - 1, Math.ceil(box.b));
+          for (var y = y0; y <= y1; y++) {
+            for (var x = x0; x <= x1; x++) {
+              if (mask.data[(y * mask.w + x) * 4 + 3]) { box.n++; }
+            }
+          }
+        }
+        return box;
+      }
+      function put(t, side, m, pane) {
+        if (t.options.pane !== pane) {
+          if (m.isTooltipOpen()) { m.closeTooltip(); }
+          t.options.pane = pane;
+        }
+        t.options.direction = side[0]; t.options.offset = side[1];
+        if (m.isTooltipOpen()) { t.update(); } else { m.openTooltip(); }
+        return cost(t.getElement().getBoundingClientRect());
+      }
+      order.forEach(function (m) {
+        var want = z >= m.zwLabelZoom && near.contains(m.getLatLng());
+        var t = m.getTooltip(), shown = false, best = null;
+        if (want) {
+          for (var k = 0; k < SIDES.length && !shown; k++) {
+            var box = put(t, SIDES[k], m, labelPane);
+            if (box.n === 0) { placed.push(box); shown = true; }
+            else if (box.n < Infinity && (!best || box.n < best.box.n)) {
+              best = {box: box, side: SIDES[k]};
+            }
+          }
+          if (!shown && best && m.zwLabelZoom <= 6) {
+            placed.push(put(t, best.side, m, 'tooltipPane'));
+            shown = true;
+          }
+        }
+        if (!shown && m.isTooltipOpen()) { m.closeTooltip(); }
         // Unlabelled places stay as faint dots, so the towns that are named stand out.
-        m.setStyle(show ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
-        m.setRadius(show ? 3.5 : 2);
+        var on = z >= m.zwLabelZoom;
+        m.setStyle(on ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
+        m.setRadius(on ? 3.5 : 2);
       });
     }
-    map.on('zoomend', relabel);
+    zw.relabel = relabel;
+    map.on('moveend overlayadd overlayremove resize', function () { setTimeout(relabel, 0); });
     group.on('add', function () { setTimeout(relabel, 0); });
     return group;
   };
@@ -512,7 +619,9 @@ _HELPERS_JS = r"""
         var on = day === null || (m.options.zwStart <= day && m.options.zwEnd > day - WINDOW);
         if (shown[k] !== on) {
           shown[k] = on;
-          m.setStyle(on ? {opacity: 1, fillOpacity: 0.4} : {opacity: 0, fillOpacity: 0});
+          // Out of the group, not made transparent: a hidden event cannot be hovered or
+          // clicked (it comes back into the group when shown again).
+          if (on) { group.addLayer(m); } else { group.removeLayer(m); }
         }
       });
       if (label) {
@@ -676,14 +785,22 @@ _HELPERS_JS = r"""
       var outer = el('details', null, 'zw-legend');
       outer.open = true;
       outer.appendChild(el('summary', 'Legend'));
-      var box = el('div');
+      var box = el('div', null, 'zw-body');
       outer.appendChild(box);
-      box.appendChild(el('h4', 'Zones'));
+      // Many zones (say the 14 governorates saved as zones): their list folds on its own.
+      var zoneBox = box;
+      if (data.zones.length > 6) {
+        zoneBox = el('details', null, 'zw-zones');
+        zoneBox.appendChild(el('summary', 'Zones (' + data.zones.length + ')'));
+        box.appendChild(zoneBox);
+      } else {
+        box.appendChild(el('h4', 'Zones'));
+      }
       data.zones.forEach(function (z) {
         var row = el('div');
         var sw = el('span', null, 'zw-sw'); sw.style.background = z[1]; sw.style.opacity = 0.7;
         row.appendChild(sw); row.appendChild(document.createTextNode(z[0]));
-        box.appendChild(row);
+        zoneBox.appendChild(row);
       });
       box.appendChild(el('div', data.zone_note, 'zw-note'));
       box.appendChild(el('h4', 'Events'));
@@ -708,7 +825,58 @@ _HELPERS_JS = r"""
       return outer;
     };
     ctl.addTo(map);
+    zw.furniture(map, ctl.getContainer());
     return ctl;
+  };
+  // The legend (bottom right) and the layer control (top right) never overlap: the legend's
+  // body is never taller than the room under the layer control (it scrolls). On a small map
+  // (a phone) both start folded and opening one folds the other; on a large one the legend
+  // starts folded when it would not fit whole.
+  zw.furniture = function (map, legend) {
+    var layers = map.zwLayers, body = legend.querySelector('.zw-body');
+    var SMALL = 600;
+    function small() { var s = map.getSize(); return s.x < SMALL || s.y < 420; }
+    function fit() {
+      var top = map.getContainer().getBoundingClientRect().top + 10;
+      var lc = layers && layers.getContainer();
+      if (lc && lc.parentNode) { top = lc.getBoundingClientRect().bottom + 10; }
+      var room = legend.getBoundingClientRect().bottom - top;
+      var chrome = legend.offsetHeight - (legend.open ? body.offsetHeight : 0);
+      body.style.maxHeight = Math.max(30, Math.floor(room - chrome)) + 'px';
+    }
+    if (layers) {
+      var expand = layers.expand, collapse = layers.collapse;
+      layers.expand = function () {
+        expand.call(layers);
+        if (small() && legend.open) { legend.open = false; }
+        fit();
+        return layers;
+      };
+      layers.collapse = function () { collapse.call(layers); fit(); return layers; };
+      map.on('click', function () { if (small()) { layers.collapse(); } });
+    }
+    legend.addEventListener('toggle', function () {
+      if (legend.open && small() && layers) { layers.collapse(); }
+      fit();
+    });
+    function arrange() {
+      if (small()) {
+        if (layers) { layers.collapse(); }
+        legend.open = false;
+      } else {
+        if (layers) { layers.expand(); }
+        legend.open = true;
+        fit();
+        if (body.scrollHeight > body.clientHeight + 1) { legend.open = false; }
+      }
+      fit();
+    }
+    arrange();
+    var wasSmall = small();
+    map.on('resize', function () {
+      if (small() !== wasSmall) { wasSmall = small(); arrange(); } else { fit(); }
+    });
+    zw.arrange = arrange;
   };
   // The view in the page's address: centre and zoom ("view=lat,lon,zoom") and hidden layers
   // ("hide=events,places"). Restored when the map opens, written when the user moves or
@@ -740,14 +908,6 @@ _HELPERS_JS = r"""
 """
 
 
-def _color(key: str, table: dict[str, str], fallback: list[str], seen: dict[str, str]) -> str:
-    if key in table:
-        return table[key]
-    if key not in seen:
-        seen[key] = fallback[len(seen) % len(fallback)]
-    return seen[key]
-
-
 #: GeoJSON of geometries already converted, by content (see :func:`_geometry_json`).
 _GEOJSON_CACHE: dict[tuple[str, float], tuple] = {}
 
@@ -774,30 +934,48 @@ def _geometry_json(geoms, tolerance: float = 0.0) -> list[dict]:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    """A value as popup text: dates as YYYY-MM-DD; nothing (no row) for a missing value,
+    never "NaT" or "nan"."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, pd.Timestamp | date):
         return value.strftime("%Y-%m-%d")
     return str(value)
 
 
+def zone_note(row) -> str:
+    """The line above a zone's popup fields: what this boundary is. The shipped zones are
+    approximate reconstructions; any other version says who added it, its status, how it
+    was made and its sources, as they were given when it was saved."""
+    author = _text(getattr(row, "author", ""))
+    if author == SHIPPED_AUTHOR:
+        return SHIPPED_ZONE_NOTE
+    status = _text(getattr(row, "status", "")) or "no status given"
+    method = _text(getattr(row, "method", "")) or "method not given"
+    sources = _text(getattr(row, "sources", "")) or "none given"
+    return (
+        f"Boundary added in ZoneWatch by {author or 'a user'}. Status: {status}. How it was "
+        f"made: {method}. Sources: {sources}. Not a shipped boundary; ZoneWatch has not "
+        "checked it."
+    )
+
+
 def zone_payload(zones: gpd.GeoDataFrame) -> dict:
-    """The zones as JSON-ready features with their popup fields."""
-    seen: dict[str, str] = {}
+    """The zones as JSON-ready features with their popup fields; each its own colour
+    (:func:`geo.colors.zone_colors`) and a line saying what it is (:func:`zone_note`)."""
+    colours = zone_colors(zones["zone_id"].astype(str))
     features = []
     for row, geom in zip(
         zones.itertuples(index=False), _geometry_json(zones.geometry.values), strict=True
     ):
         props = {f: _text(getattr(row, f, "")) for f, _ in ZONE_FIELDS}
         props["zone_id"] = _text(row.zone_id)
-        props["_color"] = _color(str(row.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen)
+        props["_color"] = colours[str(row.zone_id)]
+        props["_note"] = zone_note(row)
         features.append({"type": "Feature", "properties": props, "geometry": geom})
-    return {
-        "features": features,
-        "fields": ZONE_FIELDS,
-        "warning": "Approximate boundary reconstructed from public reporting. "
-        "No official map of the zones was ever published.",
-    }
+    return {"features": features, "fields": ZONE_FIELDS, "warning": SHIPPED_ZONE_NOTE}
 
 
 def place_payload(places: gpd.GeoDataFrame, attribution: str) -> dict:
@@ -818,16 +996,16 @@ def place_payload(places: gpd.GeoDataFrame, attribution: str) -> dict:
     return {"rows": rows, "attribution": attribution}
 
 
-def event_payload(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
-    """Events as columns; repetitive text columns dictionary-encoded."""
-    seen: dict[str, str] = {}
+def event_payload(events: pd.DataFrame, attribution: dict[str, str], all_types=None) -> dict:
+    """Events as columns; repetitive text columns dictionary-encoded. Each type's colour
+    is the legend's over ``all_types`` (the store's full list; default: the types here)."""
     cols: dict[str, object] = {}
     for col in EVENT_COLUMNS:
         if col in ("latitude", "longitude"):
             continue
         series = events[col]
         if col in ("date_start", "date_end"):
-            series = series.dt.strftime("%Y-%m-%d")
+            series = series.dt.strftime("%Y-%m-%d").fillna("")
         elif col == "source_url":
             series = series.astype(str).map(lambda u: u if is_http_url(u) else "")
         if col.startswith("fatalities_"):
@@ -839,7 +1017,9 @@ def event_payload(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
         else:
             cols[col] = series.astype(str).tolist()
     types = cols["event_type"]["dict"]  # type: ignore[index]
-    colors = [_color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen) for t in types]
+    known = list(all_types) if all_types is not None else []
+    palette = event_type_colors(known + [t for t in types if t not in set(known)])
+    colors = [palette[t] for t in types]
     fields = [(c, EVENT_LABELS[c]) for c in POPUP_ORDER]
     return {
         "n": len(events),
@@ -863,12 +1043,6 @@ class MapLayers:
     admin1: gpd.GeoDataFrame
     event_attribution: dict[str, str]
     place_attribution: str
-
-
-def event_types_legend(types: list[str]) -> list[list[str]]:
-    """[[type, colour], ...] for the legend, in the order given."""
-    seen: dict[str, str] = {}
-    return [[t, _color(t, EVENT_TYPE_COLORS, EVENT_FALLBACK_COLORS, seen)] for t in types]
 
 
 def build_map(
@@ -907,37 +1081,41 @@ def build_map(
             )
         ],
     }
+    # One colour per type, given over the store's full list (and any type only here).
+    types = list(all_types) if all_types is not None else []
+    if layers.events is not None:
+        types += sorted(set(layers.events["event_type"].astype(str)) - set(types))
     overlays = {
         "admin": AdminLayer(LAYER_ADMIN, admin).add_to(m),
         "zones": ZoneLayer(LAYER_ZONES, zone_payload(layers.zones)).add_to(m),
         "events": (
             LiveEventLayer(LAYER_EVENTS, {"loading": "Loading this event's details..."})
             if live_events
-            else EventLayer(LAYER_EVENTS, event_payload(layers.events, layers.event_attribution))
+            else EventLayer(
+                LAYER_EVENTS,
+                event_payload(layers.events, layers.event_attribution, types),
+            )
         ).add_to(m),
         "places": PlaceLayer(
             LAYER_PLACES, place_payload(layers.places, layers.place_attribution)
         ).add_to(m),
     }
     folium.LayerControl(collapsed=False).add_to(m)
-    seen: dict[str, str] = {}
+    zone_colours = zone_colors(layers.zones["zone_id"].astype(str))
     Legend(
         {
             "zones": [
                 [
                     _text(r.name_en).replace(" de-escalation zone", ""),
-                    _color(str(r.zone_id), ZONE_COLORS, ZONE_FALLBACK_COLORS, seen),
+                    zone_colours[str(r.zone_id)],
                 ]
                 for r in layers.zones.itertuples(index=False)
             ],
-            "zone_note": "Approximate; not official boundaries.",
-            "events": event_types_legend(
-                all_types
-                if all_types is not None
-                else sorted(layers.events["event_type"].unique())
-                if layers.events is not None
-                else []
-            ),
+            "zone_note": "Approximate; not official boundaries."
+            if all(_text(a) == SHIPPED_AUTHOR for a in layers.zones.get("author", []))
+            else "Shipped zones: approximate, not official boundaries. Click a zone for what "
+            "it is.",
+            "events": event_types_legend(types),
             "cells": live_events,
             "event_note": "Circle size grows with fatalities (best estimate)."
             + (

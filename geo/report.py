@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -318,10 +319,26 @@ def _table_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def report_html(report: ZoneReport, map_html: str, attribution: str) -> str:
+def _sources_html(sources: Mapping[str, str] | Iterable[str] | str) -> str:
+    """The sources as a list, one item each ("name: text" for a mapping), so no
+    punctuation is glued between them; a plain string is one item."""
+    if isinstance(sources, str):
+        items = [sources]
+    elif isinstance(sources, Mapping):
+        items = [f"{name}: {text}" for name, text in sources.items()]
+    else:
+        items = [str(s) for s in sources]
+    lis = "".join(f"<li>{html.escape(i)}</li>" for i in items if i.strip())
+    return f"<ul>{lis}</ul>"
+
+
+def report_html(
+    report: ZoneReport, map_html: str, attribution: Mapping[str, str] | Iterable[str] | str
+) -> str:
     """One HTML file: the parameters, the numbers, two charts (SVG) and the map (a
     self-contained document in an ``iframe srcdoc``). Its Content-Security-Policy
-    allows no request at all, so it works, and stays, offline."""
+    allows no request at all, so it works, and stays, offline. ``attribution``: the
+    sources, best as {dataset or "places": attribution}, listed one per line."""
     e = html.escape
     b, a = report.zone_ba["before"], report.zone_ba["after"]
     row = report.boundary
@@ -363,7 +380,8 @@ Before: {b["first"]:%d %b %Y} to {b["last"]:%d %b %Y}; after: {a["first"]:%d %b 
 <p>The zone and the {len(report.nearby):,} events in it or in the {report.km:g} km ring
 during the two windows. Boundaries are approximate reconstructions, not official maps.</p>
 <iframe title="Map of the zone" srcdoc="{e(map_html, quote=True)}"></iframe>
-<p class="note">Sources: {e(attribution)}</p>
+<h2 id="sources">Sources</h2>
+<div class="note">{_sources_html(attribution)}</div>
 </body></html>
 """
 

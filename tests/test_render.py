@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape as html_escape
 
+import pandas as pd
 import pytest
 
 from geo import shipped
@@ -162,3 +164,162 @@ def test_a_clicked_events_details_stay_text_and_links_stay_http(base):
     script = _get_feature_group_string(event_view_group({"key": "k", "detail": detail}), m)
     assert "<img" not in script and "</script>" not in script  # ...and escaped in the script
     assert event_detail(row.head(0), 7, {}) is None
+
+
+# --- issue 15: dates, uploaded zones, one colour per type, distinct zone colours ---------
+
+
+def governorate_zones(versions, valid_from=None):
+    """The 14 OCHA governorates as new zone versions, made the way the Zones page makes
+    them from an uploaded GeoJSON file (the upload gate, the matching, the same fields)."""
+    from datetime import date
+
+    from geo import zones as zone_rules
+    from geo.uploads.zones import read_zone_file
+
+    admin1 = shipped.admin(1)[["name_en", "name_ar", "geometry"]]
+    upload = read_zone_file(admin1.to_json().encode(), "governorates.geojson")
+    assert len(upload.accepted) == 14
+    targets = zone_rules.match(upload.accepted, versions)
+    return zone_rules.new_versions(
+        upload.accepted,
+        targets,
+        versions,
+        valid_from=valid_from or date(2019, 12, 31),
+        author="Test analyst",
+        note="The 14 governorates",
+        status="proposed",
+        sources="OCHA COD-AB, HDX",
+        method=f"Uploaded as {upload.format}",
+    )
+
+
+def _payloads(html: str, kind: str) -> list[dict]:
+    return [
+        json.JSONDecoder().raw_decode(html, m.end())[0]
+        for m in re.finditer(r"window\.zw\." + kind + r"\(\s*\w+,\s*", html)
+    ]
+
+
+@pytest.fixture(scope="module")
+def with_governorates(base):
+    from datetime import date
+
+    import pandas as pd
+
+    from geo.zones import in_force
+
+    versions = shipped.zones()  # every shipped version
+    uploaded = governorate_zones(versions, valid_from=date(2017, 5, 1))
+    # May 2017: the four zones of the memorandum and the 14 governorates
+    return in_force(pd.concat([versions, uploaded], ignore_index=True), date(2017, 5, 31))
+
+
+def test_no_missing_date_reaches_a_zone_popup(base, with_governorates):
+    html = _html(base, zones=with_governorates, events=base["events"].head(5))
+    (zones,) = _payloads(html, "zones")
+    assert len(zones["features"]) == 18
+    for f in zones["features"]:
+        for value in f["properties"].values():
+            assert str(value) not in ("NaT", "nan", "None", "<NA>"), f["properties"]
+    ghouta = next(f for f in zones["features"] if f["properties"]["zone_id"] == "eastern_ghouta")
+    assert ghouta["properties"]["memorandum_date"] == "2017-05-04"
+    homs = next(f for f in zones["features"] if f["properties"]["zone_id"] == "homs")
+    assert homs["properties"]["memorandum_date"] == ""  # shown as no row at all
+
+
+def test_no_missing_date_reaches_an_event_popup(base):
+    from geo.render import event_detail
+
+    row = base["events"].head(2).copy()
+    row["date_end"] = pd.NaT  # never stored so, but no popup may ever say "NaT"
+    detail = event_detail(row.head(1), 1, shipped.ATTRIBUTION)
+    assert "NaT" not in json.dumps(detail) and "nan" not in json.dumps(detail)
+    payload = event_payload(row, {})
+    end = payload["cols"]["date_end"]
+    assert "NaT" not in json.dumps(end) and "nan" not in json.dumps(end)
+
+
+def test_an_uploaded_zone_says_what_it_is(base, with_governorates):
+    html = _html(base, zones=with_governorates, events=base["events"].head(5))
+    (zones,) = _payloads(html, "zones")
+    by_id = {f["properties"]["zone_id"]: f["properties"] for f in zones["features"]}
+    idlib, homs = by_id["idlib"]["_note"], by_id["homs"]["_note"]
+    assert "reconstructed from public reporting" in idlib  # the shipped zones: as before
+    assert "reconstructed from public reporting" not in homs
+    assert "No official map" not in homs
+    for words in ("proposed", "Uploaded as GeoJSON", "OCHA COD-AB, HDX", "Test analyst"):
+        assert words in homs, homs
+    assert by_id["homs"]["author"] == "Test analyst"
+
+
+def test_a_type_has_one_colour_whatever_the_subset_shown():
+    from geo.colors import event_type_colors
+    from geo.render import event_types_legend
+
+    store_types = [
+        "Air strike",
+        "Battles",
+        "Missile strike",
+        "One-sided violence",
+        "Shelling",
+        "State-based conflict",
+        "Drone strike",
+        "Non-state conflict",
+        "Looting",
+        "Shoot-down",
+    ]
+    legend = event_types_legend(store_types)
+    assert [t for t, _ in legend] == store_types  # the order given
+    colours = dict(legend)
+    assert len(set(colours.values())) == len(store_types)  # one colour per type
+    assert dict(event_types_legend(sorted(store_types))) == colours  # order does not matter
+    assert event_type_colors(store_types) == colours
+    many = [f"type {i:02d}" for i in range(60)]
+    assert len(set(event_type_colors(many).values())) == 60
+
+
+def test_report_maps_colour_types_from_the_full_list(base):
+    events = base["events"].copy()
+    # a report map shows a few types only; the store has more, some without a fixed colour
+    events["event_type"] = ["Shelling" if i % 2 else "Drone strike" for i in range(len(events))]
+    store_types = ["Air strike", "Drone strike", "Looting", "Shelling", "State-based conflict"]
+    layers = MapLayers(
+        **{**base, "events": events.head(40)}, event_attribution={}, place_attribution=""
+    )
+    html = build_map(layers, all_types=store_types).get_root().render()
+    (payload,) = _payloads(html, "events")
+    (legend,) = _payloads(html, "legend")
+    from geo.render import event_types_legend
+
+    expected = dict(event_types_legend(store_types))
+    shown = dict(zip(payload["cols"]["event_type"]["dict"], payload["colors"], strict=True))
+    assert shown == {t: expected[t] for t in shown}
+    assert dict(legend["events"]) == expected
+
+
+def test_zones_get_distinct_colours(base, with_governorates):
+    html = _html(base, zones=with_governorates, events=base["events"].head(5))
+    (zones,) = _payloads(html, "zones")
+    (legend,) = _payloads(html, "legend")
+    colours = [f["properties"]["_color"] for f in zones["features"]]
+    assert len(set(colours)) == len(colours) == 18
+    assert [c for _, c in legend["zones"]] == colours
+    from geo.colors import zone_colors
+
+    assert len(set(zone_colors([f"z{i}" for i in range(80)]).values())) == 80
+
+
+def test_html_report_lists_its_sources_without_stray_punctuation(store_env):
+    from test_zone_report import _ghouta_report
+
+    from geo.attribution import attributions
+    from geo.report import report_html
+
+    report = _ghouta_report()
+    sources = {**attributions(["ucdp", "curated"]), "places": "GeoNames (geonames.org), CC BY 4.0"}
+    page = report_html(report, "<p>map</p>", sources)
+    assert ".;" not in page and ". ;" not in page
+    section = page[page.index('id="sources"') :]
+    for name, text in sources.items():
+        assert f"<li>{name}: {html_escape(text)}</li>" in section

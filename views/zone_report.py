@@ -203,7 +203,7 @@ e2.download_button(
     data=lambda: report_html(
         report,
         inline_assets(_map().get_root().render()),
-        "; ".join(attributions(summary.datasets).values()) + "; places: " + PLACE_ATTRIBUTION,
+        {**attributions(summary.datasets), "places": PLACE_ATTRIBUTION},
     ),
     file_name=f"{stem}.html",
     mime="text/html",
