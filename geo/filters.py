@@ -1,4 +1,9 @@
-"""Pure, vectorised event filters. One filter state serves the map, the counts and the CLI."""
+"""Pure, vectorised event filters. One filter state serves the map, the counts and the CLI.
+
+numpy, pandas, shapely and pyproj are imported by the functions that use them, so that
+:class:`EventFilter` and :func:`parse_date` cost nothing to import (the command line's
+quick answers need no pandas).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-
-import numpy as np
-import pandas as pd
-import shapely
-from pyproj import Geod
+from functools import cache
+from typing import TYPE_CHECKING
 
 from geo.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ def parse_date(text: str, what: str = "date") -> date:
 
 def date_overlap_mask(df: pd.DataFrame, start: date | None, end: date | None) -> np.ndarray:
     """Events whose [date_start, date_end] overlaps [start, end] (both inclusive)."""
+    import numpy as np
+    import pandas as pd
+
     mask = np.ones(len(df), dtype=bool)
     if end is not None:
         mask &= (df["date_start"] <= pd.Timestamp(end)).to_numpy()
@@ -93,6 +102,9 @@ def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
 
     ``zones`` (a GeoDataFrame with ``zone_id``) is needed when ``flt.zones`` is set.
     """
+    import numpy as np
+    import shapely
+
     mask = date_overlap_mask(df, flt.start, flt.end)
     if flt.types is not None:
         mask &= _isin_casefold(df["event_type"], flt.types)
@@ -129,7 +141,11 @@ def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
     return mask
 
 
-_GEOD = Geod(ellps="WGS84")
+@cache
+def _geod():
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
 
 
 def within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: float) -> np.ndarray:
@@ -139,11 +155,13 @@ def within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: fl
 
 def distance_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
     """Geodesic distances in km from (lat0, lon0) to each point."""
+    import numpy as np
+
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
     if lat.size == 0:
         return np.zeros(0)
-    _, _, metres = _GEOD.inv(np.full(lat.shape, lon0), np.full(lat.shape, lat0), lon, lat)
+    _, _, metres = _geod().inv(np.full(lat.shape, lon0), np.full(lat.shape, lat0), lon, lat)
     return np.asarray(metres) / 1000.0
 
 
