@@ -203,6 +203,8 @@ def read_event_file(
             f"'{name}' could not be read ({exc.__class__.__name__}); check that it is a "
             "UCDP, ACLED or ZoneWatch export and save it again as CSV UTF-8"
         ) from None
+    finally:
+        frames.close()  # the reader lets go of ``source`` now, not when collected
     if report.rows_read == 0:
         raise UploadError(f"'{name}' has a header but no rows of events")
 
