@@ -78,3 +78,12 @@ def test_import_page_shows_the_refusal_as_an_error(fresh_store_path):
     assert any("no column event_id_cnty" in e.value for e in at.error), [e.value for e in at.error]
     assert not at.success  # no green "rows read"
     assert not any(b.label.startswith("Import") for b in at.button)
+
+
+def test_zonewatch_needs_the_columns_every_event_fills_and_takes_a_dataset_name():
+    header = "date_start,date_end,latitude,longitude,event_type,dataset_id"
+    data = (header + "\n2017-05-06,2017-05-06,35.9,36.6,Shelling,m1\n").encode()
+    with pytest.raises(UploadError, match="has no column dataset "):
+        next(iter(read_event_file(io.BytesIO(data), "mine.csv", "zonewatch")))
+    (chunk,) = read_event_file(io.BytesIO(data), "mine.csv", "zonewatch", dataset="mine")
+    assert list(chunk["dataset"]) == ["mine"]

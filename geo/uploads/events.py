@@ -34,7 +34,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from geo.export import from_spreadsheet_safe
-from geo.schema import EVENT_COLUMNS, RowProblem, check_events
+from geo.schema import EVENT_COLUMNS, REQUIRED_VALUES, RowProblem, check_events
 from geo.sources import acled, ucdp
 from geo.uploads.common import UploadError, env_limit
 from geo.vocabulary import EVENT_FORMATS
@@ -116,15 +116,18 @@ def detect_format(header: list[str]) -> str:
     )
 
 
-#: The columns without which a file is not in a format (the ZoneWatch format: all of them).
-REQUIRED = {"ucdp": ucdp.REQUIRED, "acled": acled.REQUIRED, "zonewatch": tuple(EVENT_COLUMNS)}
+#: The columns without which a file is not in a format (the ZoneWatch format, chosen by
+#: hand: the columns every event needs a value in; ``dataset`` may come from the import).
+REQUIRED = {"ucdp": ucdp.REQUIRED, "acled": acled.REQUIRED, "zonewatch": REQUIRED_VALUES}
 _LABELS = {"ucdp": "UCDP GED", "acled": "ACLED", "zonewatch": "ZoneWatch event"}
 
 
-def check_columns(fmt: str, header: list[str], name: str) -> None:
-    """Refuse a file whose header lacks a column ``fmt`` needs, naming what is missing."""
+def check_columns(fmt: str, header: list[str], name: str, dataset: str | None = None) -> None:
+    """Refuse a file whose header lacks a column ``fmt`` needs, naming what is missing
+    (``dataset``: the dataset name given for the import, standing in for the column)."""
     names = {str(h).strip().lstrip("\ufeff") for h in header}
-    missing = [c for c in REQUIRED[fmt] if c not in names]
+    given = {"dataset"} if dataset else set()
+    missing = [c for c in REQUIRED[fmt] if c not in names | given]
     if not missing:
         return
     shown = [str(h) for h in header][:12]
@@ -216,7 +219,7 @@ def _checked(
     for raw in frames:
         if not report.format:
             if fmt is not None:
-                check_columns(fmt, list(raw.columns), name)
+                check_columns(fmt, list(raw.columns), name, dataset)
             report.format = fmt or detect_format(list(raw.columns))
             if report.format == "acled":
                 report.version = acled.version(raw)
