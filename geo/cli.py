@@ -3,8 +3,9 @@
 Exit status: 0 on success, 2 on bad input (one line on stderr), 1 when the store cannot
 be used. Never a traceback (set ``ZONEWATCH_DEBUG=1`` to see one).
 
-Output is all or nothing (:mod:`geo.output`): a command that fails prints no part of its
-result and leaves the file named by ``--output`` as it was.
+Results are written all or nothing through :func:`geo.output.atomic_output` (the ``zones``
+commands; ``-o/--output PATH`` or standard output): a command that fails prints no part of
+its result and leaves the file named by ``--output`` as it was.
 
 Start-up: pandas, GeoPandas and the store engines are imported by the commands that need
 them, so ``--help`` answers at once, and a count with dates only is answered by the
