@@ -2,31 +2,27 @@
 
 Exit status: 0 on success, 2 on bad input (one line on stderr), 1 when the store cannot
 be used. Never a traceback (set ``ZONEWATCH_DEBUG=1`` to see one).
+
+Results are written all or nothing through :func:`geo.output.atomic_output` (the ``zones``
+commands; ``-o/--output PATH`` or standard output): a command that fails prints no part of
+its result and leaves the file named by ``--output`` as it was.
+
+Start-up: pandas, GeoPandas and the store engines are imported by the commands that need
+them, so ``--help`` answers at once, and a count with dates only is answered by the
+GeoPackage's SQL without them (:mod:`geo.store.gpkg_sql`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from datetime import date
 
-from geo import export
-from geo import zones as zone_rules
-from geo.attribution import attributions
 from geo.errors import InputError, ZoneWatchError
-from geo.filters import (
-    EventFilter,
-    check_types,
-    find_place,
-    find_zones,
-    parse_date,
-    select_events,
-)
-from geo.schema import LOCATION_PRECISIONS
-from geo.uploads import FORMATS
+from geo.output import atomic_output
+from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS, ZONE_STATUSES
 
 PROG = "zonewatch"
 
@@ -96,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("path", metavar="PATH")
     imp.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=EVENT_FORMATS,
         default=None,
         help="the file's format (default: detected from its header)",
     )
@@ -126,9 +122,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the versions in force on this date (default: today); ended zones are left out",
     )
     zexp.add_argument("--all-versions", action="store_true", help="every stored version")
-    zsub.add_parser("list", help="list the zones: versions, status today, area")
+    _output_option(zexp)
+    _output_option(zsub.add_parser("list", help="list the zones: versions, status today, area"))
     zhist = zsub.add_parser("history", help="every version of one zone")
     zhist.add_argument("name", metavar="NAME", help="zone id or name")
+    _output_option(zhist)
     zroll = zsub.add_parser(
         "rollback", help="add a new version equal to an old one (nothing is deleted)"
     )
@@ -161,6 +159,7 @@ def _parser() -> argparse.ArgumentParser:
         help="leave out events placed only at a governorate centroid or coarser",
     )
     zstats.add_argument("--format", choices=("csv", "json"), default="csv")
+    _output_option(zstats)
 
     iz = sub.add_parser(
         "import-zones",
@@ -179,7 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     iz.add_argument("--layer", metavar="NAME", help="the layer to read (GeoPackage, zip)")
     iz.add_argument("--valid-from", metavar="YYYY-MM-DD", help="default: today")
     iz.add_argument("--note", default="", metavar="TEXT")
-    iz.add_argument("--status", choices=zone_rules.STATUSES, default="proposed")
+    iz.add_argument("--status", choices=ZONE_STATUSES, default="proposed")
     iz.add_argument("--sources", default="", metavar="TEXT", help="where the boundary comes from")
     iz.add_argument("--swap-xy", action="store_true", help="read positions as latitude, longitude")
     iz.add_argument(
@@ -191,14 +190,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _open_store(path: str | None, seed: bool = True):
-    from geo.store import open_store
+def _output_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write to this file instead of standard output (replaced only on success)",
+    )
 
+
+def _use_store(path: str | None) -> None:
+    """Point the configuration at ``--store PATH`` when given."""
     if path is not None:
         if not path.lower().endswith(".gpkg"):
             raise InputError(f"--store must name a .gpkg file, got '{os.path.basename(path)}'")
         os.environ["ZONEWATCH_STORE"] = path
         os.environ.pop("DATABASE_URL", None)  # --store names the embedded store
+
+
+def _open_store(path: str | None, seed: bool = True):
+    from geo.store import open_store
+
+    _use_store(path)
     store = open_store(seed=seed)
     store.on_busy = _busy
     return store
@@ -242,7 +255,68 @@ def _latlon(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+def _km2(value: float, digits: int = 1) -> str:
+    """An area in km² as text, never "-0.0" (a rounding of a tiny or negative zero)."""
+    return f"{round(float(value), digits) + 0.0:,.{digits}f}"
+
+
+def _day(value) -> str:
+    """A date as YYYY-MM-DD, or "" when it is missing (None, NaT)."""
+    return "" if value is None or value != value else f"{value:%Y-%m-%d}"
+
+
+def _events(args) -> int:
+    """``events``: a count that the store's SQL answers alone, else :func:`_cmd_events`."""
+    count = _quick_count(args)
+    if count is None:
+        return _cmd_events(args)
+    print(count)
+    return 0
+
+
+def _quick_count(args) -> int | None:
+    """``events --format count`` with at most --from/--to, counted by the GeoPackage's SQL
+    (the engine's own date filter, :func:`geo.store.gpkg_sql.event_where`) without
+    loading pandas; None when that cannot be the whole answer."""
+    others = (
+        args.types,
+        args.actor,
+        args.min_fatalities,
+        args.datasets,
+        args.precisions,
+        args.zones,
+        args.near,
+        args.near_place,
+        args.km,
+    )
+    if args.format != "count" or any(v is not None for v in others):
+        return None
+    from geo.filters import EventFilter, parse_date
+    from geo.store import configured_gpkg_path
+    from geo.store.gpkg_sql import count_events
+
+    flt = EventFilter(
+        start=parse_date(args.start, "--from") if args.start is not None else None,
+        end=parse_date(args.end, "--to") if args.end is not None else None,
+    )
+    _use_store(args.store)
+    path = configured_gpkg_path()
+    return count_events(path, flt) if path is not None else None
+
+
 def _cmd_events(args) -> int:
+    from geo import export
+    from geo import zones as zone_rules
+    from geo.attribution import attributions
+    from geo.filters import (
+        EventFilter,
+        check_types,
+        find_place,
+        find_zones,
+        parse_date,
+        select_events,
+    )
+
     flt_start = parse_date(args.start, "--from") if args.start is not None else None
     flt_end = parse_date(args.end, "--to") if args.end is not None else None
     if (args.near or args.near_place) and args.km is None:
@@ -279,11 +353,14 @@ def _cmd_events(args) -> int:
 
 
 def _cmd_zones(args) -> int:
+    from geo import export
+    from geo.filters import parse_date
+
     store_arg = args.store
     if args.zones_command == "list":
-        return _zones_list(_open_store(store_arg))
+        return _zones_list(_open_store(store_arg), args.output)
     if args.zones_command == "history":
-        return _zones_history(_open_store(store_arg), args.name)
+        return _zones_history(_open_store(store_arg), args.name, args.output)
     if args.zones_command == "rollback":
         return _zones_rollback(_open_store(store_arg), args)
     if args.zones_command == "stats":
@@ -300,7 +377,9 @@ def _cmd_zones(args) -> int:
             + (f"; the first starts on {first:%Y-%m-%d}" if first == first else ""),
             file=sys.stderr,
         )
-    export.dump_json(export.zones_geojson(zones), sys.stdout)
+    collection = export.zones_geojson(zones)  # built whole first: an error prints nothing
+    with atomic_output(args.output) as out:
+        export.dump_json(collection, out)
     return 0
 
 
@@ -315,10 +394,12 @@ def _zone_id(versions, name: str) -> str:
     raise InputError(f"no zone '{name}'; the zones are: {known}")
 
 
-def _zones_list(store) -> int:
+def _zones_list(store, output: str | None) -> int:
+    from geo import zones as zone_rules
+
     versions = store.zone_versions()
     today = {r.zone_id: r for r in store.zones().itertuples()}
-    print("zone_id\tversions\tlatest_valid_from\tstatus_today\tarea_km2\tname")
+    lines = ["zone_id\tversions\tlatest_valid_from\tstatus_today\tarea_km2\tname"]
     for zone_id, rows in versions.groupby("zone_id", sort=True):
         last = rows.sort_values(["valid_from", "version"]).iloc[-1]
         now = today.get(zone_id)
@@ -327,28 +408,42 @@ def _zones_list(store) -> int:
         )
         area = zone_rules.area_km2(now.geometry) if now is not None else 0.0
         name = last.name_en or last.name_ar
-        print(f"{zone_id}\t{len(rows)}\t{last.valid_from:%Y-%m-%d}\t{status}\t{area:,.0f}\t{name}")
+        lines.append(
+            f"{zone_id}\t{len(rows)}\t{_day(last.valid_from)}\t{status}\t{_km2(area, 0)}\t{name}"
+        )
+    _write_lines(lines, output)
     return 0
 
 
-def _zones_history(store, name: str) -> int:
+def _write_lines(lines: list[str], output: str | None) -> None:
+    with atomic_output(output) as out:
+        out.writelines(line + "\n" for line in lines)
+
+
+def _zones_history(store, name: str, output: str | None) -> int:
+    from geo import zones as zone_rules
+
     versions = store.zone_versions()
     zone_id = _zone_id(versions, name)
     table = zone_rules.history(versions, zone_id)
-    print(f"{zone_id}: {len(table)} versions")
-    print(
-        "version\tvalid_from\tstatus\tarea_km2\tadded_km2\tremoved_km2\tauthor\tsource_file\tnote"
-    )
+    lines = [
+        f"{zone_id}: {len(table)} versions",
+        "version\tvalid_from\tstatus\tarea_km2\tadded_km2\tremoved_km2\tauthor\tsource_file\tnote",
+    ]
     for r in table.itertuples():
-        print(
-            f"{r.version}\t{r.valid_from:%Y-%m-%d}\t{r.status}\t{r.area_km2:,.1f}\t"
-            f"{r.added_km2:,.1f}\t{r.removed_km2:,.1f}\t{r.author}\t{r.source_file}\t{r.note}"
+        lines.append(
+            f"{r.version}\t{_day(r.valid_from)}\t{r.status}\t{_km2(r.area_km2)}\t"
+            f"{_km2(r.added_km2)}\t{_km2(r.removed_km2)}\t{r.author}\t{r.source_file}\t{r.note}"
         )
+    _write_lines(lines, output)
     return 0
 
 
 def _zones_stats(store, args) -> int:
+    import json
+
     from geo.analysis import zone_counts
+    from geo.filters import EventFilter, parse_date
 
     start = parse_date(args.start, "--from") if args.start else None
     end = parse_date(args.end, "--to") if args.end else None
@@ -360,15 +455,19 @@ def _zones_stats(store, args) -> int:
         events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end
     )
     table["period"] = table["period"].dt.strftime("%Y-%m-%d")
-    if args.format == "csv":
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
-    else:
-        json.dump(table.to_dict("records"), sys.stdout, ensure_ascii=False, indent=1)
-        print()
+    with atomic_output(args.output) as out:
+        if args.format == "csv":
+            table.to_csv(out, index=False, lineterminator="\n")
+        else:
+            json.dump(table.to_dict("records"), out, ensure_ascii=False, indent=1)
+            out.write("\n")
     return 0
 
 
 def _zones_rollback(store, args) -> int:
+    from geo import zones as zone_rules
+    from geo.filters import parse_date
+
     versions = store.zone_versions()
     zone_id = _zone_id(versions, args.name)
     valid_from = parse_date(args.valid_from, "--valid-from") if args.valid_from else date.today()
@@ -388,6 +487,8 @@ def _zones_rollback(store, args) -> int:
 def _cmd_import_zones(args) -> int:
     from pathlib import Path
 
+    from geo import zones as zone_rules
+    from geo.filters import parse_date
     from geo.uploads.zones import CLI, Limits, check_size, read_zone_file
 
     path = Path(args.path)
@@ -465,7 +566,7 @@ def _cmd_import_zones(args) -> int:
         change = (
             "new zone"
             if t.is_new
-            else f"+{t.diff.added_km2:,.1f} km², -{t.diff.removed_km2:,.1f} km²"
+            else f"{_km2(t.diff.added_km2)} km² added, {_km2(t.diff.removed_km2)} km² removed"
         )
         kept = t.name_note(f.name, f.name_ar, f.number in rename)
         if kept and not rename:
@@ -474,7 +575,7 @@ def _cmd_import_zones(args) -> int:
         extra = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
         print(
             f"{t.zone_id}: version {n} from {valid_from.isoformat()}, "
-            f"{f.area_km2:,.1f} km², {change}{extra}"
+            f"{_km2(f.area_km2)} km², {change}{extra}"
         )
     return 0
 
@@ -507,6 +608,7 @@ def _cmd_import(args) -> int:
         who=os.environ.get("USER", ""),
         progress=progress,
         saving=saving,
+        size_limit=False,  # a local file, read streamed: no upload limit
     )
     if sys.stderr.isatty():
         print(file=sys.stderr)
@@ -551,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         commands = {
-            "events": _cmd_events,
+            "events": _events,
             "import-events": _cmd_import,
             "import-zones": _cmd_import_zones,
             "zones": _cmd_zones,

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 
 def _plain(value: object) -> object:
-    if value is None or value is pd.NA:
+    """A value as JSON has it: dates as ``YYYY-MM-DD``; every kind of missing value
+    (None, NA, NaT, NaN) as null."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, (pd.Timestamp, dt.date)):  # pd.Timestamp and datetime are dates too
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float) and value != value:
         return None

@@ -1,4 +1,9 @@
-"""Pure, vectorised event filters. One filter state serves the map, the counts and the CLI."""
+"""Pure, vectorised event filters. One filter state serves the map, the counts and the CLI.
+
+numpy, pandas, shapely and pyproj are imported by the functions that use them, so that
+:class:`EventFilter` and :func:`parse_date` cost nothing to import (the command line's
+quick answers need no pandas).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-
-import numpy as np
-import pandas as pd
-import shapely
-from pyproj import Geod
+from functools import cache
+from typing import TYPE_CHECKING
 
 from geo.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ def parse_date(text: str, what: str = "date") -> date:
 
 def date_overlap_mask(df: pd.DataFrame, start: date | None, end: date | None) -> np.ndarray:
     """Events whose [date_start, date_end] overlaps [start, end] (both inclusive)."""
+    import numpy as np
+    import pandas as pd
+
     mask = np.ones(len(df), dtype=bool)
     if end is not None:
         mask &= (df["date_start"] <= pd.Timestamp(end)).to_numpy()
@@ -96,6 +105,8 @@ def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
     ``zones`` (every stored version of the zones, as :meth:`Store.zone_versions` gives
     them) is needed when ``flt.zones`` is set: see :func:`zone_mask`.
     """
+    import numpy as np
+
     mask = date_overlap_mask(df, flt.start, flt.end)
     if flt.types is not None:
         mask &= _isin_casefold(df["event_type"], flt.types)
@@ -127,6 +138,8 @@ def event_mask(df: pd.DataFrame, flt: EventFilter, zones=None) -> np.ndarray:
 
 def day_numbers(values) -> np.ndarray:
     """Days since 1970-01-01 of dates (a datetime column or array; integers pass through)."""
+    import numpy as np
+
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         return arr.astype(np.int64)
@@ -146,6 +159,9 @@ def zone_hits(lon, lat, start, versions, zone_ids: Iterable[str] | None = None):
     ``valid_from``, ``status``, geometry). Yields ``(zone_id, version, positions)`` with
     the positions (into the arrays) of the events inside that version.
     """
+    import numpy as np
+    import shapely
+
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     days = day_numbers(start)
@@ -173,6 +189,8 @@ def zone_hits(lon, lat, start, versions, zone_ids: Iterable[str] | None = None):
 def zone_mask(lon, lat, start, versions, zone_ids: Iterable[str]) -> np.ndarray:
     """Events inside any of ``zone_ids``, each zone taken as the version in force on the
     event's start date (see :func:`zone_hits`)."""
+    import numpy as np
+
     mask = np.zeros(len(np.asarray(lon)), dtype=bool)
     for _, _, positions in zone_hits(lon, lat, start, versions, zone_ids):
         mask[positions] = True
@@ -189,7 +207,11 @@ def zone_bbox(versions, zone_ids: Iterable[str]) -> tuple[float, float, float, f
     return tuple(float(v) for v in chosen.total_bounds)
 
 
-_GEOD = Geod(ellps="WGS84")
+@cache
+def _geod():
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
 
 
 def within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: float) -> np.ndarray:
@@ -199,11 +221,13 @@ def within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: fl
 
 def distance_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
     """Geodesic distances in km from (lat0, lon0) to each point."""
+    import numpy as np
+
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
     if lat.size == 0:
         return np.zeros(0)
-    _, _, metres = _GEOD.inv(np.full(lat.shape, lon0), np.full(lat.shape, lat0), lon, lat)
+    _, _, metres = _geod().inv(np.full(lat.shape, lon0), np.full(lat.shape, lat0), lon, lat)
     return np.asarray(metres) / 1000.0
 
 

@@ -41,21 +41,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import DataFileError
+from geo.vocabulary import LOCATION_PRECISIONS  # noqa: F401  (defined there, no pandas)
 
 DATE_PRECISIONS = ("day", "days", "week", "month", "year")
-
-#: Location precision, from finest to coarsest. ``approximate`` means the place was
-#: placed by us on the route or area a report describes, because no report names the spot.
-LOCATION_PRECISIONS = {
-    "exact": "exact place known",
-    "near": "within about 25 km of the point",
-    "approximate": "placed on the described route or area; no report names the spot",
-    "admin2": "only the district is known (its centroid)",
-    "admin1": "only the governorate is known (its centroid)",
-    "region": "a larger region or a linear feature",
-    "country": "only the country is known",
-    "international": "international waters or airspace",
-}
 
 DATE_COLUMNS = ("date_start", "date_end")
 #: No single event has more deaths than this; a larger number is a data error.

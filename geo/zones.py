@@ -18,9 +18,10 @@ import shapely
 from pyproj import Transformer
 
 from geo.schema import ZONE_COLUMNS
+from geo.vocabulary import ZONE_STATUSES
 
 EQUAL_AREA = "+proj=laea +lat_0=35 +lon_0=38.5 +datum=WGS84 +units=m +no_defs"
-STATUSES = ("proposed", "agreed", "in force", "ended")
+STATUSES = ZONE_STATUSES
 _TO_EQUAL_AREA = Transformer.from_crs("EPSG:4326", EQUAL_AREA, always_xy=True)
 _FROM_EQUAL_AREA = Transformer.from_crs(EQUAL_AREA, "EPSG:4326", always_xy=True)
 

@@ -37,6 +37,7 @@ from geo.store import base
 from geo.store import rtree as rtree_bulk
 from geo.store import tables as T
 from geo.store.base import Store
+from geo.store.gpkg_sql import event_where as _event_where
 
 _BUSY_STEP_MS = 250
 
@@ -588,22 +589,3 @@ class GeoPackageStore(Store):
     @property
     def description(self) -> str:
         return "GeoPackage (embedded)"
-
-
-def _event_where(flt: EventFilter | None) -> tuple[str, tuple]:
-    if flt is None:
-        return "", ()
-    clauses, params = [], []
-    if flt.end is not None:
-        clauses.append("date_start <= ?")
-        params.append(flt.end.isoformat())
-    if flt.start is not None:
-        clauses.append("date_end >= ?")
-        params.append(flt.start.isoformat())
-    # Types and datasets are matched in pandas (see events()): SQLite's lower() folds
-    # ASCII only, and names such as "Échanges de tirs" must match in any case.
-    if flt.bbox is not None:
-        clauses.append("longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?")
-        west, south, east, north = flt.bbox
-        params.extend((west, east, south, north))
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", tuple(params)

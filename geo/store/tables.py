@@ -17,8 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, PLACE_COLUMNS, ZONE_COLUMNS
-
-SCHEMA_VERSION = 3
+from geo.store import SCHEMA_VERSION  # noqa: F401  (defined there: readable without pandas)
 
 TEXT, INT, REAL, DATE = "text", "int", "real", "date"
 

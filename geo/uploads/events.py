@@ -6,9 +6,15 @@ memory stays bounded, each row checked against the event model. Good rows are ta
 each bad row is reported with its row number and reason. Nothing here opens a path or a
 URL named inside a file.
 
+A format chosen by hand (``fmt``) is checked too: a file that lacks the columns the
+format needs is refused, naming them (:func:`check_columns`).
+
 Limits (configurable through the environment, stated in every refusal):
 
-- ``ZONEWATCH_MAX_UPLOAD_MB`` (default 300): the size of a file.
+- ``ZONEWATCH_MAX_UPLOAD_MB`` (default 300): the size of a file that arrives over the
+  web. Local files read by the command line (``size_limit=False``) have no size limit:
+  CSV is streamed in chunks, so memory stays bounded whatever the size.
+- ``ZONEWATCH_MAX_GEOJSON_MB`` (default 50): GeoJSON, which is read whole.
 - ``ZONEWATCH_MAX_XLSX_MB`` (default 200): the uncompressed size of a spreadsheet.
 """
 
@@ -28,12 +34,13 @@ from typing import BinaryIO
 import pandas as pd
 
 from geo.export import from_spreadsheet_safe
-from geo.schema import EVENT_COLUMNS, RowProblem, check_events
+from geo.schema import EVENT_COLUMNS, REQUIRED_VALUES, RowProblem, check_events
 from geo.sources import acled, ucdp
 from geo.uploads.common import UploadError, env_limit
+from geo.vocabulary import EVENT_FORMATS
 
 CHUNK_ROWS = 20_000
-FORMATS = ("ucdp", "acled", "zonewatch")
+FORMATS = EVENT_FORMATS
 
 
 @dataclass
@@ -119,6 +126,29 @@ def detect_format(header: list[str]) -> str:
     )
 
 
+#: The columns without which a file is not in a format (the ZoneWatch format, chosen by
+#: hand: the columns every event needs a value in; ``dataset`` may come from the import).
+REQUIRED = {"ucdp": ucdp.REQUIRED, "acled": acled.REQUIRED, "zonewatch": REQUIRED_VALUES}
+_LABELS = {"ucdp": "UCDP GED", "acled": "ACLED", "zonewatch": "ZoneWatch event"}
+
+
+def check_columns(fmt: str, header: list[str], name: str, dataset: str | None = None) -> None:
+    """Refuse a file whose header lacks a column ``fmt`` needs, naming what is missing
+    (``dataset``: the dataset name given for the import, standing in for the column)."""
+    names = {str(h).strip().lstrip("\ufeff") for h in header}
+    given = {"dataset"} if dataset else set()
+    missing = [c for c in REQUIRED[fmt] if c not in names | given]
+    if not missing:
+        return
+    shown = [str(h) for h in header][:12]
+    has = ", ".join(shown) + (", ..." if len(header) > len(shown) else "") or "none"
+    raise UploadError(
+        f"'{name}' is not in the {_LABELS[fmt]} format: it has no column "
+        f"{', '.join(missing)} (its columns: {has}); choose the format the file is in, or "
+        "let it be detected from the header"
+    )
+
+
 def _map(fmt: str, raw: pd.DataFrame, dataset: str | None, version: str) -> pd.DataFrame:
     if fmt == "ucdp":
         return ucdp.to_model(raw, dataset or ucdp.DATASET, version)
@@ -138,18 +168,21 @@ def read_event_file(
     dataset: str | None = None,
     progress: Progress | None = None,
     report: ImportReport | None = None,
+    size_limit: bool = True,
 ) -> Iterator[pd.DataFrame]:
     """Yield chunks of good events (event model) from an untrusted file; fill ``report``.
 
     ``source`` is a binary file object positioned at the start. Raises
-    :class:`UploadError` when nothing can be read; bad rows are recorded, not raised.
+    :class:`UploadError` when nothing can be read, or when ``fmt`` is given and the file
+    lacks a column it needs; bad rows are recorded, not raised. ``size_limit``: refuse a
+    file over ``ZONEWATCH_MAX_UPLOAD_MB`` (False for local files, read streamed).
     """
     report = report if report is not None else ImportReport(name)
     if fmt is not None and fmt not in FORMATS:
         raise UploadError(f"format must be one of {', '.join(FORMATS)}, got '{fmt}'")
     size = _size(source)
     limit = upload_limit_mb()
-    if size > limit * 1024 * 1024:
+    if size_limit and size > limit * 1024 * 1024:
         raise UploadError(
             f"'{name}' is {size / 1048576:.0f} MB, over the {limit} MB limit; split it or raise "
             "ZONEWATCH_MAX_UPLOAD_MB"
@@ -183,6 +216,8 @@ def read_event_file(
             f"'{name}' could not be read ({exc.__class__.__name__}); check that it is a "
             "UCDP, ACLED or ZoneWatch export and save it again as CSV UTF-8"
         ) from None
+    finally:
+        frames.close()  # the reader lets go of ``source`` now, not when collected
     if report.rows_read == 0:
         raise UploadError(f"'{name}' has a header but no rows of events")
 
@@ -193,6 +228,8 @@ def _checked(
     first_row = 2
     for raw in frames:
         if not report.format:
+            if fmt is not None:
+                check_columns(fmt, list(raw.columns), name, dataset)
             report.format = fmt or detect_format(list(raw.columns))
             if report.format == "acled":
                 report.version = acled.version(raw)
@@ -352,26 +389,32 @@ def import_events(
     who: str = "",
     progress: Progress | None = None,
     saving: Saving | None = None,
+    size_limit: bool = True,
 ) -> ImportReport:
     """Read an event file and add its good rows to ``store`` in one transaction.
 
     ``progress`` is told how far the reading has gone, then ``saving`` how many rows are
     in the store's transaction after each chunk (the store then finishes its indexes and
     commits). Returns the report. Nothing is added when the file cannot be read at all.
+    ``size_limit`` as for :func:`read_event_file` (the command line passes False).
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
             raise UploadError(f"'{path}' is not a file")
         with path.open("rb") as fh:
-            return import_events(store, fh, name or path.name, fmt, dataset, who, progress, saving)
+            return import_events(
+                store, fh, name or path.name, fmt, dataset, who, progress, saving, size_limit
+            )
     name = name or "upload"
     report = ImportReport(name, sha256=sha256_of(source))
     # Read and check the whole file first, spilling chunks to a temporary folder (memory
     # stays bounded), so the store's write lock is held only while the rows go in.
     with tempfile.TemporaryDirectory(prefix="zonewatch-import-") as tmp:
         parts = []
-        for i, chunk in enumerate(read_event_file(source, name, fmt, dataset, progress, report)):
+        for i, chunk in enumerate(
+            read_event_file(source, name, fmt, dataset, progress, report, size_limit)
+        ):
             part = Path(tmp) / f"{i:06d}.parquet"
             chunk.to_parquet(part, index=False)
             parts.append(part)
