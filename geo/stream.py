@@ -1,0 +1,129 @@
+"""Downloads of any number of events, written in chunks read from the store by row id: the
+memory used is one chunk's, however many events there are.
+
+The bytes are those :func:`geo.export.events_csv` and :func:`geo.export.dump_json` of
+:func:`geo.export.events_geojson` write for the same events in the same order (tested on
+the shipped data). The order is the one given: the page and the CLI give the row ids
+ascending (``fid``, the order the events were stored in), as the exports always had.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from geo import export
+from geo.attribution import attributions
+
+#: events read from the store and written at a time
+CHUNK = 20_000
+FORMATS = {"csv": "text/csv", "geojson": "application/geo+json"}
+
+#: told (rows written, rows in all) after each chunk
+Progress = Callable[[int, int], None]
+
+
+def write_events(
+    store,
+    fids,
+    fmt: str,
+    out: BinaryIO,
+    datasets=None,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+) -> int:
+    """Write the events stored with ``fids`` (in that order) to ``out`` as ``csv`` (with
+    an attribution column) or ``geojson`` (with each dataset's attribution), UTF-8;
+    return the rows written. ``datasets``: the datasets among them (read from the
+    events when not given; the page and the CLI know them from the index)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose csv or geojson")
+    fids = np.asarray(fids, dtype=np.int64)
+    if datasets is None:
+        datasets = _datasets(store, fids, chunk)
+    credits = attributions(datasets)
+    total, done, features_written = len(fids), 0, 0
+    if fmt == "geojson":
+        head = {"type": "FeatureCollection", "attribution": credits, "features": []}
+        text = json.dumps(head, ensure_ascii=False, allow_nan=False)
+        out.write(text[: -len("]}")].encode("utf-8"))  # the features follow
+    starts = range(0, total, chunk) if total else [0]
+    for start in starts:
+        events = store.events_by_fids(fids[start : start + chunk]).reset_index(drop=True)
+        if fmt == "csv":
+            buffer = io.StringIO()
+            export.events_csv(events, buffer, credits)
+            text = buffer.getvalue()
+            if start:  # the header once, at the top
+                text = text[text.index("\n") + 1 :]
+        else:
+            features = export.events_geojson(events, credits)["features"]
+            text = ", ".join(json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features)
+            if features_written and features:
+                text = ", " + text
+            features_written += len(features)
+        out.write(text.encode("utf-8"))
+        done += len(events)
+        if progress is not None:
+            progress(done, total)
+    if fmt == "geojson":
+        out.write(b"]}\n")
+    return done
+
+
+def _datasets(store, fids: np.ndarray, chunk: int) -> list[str]:
+    found: set[str] = set()
+    for start in range(0, len(fids), chunk):
+        found |= set(store.events_by_fids(fids[start : start + chunk])["dataset"])
+    return sorted(found)
+
+
+def to_temporary_file(store, fids, fmt: str, datasets=None, progress=None) -> BinaryIO:
+    """The download written to an anonymous temporary file (gone once closed), rewound:
+    the page hands it to Streamlit, which reads it once."""
+    out = tempfile.TemporaryFile(buffering=0)  # a raw file: Streamlit reads it whole
+    try:
+        write_events(store, fids, fmt, out, datasets, progress)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
+def to_path_or_stdout(
+    store, fids, fmt: str, output: str | None, datasets=None, progress=None
+) -> int:
+    """All or nothing: the events are written to a temporary file first, then moved to
+    ``output`` (or copied to standard output when it is None or ``-``); on any failure
+    ``output`` is left as it was and nothing is printed."""
+    if output in (None, "-"):
+        with tempfile.TemporaryFile() as tmp:
+            rows = write_events(store, fids, fmt, tmp, datasets, progress)
+            tmp.seek(0)
+            sys.stdout.flush()
+            shutil.copyfileobj(tmp, sys.stdout.buffer, 1 << 20)
+            sys.stdout.buffer.flush()
+        return rows
+    target = Path(output)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            rows = write_events(store, fids, fmt, tmp, datasets, progress)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)  # as a new file would be (mkstemp makes 0600)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return rows
