@@ -5,14 +5,15 @@ Only a page's rows are then read in full from the store (``Store.events_by_fids`
 
 Order: by the column chosen, ascending or descending; missing values (unknown fatalities,
 blank text) come last either way; ties keep the order of the row ids (``fid``, the order
-events were stored in), so a page always holds the same rows. Text sorts by its
-case-folded spelling (then as written). "Nearest place" sorts by the place's name, then by
-the distance to it (both in the direction chosen).
+events were stored in), so a page always holds the same rows. Text sorts by its letters
+and digits without accents or case (then case-folded, then as written). "Nearest place"
+sorts by the place's name, then by the distance to it (both in the direction chosen).
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,9 +33,18 @@ SORT_COLUMNS = {
 PAGE_SIZE = 100
 
 
+def _text_key(text: str) -> tuple[str, str, str]:
+    # letters and digits without accents or case first ("‘Āmūdā" sorts as "amuda")
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    return "".join(ch for ch in plain.casefold() if ch.isalnum()), text.casefold(), text
+
+
 def text_rank(dictionary: tuple[str, ...]) -> np.ndarray:
-    """Each dictionary entry's rank in sorted order (case-folded, then as written)."""
-    order = sorted(range(len(dictionary)), key=lambda i: (dictionary[i].casefold(), dictionary[i]))
+    """Each dictionary entry's rank in sorted order: by its letters and digits, without
+    accents or case, then case-folded, then as written."""
+    order = sorted(range(len(dictionary)), key=lambda i: _text_key(dictionary[i]))
     rank = np.empty(len(dictionary), dtype=np.int64)
     rank[order] = np.arange(len(dictionary))
     return rank
