@@ -39,7 +39,7 @@ def write_events(
     out: BinaryIO,
     datasets=None,
     progress: Progress | None = None,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
 ) -> int:
     """Write the events stored with ``fids`` (in that order) to ``out`` as ``csv`` (with
     an attribution column) or ``geojson`` (with each dataset's attribution), UTF-8;
@@ -47,6 +47,7 @@ def write_events(
     events when not given; the page and the CLI know them from the index)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose csv or geojson")
+    chunk = chunk or CHUNK
     fids = np.asarray(fids, dtype=np.int64)
     if datasets is None:
         datasets = _datasets(store, fids, chunk)

@@ -4,10 +4,11 @@ of :class:`~geo.eventindex.EventIndex`, cut into pages, and each shown event's n
 Only a page's rows are then read in full from the store (``Store.events_by_fids``).
 
 Order: by the column chosen, ascending or descending; missing values (unknown fatalities,
-blank text) come last either way; ties keep the order of the row ids (``fid``, the order
-events were stored in), so a page always holds the same rows. Text sorts by its letters
-and digits without accents or case (then case-folded, then as written). "Nearest place"
-sorts by the place's name, then by the distance to it (both in the direction chosen).
+blank text) come last either way, in fid order; ties keep the order of the row ids
+(``fid``, the order events were stored in), so a page always holds the same rows. Text
+sorts by its letters and digits without accents or case (then case-folded, then as
+written). "Nearest place" sorts by the place's name, then by the distance to it (both in
+the direction chosen).
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def _text_key(text: str) -> tuple[str, str, str]:
 def text_rank(dictionary: tuple[str, ...]) -> np.ndarray:
     """Each dictionary entry's rank in sorted order: by its letters and digits, without
     accents or case, then case-folded, then as written."""
-    order = sorted(range(len(dictionary)), key=lambda i: _text_key(dictionary[i]))
+    keys = [_text_key(v) for v in dictionary]
     rank = np.empty(len(dictionary), dtype=np.int64)
-    rank[order] = np.arange(len(dictionary))
+    previous, current = None, -1
+    for position, i in enumerate(sorted(range(len(keys)), key=keys.__getitem__)):
+        if keys[i] != previous:  # equal texts (two places of one name) share a rank
+            previous, current = keys[i], position
+        rank[i] = current
     return rank
 
 
@@ -176,7 +181,8 @@ def sort_order(
         keys.append(-np.nan_to_num(km) if descending else np.nan_to_num(km))
     else:
         raise ValueError(f"cannot sort by {by!r}; choose one of {', '.join(SORT_COLUMNS)}")
-    key = key.astype(np.float64)
+    key = np.where(missing, 0.0, key.astype(np.float64))  # missing: last, in fid order
+    keys = [np.where(missing, 0.0, k) for k in keys]
     order = np.lexsort((index.fid[rows], *keys, -key if descending else key, missing))
     return rows[order]
 
