@@ -203,7 +203,7 @@ def _prepared(fmt: str, path: Path):
 prepared = st.session_state.setdefault(KEY_PREPARED, {})
 what = (revision, repr(flt))
 for fmt, (done_what, path) in list(prepared.items()):
-    if done_what != what:  # written for other filters
+    if done_what != what or not Path(path).exists():  # other filters, or handed over
         Path(path).unlink(missing_ok=True)
         del prepared[fmt]
 columns = dict(zip(DOWNLOADS, st.columns(2), strict=True))
@@ -221,7 +221,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         continue
     if fmt in prepared:
         path = Path(prepared[fmt][1])
-        size = path.stat().st_size / 1e6 if path.exists() else 0
+        size = path.stat().st_size / 1e6
         column.download_button(
             f"Download {name} ({size:,.0f} MB)",
             _prepared(fmt, path),
