@@ -135,8 +135,10 @@ order = _order(revision, repr(flt), by, direction == "descending", mask)
 rows = T.page_rows(order, page)
 first = (page - 1) * T.PAGE_SIZE
 st.caption(
-    f"Rows {first + 1 if len(rows) else 0:,}-{first + len(rows):,} of {shown:,}, "
-    f"page {page:,} of {pages:,}. Equal values keep the order the events were stored in."
+    f"Rows {first + 1:,}-{first + len(rows):,} of {shown:,}, page {page:,} of {pages:,}. "
+    "Equal values keep the order the events were stored in."
+    if len(rows)
+    else "No events match the filters."
 )
 try:
     events = store.events_by_fids(index.fid[rows]).reset_index(drop=True)
