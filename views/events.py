@@ -7,8 +7,8 @@ store, and the downloads are written from the store in chunks when asked for.
 
 from __future__ import annotations
 
+import os
 import tempfile
-import uuid
 from pathlib import Path
 
 import altair as alt
@@ -237,16 +237,17 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         key=f"prepare_{fmt}",
         help=help_text + " Written first, with its progress shown, then offered.",
     ):
-        folder = Path(tempfile.gettempdir()) / "zonewatch-downloads"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{uuid.uuid4().hex}.{fmt}"
         bar = column.progress(0.0, text=f"Writing {name}...")
 
         def progress(done: int, total: int, bar=bar, name=name) -> None:
             bar.progress(done / max(total, 1), text=f"{name}: {done:,} of {total:,} rows")
 
+        # a new private file (0600) in the system's temporary folder, removed once handed
+        # over or when the filters change
+        handle, name_on_disk = tempfile.mkstemp(prefix="zonewatch-", suffix=f".{fmt}")
+        path = Path(name_on_disk)
         try:
-            with open(path, "wb") as out:
+            with os.fdopen(handle, "wb") as out:
                 stream.write_events(store, index.fid[mask], fmt, out, datasets, progress)
         except (ZoneWatchError, OSError) as exc:
             path.unlink(missing_ok=True)
