@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
         help="radius for --near/--near-place in km (geodesic)",
     )
     ev.add_argument("--format", choices=("count", "csv", "geojson"), default="count")
+    ev.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write the csv or geojson to this file (default: standard output); it is "
+        "written whole or not at all",
+    )
 
     imp = sub.add_parser("import-events", help="import a UCDP, ACLED or ZoneWatch event file")
     imp.add_argument("path", metavar="PATH")
@@ -305,17 +311,12 @@ def _quick_count(args) -> int | None:
 
 
 def _cmd_events(args) -> int:
-    from geo import export
+    import numpy as np
+
+    from geo import stream
     from geo import zones as zone_rules
-    from geo.attribution import attributions
-    from geo.filters import (
-        EventFilter,
-        check_types,
-        find_place,
-        find_zones,
-        parse_date,
-        select_events,
-    )
+    from geo.eventindex import EventIndex
+    from geo.filters import EventFilter, check_types, find_place, find_zones, parse_date
 
     flt_start = parse_date(args.start, "--from") if args.start is not None else None
     flt_end = parse_date(args.end, "--to") if args.end is not None else None
@@ -323,6 +324,8 @@ def _cmd_events(args) -> int:
         raise InputError("--near and --near-place need --km R, the radius in km")
     if args.km is not None and not (args.near or args.near_place):
         raise InputError("--km needs --near LAT,LON or --near-place NAME")
+    if args.output is not None and args.format == "count":
+        raise InputError("--output needs --format csv or --format geojson")
     point = _latlon(args.near) if args.near else None
     store = _open_store(args.store)
     summary = store.event_summary()
@@ -342,13 +345,23 @@ def _cmd_events(args) -> int:
         zones=find_zones(zone_rules.last_extent(zones), args.zones) if args.zones else None,
         near=(point[0], point[1], args.km) if point else None,
     )
-    shown = select_events(store, flt, zones)
+    # The filters run on the events' compact columns; only the rows written are read in
+    # full, a chunk at a time (constant memory), in the order they were stored.
+    index = EventIndex.from_frame(store.event_columns())
+    mask = index.mask(flt, zones)
     if args.format == "count":
-        print(len(shown))
-    elif args.format == "csv":
-        export.events_csv(shown, sys.stdout, attributions(shown["dataset"]))
-    else:
-        export.dump_json(export.events_geojson(shown, attributions(shown["dataset"])), sys.stdout)
+        print(int(mask.sum()))
+        return 0
+    datasets = {index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0}
+    try:
+        stream.to_path_or_stdout(store, index.fid[mask], args.format, args.output, datasets)
+    except OSError as exc:
+        if args.output in (None, "-"):
+            raise
+        raise InputError(
+            f"cannot write '{os.path.basename(args.output)}' ({exc.strerror}); "
+            "choose a file in a folder you can write to"
+        ) from None
     return 0
 
 

@@ -1,17 +1,77 @@
-"""The filtered events: a timeline, the table, and downloads that carry attribution."""
+"""The filtered events: a timeline, the table, and downloads that carry attribution.
+
+At any scale: the count, the timeline and the table's order come from the events' compact
+columns (:mod:`geo.eventindex`); only the shown page's rows are read in full from the
+store, and the downloads are written from the store in chunks when asked for.
+"""
 
 from __future__ import annotations
 
-import io
-import json
+import os
+import tempfile
+from pathlib import Path
 
 import altair as alt
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from geo import analysis, export
+from geo import export, stream
+from geo import table as T
 from geo.attribution import attributions
+from geo.errors import ZoneWatchError
+from geo.render import event_types_legend
 from geo.schema import EVENT_LABELS
-from views._common import KEY_FREQ, load_or_stop, page_filter, select_or_stop, store_or_stop
+from views._common import (
+    KEY_FREQ,
+    URL,
+    event_index,
+    event_mask,
+    layers,
+    load_or_stop,
+    page_filter,
+    store_or_stop,
+)
+
+KEY_SORT = "sort"
+KEY_SORT_DESC = "sort_order"
+KEY_PAGE = "table_page"
+KEY_TABLE_STATE = "table_state"  # the filter and order the page number belongs to
+KEY_PREPARED = "prepared_downloads"  # {format: (what, path)} of downloads written ahead
+#: Beyond this many rows a download is written first, with its progress shown, then
+#: offered; below it, it is written when the button is clicked.
+PREPARE_ROWS = 100_000
+ORDERS = ("ascending", "descending")
+
+
+@st.cache_resource(max_entries=8)
+def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mask):
+    """The timeline of the selected events over the chosen dates, from the compact columns
+    (no text read), and what began before them (left out of the chart, said in the caption)."""
+    index = event_index(revision)
+    frame = pd.DataFrame(
+        {
+            "date_start": index.start[_mask].astype("datetime64[D]").astype("datetime64[s]"),
+            "event_type": np.asarray(index.types, dtype=object)[index.type_code[_mask]],
+            "fatalities_best": index.fatalities[_mask],
+        }
+    )
+    return export.timeline(frame, freq, start, end, list(types)), export.before_range(frame, start)
+
+
+@st.cache_resource(
+    show_spinner="Finding each event's nearest place (once per data version)...", max_entries=1
+)
+def _all_nearest(revision: str) -> T.Nearest:
+    index = event_index(revision)
+    return T.nearest_places(index.lat, index.lon, layers(revision)["places"])
+
+
+@st.cache_resource(show_spinner="Sorting...", max_entries=4)
+def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndarray:
+    nearest = _all_nearest(revision) if by == "place" else None
+    return T.sort_order(event_index(revision), _mask, by, descending, nearest)
+
 
 store = store_or_stop()
 revision, data = load_or_stop(store)
@@ -21,24 +81,43 @@ if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 flt = page_filter()
-shown = select_or_stop(revision, flt, data["zone_versions"])
+index = event_index(revision)
+mask = event_mask(revision, flt, data["zone_versions"])
+shown = int(mask.sum())
 st.markdown(
-    f"**Showing {len(shown):,} of {summary.count:,} events** "
+    f"**Showing {shown:,} of {summary.count:,} events** "
     f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})"
 )
 
 st.subheader("Timeline")
 freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ)
-series = export.timeline(shown, freq)
+series, before = _timeline(revision, repr(flt), freq, flt.start, flt.end, summary.types, mask)
 st.caption(
     f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
-    "(best estimates), counted in the period of their start date."
+    f"(best estimates). {export.BEFORE_RULE}"
+    + (
+        f" Left out here: {before['events']:,} events ({before['fatalities']:,} fatalities) "
+        "that began earlier."
+        if before["events"]
+        else ""
+    )
 )
 if not series.empty:
+    legend = event_types_legend(list(summary.types))
     base = alt.Chart(series).encode(
-        x=alt.X("period:T", title=None),
-        color=alt.Color("event_type:N", title="Event type"),
-        tooltip=["period:T", "event_type:N", "events:Q", "fatalities:Q"],
+        # one bar per period, named as a period, in time order; empty periods are zeros
+        x=alt.X("label:O", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        color=alt.Color(
+            "event_type:N",
+            title="Event type",
+            scale=alt.Scale(domain=[t for t, _ in legend], range=[c for _, c in legend]),
+        ),
+        tooltip=[
+            alt.Tooltip("label:N", title="Period"),
+            "event_type:N",
+            "events:Q",
+            "fatalities:Q",
+        ],
     )
     st.altair_chart(
         alt.vconcat(
@@ -53,11 +132,38 @@ if not series.empty:
     )
 
 st.subheader("Table")
-table = shown.join(analysis.nearest_places(shown, data["places"])).rename(
+left, middle, right = st.columns([2, 2, 1])
+by = left.selectbox(
+    "Sort by", list(T.SORT_COLUMNS), format_func=T.SORT_COLUMNS.get, key=KEY_SORT, bind=URL
+)
+direction = middle.radio("Order", ORDERS, horizontal=True, key=KEY_SORT_DESC, bind=URL)
+pages = T.page_count(shown)
+state = (revision, repr(flt), by, direction)
+if st.session_state.get(KEY_TABLE_STATE) != state:  # new rows or a new order: page 1
+    st.session_state[KEY_TABLE_STATE] = state
+    st.session_state[KEY_PAGE] = 1
+st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
+page = int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE))
+order = _order(revision, repr(flt), by, direction == "descending", mask)
+rows = T.page_rows(order, page)
+first = (page - 1) * T.PAGE_SIZE
+st.caption(
+    f"Rows {first + 1:,}-{first + len(rows):,} of {shown:,}, page {page:,} of {pages:,}. "
+    "Equal values keep the order the events were stored in."
+    if len(rows)
+    else "No events match the filters."
+)
+try:
+    events = store.events_by_fids(index.fid[rows]).reset_index(drop=True)
+except ZoneWatchError as exc:
+    st.error(f"The events could not be read: {exc}")
+    st.stop()
+near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
+frame = events.assign(nearest_place=near.name_of(), nearest_km=near.km).rename(
     columns={**EVENT_LABELS, "nearest_place": "Nearest place", "nearest_km": "Distance (km)"}
 )
 st.dataframe(
-    table,
+    frame,
     width="stretch",
     hide_index=True,
     column_config={
@@ -68,26 +174,98 @@ st.dataframe(
     },
 )
 
-credits = attributions(shown["dataset"].unique())
+datasets = sorted({index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0})
+credits = attributions(datasets)
 with st.expander("Attribution of the datasets shown"):
     for dataset, text in credits.items():
         st.text(f"{dataset}: {text}")
-csv_buffer = io.StringIO()
-export.events_csv(shown, csv_buffer, credits)
-left, right = st.columns(2)
-left.download_button(
-    "Download CSV",
-    csv_buffer.getvalue().encode("utf-8"),
-    file_name="zonewatch-events.csv",
-    mime="text/csv",
-    help="The filtered rows, with an attribution column.",
-    on_click="ignore",  # downloading does not rerun the page
-)
-right.download_button(
-    "Download GeoJSON",
-    json.dumps(export.events_geojson(shown, credits), ensure_ascii=False).encode("utf-8"),
-    file_name="zonewatch-events.geojson",
-    mime="application/geo+json",
-    help="The filtered rows as points, with each dataset's attribution.",
-    on_click="ignore",
-)
+
+DOWNLOADS = {
+    "csv": ("CSV", "zonewatch-events.csv", "The filtered rows, with an attribution column."),
+    "geojson": (
+        "GeoJSON",
+        "zonewatch-events.geojson",
+        "The filtered rows as points, with each dataset's attribution.",
+    ),
+}
+
+
+def _written_on_click(fmt: str):
+    """Called by Streamlit when the button is clicked (on another thread): the rows
+    written from the store in chunks to a temporary file, handed over for download."""
+
+    def build():
+        return stream.to_temporary_file(store, index.fid[mask], fmt, datasets)
+
+    return build
+
+
+def _prepared(fmt: str, path: Path):
+    """A download written ahead: handed over once (the file is then removed); a second
+    click writes it again."""
+
+    def serve():
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - Streamlit reads and closes it
+        except FileNotFoundError:
+            return stream.to_temporary_file(store, index.fid[mask], fmt, datasets)
+        path.unlink(missing_ok=True)
+        return handle
+
+    return serve
+
+
+prepared = st.session_state.setdefault(KEY_PREPARED, {})
+what = (revision, repr(flt))
+for fmt, (done_what, path) in list(prepared.items()):
+    if done_what != what or not Path(path).exists():  # other filters, or handed over
+        Path(path).unlink(missing_ok=True)
+        del prepared[fmt]
+columns = dict(zip(DOWNLOADS, st.columns(2), strict=True))
+for fmt, (name, file_name, help_text) in DOWNLOADS.items():
+    column = columns[fmt]
+    if shown <= PREPARE_ROWS:
+        column.download_button(
+            f"Download {name}",
+            _written_on_click(fmt),
+            file_name=file_name,
+            mime=stream.FORMATS[fmt],
+            help=help_text,
+            on_click="ignore",  # downloading does not rerun the page
+        )
+        continue
+    if fmt in prepared:
+        path = Path(prepared[fmt][1])
+        size = path.stat().st_size / 1e6
+        column.download_button(
+            f"Download {name} ({size:,.0f} MB)",
+            _prepared(fmt, path),
+            file_name=file_name,
+            mime=stream.FORMATS[fmt],
+            help=help_text,
+            on_click="ignore",
+        )
+    elif column.button(
+        f"Prepare {name} ({shown:,} rows)",
+        key=f"prepare_{fmt}",
+        help=help_text + " Written first, with its progress shown, then offered.",
+    ):
+        bar = column.progress(0.0, text=f"Writing {name}...")
+
+        def progress(done: int, total: int, bar=bar, name=name) -> None:
+            bar.progress(done / max(total, 1), text=f"{name}: {done:,} of {total:,} rows")
+
+        # a new private file (0600) in the system's temporary folder, removed once handed
+        # over or when the filters change
+        handle, name_on_disk = tempfile.mkstemp(prefix="zonewatch-", suffix=f".{fmt}")
+        path = Path(name_on_disk)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                stream.write_events(store, index.fid[mask], fmt, out, datasets, progress)
+        except (ZoneWatchError, OSError) as exc:
+            path.unlink(missing_ok=True)
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            st.error(f"The {name} download could not be written ({reason}); try again.")
+            st.stop()
+        prepared[fmt] = (what, str(path))
+        st.rerun()

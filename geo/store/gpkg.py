@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import struct
@@ -565,6 +566,10 @@ class GeoPackageStore(Store):
             keep = event_mask(events, EventFilter(types=flt.types, datasets=flt.datasets))
             events = events[keep].reset_index(drop=True)
         return events
+
+    def _fids_clause(self, fids: list[int]) -> tuple[str, tuple]:
+        # One parameter whatever the count (SQLite limits the number of parameters).
+        return "fid IN (SELECT value FROM json_each(?))", (json.dumps(fids),)
 
     def event_columns(self) -> pd.DataFrame:
         # GDAL reads the columns straight into Arrow: about 0.4 s for a million events,

@@ -271,6 +271,9 @@ class PostGISStore(Store):
     def _event_select(self) -> list[str]:
         return [_q(c) + ("::text" if k == T.DATE else "") for c, k in T.EVENTS.columns]
 
+    def _fids_clause(self, fids: list[int]) -> tuple[str, tuple]:
+        return "fid = ANY(%s)", (fids,)
+
     def events(self, flt: EventFilter | None = None) -> pd.DataFrame:
         clauses, params = [], []
         if flt is not None:

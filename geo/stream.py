@@ -1,0 +1,118 @@
+"""Downloads of any number of events, written in chunks read from the store by row id: the
+memory used is one chunk's, however many events there are.
+
+The bytes are those :func:`geo.export.events_csv` and :func:`geo.export.dump_json` of
+:func:`geo.export.events_geojson` write for the same events in the same order (tested on
+the shipped data). The order is the one given: the page and the CLI give the row ids
+ascending (``fid``, the order the events were stored in), as the exports always had.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from collections.abc import Callable
+from typing import BinaryIO
+
+import numpy as np
+
+from geo import export
+from geo.attribution import attributions
+from geo.output import atomic_output
+
+#: events read from the store and written at a time
+CHUNK = 20_000
+FORMATS = {"csv": "text/csv", "geojson": "application/geo+json"}
+
+#: told (rows written, rows in all) after each chunk
+Progress = Callable[[int, int], None]
+
+
+def write_events(
+    store,
+    fids,
+    fmt: str,
+    out: BinaryIO,
+    datasets=None,
+    progress: Progress | None = None,
+    chunk: int | None = None,
+) -> int:
+    """Write the events stored with ``fids`` (in that order) to ``out`` as ``csv`` (with
+    an attribution column) or ``geojson`` (with each dataset's attribution), UTF-8;
+    return the rows written. ``datasets``: the datasets among them (read from the
+    events when not given; the page and the CLI know them from the index)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose csv or geojson")
+    chunk = chunk or CHUNK
+    fids = np.asarray(fids, dtype=np.int64)
+    if datasets is None:
+        datasets = _datasets(store, fids, chunk)
+    credits = attributions(datasets)
+    total, done, features_written = len(fids), 0, 0
+    if fmt == "geojson":
+        head = {"type": "FeatureCollection", "attribution": credits, "features": []}
+        text = json.dumps(head, ensure_ascii=False, allow_nan=False)
+        out.write(text[: -len("]}")].encode("utf-8"))  # the features follow
+    starts = range(0, total, chunk) if total else [0]
+    for start in starts:
+        events = store.events_by_fids(fids[start : start + chunk]).reset_index(drop=True)
+        if fmt == "csv":
+            buffer = io.StringIO()
+            export.events_csv(events, buffer, credits)
+            text = buffer.getvalue()
+            if start:  # the header once, at the top
+                text = text[text.index("\n") + 1 :]
+        else:
+            features = export.events_geojson(events, credits)["features"]
+            text = ", ".join(json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features)
+            if features_written and features:
+                text = ", " + text
+            features_written += len(features)
+        out.write(text.encode("utf-8"))
+        done += len(events)
+        if progress is not None:
+            progress(done, total)
+    if fmt == "geojson":
+        out.write(b"]}\n")
+    return done
+
+
+def _datasets(store, fids: np.ndarray, chunk: int) -> list[str]:
+    found: set[str] = set()
+    for start in range(0, len(fids), chunk):
+        found |= set(store.events_by_fids(fids[start : start + chunk])["dataset"])
+    return sorted(found)
+
+
+def to_temporary_file(store, fids, fmt: str, datasets=None, progress=None) -> BinaryIO:
+    """The download written to an anonymous temporary file (gone once closed), rewound:
+    the page hands it to Streamlit, which reads it once."""
+    out = tempfile.TemporaryFile(buffering=0)  # a raw file: Streamlit reads it whole
+    try:
+        write_events(store, fids, fmt, out, datasets, progress)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
+def to_path_or_stdout(
+    store, fids, fmt: str, output: str | None, datasets=None, progress=None
+) -> int:
+    """All or nothing, through :func:`geo.output.atomic_output`: the events are written to
+    a temporary file first, then moved to ``output`` (or copied to standard output when it
+    is None or ``-``); on any failure ``output`` is left as it was and nothing is printed."""
+    with atomic_output(None if output in (None, "-") else output) as text:
+        return write_events(store, fids, fmt, _Utf8Sink(text), datasets, progress)
+
+
+class _Utf8Sink:
+    """The bytes :func:`write_events` writes, handed to a text file as the text they are."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        return self.text.write(data.decode("utf-8"))

@@ -1,0 +1,198 @@
+"""The Events table at any scale: the selected events put in order on the compact columns
+of :class:`~geo.eventindex.EventIndex`, cut into pages, and each shown event's nearest place.
+
+Only a page's rows are then read in full from the store (``Store.events_by_fids``).
+
+Order: by the column chosen, ascending or descending; missing values (unknown fatalities,
+blank text) come last either way, in fid order; ties keep the order of the row ids
+(``fid``, the order events were stored in), so a page always holds the same rows. Text
+sorts by its letters and digits without accents or case (then case-folded, then as
+written). "Nearest place" sorts by the place's name, then by the distance to it (both in
+the direction chosen).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geo.eventindex import EventIndex
+
+#: sort keys and their labels (the table's column headers)
+SORT_COLUMNS = {
+    "date": "Start date",
+    "fatalities": "Fatalities (best)",
+    "type": "Event type",
+    "dataset": "Dataset",
+    "actor": "Actor 1",
+    "place": "Nearest place",
+}
+PAGE_SIZE = 100
+
+
+def _text_key(text: str) -> tuple[str, str, str]:
+    # letters and digits without accents or case first ("‘Āmūdā" sorts as "amuda")
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    return "".join(ch for ch in plain.casefold() if ch.isalnum()), text.casefold(), text
+
+
+def text_rank(dictionary: tuple[str, ...]) -> np.ndarray:
+    """Each dictionary entry's rank in sorted order: by its letters and digits, without
+    accents or case, then case-folded, then as written."""
+    keys = [_text_key(v) for v in dictionary]
+    rank = np.empty(len(dictionary), dtype=np.int64)
+    previous, current = None, -1
+    for position, i in enumerate(sorted(range(len(keys)), key=keys.__getitem__)):
+        if keys[i] != previous:  # equal texts (two places of one name) share a rank
+            previous, current = keys[i], position
+        rank[i] = current
+    return rank
+
+
+def _coded(codes: np.ndarray, dictionary: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(sort key, missing) of dictionary codes; code -1 and blank text are missing."""
+    codes = codes.astype(np.int64)
+    rank = np.append(text_rank(dictionary), -1)  # slot -1: missing
+    blank = np.append(np.array([not v.strip() for v in dictionary], dtype=bool), True)
+    return rank[codes], blank[codes]
+
+
+@dataclass(frozen=True, eq=False)
+class Nearest:
+    """For events (in the order asked), the index of the nearest place and its geodesic
+    distance in km (rounded to 0.1), with the places' names."""
+
+    place: np.ndarray
+    km: np.ndarray
+    names: np.ndarray
+
+    def name_of(self) -> np.ndarray:
+        return self.names[self.place] if len(self.names) else np.full(len(self.place), "")
+
+
+def place_names(places) -> np.ndarray:
+    """The name shown for each place: English, else the GeoNames name."""
+    return places["name_en"].where(places["name_en"].astype(bool), places["name"]).to_numpy()
+
+
+def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """The haversine of the great-circle angle (monotonic in the distance), radians in."""
+    return (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
+
+
+def nearest_places(lat, lon, places, chunk: int = 100_000) -> Nearest:
+    """Each point's nearest place on the sphere (the same choice as
+    :func:`geo.analysis.nearest_places`, ties to the first place), found with an R-tree of
+    the places rather than every point against every place; the distance given is the
+    WGS84 geodesic one.
+
+    How: the R-tree's nearest place in longitude/latitude gives an upper bound on the
+    angle to the true nearest place; every place within that angle lies in a box around
+    the point (latitude +- the angle; longitude widened by 1/cos of the highest latitude
+    reached), and the R-tree finds the few places in it, measured exactly.
+    """
+    from pyproj import Geod
+
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    names = place_names(places) if len(places) else np.array([], dtype=object)
+    if not len(lat) or not len(places):
+        return Nearest(np.zeros(len(lat), np.int64), np.full(len(lat), np.nan), names)
+    px = places.geometry.x.to_numpy(float)
+    py = places.geometry.y.to_numpy(float)
+    tree = shapely.STRtree(shapely.points(px, py))
+    prad, xrad = np.radians(py), np.radians(px)
+    best = np.empty(len(lat), dtype=np.int64)
+    for start in range(0, len(lat), chunk):
+        la, lo = lat[start : start + chunk], lon[start : start + chunk]
+        best[start : start + chunk] = _nearest_chunk(la, lo, tree, prad, xrad)
+    _, _, metres = Geod(ellps="WGS84").inv(lon, lat, px[best], py[best])
+    return Nearest(best, np.round(np.asarray(metres) / 1000, 1), names)
+
+
+def _nearest_chunk(lat, lon, tree, prad, xrad) -> np.ndarray:
+    points = shapely.points(lon, lat)
+    who, first = tree.query_nearest(points, all_matches=False)
+    la, lo = np.radians(lat), np.radians(lon)
+    h0 = np.empty(len(lat))
+    h0[who] = _haversine(la[who], lo[who], prad[first], xrad[first])
+    angle = 2 * np.arcsin(np.sqrt(np.clip(h0, 0, 1)))  # to the R-tree's nearest, radians
+    angle = angle * (1 + 1e-9) + 1e-12  # a hair wider: never lose a place on the edge
+    dlat = np.degrees(angle)
+    top = np.radians(np.minimum(np.abs(lat) + dlat, 90.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.sin(angle / 2) / np.cos(top)
+    dlon = np.where(ratio < 1, np.degrees(2 * np.arcsin(np.minimum(ratio, 1))), 360.0)
+    west, east = lon - dlon, lon + dlon
+    wraps = (west < -180) | (east > 180)
+    west, east = np.where(wraps, -180.0, west), np.where(wraps, 180.0, east)
+    boxes = shapely.box(west, lat - dlat, east, lat + dlat)
+    ev, pl = tree.query(boxes, predicate="intersects")
+    h = _haversine(la[ev], lo[ev], prad[pl], xrad[pl])
+    order = np.lexsort((pl, h, ev))  # per event: the smallest, then the first place
+    ev, pl = ev[order], pl[order]
+    starts = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1]])
+    out = np.empty(len(lat), dtype=np.int64)
+    out[ev[starts]] = pl[starts]
+    return out
+
+
+def sort_order(
+    index: EventIndex,
+    mask: np.ndarray,
+    by: str = "date",
+    descending: bool = False,
+    nearest: Nearest | None = None,
+) -> np.ndarray:
+    """Positions in ``index`` of the events selected by ``mask``, in the table's order (see
+    the module docstring). ``nearest`` (for every indexed event) is needed for "place"."""
+    rows = np.flatnonzero(mask)  # the index is in fid order
+    keys: list[np.ndarray] = []  # most significant last, as np.lexsort takes them
+    if by == "date":
+        key, missing = index.start[rows].astype(np.float64), np.zeros(len(rows), bool)
+    elif by == "fatalities":
+        values = index.fatalities[rows].astype(np.float64)
+        missing = np.isnan(values)
+        key = np.nan_to_num(values, nan=0.0)
+    elif by == "type":
+        key, missing = _coded(index.type_code[rows], index.types)
+    elif by == "dataset":
+        key, missing = _coded(index.dataset_code[rows], index.datasets)
+    elif by == "actor":
+        key, missing = _coded(index.actor1_code[rows], index.actors)
+    elif by == "place":
+        if nearest is None:
+            raise ValueError("sorting by nearest place needs every event's nearest place")
+        names = nearest.names
+        rank = np.append(text_rank(tuple(str(n) for n in names)), -1)
+        place = nearest.place[rows]
+        km = nearest.km[rows].astype(np.float64)
+        missing = np.isnan(km)
+        key = rank[np.where(missing, -1, place)]
+        keys.append(-np.nan_to_num(km) if descending else np.nan_to_num(km))
+    else:
+        raise ValueError(f"cannot sort by {by!r}; choose one of {', '.join(SORT_COLUMNS)}")
+    key = np.where(missing, 0.0, key.astype(np.float64))  # missing: last, in fid order
+    keys = [np.where(missing, 0.0, k) for k in keys]
+    order = np.lexsort((index.fid[rows], *keys, -key if descending else key, missing))
+    return rows[order]
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    """Pages needed for ``total`` rows (at least one, to show an empty table)."""
+    return max(1, math.ceil(total / size))
+
+
+def page_rows(order: np.ndarray, page: int, size: int = PAGE_SIZE) -> np.ndarray:
+    """The positions on page ``page`` (1-based; clamped to the pages there are)."""
+    page = min(max(1, int(page)), page_count(len(order), size))
+    return order[(page - 1) * size : page * size]

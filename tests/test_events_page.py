@@ -1,0 +1,66 @@
+"""The Events page (AppTest): a paged table sorted on the server, its rows read by fid."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT, stdlib_count
+
+
+def _events_page() -> AppTest:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/events.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Rows "))
+
+
+def test_sort_and_page_through_all_rows(store_env):
+    from geo.store.gpkg import GeoPackageStore
+
+    at = _events_page()
+    at.date_input(key="dates").set_value((date(2017, 1, 1), date(2017, 12, 31))).run()
+    total = stdlib_count("2017-01-01", "2017-12-31")
+    assert _caption(at).startswith(f"Rows 1-100 of {total:,}, page 1 of {-(-total // 100):,}.")
+
+    at.selectbox(key="sort").set_value("fatalities").run()
+    at.radio(key="sort_order").set_value("descending").run()
+    at.number_input(key="table_page").set_value(3).run()
+    assert not at.exception, at.exception
+    assert _caption(at).startswith(f"Rows 201-300 of {total:,}, page 3 of")
+    shown = at.dataframe[0].value
+
+    # the same rows, from the whole year's events sorted by pandas (stable: ties in the
+    # stored order), missing fatalities last
+    store = GeoPackageStore.open(store_env)
+    year = store.events()
+    year = year[(year["date_start"] <= "2017-12-31") & (year["date_end"] >= "2017-01-01")]
+    want = year.sort_values("fatalities_best", ascending=False, kind="stable", na_position="last")
+    want = want.iloc[200:300].reset_index(drop=True)
+    assert shown["Dataset id"].tolist() == want["dataset_id"].tolist()
+    assert shown["Fatalities (best)"].tolist() == want["fatalities_best"].tolist()
+    assert shown["Nearest place"].str.len().gt(0).all() and shown["Distance (km)"].ge(0).all()
+
+    # a page past the end shows the last page; a new filter goes back to page 1
+    at.number_input(key="table_page").set_value(10_000).run()
+    last = -(-total // 100)
+    assert re.search(rf"page {last:,} of {last:,}\.", _caption(at))
+    assert len(at.dataframe[0].value) == total - (last - 1) * 100
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    may = stdlib_count("2017-05-01", "2017-05-31")
+    assert _caption(at).startswith(f"Rows 1-100 of {may:,}, page 1 of")
+    pd.testing.assert_series_equal(
+        at.dataframe[0].value["Fatalities (best)"],
+        at.dataframe[0].value["Fatalities (best)"].sort_values(ascending=False, kind="stable"),
+    )
