@@ -200,7 +200,7 @@ def test_cli_events_stream_todays_bytes_and_write_whole_files(
         store=session_store_path,
     )
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr
-    assert b"choose a file in a folder you can write to" in bad.stderr
+    assert b"choose a folder that exists and that you can write to" in bad.stderr
 
 
 def test_a_failed_write_leaves_the_output_as_it_was(shipped, tmp_path, monkeypatch):
