@@ -285,3 +285,19 @@ def place_counts(
     if not parts:
         return pd.DataFrame(columns=["place", "period", "event_type", "events", "fatalities"])
     return pd.concat(parts, ignore_index=True)
+
+
+def for_map(events: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """At most ``limit`` of ``events`` to draw one by one on a report's map: all of them
+    when they are few enough, else those with the most fatalities (the latest first among
+    equals), so a map stays light at any scale and shows what weighs most."""
+    if len(events) <= limit:
+        return events
+    order = np.lexsort(
+        (
+            -events["date_start"].to_numpy().astype("datetime64[D]").astype(np.int64),
+            -np.nan_to_num(events["fatalities_best"].to_numpy(float), nan=-1.0),
+        )
+    )
+    return events.iloc[np.sort(order[:limit])]
+

@@ -156,6 +156,33 @@ class EventIndex:
             mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, flt.zones)
         return mask
 
+    def frame(self, mask: np.ndarray) -> pd.DataFrame:
+        """The selected events as a compact frame, for the pages that count or chart them:
+        ``fid``, position, dates (``datetime64[s]``), best fatalities (float, NaN when
+        unknown) and type, dataset and precision as categoricals, with the store's
+        column names. About 40 bytes an event and no text per event: a million take
+        about 40 MB, where the stored rows with their text take gigabytes. The rows keep
+        the order of the index (the order the events were stored in)."""
+        sel = np.flatnonzero(mask)
+
+        def categorical(codes: np.ndarray, dictionary: tuple[str, ...]) -> pd.Categorical:
+            return pd.Categorical.from_codes(codes[sel].astype(np.int32), categories=dictionary)
+
+        return pd.DataFrame(
+            {
+                "fid": self.fid[sel],
+                "latitude": self.lat[sel],
+                "longitude": self.lon[sel],
+                "date_start": self.start[sel].astype("datetime64[D]").astype("datetime64[s]"),
+                "date_end": self.end[sel].astype("datetime64[D]").astype("datetime64[s]"),
+                "event_type": categorical(self.type_code, self.types),
+                "dataset": categorical(self.dataset_code, self.datasets),
+                "location_precision": categorical(self.precision_code, self.precisions),
+                "fatalities_best": self.fatalities[sel].astype(np.float64),
+            },
+            index=pd.RangeIndex(len(sel)),
+        )
+
     def _in_box(self, box) -> np.ndarray:
         west, south, east, north = box
         lon, lat = self.lon, self.lat

@@ -352,3 +352,32 @@ def plain(text: object) -> str:
     """Text from data or a user, safe inside Streamlit markdown: every markdown, HTML and
     LaTeX character is escaped, so it shows as typed and never as formatting or a link."""
     return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+
+
+@st.cache_resource(max_entries=2)
+def _compact(revision: str, key: str, _mask):
+    return event_index(revision).frame(_mask)
+
+
+def shown_or_stop(revision: str, flt: EventFilter, versions):
+    """The events the filters select, as a compact frame with no text
+    (:meth:`geo.eventindex.EventIndex.frame`): what the reports count and chart, at any
+    scale (a million events take about 40 MB). Cached per store revision and filter."""
+    return _compact(revision, repr(flt), event_mask(revision, flt, versions))
+
+
+def rows_for_map(store: Store, events, limit: int | None = None):
+    """The stored rows, with their text for the popups, of the events a report's map draws
+    one by one (:func:`geo.analysis.for_map`: at most ``limit``, default the map's point
+    limit), read by row id; and how many there were in all."""
+    from geo.analysis import for_map
+
+    picked = for_map(events, limit or point_limit())
+    try:
+        rows = store.events_by_fids(picked["fid"].to_numpy())
+    except ZoneWatchError as exc:
+        st.error(f"The events could not be read: {exc}")
+        st.stop()
+        raise
+    return rows.reset_index(drop=True), len(events)
+

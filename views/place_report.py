@@ -21,7 +21,8 @@ from views._common import (
     load_or_stop,
     page_filter,
     plain,
-    select_or_stop,
+    rows_for_map,
+    shown_or_stop,
     store_or_stop,
 )
 
@@ -40,7 +41,7 @@ if summary.count == 0 or places.empty:
     st.info("The store needs events and places for a place report.")
     st.stop()
 flt = page_filter()
-shown = select_or_stop(revision, flt, data["zone_versions"])
+shown = shown_or_stop(revision, flt, data["zone_versions"])
 
 names = sorted(places["name_en"].unique())
 c1, c2, c3 = st.columns([3, 1, 1])
@@ -128,16 +129,24 @@ else:
 
 near_all = pd.concat(near)
 near_all = near_all[~near_all.index.duplicated()]
+drawn, near_count = rows_for_map(store, near_all.sort_index())
 st.subheader("Map")
 st.caption(
-    f"The {len(near_all):,} events within {km} km of " + ", ".join(plain(n) for n in chosen) + "."
+    f"The {near_count:,} events within {km} km of "
+    + ", ".join(plain(n) for n in chosen)
+    + (
+        f"; the {len(drawn):,} with the most fatalities are drawn (narrow the filters to "
+        "see each one)."
+        if len(drawn) < near_count
+        else "."
+    )
 )
 st_folium(
     build_map(
         MapLayers(
             zones=zone_rules.in_force(data["zone_versions"], flt.end),
             places=places,
-            events=near_all,
+            events=drawn,
             admin0=data["admin0"],
             admin1=data["admin1"],
             event_attribution=attributions(summary.datasets),

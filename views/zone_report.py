@@ -28,7 +28,8 @@ from views._common import (
     load_or_stop,
     page_filter,
     plain,
-    select_or_stop,
+    rows_for_map,
+    shown_or_stop,
     store_or_stop,
 )
 
@@ -46,7 +47,7 @@ if summary.count == 0 or versions.empty:
     st.info("The store needs events and zones for a zone report.")
     st.stop()
 flt = page_filter()
-shown = select_or_stop(revision, flt, data["zone_versions"])
+shown = shown_or_stop(revision, flt, data["zone_versions"])
 
 extents = data["zones"]
 names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
@@ -155,12 +156,15 @@ st.caption(
 st.dataframe(comparison_table(report), hide_index=True, width="stretch", key="report_table")
 
 
+drawn, nearby = rows_for_map(store, report.nearby)
+
+
 def _map() -> folium.Map:
     return build_map(
         MapLayers(
             zones=versions.loc[[row.name]],
             places=data["places"],
-            events=report.nearby,
+            events=drawn,
             admin0=data["admin0"],
             admin1=data["admin1"],
             event_attribution=attributions(summary.datasets),
@@ -173,8 +177,14 @@ def _map() -> folium.Map:
 
 st.subheader("Map")
 st.caption(
-    f"The zone (version {int(row['version'])}) and the {len(report.nearby):,} events in it "
-    f"or in the {km} km ring during the two windows."
+    f"The zone (version {int(row['version'])}) and the {nearby:,} events in it "
+    f"or in the {km} km ring during the two windows"
+    + (
+        f"; the {len(drawn):,} with the most fatalities are drawn (narrow the filters or "
+        "the window to see each one)."
+        if len(drawn) < nearby
+        else "."
+    )
 )
 st_folium(
     _map(),
