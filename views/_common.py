@@ -368,11 +368,11 @@ def shown_or_stop(revision: str, flt: EventFilter, versions):
 
 def rows_for_map(store: Store, events, limit: int | None = None):
     """The stored rows, with their text for the popups, of the events a report's map draws
-    one by one (:func:`geo.analysis.for_map`: at most ``limit``, default the map's point
-    limit), read by row id; and how many there were in all."""
-    from geo.analysis import for_map
+    one by one (:func:`geo.analysis.for_map`: at most ``limit``, default
+    :data:`geo.analysis.REPORT_MAP_POINTS`), read by row id; and how many there were."""
+    from geo.analysis import REPORT_MAP_POINTS, for_map
 
-    picked = for_map(events, limit or point_limit())
+    picked = for_map(events, limit or REPORT_MAP_POINTS)
     try:
         rows = store.events_by_fids(picked["fid"].to_numpy())
     except ZoneWatchError as exc:
