@@ -14,6 +14,9 @@ from pyproj import Geod
 
 from geo.errors import InputError
 
+#: The largest radius of a "within R km of a place" filter, the same on the page and the CLI.
+MAX_NEAR_KM = 5000.0
+
 
 @dataclass(frozen=True)
 class EventFilter:

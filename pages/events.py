@@ -12,6 +12,9 @@ from geo import analysis, export
 from geo.attribution import attributions
 from geo.schema import EVENT_LABELS
 from views._common import KEY_FREQ, load_or_stop, page_filter, select_or_stop, store_or_stop
+from views.shell import page_setup
+
+page_setup("Events")
 
 store = store_or_stop()
 revision, data = load_or_stop(store)

@@ -11,6 +11,9 @@ from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
 from geo.uploads import FORMATS, ImportReport, UploadError, import_events, read_event_file
 from views._common import KEY_IMPORT_DATASET, KEY_IMPORT_FORMAT, KEY_UPLOAD, store_or_stop
+from views.shell import page_setup
+
+page_setup("Import events")
 
 AUTO = "detect from the header"
 

@@ -23,6 +23,9 @@ from views._common import (
     select_or_stop,
     store_or_stop,
 )
+from views.shell import page_setup
+
+page_setup("Place report")
 
 DEFAULT_PLACES = ("Raqqa", "Palmyra (Tadmur)")
 

@@ -7,11 +7,12 @@ does the rest.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.aggregate import EventView, View, event_view, point_limit
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex
-from geo.filters import EventFilter, find_place, select_events
+from geo.filters import MAX_NEAR_KM, EventFilter, find_place, select_events
 from geo.schema import LOCATION_PRECISIONS
 from geo.store import Store, open_store
 
@@ -129,12 +130,22 @@ def selected_events(revision: str, flt: EventFilter, zones):
     return _selected(revision, repr(flt), flt, zones)
 
 
-def _keep_filter_state() -> None:
-    # Widget values are dropped when a page without the widget runs; re-assigning them
-    # keeps one filter state across the pages.
-    for key in (*FILTER_KEYS, KEY_ZONES_FOLLOW, KEY_ZONES_AS_OF):
+def keep_state(keys) -> None:
+    """Widget values are dropped when a page without the widget runs; re-assigning them
+    keeps them for the next page that has the widget."""
+    for key in keys:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+
+
+def _keep_filter_state() -> None:
+    keep_state(FILTER_KEYS)
+
+
+#: The Map's own choices kept while other pages run. Not re-assigned on the Map itself: a
+#: value set by code there is what Streamlit writes back to the page's address, over the
+#: date the user has just picked.
+MAP_KEYS = (KEY_ZONES_FOLLOW, KEY_ZONES_AS_OF)
 
 
 def _follow_new_data(summary) -> None:
@@ -167,9 +178,10 @@ KEY_FILTER = "event_filter"  # the EventFilter of this run, made by app.py for t
 
 
 def shared_filters(with_filters: bool) -> None:
-    """Called by ``app.py`` before the page runs. The filter widgets live in the entrypoint,
-    so they are one set of widgets on every page, bound to one set of URL parameters; a
-    page without filters keeps their values for the next page that has them."""
+    """Called first by every page (:func:`views.shell.page_setup`). The filter widgets are
+    made as the entry point's own (Streamlit's main script), so they are one set of widgets
+    on every page, bound to one set of URL parameters that a change of page keeps; a page
+    without filters keeps their values for the next page that has them."""
     st.session_state.pop(KEY_FILTER, None)
     if not with_filters:
         _keep_filter_state()
@@ -177,7 +189,9 @@ def shared_filters(with_filters: bool) -> None:
     store = store_or_stop()
     _, data = load_or_stop(store)
     if data["summary"].count:
-        st.session_state[KEY_FILTER] = sidebar_filters(data)
+        ctx = get_script_run_ctx()
+        with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+            st.session_state[KEY_FILTER] = sidebar_filters(data)
 
 
 def page_filter() -> EventFilter:
@@ -246,15 +260,22 @@ def sidebar_filters(data: dict) -> EventFilter:
             )
             place_names = [NO_PLACE] + sorted(places["name_en"].unique())
             place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
+            # No max_value: a number above it would only turn red and not be applied.
             km = st.number_input(
                 "Within (km)",
                 min_value=1.0,
-                max_value=500.0,
                 value=30.0,
                 step=5.0,
                 key=KEY_NEAR_KM,
                 bind=URL,
+                help=f"At most {MAX_NEAR_KM:,.0f} km (geodesic distance).",
             )
+            if not km <= MAX_NEAR_KM:
+                st.warning(
+                    f"Within (km) can be at most {MAX_NEAR_KM:,.0f}: the distance filter uses "
+                    f"{MAX_NEAR_KM:,.0f} km. Enter a smaller number to narrow it."
+                )
+                km = MAX_NEAR_KM
         share_link()
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
