@@ -104,7 +104,7 @@ def test_every_parameter_of_a_page_with_nonsense_opens_the_page(store_env, page)
 
 @pytest.mark.parametrize("page", [script for script, _, _ in PAGES])
 def test_all_nonsense_at_once_on_every_page(store_env, page):
-    query = {key: values[0] for key, values in PARAMS.items()}
+    query = {key: values[0][:20] for key, values in PARAMS.items()}  # under 1000 in all
     at = _open(page, query)
     assert _fails(at) == []
     assert at.title  # the page drew its title
