@@ -174,7 +174,7 @@ def _follow_new_data(summary) -> None:
         )
 
 
-KEY_FILTER = "event_filter"  # the EventFilter of this run, made by app.py for the page
+KEY_FILTER = "event_filter"  # the EventFilter of this run, made by page_setup for the page
 
 
 def shared_filters(with_filters: bool) -> None:
@@ -189,6 +189,9 @@ def shared_filters(with_filters: bool) -> None:
     store = store_or_stop()
     _, data = load_or_stop(store)
     if data["summary"].count:
+        # A page's own widgets belong to its page (Streamlit drops their URL parameters
+        # when another page opens); these belong to the entry point, as when app.py drew
+        # them. (ScriptRunContext.run_with_active_hash, Streamlit 1.67, pinned.)
         ctx = get_script_run_ctx()
         with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
             st.session_state[KEY_FILTER] = sidebar_filters(data)
