@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+#: The largest radius of a "within R km of a place" filter, the same on the page and the CLI.
+MAX_NEAR_KM = 5000.0
+
 
 @dataclass(frozen=True)
 class EventFilter:

@@ -1176,6 +1176,9 @@ def _base_map(admin0: gpd.GeoDataFrame, prefer_canvas: bool = False) -> folium.M
         control_scale=True,
         prefer_canvas=prefer_canvas,
     )
+    # folium gives min_zoom/max_zoom to the tile layer only, and there is none: the map's
+    # own limits, so that no zoom (a link's view=..., a wheel) leaves the map blank.
+    m.options.update(minZoom=5, maxZoom=MAX_ZOOM)
     m.fit_bounds(SYRIA_BOUNDS)
     Helpers().add_to(m)
     outline = {

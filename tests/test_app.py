@@ -161,7 +161,7 @@ def test_damaged_store_is_a_message_not_a_traceback(fresh_store_path):
 )
 def test_sources_page(store_env, licence):
     at = _app()
-    at.switch_page("views/sources.py").run()
+    at.switch_page("pages/sources.py").run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     assert licence in text
@@ -180,7 +180,7 @@ def test_map_page_on_both_engines(make_store, engine):
 
 def test_events_page_table_chart_and_downloads_agree(store_env):
     at = _app()
-    at.switch_page("views/events.py").run()
+    at.switch_page("pages/events.py").run()
     assert not at.exception
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     expected = stdlib_count("2017-05-01", "2017-05-31")
@@ -209,7 +209,7 @@ def test_filter_state_is_shared_between_pages(store_env):
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     at.text_input(key="actor").set_value("islamic state").run()
     on_map = showing(at)[0]
-    at.switch_page("views/events.py").run()
+    at.switch_page("pages/events.py").run()
     assert showing(at)[0] == on_map > 0
     assert all(
         "islamic state" in (a1 + a2).lower()
@@ -225,7 +225,7 @@ def test_import_page_previews_imports_and_reports(fresh_store_path):
     rows[2] = rows[2].replace("2017-05-20", "2017-02-31")  # one bad date: row 3
     data = ("\n".join(rows) + "\n").encode("utf-8")
     at = _app()
-    at.switch_page("views/import_events.py").run()
+    at.switch_page("pages/import_events.py").run()
     assert not at.exception
     at.get("file_uploader")[0].set_value(("acled.csv", data, "text/csv")).run()
     assert not at.exception
@@ -241,7 +241,7 @@ def test_import_page_previews_imports_and_reports(fresh_store_path):
 
 def test_import_page_refuses_a_binary_file(fresh_store_path):
     at = _app()
-    at.switch_page("views/import_events.py").run()
+    at.switch_page("pages/import_events.py").run()
     at.get("file_uploader")[0].set_value(
         ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(300), "text/csv")
     ).run()
@@ -253,12 +253,12 @@ def test_imported_types_and_datasets_show_without_touching_the_filters(fresh_sto
     """Map, then import ACLED-format events, then back: the new events are shown."""
     at = _app()
     before = showing(at)
-    at.switch_page("views/import_events.py").run()
+    at.switch_page("pages/import_events.py").run()
     fixture = (ROOT / "tests" / "data" / "acled_fixture.csv").read_bytes()
     at.get("file_uploader")[0].set_value(("acled.csv", fixture, "text/csv")).run()
     at.button[0].click().run()
     assert any("4 imported" in s.value for s in at.success)
-    at.switch_page("views/map.py").run()
+    at.switch_page("app.py").run()
     assert not at.exception
     assert showing(at) == (before[0] + 4, before[1] + 4)
     assert "Battles" in at.multiselect(key="types").value

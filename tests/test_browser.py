@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: A link of the app's navigation (st.page_link, drawn by views/shell.py).
+NAV_LINK = "stPageLink-NavLink"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -299,7 +301,7 @@ def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_st
     try:
         s = Session(browser, url + "/sources")
         s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=60000)
-        links = s.page.get_by_test_id("stSidebarNavLink").all_inner_texts()
+        links = s.page.get_by_test_id(NAV_LINK).all_inner_texts()
         assert links == [
             "Map",
             "Events",
@@ -387,7 +389,7 @@ def test_import_acled_through_the_page_then_map_table_and_chart_agree(
             if date(2017, 5, 1) <= _acled_date(r["event_date"]) <= date(2017, 5, 31)
         ]
         expected = stdlib_count("2017-05-01", "2017-05-31") + len(may)
-        s.page.get_by_test_id("stSidebarNavLink").get_by_text("Map", exact=True).click()
+        s.page.get_by_test_id(NAV_LINK).get_by_text("Map", exact=True).click()
         # 25,334 events now: more than the map draws one by one, so it shows squares
         s.settle()
         assert _wait_for(lambda: s.count_layers("cell") > 0)
@@ -397,7 +399,7 @@ def test_import_acled_through_the_page_then_map_table_and_chart_agree(
         assert _wait_for(lambda: s.count_layers("event") == expected)  # few: one by one
 
         # The same filters hold on the Events page: its count, table and chart agree.
-        s.page.get_by_test_id("stSidebarNavLink").get_by_text("Events", exact=True).click()
+        s.page.get_by_test_id(NAV_LINK).get_by_text("Events", exact=True).click()
         s.page.get_by_role("heading", name="Timeline").wait_for(timeout=60000)
         assert _wait_for(lambda: s.showing() == expected)
         grid = s.page.locator("[role=grid][aria-rowcount]")  # a page of at most 100 rows

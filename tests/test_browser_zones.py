@@ -72,7 +72,7 @@ def _open(browser, app: App, path: str = "/zones") -> Session:
 
 
 def _nav(s: Session, title: str) -> None:
-    s.page.get_by_test_id("stSidebarNavLink").get_by_text(title, exact=True).click()
+    s.page.get_by_test_id("stPageLink-NavLink").get_by_text(title, exact=True).click()
 
 
 def _visible_map(s: Session):

@@ -17,7 +17,7 @@ def _events_page() -> AppTest:
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/events.py").run()
+    at.switch_page("pages/events.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -71,7 +71,7 @@ def test_cli_refuses_with_exit_2_and_stores_nothing(fresh_store_path, tmp_path):
 
 def test_import_page_shows_the_refusal_as_an_error(fresh_store_path):
     at = _app()
-    at.switch_page("views/import_events.py").run()
+    at.switch_page("pages/import_events.py").run()
     at.selectbox[0].set_value("acled").run()
     at.get("file_uploader")[0].set_value(("people.csv", PEOPLE, "text/csv")).run()
     assert not at.exception

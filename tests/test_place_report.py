@@ -62,7 +62,7 @@ def test_place_report_page_follows_the_filters(store_env):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/place_report.py").run()
+    at.switch_page("pages/place_report.py").run()
     assert not at.exception, at.exception
     assert at.multiselect(key="places").value == ["Raqqa", "Palmyra (Tadmur)"]
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 10, 31))).run()

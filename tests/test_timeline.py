@@ -216,7 +216,7 @@ def test_report_charts_are_labelled_by_period_and_keep_to_the_dates(store_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 12, 31))).run()
-    at.switch_page("views/zone_report.py").run()
+    at.switch_page("pages/zone_report.py").run()
     at.selectbox(key="zone").set_value("northern_homs").run()
     assert not at.exception, at.exception
     months = [f"{m} 2017" for m in ("May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")]
@@ -225,7 +225,7 @@ def test_report_charts_are_labelled_by_period_and_keep_to_the_dates(store_env):
     assert list(dict.fromkeys(frame["label"])) == months
     assert any("began before the chosen dates" in c.value for c in at.caption)
 
-    at.switch_page("views/place_report.py").run()
+    at.switch_page("pages/place_report.py").run()
     at.radio(key="place_per").set_value("week").run()
     assert not at.exception, at.exception
     got = charts(at)

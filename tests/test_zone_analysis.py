@@ -193,7 +193,7 @@ def test_events_page_table_has_the_nearest_place(store_env):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/events.py").run()
+    at.switch_page("pages/events.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert {"Nearest place", "Distance (km)"} <= set(table.columns)

@@ -224,6 +224,6 @@ def test_the_pages_inside_zones_filter_matches_the_independent_count(store_env, 
     at.multiselect(key="zones").set_value(["idlib"]).run()
     assert not at.exception, at.exception
     assert showing(at)[0] == want
-    at.switch_page("views/events.py").run()
+    at.switch_page("pages/events.py").run()
     assert not at.exception, at.exception
     assert showing(at)[0] == want

@@ -74,7 +74,7 @@ def test_zone_report_page_counts_match_the_functions(store_env):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/zone_report.py").run()
+    at.switch_page("pages/zone_report.py").run()
     assert not at.exception, at.exception
     at.selectbox(key="zone").set_value("eastern_ghouta").run()
     at.number_input(key="window").set_value(60).run()

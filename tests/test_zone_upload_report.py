@@ -211,7 +211,7 @@ def _zones_page() -> AppTest:
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
-    at.switch_page("views/zones.py").run()
+    at.switch_page("pages/zones.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -314,12 +314,12 @@ def test_uploaders_state_the_gates_limits(fresh_store_path, monkeypatch):
     at = _zones_page()
     assert _uploader_mb(at) == 7
     assert "Up to 7 MB per file" in at.get("file_uploader")[0].proto.help
-    at.switch_page("views/import_events.py").run()
+    at.switch_page("pages/import_events.py").run()
     assert not at.exception, at.exception
     assert _uploader_mb(at) == 120
     assert "Up to 120 MB per file (GeoJSON up to 30 MB" in at.get("file_uploader")[0].proto.help
     monkeypatch.delenv("ZONEWATCH_MAX_ZONE_UPLOAD_MB")
-    at.switch_page("views/zones.py").run()
+    at.switch_page("pages/zones.py").run()
     assert _uploader_mb(at) == 50  # the default of geo.uploads.zones.Limits
 
 
@@ -346,7 +346,7 @@ def test_history_compares_the_rollback_with_the_version_it_replaced(fresh_store_
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
-    at.switch_page("views/zone_history.py").run()
+    at.switch_page("pages/zone_history.py").run()
     at.selectbox(key="history_zone").set_value("idlib").run()
     v = open_store().zone_versions()
     latest = int(

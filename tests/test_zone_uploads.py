@@ -326,7 +326,7 @@ def test_upload_page_refuses_every_hostile_file(fresh_store_path, traps):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/zones.py").run()
+    at.switch_page("pages/zones.py").run()
     assert not at.exception
     for case, file_name, data, expect in CASES:
         at.file_uploader(key="zone_upload").set_value((file_name, arm(data), "")).run()
@@ -353,7 +353,7 @@ def test_upload_page_saves_a_new_version(fresh_store_path):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/zones.py").run()
+    at.switch_page("pages/zones.py").run()
     at.file_uploader(key="zone_upload").set_value(("open.geojson", data, "")).run()
     assert not at.exception
     assert any("1 accepted or repaired, 0 refused" in m.value for m in at.markdown)
@@ -436,7 +436,7 @@ def test_a_typed_name_is_kept_through_reruns_and_saved(fresh_store_path):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/zones.py").run()
+    at.switch_page("pages/zones.py").run()
     at.file_uploader(key="zone_upload").set_value(("unnamed.geojson", data, "")).run()
     assert any("0 accepted or repaired, 1 refused" in m.value for m in at.markdown)
     (box,) = [t for t in at.text_input if t.label == "Name for feature 1"]

@@ -150,7 +150,7 @@ def test_the_page_warns_about_a_shortened_window(store_env):
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("views/zone_report.py").run()
+    at.switch_page("pages/zone_report.py").run()
     at.selectbox(key="zone").set_value("idlib").run()
     at.date_input(key="pivot").set_value(date(2019, 10, 1)).run()
     assert not at.exception, at.exception

@@ -7,11 +7,12 @@ does the rest.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.aggregate import EventView, View, event_view, point_limit
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex
-from geo.filters import EventFilter, find_place, select_events
+from geo.filters import MAX_NEAR_KM, EventFilter, find_place
 from geo.schema import LOCATION_PRECISIONS
 from geo.store import Store, open_store
 
@@ -86,11 +87,6 @@ def layers(revision: str) -> dict:
     }
 
 
-@st.cache_resource(show_spinner="Filtering events...", max_entries=16)
-def _selected(revision: str, key: str, _flt: EventFilter, _zones):
-    return select_events(_store(), _flt, _zones)
-
-
 @st.cache_resource(show_spinner="Indexing the events (once per data version)...", max_entries=2)
 def event_index(revision: str) -> EventIndex:
     """Every event as compact columns, held once per process per store revision."""
@@ -124,18 +120,22 @@ def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple
     return _view(revision, repr(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
-def selected_events(revision: str, flt: EventFilter, zones):
-    """The events matching the filters: dates, types, datasets and area run in the store's
-    engine (SQL), the rest vectorised; cached per store revision and filter."""
-    return _selected(revision, repr(flt), flt, zones)
+def keep_state(keys) -> None:
+    """Widget values are dropped when a page without the widget runs; re-assigning them
+    keeps them for the next page that has the widget."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def _keep_filter_state() -> None:
-    # Widget values are dropped when a page without the widget runs; re-assigning them
-    # keeps one filter state across the pages.
-    for key in (*FILTER_KEYS, KEY_ZONES_FOLLOW, KEY_ZONES_AS_OF):
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    keep_state(FILTER_KEYS)
+
+
+#: The Map's own choices kept while other pages run. Not re-assigned on the Map itself: a
+#: value set by code there is what Streamlit writes back to the page's address, over the
+#: date the user has just picked.
+MAP_KEYS = (KEY_ZONES_FOLLOW, KEY_ZONES_AS_OF)
 
 
 def _follow_new_data(summary) -> None:
@@ -164,13 +164,14 @@ def _follow_new_data(summary) -> None:
         )
 
 
-KEY_FILTER = "event_filter"  # the EventFilter of this run, made by app.py for the page
+KEY_FILTER = "event_filter"  # the EventFilter of this run, made by page_setup for the page
 
 
 def shared_filters(with_filters: bool) -> None:
-    """Called by ``app.py`` before the page runs. The filter widgets live in the entrypoint,
-    so they are one set of widgets on every page, bound to one set of URL parameters; a
-    page without filters keeps their values for the next page that has them."""
+    """Called first by every page (:func:`views.shell.page_setup`). The filter widgets are
+    made as the entry point's own (Streamlit's main script), so they are one set of widgets
+    on every page, bound to one set of URL parameters that a change of page keeps; a page
+    without filters keeps their values for the next page that has them."""
     st.session_state.pop(KEY_FILTER, None)
     if not with_filters:
         _keep_filter_state()
@@ -178,7 +179,12 @@ def shared_filters(with_filters: bool) -> None:
     store = store_or_stop()
     _, data = load_or_stop(store)
     if data["summary"].count:
-        st.session_state[KEY_FILTER] = sidebar_filters(data)
+        # A page's own widgets belong to its page (Streamlit drops their URL parameters
+        # when another page opens); these belong to the entry point, as when app.py drew
+        # them. (ScriptRunContext.run_with_active_hash, Streamlit 1.67, pinned.)
+        ctx = get_script_run_ctx()
+        with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+            st.session_state[KEY_FILTER] = sidebar_filters(data)
 
 
 def page_filter() -> EventFilter:
@@ -250,15 +256,22 @@ def sidebar_filters(data: dict) -> EventFilter:
             )
             place_names = [NO_PLACE] + sorted(places["name_en"].unique())
             place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
+            # No max_value: a number above it would only turn red and not be applied.
             km = st.number_input(
                 "Within (km)",
                 min_value=1.0,
-                max_value=500.0,
                 value=30.0,
                 step=5.0,
                 key=KEY_NEAR_KM,
                 bind=URL,
+                help=f"At most {MAX_NEAR_KM:,.0f} km (geodesic distance).",
             )
+            if not km <= MAX_NEAR_KM:
+                st.warning(
+                    f"Within (km) can be at most {MAX_NEAR_KM:,.0f}: the distance filter uses "
+                    f"{MAX_NEAR_KM:,.0f} km. Enter a smaller number to narrow it."
+                )
+                km = MAX_NEAR_KM
         share_link()
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
@@ -332,15 +345,6 @@ def load_or_stop(store: Store) -> tuple[str, dict]:
         return revision, layers(revision)
     except ZoneWatchError as exc:
         st.error(f"The data store could not be read: {exc}")
-        st.stop()
-        raise
-
-
-def select_or_stop(revision: str, flt: EventFilter, zones):
-    try:
-        return selected_events(revision, flt, zones)
-    except ZoneWatchError as exc:
-        st.error(f"The events could not be read: {exc}")
         st.stop()
         raise
 

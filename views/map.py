@@ -70,9 +70,9 @@ with st.sidebar:
     if follow:
         as_of = flt.end
     else:
-        st.session_state.setdefault(KEY_ZONES_AS_OF, flt.end)
         as_of = st.date_input(
             "Zones as of",
+            value=flt.end,  # the default: a date set by code or picked is then kept in the link
             min_value=date(2011, 1, 1),
             max_value=date(2100, 1, 1),
             key=KEY_ZONES_AS_OF,

@@ -6,6 +6,9 @@ import streamlit as st
 
 from geo import shipped
 from views._common import store_or_stop
+from views.shell import page_setup
+
+page_setup("Sources")
 
 st.title("Sources")
 store = store_or_stop()

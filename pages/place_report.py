@@ -25,6 +25,9 @@ from views._common import (
     shown_or_stop,
     store_or_stop,
 )
+from views.shell import page_setup
+
+page_setup("Place report")
 
 DEFAULT_PLACES = ("Raqqa", "Palmyra (Tadmur)")
 

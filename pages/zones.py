@@ -27,6 +27,9 @@ from views._common import (
     plain,
     store_or_stop,
 )
+from views.shell import page_setup
+
+page_setup("Zones")
 
 NEW = "(new zone)"
 KEY_ROUND = "zones_round"  # bumped after each save: a fresh uploader and drawing map

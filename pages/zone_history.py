@@ -11,6 +11,9 @@ from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
 from views._common import KEY_SAVED, load_or_stop, plain, store_or_stop
+from views.shell import page_setup
+
+page_setup("Zone history")
 
 KEY_COMPARE = "history_compare"  # (zone, from, to) to compare after a rollback
 

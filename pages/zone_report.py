@@ -32,6 +32,9 @@ from views._common import (
     shown_or_stop,
     store_or_stop,
 )
+from views.shell import page_setup
+
+page_setup("Zone report")
 
 store = store_or_stop()
 revision, data = load_or_stop(store)

@@ -32,6 +32,7 @@ from views._common import (
     page_filter,
     store_or_stop,
 )
+from views.shell import page_setup
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
@@ -72,6 +73,8 @@ def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndar
     nearest = _all_nearest(revision) if by == "place" else None
     return T.sort_order(event_index(revision), _mask, by, descending, nearest)
 
+
+page_setup("Events")
 
 store = store_or_stop()
 revision, data = load_or_stop(store)

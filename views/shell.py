@@ -1,0 +1,51 @@
+"""What every entry to the app runs first: page configuration, the link check, the
+navigation and the shared filters.
+
+The app is Streamlit's classic multipage layout: ``app.py`` is the Map and each file in
+``pages/`` is a page, with the address Streamlit gives it (``pages/zone_report.py`` is
+``/zone_report``). Streamlit runs the requested file on its own, so a direct link to any
+page runs only that file: each page therefore starts with :func:`page_setup`, and nothing
+a page needs may be left to ``app.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from geo.assets import install_static
+from views._common import MAP_KEYS, keep_state, shared_filters
+from views.links import clean_link
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: (script, title in the navigation, follows the shared filters), in navigation order.
+PAGES = (
+    ("app.py", "Map", True),
+    ("pages/events.py", "Events", True),
+    ("pages/zone_report.py", "Zone report", True),
+    ("pages/place_report.py", "Place report", True),
+    ("pages/import_events.py", "Import events", False),
+    ("pages/zones.py", "Zones", False),
+    ("pages/zone_history.py", "Zone history", False),
+    ("pages/sources.py", "Sources", False),
+)
+TITLES = {title: (script, filters) for script, title, filters in PAGES}
+
+
+def page_setup(title: str) -> None:
+    """Configure the page, drop nonsense from its link, draw the navigation and (on the
+    pages that follow them) the shared filters. The first call of every page script."""
+    _, with_filters = TITLES[title]
+    st.set_page_config(page_title=f"{title} · ZoneWatch", layout="wide")
+    install_static(ROOT / "static")  # Leaflet served by the app: works offline
+    clean_link()
+    with st.sidebar:
+        # Streamlit's own list of the files is hidden (client.showSidebarNavigation): it
+        # would name the Map "app" and the pages by their file names.
+        for script, label, _ in PAGES:
+            st.page_link(script, label=label)
+    if title != "Map":
+        keep_state(MAP_KEYS)
+    shared_filters(with_filters)
