@@ -305,4 +305,3 @@ def for_map(events: pd.DataFrame, limit: int = REPORT_MAP_POINTS) -> pd.DataFram
         )
     )
     return events.iloc[np.sort(order[:limit])]
-

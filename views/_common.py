@@ -384,4 +384,3 @@ def rows_for_map(store: Store, events, limit: int | None = None):
         st.stop()
         raise
     return rows.reset_index(drop=True), len(events)
-
