@@ -98,6 +98,25 @@ def to_temporary_file(store, fids, fmt: str, datasets=None, progress=None) -> Bi
     return out
 
 
+#: How hard a prepared (large) download is compressed: zlib's fastest level packs the
+#: events' text about 4-6 times in about 6 ms a megabyte here (level 6: 4 times slower, a
+#: third smaller).
+ZIP_LEVEL = 1
+
+
+def write_zipped(store, fids, fmt: str, path, datasets=None, progress=None) -> int:
+    """The download written into a zip archive at ``path``, as one member named
+    ``zonewatch-events.<fmt>`` (streamed into the archive chunk by chunk: memory stays one
+    chunk's). A large download is offered zipped because Streamlit holds the file it serves
+    in memory while the user downloads it: a million events take about 800 MB as CSV and
+    1.3 GB as GeoJSON, and a fifth or less zipped."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
+        with archive.open(f"zonewatch-events.{fmt}", "w", force_zip64=True) as member:
+            return write_events(store, fids, fmt, member, datasets, progress)
+
+
 def to_path_or_stdout(
     store, fids, fmt: str, output: str | None, datasets=None, progress=None
 ) -> int:

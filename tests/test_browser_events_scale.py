@@ -5,6 +5,7 @@ writes for the same filters."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 from test_browser import Session, _start_app, _stop_app, _wait_for, browser  # noqa: F401
@@ -116,6 +118,12 @@ def _download(s: Session, name: str, folder, timeout: float = 300_000) -> bytes:
     return data
 
 
+def _unzip(data: bytes, fmt: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == [f"zonewatch-events.{fmt}"]
+        return archive.read(f"zonewatch-events.{fmt}")
+
+
 def test_sort_page_and_download_200k_events(big, browser):  # noqa: F811
     url, store, folder = big
     with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as con:
@@ -166,11 +174,12 @@ def test_sort_page_and_download_200k_events(big, browser):  # noqa: F811
     progress = s.page.get_by_test_id("stProgress")
     progress.wait_for(timeout=60000)
     assert _wait_for(lambda: f"of {total:,} rows" in progress.inner_text(), timeout=120)
-    csv_bytes = _download(s, "Download CSV", folder)
+    # (offered zipped: one member, the CLI's bytes)
+    csv_bytes = _unzip(_download(s, "Download CSV, zipped", folder), "csv")
     assert csv_bytes == _cli(store, folder, "csv")
     assert csv_bytes.count(b"\n") >= total + 1
     s.page.get_by_role("button", name=f"Prepare GeoJSON ({total:,} rows)").click()
-    geojson = _download(s, "Download GeoJSON", folder)
+    geojson = _unzip(_download(s, "Download GeoJSON, zipped", folder), "geojson")
     assert geojson == _cli(store, folder, "geojson")
     assert len(json.loads(geojson)["features"]) == total
 

@@ -221,3 +221,25 @@ def test_a_failed_write_leaves_the_output_as_it_was(shipped, tmp_path, monkeypat
         stream.to_path_or_stdout(store, index.fid[:5000], "csv", str(target))
     assert target.read_bytes() == b"yesterday's file\n"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def _told(seen: list[int]):
+    return lambda done, total: seen.append(done)
+
+
+def test_a_zipped_download_holds_the_same_bytes(shipped, tmp_path):
+    """A prepared (large) download is a zip of one member: the bytes of the plain one."""
+    import zipfile
+
+    store, index, _ = shipped
+    for fmt in ("csv", "geojson"):
+        plain = io.BytesIO()
+        stream.write_events(store, index.fid, fmt, plain, chunk=4000)
+        seen: list[int] = []
+        path = tmp_path / f"all.{fmt}.zip"
+        rows = stream.write_zipped(store, index.fid, fmt, path, progress=_told(seen))
+        assert rows == len(index) and seen[-1] == len(index)
+        with zipfile.ZipFile(path) as archive:
+            assert archive.namelist() == [f"zonewatch-events.{fmt}"]
+            assert archive.read(f"zonewatch-events.{fmt}") == plain.getvalue()
+        assert path.stat().st_size < len(plain.getvalue()) / 3
