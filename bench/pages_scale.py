@@ -22,6 +22,7 @@ How it measures:
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -137,6 +138,8 @@ def _downloads(browser, url: str, pid: int) -> dict:
     _idle(page)
     with tempfile.TemporaryDirectory(prefix="zw-dl-") as folder:
         for name in ("CSV", "GeoJSON"):
+            either = page.get_by_role("button", name=re.compile(f"^(Prepare|Download) {name}"))
+            either.first.wait_for(timeout=CAP * 1000)
             t = time.perf_counter()
             prepare = page.get_by_role("button", name=f"Prepare {name}")
             if prepare.count():

@@ -135,13 +135,15 @@ def test_history_after_rollback_compares_it_with_the_replaced_version(app, brows
     s.page.get_by_role("heading", name="Zone history").wait_for(timeout=T)
     _select(s, "Zone", f"{IDLIB_NAME} (idlib)")
     _select(s, "From version", "1")  # the user looks at an old pair
-    # (at the foot of the page, where the open list may fall outside the window: typed)
-    box = s.page.get_by_role("combobox", name="Make this version current again", exact=True)
-    box.scroll_into_view_if_needed()
-    box.click()
-    s.page.keyboard.type("2")
-    s.page.keyboard.press("Enter")
-    _wait_for(lambda: _try(box.input_value) == "2", timeout=30)
+    # The list opens below the box, at the foot of the page: chosen in a taller window,
+    # by a click on the option (in a form, a typed Enter may also submit the form with the
+    # value it had: seen as "equal to version 1"), then back to the laptop's window.
+    s.page.set_viewport_size({"width": 1024, "height": 1600})
+    s.page.get_by_role(
+        "combobox", name="Make this version current again"
+    ).scroll_into_view_if_needed()
+    _select(s, "Make this version current again", "2")
+    s.page.set_viewport_size({"width": 1024, "height": 768})
     s.page.get_by_role("button", name="Add a version equal to it").click()
     ok = s.page.get_by_test_id("stAlertContentSuccess")
     ok.wait_for(timeout=60_000)
