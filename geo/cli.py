@@ -262,8 +262,10 @@ def _latlon(text: str) -> tuple[float, float]:
 
 
 def _km2(value: float, digits: int = 1) -> str:
-    """An area in km² as text, never "-0.0" (a rounding of a tiny or negative zero)."""
-    return f"{round(float(value), digits) + 0.0:,.{digits}f}"
+    """An area in km² as text, as everywhere (:func:`geo.zones.km2`)."""
+    from geo.zones import km2
+
+    return km2(value, digits=digits)
 
 
 def _day(value) -> str:

@@ -299,3 +299,11 @@ def rollback(
     row["note"] = note or f"Rollback to version {version}"
     row["version"] = 0
     return gpd.GeoDataFrame(row[list(ZONE_COLUMNS) + ["geometry"]], crs="EPSG:4326")
+
+
+def km2(value: float, sign: str = "", digits: int = 1) -> str:
+    """An area as ZoneWatch gives every area (the upload report, the Zone history, the
+    CLI): thousands separated, ``digits`` decimals (one by default), never "-0.0";
+    ``sign`` ("+" or "-") is put before an area that does not round to zero."""
+    rounded = round(float(value), digits) + 0.0
+    return f"{sign if rounded else ''}{abs(rounded) if sign else rounded:,.{digits}f}"

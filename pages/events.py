@@ -109,7 +109,12 @@ if not series.empty:
     legend = event_types_legend(list(summary.types))
     base = alt.Chart(series).encode(
         # one bar per period, named as a period, in time order; empty periods are zeros
-        x=alt.X("label:O", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelOverlap=True)),
+        x=alt.X(
+            "label:O",
+            title=None,
+            sort=None,
+            axis=alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=220),
+        ),
         color=alt.Color(
             "event_type:N",
             title="Event type",

@@ -91,7 +91,14 @@ st.caption(
     f"Of the {len(shown):,} events shown ({flt.start:%d %b %Y} to {flt.end:%d %b %Y}), "
     f"within {km} km of each place:"
 )
-st.dataframe(totals, hide_index=True, key="place_totals")
+st.dataframe(
+    totals,
+    hide_index=True,
+    key="place_totals",
+    column_config={  # 6,418 as every other count in the app
+        c: st.column_config.NumberColumn(format="localized") for c in ("events", "fatalities")
+    },
+)
 if int(totals["events"].sum()):
     st.caption(
         plain(
@@ -113,7 +120,7 @@ if int(totals["events"].sum()):
                     "label:O",
                     title=None,
                     sort=None,
-                    axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+                    axis=alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=220),
                 ),
                 y=alt.Y(f"{what}:Q", title=title),
                 color=alt.Color("place:N", title="Place"),

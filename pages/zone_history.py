@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
+from geo.zones import km2
 from views._common import KEY_SAVED, load_or_stop, plain, store_or_stop
 from views.shell import page_setup
 
@@ -78,20 +79,25 @@ old, new = rows.loc[a].geometry, rows.loc[b].geometry
 d = zone_rules.diff(old, new)
 # One figure per metric, two per row, so no value is cut on a narrow column.
 m1, m2 = st.columns(2)
-m1.metric(f"Area, version {a}", f"{d.old_km2:,.1f} km²")
-m2.metric(f"Area, version {b}", f"{d.new_km2:,.1f} km²", f"{d.new_km2 - d.old_km2:+,.1f} km²")
+change = km2(d.new_km2 - d.old_km2, "+" if d.new_km2 >= d.old_km2 else "-")
+m1.metric(f"Area, version {a}", f"{km2(d.old_km2)} km²")
+m2.metric(
+    f"Area, version {b}",
+    f"{km2(d.new_km2)} km²",
+    f"{change} km²" if change != "0.0" else None,  # no arrow for no change
+)
 m3, m4 = st.columns(2)
-m3.metric(f"Added in version {b}", f"+{d.added_km2:,.1f} km²")
-m4.metric(f"Removed in version {b}", f"-{d.removed_km2:,.1f} km²")
+m3.metric(f"Added in version {b}", f"{km2(d.added_km2, '+')} km²")
+m4.metric(f"Removed in version {b}", f"{km2(d.removed_km2, '-')} km²")
 st_folium(
     shapes_map(
         data["admin0"],
         [
             Shapes(f"Version {a}", [(f"version {a}", old)], "#34495e", dash=True, fill=0.08),
             Shapes(f"Version {b}", [(f"version {b}", new)], "#2980b9", fill=0.12, weight=3),
-            Shapes("Area added", [(f"+{d.added_km2:,.1f} km²", d.added)], "#27ae60", fill=0.5),
+            Shapes("Area added", [(f"{km2(d.added_km2, '+')} km²", d.added)], "#27ae60", fill=0.5),
             Shapes(
-                "Area removed", [(f"-{d.removed_km2:,.1f} km²", d.removed)], "#c0392b", fill=0.5
+                "Area removed", [(f"{km2(d.removed_km2, '-')} km²", d.removed)], "#c0392b", fill=0.5
             ),
         ],
     ),

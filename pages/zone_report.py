@@ -122,7 +122,7 @@ if not report.timeline.empty:
                 "label:O",
                 title=None,
                 sort=None,
-                axis=alt.Axis(labelAngle=-45, labelOverlap=True),
+                axis=alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=220),
             ),
             y=alt.Y("events:Q", title="Events"),
             color=alt.Color(

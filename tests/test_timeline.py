@@ -234,6 +234,9 @@ def test_report_charts_are_labelled_by_period_and_keep_to_the_dates(store_env):
         assert x["field"] == "label" and x["type"] == "ordinal"
         labels = list(dict.fromkeys(frame["label"]))
         assert labels[0] == "week of 01 May 2017" and labels[-1] == "week of 25 Dec 2017"
+        # the longest label fits whole (Vega cuts labels past 180 px by default: "week of
+        # 28 Dec 2…"); about 7 px a character at the axis's size
+        assert x["axis"]["labelLimit"] >= 7 * max(len(t) for t in labels)
         assert len(labels) == 35  # every week, empty ones as zero
         assert (frame["events"] == 0).any()
         # one point per place and week

@@ -371,6 +371,37 @@ def test_history_compares_the_rollback_with_the_version_it_replaced(fresh_store_
     rows = v[v["zone_id"] == "idlib"].set_index("version")
     d = zone_rules.diff(rows.loc[latest].geometry, rows.loc[new].geometry)
     values = {m.label: m.value for m in at.metric}
-    assert values[f"Added in version {new}"] == f"+{d.added_km2:,.1f} km²"
-    assert values[f"Removed in version {new}"] == f"-{d.removed_km2:,.1f} km²"
+    assert values[f"Added in version {new}"] == _signed(d.added_km2, "+")
+    assert values[f"Removed in version {new}"] == _signed(d.removed_km2, "-")
     assert pd.notna(d.added_km2) and d.added_km2 + d.removed_km2 > 0  # a real change shown
+
+
+def _signed(km2: float, sign: str) -> str:
+    """An area as the page must show it: the sign only when it does not round to zero."""
+    text = f"{abs(km2):,.1f}"
+    return f"{sign if text != '0.0' else ''}{text} km²"
+
+
+def test_history_shows_no_negative_zero_for_an_unchanged_boundary(fresh_store_path):
+    """Two versions with the same boundary: 0.0 km² added and removed, no arrow."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/zone_history.py").run()
+    at.selectbox(key="history_zone").set_value("idlib").run()
+    latest = at.selectbox(key="diff_b_idlib").value
+    (rollback_box,) = [s for s in at.selectbox if s.label == "Make this version current again"]
+    rollback_box.set_value(latest)  # a new version equal to the current one
+    (when,) = [d for d in at.date_input if d.label == "Valid from"]
+    when.set_value(date(2030, 1, 1))
+    [b for b in at.button if b.proto.label == "Add a version equal to it"][0].click().run()
+    assert not at.exception, at.exception
+    values = {m.label: m for m in at.metric}
+    new = at.selectbox(key="diff_b_idlib").value
+    assert new == latest + 1
+    assert values[f"Added in version {new}"].value == "0.0 km²"
+    assert values[f"Removed in version {new}"].value == "0.0 km²"
+    assert not values[f"Area, version {new}"].proto.delta
+    shown = " ".join(m.value for m in at.metric)
+    assert "-0.0" not in shown and "+0.0" not in shown

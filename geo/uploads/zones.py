@@ -49,7 +49,7 @@ from shapely.validation import explain_validity
 
 from geo.uploads.archive import SafeZip, folder_and_stem
 from geo.uploads.common import UploadError, env_limit
-from geo.zones import area_km2
+from geo.zones import area_km2, km2
 
 ACCEPTED_FORMATS = "GeoJSON, a zipped Shapefile, a GeoPackage, KML or KMZ"
 set_network_enabled(active=False)  # PROJ never fetches grids (or anything) from the network
@@ -174,11 +174,6 @@ class ZoneUpload:
             detail = "; ".join(f.messages)
             lines.append(f"{f.label}: {f.outcome}" + (f": {detail}" if detail else ""))
         return lines
-
-
-def km2(value: float) -> str:
-    """An area as the report gives every area: thousands separated, one decimal."""
-    return f"{value:,.1f}"
 
 
 NEW_ZONE = "new zone"
