@@ -54,6 +54,10 @@ st.dataframe(
     column_config={
         "valid_from": st.column_config.DateColumn("valid from", format="YYYY-MM-DD"),
         "sha256": st.column_config.TextColumn("SHA-256"),
+        "area_km2": st.column_config.NumberColumn("area (km²)", format="%.1f"),
+        "added_km2": st.column_config.NumberColumn("added (km²)", format="%.1f"),
+        "removed_km2": st.column_config.NumberColumn("removed (km²)", format="%.1f"),
+        "note": st.column_config.TextColumn("note", width="large"),
     },
 )
 
