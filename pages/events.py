@@ -13,14 +13,12 @@ from pathlib import Path
 
 import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from geo import export, stream
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
-from geo.render import event_types_legend
 from geo.schema import EVENT_LABELS
 from views._common import (
     KEY_FREQ,
@@ -32,6 +30,7 @@ from views._common import (
     page_filter,
     store_or_stop,
 )
+from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
 from views.shell import page_setup
 
 KEY_SORT = "sort"
@@ -49,14 +48,7 @@ ORDERS = ("ascending", "descending")
 def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mask):
     """The timeline of the selected events over the chosen dates, from the compact columns
     (no text read), and what began before them (left out of the chart, said in the caption)."""
-    index = event_index(revision)
-    frame = pd.DataFrame(
-        {
-            "date_start": index.start[_mask].astype("datetime64[D]").astype("datetime64[s]"),
-            "event_type": np.asarray(index.types, dtype=object)[index.type_code[_mask]],
-            "fatalities_best": index.fatalities[_mask],
-        }
-    )
+    frame = event_index(revision).frame(_mask)
     return export.timeline(frame, freq, start, end, list(types)), export.before_range(frame, start)
 
 
@@ -106,26 +98,8 @@ st.caption(
     )
 )
 if not series.empty:
-    legend = event_types_legend(list(summary.types))
     base = alt.Chart(series).encode(
-        # one bar per period, named as a period, in time order; empty periods are zeros
-        x=alt.X(
-            "label:O",
-            title=None,
-            sort=None,
-            axis=alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=220),
-        ),
-        color=alt.Color(
-            "event_type:N",
-            title="Event type",
-            scale=alt.Scale(domain=[t for t, _ in legend], range=[c for _, c in legend]),
-        ),
-        tooltip=[
-            alt.Tooltip("label:N", title="Period"),
-            "event_type:N",
-            "events:Q",
-            "fatalities:Q",
-        ],
+        x=period_axis(), color=type_colour(summary.types), tooltip=PERIOD_TOOLTIP
     )
     st.altair_chart(
         alt.vconcat(

@@ -25,6 +25,7 @@ from views._common import (
     shown_or_stop,
     store_or_stop,
 )
+from views.charts import period_axis
 from views.shell import page_setup
 
 page_setup("Place report")
@@ -116,12 +117,7 @@ if int(totals["events"].sum()):
             .mark_line(point=True)
             .encode(
                 # one point per period, named as a period, in time order; zero when empty
-                x=alt.X(
-                    "label:O",
-                    title=None,
-                    sort=None,
-                    axis=alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=220),
-                ),
+                x=period_axis(),
                 y=alt.Y(f"{what}:Q", title=title),
                 color=alt.Color("place:N", title="Place"),
                 tooltip=[

@@ -13,7 +13,7 @@ from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
 from geo.export import BEFORE_RULE
-from geo.render import MapLayers, build_map, event_types_legend
+from geo.render import MapLayers, build_map
 from geo.report import (
     before_note,
     comparison_table,
@@ -32,6 +32,7 @@ from views._common import (
     shown_or_stop,
     store_or_stop,
 )
+from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
 from views.shell import page_setup
 
 page_setup("Zone report")
@@ -111,32 +112,14 @@ st.caption(
     + plain(f"{BEFORE_RULE} {before_note(report)}".strip())
 )
 if not report.timeline.empty:
-    legend = event_types_legend(list(summary.types))
     st.altair_chart(
         alt.Chart(report.timeline)
         .mark_bar()
         .encode(
-            # one bar per period, named as a period ("May 2017", "week of 01 May 2017"),
-            # in time order; empty periods are there, as zero
-            x=alt.X(
-                "label:O",
-                title=None,
-                sort=None,
-                axis=alt.Axis(labelAngle=-45, labelOverlap=True, labelLimit=220),
-            ),
+            x=period_axis(),
             y=alt.Y("events:Q", title="Events"),
-            color=alt.Color(
-                "event_type:N",
-                title="Event type",
-                # the map legend's colours
-                scale=alt.Scale(domain=[t for t, _ in legend], range=[c for _, c in legend]),
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="Period"),
-                "event_type:N",
-                "events:Q",
-                "fatalities:Q",
-            ],
+            color=type_colour(summary.types),
+            tooltip=PERIOD_TOOLTIP,
         ),
         width="stretch",
     )
