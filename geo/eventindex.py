@@ -15,20 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.filters import EventFilter, near_bbox, within_km, zone_bbox, zone_mask
-
-#: The stored columns the index is built from (with ``fid``, the store's row id).
-INDEX_COLUMNS = (
-    "latitude",
-    "longitude",
-    "date_start",
-    "date_end",
-    "event_type",
-    "dataset",
-    "fatalities_best",
-    "location_precision",
-    "actor1",
-    "actor2",
-)
+from geo.store.tables import INDEX_COLUMNS  # noqa: F401  (the columns the index is built from)
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:

@@ -94,6 +94,21 @@ HISTORY = Table(
 TABLES = (EVENTS, ZONE_VERSIONS, PLACES, ADMIN0, ADMIN1, HISTORY)
 BY_NAME = {t.name: t for t in TABLES}
 
+#: The event columns the map's in-memory index is built from (with ``fid``, the store's
+#: row id; see :mod:`geo.eventindex`), read by :meth:`geo.store.base.Store.event_columns`.
+INDEX_COLUMNS = (
+    "latitude",
+    "longitude",
+    "date_start",
+    "date_end",
+    "event_type",
+    "dataset",
+    "fatalities_best",
+    "location_precision",
+    "actor1",
+    "actor2",
+)
+
 
 def now_utc() -> str:
     """The current time as ISO 8601 UTC text, to the second."""

@@ -21,7 +21,6 @@ Limits (configurable through the environment, stated in every refusal):
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import tempfile
@@ -33,9 +32,10 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from geo.export import from_spreadsheet_safe
+from geo.hashing import sha256_of
 from geo.schema import EVENT_COLUMNS, REQUIRED_VALUES, RowProblem, check_events
 from geo.sources import acled, ucdp
+from geo.spreadsheet import from_spreadsheet_safe
 from geo.uploads.common import UploadError, env_limit
 from geo.vocabulary import EVENT_FORMATS
 
@@ -367,17 +367,6 @@ def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
 
 def _no_constant(value: str):
     raise ValueError(f"{value} is not a number GeoJSON allows")
-
-
-def sha256_of(source: BinaryIO) -> str:
-    """SHA-256 of a file object's content (its position is restored)."""
-    pos = source.tell()
-    source.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: source.read(1 << 20), b""):
-        digest.update(chunk)
-    source.seek(pos)
-    return digest.hexdigest()
 
 
 def import_events(
