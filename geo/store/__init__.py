@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.errors import StoreError
+from geo.store.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from geo.store.base import ImportResult, Store
 
-#: The layout version both engines write (see the migrations of each engine).
-SCHEMA_VERSION = 3
 
 
 def default_store_path() -> Path:

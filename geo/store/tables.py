@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, PLACE_COLUMNS, ZONE_COLUMNS
-from geo.store import SCHEMA_VERSION  # noqa: F401  (defined there: readable without pandas)
+from geo.store.version import SCHEMA_VERSION  # noqa: F401  (re-exported)
 
 TEXT, INT, REAL, DATE = "text", "int", "real", "date"
 

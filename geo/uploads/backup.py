@@ -25,8 +25,8 @@ from geo import gpkg_format
 from geo.errors import StoreError
 from geo.gpkg_format import quote
 from geo.hashing import sha256_of
-from geo.store import SCHEMA_VERSION
 from geo.store import tables as T
+from geo.store.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import pandas as pd
