@@ -60,30 +60,36 @@ def _plain_sqlite(good, tmp_path):
     return bad
 
 
-def _view_for_table(good, tmp_path):
-    """A backup whose events are a view over another table (a view could run code)."""
-    bad = tmp_path / "view.gpkg"
+def _edited(good, tmp_path, name: str, *statements: str):
+    """A copy of the good backup changed by SQL (GDAL's triggers dropped first: they call
+    functions plain sqlite3 does not have)."""
+    bad = tmp_path / name
     shutil.copyfile(good, bad)
     con = sqlite3.connect(bad)
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
-        con.execute(f'DROP TRIGGER "{name}"')
-    con.execute("ALTER TABLE events RENAME TO events_elsewhere")
-    con.execute("CREATE VIEW events AS SELECT * FROM events_elsewhere")
+    for (trigger,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+        con.execute(f'DROP TRIGGER "{trigger}"')
+    for statement in statements:
+        con.execute(statement)
     con.commit()
     con.close()
     return bad
+
+
+def _view_for_table(good, tmp_path):
+    """A backup whose events are a view over another table (a view could run code)."""
+    return _edited(
+        good,
+        tmp_path,
+        "view.gpkg",
+        "ALTER TABLE events RENAME TO events_elsewhere",
+        "CREATE VIEW events AS SELECT * FROM events_elsewhere",
+    )
 
 
 def _bad_blob(good, tmp_path):
-    bad = tmp_path / "blob.gpkg"
-    shutil.copyfile(good, bad)
-    con = sqlite3.connect(bad)
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
-        con.execute(f'DROP TRIGGER "{name}"')
-    con.execute("UPDATE zone_versions SET geom = X'475000FF00000000' WHERE fid = 1")
-    con.commit()
-    con.close()
-    return bad
+    return _edited(
+        good, tmp_path, "blob.gpkg", "UPDATE zone_versions SET geom = X'475000FF00000000'"
+    )
 
 
 CASES = [
