@@ -103,9 +103,9 @@ def wkb_start(blob) -> int:
     :class:`BlobError` for bytes that are not a standard GeoPackage blob (an extended
     geometry, an unknown envelope)."""
     if not isinstance(blob, bytes | bytearray | memoryview) or len(blob) < 8:
-        raise BlobError("not a GeoPackage geometry blob")
+        raise BlobError("a geometry that is not a GeoPackage geometry blob")
     if bytes(blob[:2]) != b"GP":
-        raise BlobError("not a GeoPackage geometry blob")
+        raise BlobError("a geometry that is not a GeoPackage geometry blob")
     flags = blob[3]
     code = (flags >> 1) & 0x07
     if flags & 0x20 or code not in ENVELOPE_BYTES:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GPKG_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys")
+_UNREADABLE = "'{name}' is an SQLite file but not a readable GeoPackage"
 #: no value in an untrusted file is read over this many bytes
 MAX_VALUE_BYTES = 64 * 1024 * 1024
 
@@ -41,17 +42,17 @@ class NotAGeoPackage(StoreError):
     """An SQLite file (or bytes) that is not a GeoPackage one can read safely."""
 
 
-def open_geopackage(path: Path, name: str, seconds: float | None = None) -> sqlite3.Connection:
-    """An untrusted GeoPackage file opened for reading only: immutable (no journal, lock
-    or WAL file written or read), ``trusted_schema`` off (views and triggers cannot call
-    functions), ``query_only``, values over :data:`MAX_VALUE_BYTES` refused, every query
-    stopped after ``seconds`` (None: no limit) and the GeoPackage tables required.
-    ``name`` is how messages call the file. Raises :class:`NotAGeoPackage`."""
-    with Path(path).open("rb") as fh:
-        if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
-            raise NotAGeoPackage(f"'{name}' is not an SQLite file")
-    uri = "file:" + url_quote(str(Path(path).resolve())) + "?mode=ro&immutable=1"
-    con = sqlite3.connect(uri, uri=True, isolation_level=None)
+def open_geopackage(
+    source: bytes | Path, name: str, seconds: float | None = None, check: bool = True
+) -> sqlite3.Connection:
+    """An untrusted GeoPackage (its bytes, or a file) opened for reading only: a file
+    immutable (no journal, lock or WAL file written or read), bytes in memory;
+    ``trusted_schema`` off (views and triggers cannot call functions), ``query_only``,
+    values over :data:`MAX_VALUE_BYTES` refused, every query stopped after ``seconds``
+    (None: no limit), the file's integrity checked (when ``check``) and the GeoPackage
+    tables required. ``name`` is how messages call the file. Raises
+    :class:`NotAGeoPackage`, whose message callers complete with their advice."""
+    con = _connect(source, name)
     try:
         con.execute("PRAGMA trusted_schema = OFF")
         con.execute("PRAGMA query_only = ON")
@@ -59,18 +60,45 @@ def open_geopackage(path: Path, name: str, seconds: float | None = None) -> sqli
         if seconds is not None:
             deadline = time.monotonic() + seconds
             con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-        if con.execute("PRAGMA quick_check").fetchone() != ("ok",):
+        if check and not _intact(con):
             raise NotAGeoPackage(f"'{name}' is a damaged SQLite file")
-        missing = [t for t in _GPKG_TABLES if _kind(con, t) != "table"]
-        if missing:
-            raise NotAGeoPackage(f"'{name}' is an SQLite file but not a GeoPackage")
+        for meta in _GPKG_TABLES:
+            if _kind(con, meta) != "table":
+                raise NotAGeoPackage(
+                    f"'{name}' is an SQLite file but not a GeoPackage (no {meta} table)"
+                )
     except sqlite3.DatabaseError:
         con.close()
-        raise NotAGeoPackage(f"'{name}' is a damaged or unreadable SQLite file") from None
+        raise NotAGeoPackage(_UNREADABLE.format(name=name)) from None
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _connect(source: bytes | Path, name: str) -> sqlite3.Connection:
+    if isinstance(source, bytes):
+        if not source.startswith(_SQLITE_MAGIC):
+            raise NotAGeoPackage(f"'{name}' is not an SQLite file")
+        con = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            con.deserialize(source)
+        except sqlite3.DatabaseError:
+            con.close()
+            raise NotAGeoPackage(_UNREADABLE.format(name=name)) from None
+        return con
+    with Path(source).open("rb") as fh:
+        if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+            raise NotAGeoPackage(f"'{name}' is not an SQLite file")
+    uri = "file:" + url_quote(str(Path(source).resolve())) + "?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
+def _intact(con: sqlite3.Connection) -> bool:
+    try:
+        return con.execute("PRAGMA quick_check").fetchone() == ("ok",)
+    except sqlite3.DatabaseError:
+        return False
 
 
 def _kind(con: sqlite3.Connection, name: str) -> str | None:
