@@ -24,14 +24,11 @@ Limits (environment variables, stated in every refusal):
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
 import re
 import sqlite3
-import struct
-import time
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -47,7 +44,11 @@ from pyproj.network import set_network_enabled
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.validation import explain_validity
 
+from geo import gpkg_format
+from geo.gpkg_format import quote as _q
+from geo.hashing import sha256_of
 from geo.uploads.archive import SafeZip, folder_and_stem
+from geo.uploads.backup import NotAGeoPackage, open_geopackage
 from geo.uploads.common import UploadError, env_limit
 from geo.zones import area_km2, km2
 
@@ -283,7 +284,7 @@ def read_zone_file(
 
 
 def _read(data, file_name, layer, name_field, names, swap_xy, country, limits, step, wording):
-    upload = ZoneUpload(file_name, hashlib.sha256(data).hexdigest())
+    upload = ZoneUpload(file_name, sha256_of(data))
     step(0.1, "Identifying the format")
     kind = _sniff(data, file_name)
     step(0.2, f"Reading {kind}")
@@ -692,28 +693,14 @@ def _read_shapefile(data: bytes, name: str) -> list:
 # --- GeoPackage --------------------------------------------------------------------------
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _read_gpkg(data: bytes, name: str, layer: str | None, upload: ZoneUpload):
     upload.format = "GeoPackage"
-    con = sqlite3.connect(":memory:")
-    deadline = time.monotonic() + 20
+    # Bounded work whatever the file holds: no value over 64 MB, no query over 20 s.
     try:
-        con.deserialize(data)
-        con.execute("PRAGMA trusted_schema = OFF")
-        con.execute("PRAGMA query_only = ON")
-        # Bounded work whatever the file holds: no value over 64 MB, no query over 20 s.
-        con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 64 * 1024 * 1024)
-        con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-        kinds = dict(con.execute("SELECT name, type FROM sqlite_master"))
-        for meta in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys"):
-            if kinds.get(meta) != "table":
-                raise UploadError(
-                    f"'{name}' is an SQLite file but not a GeoPackage (no {meta} table); "
-                    "export the layer again as GeoPackage or GeoJSON"
-                )
+        con = open_geopackage(data, name, seconds=20, check=False)
+    except NotAGeoPackage as exc:
+        raise UploadError(f"{exc}; export the layer again as GeoPackage or GeoJSON") from None
+    try:
         tables = {
             t: (col, srs)
             for t, col, srs in con.execute(
@@ -799,21 +786,11 @@ def crs_from_wkt(text: str, name: str) -> CRS | None:
     return _epsg(code, name)
 
 
-_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
 def _gpkg_geometry(blob):
-    if blob is None:
-        return None
-    if not isinstance(blob, bytes) or len(blob) < 8 or blob[:2] != b"GP":
-        return _Refused("has a geometry that is not a GeoPackage geometry blob")
-    flags = blob[3]
-    if flags & 0x20 or ((flags >> 1) & 0x07) not in _ENVELOPE:
-        return _Refused("has a GeoPackage geometry of an unsupported (extended) kind")
     try:
-        return shapely.from_wkb(blob[8 + _ENVELOPE[(flags >> 1) & 0x07] :])
-    except (shapely.errors.GEOSException, ValueError, struct.error):
-        return _Refused("has a damaged geometry (its WKB cannot be read)")
+        return gpkg_format.decode(blob)
+    except gpkg_format.BlobError as exc:
+        return _Refused(f"has {exc}")
 
 
 # --- per-feature checks ------------------------------------------------------------------
