@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from geo.store.base import ImportResult, Store
 
 
-
 def default_store_path() -> Path:
     """Where the embedded store lives when ``ZONEWATCH_STORE`` is not set."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
