@@ -22,6 +22,7 @@ from datetime import date
 
 from geo.errors import InputError, ZoneWatchError
 from geo.output import atomic_output
+from geo.proj import configure_proj
 from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS, ZONE_STATUSES
 
 PROG = "zonewatch"
@@ -665,6 +666,7 @@ def _cmd_restore(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
+    configure_proj()  # PROJ stays off the network (geo/proj.py)
     try:
         args = _parser().parse_args(argv)
         commands = {

@@ -1,5 +1,6 @@
-"""Coordinate systems of uploaded files: PROJ kept off the network, CRSs taken only from
-EPSG codes (a file's own definition never reaches PROJ), and the move to WGS 84."""
+"""Coordinate systems of uploaded files: PROJ kept off the network
+(:func:`configure_proj`, from :mod:`geo.proj`), CRSs taken only from EPSG codes (a file's
+own definition never reaches PROJ), and the move to WGS 84."""
 
 from __future__ import annotations
 
@@ -9,19 +10,12 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError, ProjError
-from pyproj.network import set_network_enabled
 
+from geo.proj import configure_proj
 from geo.uploads.common import UploadError
 from geo.uploads.model import ZoneFeature
 
-
-def configure_proj() -> None:
-    """Keep PROJ off the network: it never fetches grids (or anything) from an address.
-
-    Called by ``app.py`` and the CLI at start-up, and by the gate before every read (so
-    code that did not call it is safe too); calling it again changes nothing.
-    """
-    set_network_enabled(active=False)
+__all__ = ["configure_proj", "crs_from_wkt", "epsg", "to_wgs84"]
 
 
 def epsg(code: int, name: str) -> CRS | None:
