@@ -40,14 +40,8 @@ def _network_in_a_new_thread() -> bool:
 
 
 def _python(code: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, "PROJ_NETWORK": "ON"},
-    )
+    cmd, env = [sys.executable, "-c", code], {**os.environ, "PROJ_NETWORK": "ON"}
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
