@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from geo.cli import events, store, zones
 from geo.cli.common import PROG, _Parser
 from geo.errors import InputError, ZoneWatchError
+from geo.proj import configure_proj
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
+    configure_proj()  # PROJ stays off the network (geo/proj.py)
     try:
         args = _parser().parse_args(argv)
         commands = {

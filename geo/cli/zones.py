@@ -222,7 +222,7 @@ def _zones_rollback(store, args) -> int:
 def _cmd_import_zones(args) -> int:
     from pathlib import Path
 
-    from geo import zones as zone_rules
+    from geo import zone_workflow
     from geo.filters import parse_date
     from geo.uploads.zones import CLI, Limits, check_size, read_zone_file
 
@@ -266,50 +266,39 @@ def _cmd_import_zones(args) -> int:
         )
     for warning in upload.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
-    if upload.refused:
-        for f in upload.refused:
-            print(
-                f"{PROG}: refused: '{path.name}': {f.label}: {'; '.join(f.messages)}",
-                file=sys.stderr,
-            )
-        print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
-        return 2
-    targets = zone_rules.match(upload.accepted, versions, chosen)
-    rename = {f.number for f in upload.accepted} if args.rename else set()
-    if clashes := zone_rules.repeated(targets):
-        for line in clashes:
+    rename = {f.number for f in upload.accepted} if args.rename else ()
+    plan = zone_workflow.plan(upload, versions, chosen, rename)
+    if refusals := plan.refusals():
+        for line in refusals:
             print(f"{PROG}: refused: '{path.name}': {line}", file=sys.stderr)
         print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
         return 2
-    rows = zone_rules.new_versions(
-        upload.accepted,
-        targets,
+    user = os.environ.get("USER", "")
+    saved = zone_workflow.save(
+        store,
+        plan,
         versions,
         valid_from=valid_from,
-        author=os.environ.get("USER", ""),
+        author=user,
         note=args.note,
         status=args.status,
-        sources=args.sources or path.name,
-        method=f"Uploaded as {upload.format}"
-        + (f" (layer {upload.layer})" if upload.layer else ""),
-        rename=rename,
+        sources=args.sources,
+        who=user,
     )
-    numbers = store.add_zone_version(
-        rows, who=os.environ.get("USER", ""), file_name=path.name, sha256=upload.sha256
-    )
-    for f, t, n in zip(upload.accepted, targets, numbers, strict=True):
+    for s in saved:
+        f, t = s.feature, s.target
         change = (
             "new zone"
             if t.is_new
             else f"{_km2(t.diff.added_km2)} km² added, {_km2(t.diff.removed_km2)} km² removed"
         )
-        kept = t.name_note(f.name, f.name_ar, f.number in rename)
-        if kept and not rename:
+        kept = t.name_note(f.name, f.name_ar, f.number in plan.rename)
+        if kept and not plan.rename:
             kept += "; give --rename to rename it"
         notes = [*f.messages, kept]
         extra = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
         print(
-            f"{t.zone_id}: version {n} from {valid_from.isoformat()}, "
+            f"{t.zone_id}: version {s.version} from {valid_from.isoformat()}, "
             f"{_km2(f.area_km2)} km², {change}{extra}"
         )
     return 0
