@@ -20,18 +20,12 @@ from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
-from views._common import (
-    KEY_FREQ,
-    URL,
-    event_index,
-    event_mask,
-    layers,
-    load_or_stop,
-    page_filter,
-    store_or_stop,
-)
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.data import event_index, event_mask, layers, load_or_stop, store_or_stop
+from views.filters import page_filter
+from views.sharing import URL
 from views.shell import page_setup
+from views.state import KEY_FREQ
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"

@@ -15,18 +15,12 @@ from geo.attribution import attributions
 from geo.export import BEFORE_RULE, before_range
 from geo.filters import find_place
 from geo.render import MapLayers, build_map
-from views._common import (
-    PLACE_ATTRIBUTION,
-    URL,
-    load_or_stop,
-    page_filter,
-    plain,
-    rows_for_map,
-    shown_or_stop,
-    store_or_stop,
-)
 from views.charts import period_axis
+from views.data import PLACE_ATTRIBUTION, load_or_stop, rows_for_map, shown_or_stop, store_or_stop
+from views.filters import page_filter
+from views.sharing import URL
 from views.shell import page_setup
+from views.text import plain
 
 page_setup("Place report")
 

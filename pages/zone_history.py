@@ -11,8 +11,10 @@ from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
 from geo.zones import km2
-from views._common import KEY_SAVED, load_or_stop, plain, store_or_stop
+from views.data import load_or_stop, store_or_stop
 from views.shell import page_setup
+from views.state import KEY_SAVED
+from views.text import plain
 
 page_setup("Zone history")
 

@@ -22,18 +22,12 @@ from geo.report import (
     timeline_totals,
     zone_report,
 )
-from views._common import (
-    PLACE_ATTRIBUTION,
-    URL,
-    load_or_stop,
-    page_filter,
-    plain,
-    rows_for_map,
-    shown_or_stop,
-    store_or_stop,
-)
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.data import PLACE_ATTRIBUTION, load_or_stop, rows_for_map, shown_or_stop, store_or_stop
+from views.filters import page_filter
+from views.sharing import URL
 from views.shell import page_setup
+from views.text import plain
 
 page_setup("Zone report")
 

@@ -20,22 +20,18 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
-from views._common import (
-    KEY_MAP,
-    KEY_MAP_VIEW,
-    KEY_ONLINE_TILES,
-    KEY_ZONES_AS_OF,
-    KEY_ZONES_FOLLOW,
+from views.data import (
     PLACE_ATTRIBUTION,
-    URL,
     event_index,
     event_mask,
     load_or_stop,
     map_events,
-    page_filter,
-    plain,
     store_or_stop,
 )
+from views.filters import page_filter
+from views.sharing import URL
+from views.state import KEY_MAP, KEY_MAP_VIEW, KEY_ONLINE_TILES, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
+from views.text import plain
 
 #: What the map shows before it reports its own view: all of Syria.
 START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
