@@ -118,12 +118,7 @@ def sidebar_filters(data: dict) -> EventFilter:
                 help="Text found in actor 1 or actor 2 (any case).",
             )
             min_fatalities = st.number_input(
-                "At least this many fatalities",
-                min_value=0,
-                value=0,
-                step=1,
-                key=KEY_MIN_FATALITIES,
-                bind=URL,
+                "At least this many fatalities", 0, None, 0, 1, key=KEY_MIN_FATALITIES, bind=URL
             )
             precisions = st.multiselect(
                 "Location precision",

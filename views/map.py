@@ -14,21 +14,14 @@ from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.render import (
     SYRIA_BOUNDS,
-    MapLayers,
     build_map,
     event_detail,
     event_types_legend,
     event_view_group,
 )
-from views.data import (
-    PLACE_ATTRIBUTION,
-    event_index,
-    event_mask,
-    load_or_stop,
-    map_events,
-    store_or_stop,
-)
+from views.data import event_mask, index_or_stop, map_events, map_layers
 from views.filters import page_filter
+from views.page import page_start
 from views.sharing import URL
 from views.state import KEY_MAP, KEY_MAP_VIEW, KEY_ONLINE_TILES, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
 from views.text import plain
@@ -38,16 +31,14 @@ START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SY
 #: An event marker's tooltip, as the map returns it when the event is clicked (numbers only).
 CLICKED_EVENT = re.compile(r"Event (\d{1,15}) · \d{4}-\d{2}-\d{2}")
 
-store = store_or_stop()
-revision, data = load_or_stop(store)
-summary = data["summary"]
-
-st.title("ZoneWatch")
-st.caption(
+store, revision, data = page_start(
+    "ZoneWatch",
     "The four de-escalation zones of the Astana memorandum (4 May 2017, in force 6 May), "
     "the towns around them and reported conflict events. Zone boundaries are approximate "
-    "reconstructions from public reporting: no official map was ever published."
+    "reconstructions from public reporting: no official map was ever published.",
+    small=True,
 )
+summary = data["summary"]
 if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
@@ -87,11 +78,7 @@ with st.sidebar:
     )
 
 mask = event_mask(revision, flt, data["zone_versions"])
-try:
-    index = event_index(revision)
-except ZoneWatchError as exc:
-    st.error(f"The events could not be read: {exc}")
-    st.stop()
+index = index_or_stop(revision)
 selected = int(mask.sum())
 st.markdown(
     f"**Showing {selected:,} of {summary.count:,} events** "
@@ -127,15 +114,7 @@ if clicked:
 
 zones_then = zone_rules.in_force(data["zone_versions"], as_of)
 fmap = build_map(
-    MapLayers(
-        zones=zones_then,
-        places=data["places"],
-        events=None,
-        admin0=data["admin0"],
-        admin1=data["admin1"],
-        event_attribution=attributions(summary.datasets),
-        place_attribution=PLACE_ATTRIBUTION,
-    ),
+    map_layers(data, zones_then),
     online_tiles=online,
     all_types=list(summary.types),
     share_view=True,
