@@ -43,18 +43,26 @@ if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 
+#: What the Map's own choices do (their help in the sidebar).
+HELP = {
+    KEY_ZONES_FOLLOW: "Draw each zone as it stood on the last day of the event dates you chose, "
+    "so the boundaries match the events. Untick to choose another date.",
+    KEY_ZONES_AS_OF: "The map shows each zone's boundary in force on this date. The memorandum "
+    "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+    KEY_ONLINE_TILES: "Adds OpenStreetMap tiles to the layer control. They need internet; the "
+    "built-in basemap works offline.",
+}
+
+
+def _choice(label: str, key: str, default: bool) -> bool:
+    """A yes/no choice in the sidebar, kept in the page's address."""
+    return st.checkbox(label, value=default, key=key, bind=URL, help=HELP[key])
+
+
 flt = page_filter()
 with st.sidebar:
     st.header("Zones")
-    follow = st.checkbox(
-        "Zones as of the end of the event dates",
-        value=True,
-        key=KEY_ZONES_FOLLOW,
-        bind=URL,
-        help="Draw each zone as it stood on the last day of the event dates you chose, so "
-        "the boundaries match the events. Untick to choose another date.",
-    )
-    if follow:
+    if _choice("Zones as of the end of the event dates", KEY_ZONES_FOLLOW, True):
         as_of = flt.end
     else:
         as_of = st.date_input(
@@ -64,18 +72,10 @@ with st.sidebar:
             max_value=date(2100, 1, 1),
             key=KEY_ZONES_AS_OF,
             bind=URL,
-            help="The map shows each zone's boundary in force on this date. The memorandum "
-            "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+            help=HELP[KEY_ZONES_AS_OF],
         )
     st.header("Basemap")
-    online = st.checkbox(
-        "Offer online map tiles",
-        value=False,
-        key=KEY_ONLINE_TILES,
-        bind=URL,
-        help="Adds OpenStreetMap tiles to the layer control. They need internet; the "
-        "built-in basemap works offline.",
-    )
+    online = _choice("Offer online map tiles", KEY_ONLINE_TILES, False)
 
 mask = event_mask(revision, flt, data["zone_versions"])
 index = index_or_stop(revision)
