@@ -16,6 +16,7 @@ from views.data import map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
 from views.shell import page_setup
+from views.state import KEY_PLACE_PER, KEY_PLACES, KEY_RADIUS
 from views.text import plain
 
 page_setup("Place report")
@@ -34,11 +35,11 @@ chosen = c1.multiselect(
     "Places",
     names,
     default=[n for n in DEFAULT_PLACES if n in names],
-    key="places",
+    key=KEY_PLACES,
     bind=URL,
 )
-km = c2.number_input("Within (km)", 1, 200, 25, key="radius", bind=URL)
-freq = c3.radio("Per", ["week", "month"], index=1, horizontal=True, key="place_per", bind=URL)
+km = c2.number_input("Within (km)", 1, 200, 25, key=KEY_RADIUS, bind=URL)
+freq = c3.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PLACE_PER, bind=URL)
 if not chosen:
     st.info("Choose one or more places.")
     st.stop()

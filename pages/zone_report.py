@@ -26,6 +26,7 @@ from views.data import PLACE_ATTRIBUTION, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
 from views.shell import page_setup
+from views.state import KEY_COARSE, KEY_PER, KEY_PIVOT, KEY_RING, KEY_WINDOW, KEY_ZONE
 from views.text import plain
 
 page_setup("Zone report")
@@ -45,18 +46,18 @@ names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
 
 def _new_zone() -> None:
     # another zone: compare around its own in-force date
-    st.session_state["pivot"] = analysis.in_force_date(versions, st.session_state["zone"])
+    st.session_state[KEY_PIVOT] = analysis.in_force_date(versions, st.session_state[KEY_ZONE])
 
 
 c1, c2, c3 = st.columns(3)
 zone_id = c1.selectbox(
-    "Zone", list(names), format_func=lambda z: names[z], key="zone", bind=URL, on_change=_new_zone
+    "Zone", list(names), format_func=lambda z: names[z], key=KEY_ZONE, bind=URL, on_change=_new_zone
 )
-freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key="per", bind=URL)
+freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PER, bind=URL)
 coarse = c3.checkbox(
     "Leave out coarse locations",
     value=True,
-    key="coarse",
+    key=KEY_COARSE,
     bind=URL,
     help="Events placed only at a governorate's centroid or coarser (UCDP where_prec 4+, "
     "ACLED geo_precision 3) cannot be told to be in a zone or not.",
@@ -65,12 +66,12 @@ c4, c5, c6 = st.columns(3)
 pivot = c4.date_input(
     "Compare around",
     value=analysis.in_force_date(versions, zone_id),
-    key="pivot",
+    key=KEY_PIVOT,
     bind=URL,
     help="Default: the date the zone came into force.",
 )
-days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key="window", bind=URL)
-km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key="ring", bind=URL)
+days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key=KEY_WINDOW, bind=URL)
+km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key=KEY_RING, bind=URL)
 
 report = zone_report(
     shown,

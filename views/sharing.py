@@ -1,12 +1,37 @@
-"""Sharing a view: the address holds it, and a control copies the address.
+"""Sharing a view: the page's address holds it, a control copies the address, and a
+link's values are checked before any widget reads them.
 
 Widgets bound to the address (``bind=URL``) keep the view in the page's URL, so a link
-restores it; :mod:`views.links` checks a link's values before any widget reads them.
+restores it. Streamlit fills such a widget from the link when the page opens, and some
+values it cannot take stop the page with an error (an end date before the start date, a
+number too large for an integer). :func:`link_problems` finds them; :func:`clean_link`
+removes them from the address and runs the page again, so the widget shows its default, as
+the README promises, and says which part was ignored. Values Streamlit checks itself
+(options of a list, yes/no boxes) are left to it; the map's own ``view`` and ``hide`` are
+checked by the map (``geo/render.py``).
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from geo.filters import MAX_NEAR_KM
+from views.state import (
+    KEY_DATES,
+    KEY_MIN_FATALITIES,
+    KEY_NEAR_KM,
+    KEY_PIVOT,
+    KEY_RADIUS,
+    KEY_RING,
+    KEY_WINDOW,
+    KEY_ZONES_AS_OF,
+)
 
 #: Widgets bound to the URL: the view state lives in the address, so a link restores it.
 URL = "query-params"
@@ -52,3 +77,108 @@ def share_link() -> None:
     """The "copy link" control: the page's address holds the whole view."""
     st.subheader("Share")
     st.html(_SHARE_HTML, unsafe_allow_javascript=True)
+
+
+# The check of a link's values.
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER = re.compile(r"[+-]?(\d{1,12}(\.\d{0,6})?|\.\d{1,6})")
+
+
+def _date(text: str) -> date | None:
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _one(values: Sequence[str]) -> str | None:
+    return values[0] if len(values) == 1 else None
+
+
+def _date_range(values: Sequence[str]) -> str | None:
+    if not 1 <= len(values) <= 2:
+        return "a date range is one or two dates"
+    days = [_date(v) for v in values]
+    if None in days:
+        return "not a date (YYYY-MM-DD)"
+    if len(days) == 2 and days[1] < days[0]:
+        return "the end date is before the start date"
+    return None
+
+
+def _single_date(values: Sequence[str]) -> str | None:
+    text = _one(values)
+    if text is None:
+        return "one date expected"
+    return None if _date(text) else "not a date (YYYY-MM-DD)"
+
+
+def _number(lo: float, hi: float) -> Callable[[Sequence[str]], str | None]:
+    def check(values: Sequence[str]) -> str | None:
+        text = _one(values)
+        if text is None:
+            return "one number expected"
+        if not _NUMBER.fullmatch(text.strip()):
+            return "not a number"
+        value = float(text)
+        if not (math.isfinite(value) and lo <= value <= hi):
+            return f"not between {lo:g} and {hi:g}"
+        return None
+
+    return check
+
+
+#: What each address parameter of the app must be (see the README, "Sharing a view").
+#: Numbers are bounded as their widget is; Streamlit's number widgets fail on numbers
+#: that do not fit an integer or a float, so every number parameter is here.
+CHECKS: dict[str, Callable[[Sequence[str]], str | None]] = {
+    KEY_DATES: _date_range,  # the shared filters
+    KEY_MIN_FATALITIES: _number(0, 10**9),
+    KEY_NEAR_KM: _number(1, MAX_NEAR_KM),
+    KEY_ZONES_AS_OF: _single_date,  # the Map
+    KEY_PIVOT: _single_date,  # the Zone report
+    KEY_WINDOW: _number(7, 730),
+    KEY_RING: _number(1, 100),
+    KEY_RADIUS: _number(1, 200),  # the Place report
+}
+
+
+def link_problems(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """{parameter: why it is ignored} for the values of ``params`` that make no sense."""
+    problems = {}
+    for key, values in params.items():
+        check = CHECKS.get(key)
+        problem = check(list(values)) if check else None
+        if problem:
+            problems[key] = problem
+    return problems
+
+
+KEY_IGNORED = "link_ignored"  # what the last clean-up removed, shown once on the next run
+
+
+def clean_link() -> None:
+    """Remove the values of the address that make no sense, then run the page again so the
+    widgets start from their defaults; say which were ignored. Before any widget."""
+    params = st.query_params
+    problems = link_problems({key: params.get_all(key) for key in params})
+    removed = {}
+    for key, problem in problems.items():
+        try:
+            del params[key]
+        except StreamlitAPIException:
+            continue  # bound to a widget already on screen: the widget holds its value
+        removed[key] = problem
+    if removed:
+        st.session_state[KEY_IGNORED] = removed
+        st.rerun()
+    ignored = st.session_state.pop(KEY_IGNORED, None)
+    if ignored:
+        st.info(
+            "Part of this link made no sense and was ignored, so the default is used: "
+            + "; ".join(f"{key} ({why})" for key, why in ignored.items())
+            + "."
+        )

@@ -16,7 +16,7 @@ import streamlit as st
 
 from geo.assets import install_static
 from views.filters import shared_filters
-from views.links import clean_link
+from views.sharing import clean_link
 from views.state import MAP_KEYS, keep_state
 
 ROOT = Path(__file__).resolve().parents[1]

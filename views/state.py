@@ -38,6 +38,16 @@ KEY_MAP = "map"
 KEY_MAP_VIEW = "map_view"  # the map when it reports its view (too many events to send)
 KEY_ZONES_AS_OF = "zones_as_of"  # the date the map shows the zones as of
 KEY_ZONES_FOLLOW = "zones_follow"  # zones as of the end of the event dates (the default)
+# The reports' own choices, in the page's address too (their links' parameters).
+KEY_PLACES = "places"  # the Place report
+KEY_RADIUS = "radius"
+KEY_PLACE_PER = "place_per"
+KEY_ZONE = "zone"  # the Zone report
+KEY_PER = "per"
+KEY_COARSE = "coarse"
+KEY_PIVOT = "pivot"
+KEY_WINDOW = "window"
+KEY_RING = "ring"
 # The Import, Events, Zones and Zone history pages.
 KEY_UPLOAD = "upload"
 KEY_IMPORT_FORMAT = "import_format"
