@@ -43,20 +43,11 @@ class PlaceReport:
     focus: object  # a shapely geometry
 
 
-def place_report(
-    events: pd.DataFrame,
-    places,
-    names,
-    km: float,
-    freq: str = "month",
-    start=None,
-    end=None,
-    types=None,
-) -> PlaceReport:
-    """The report on ``events`` within ``km`` of each of ``names`` (places found by
-    :func:`geo.filters.find_place`), per ``freq`` (``week`` or ``month``) from ``start``
-    to ``end``; ``types``: every event type, so each has its rows (default: those present).
-    """
+def place_report(events, places, names, km: float, freq="month", start=None, end=None, types=None):
+    """The :class:`PlaceReport` of ``events`` (a frame of events) within ``km`` of each
+    of ``names`` (places found by :func:`geo.filters.find_place`), per ``freq`` (``week``
+    or ``month``) from ``start`` to ``end``; ``types``: every event type, so each has its
+    rows (default: those present)."""
     names = list(names)
     counts = analysis.place_counts(events, places, names, km, freq, start, end, types)
     per_period = (
