@@ -21,16 +21,10 @@ from geo.uploads import UploadError
 from geo.uploads.archive import Limits as ArchiveLimits
 from geo.uploads.zones import Limits, Wording, ZoneUpload, read_zone_file, report_rows
 from geo.zone_workflow import ZonePlan
-from views._common import (
-    KEY_SAVED,
-    KEY_ZONE_UPLOAD,
-    KEY_ZONES_AS_OF,
-    KEY_ZONES_FOLLOW,
-    load_or_stop,
-    plain,
-    store_or_stop,
-)
+from views.data import load_or_stop, store_or_stop
 from views.shell import page_setup
+from views.state import KEY_SAVED, KEY_ZONE_UPLOAD, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
+from views.text import plain
 
 page_setup("Zones")
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import streamlit as st
 
 from geo.assets import install_static
-from views._common import MAP_KEYS, keep_state, shared_filters
-from views.links import clean_link
+from views.filters import shared_filters
+from views.sharing import clean_link
+from views.state import MAP_KEYS, keep_state
 
 ROOT = Path(__file__).resolve().parents[1]
 
