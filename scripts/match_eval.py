@@ -1,0 +1,175 @@
+"""How well the matcher finds the same event in UCDP and ACLED: precision, recall, counts.
+
+    python3 -m uv run --locked python scripts/match_eval.py
+
+loads the shipped UCDP GED Syria release (``data/ucdp/ged_syria.csv``, the 2017 events)
+and the real 2017 ACLED battles file from ``../shared/data/external/acled_syria_battles``
+(ACLED may not be redistributed, so it is not in the repository), runs
+:func:`geo.matching.match_events`, and prints
+
+- precision and recall on the labelled pairs of ``tests/data/match_labels.csv`` (a pair is
+  predicted "same" when the matcher puts both records in one group);
+- the 2017 counts: UCDP, ACLED, their sum, and the total when each event is counted once
+  (:func:`geo.matching.count_once`), which lies between the larger count and the sum.
+
+When ``../shared`` is not there it says so and exits with status 0.
+
+``--sample N`` instead prints N candidate pairs drawn from a wide window that does not use
+the matcher's rules (see ``tests/data/match_labels.md``: how the labelled pairs were drawn).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared" / "data" / "external"
+ACLED_FILE = SHARED / "acled_syria_battles" / "acled_syria_battles_2017.csv"
+UCDP_FILE = ROOT / "data" / "ucdp" / "ged_syria.csv"
+LABELS = ROOT / "tests" / "data" / "match_labels.csv"
+YEAR = 2017
+
+#: The wide window the labelled pairs were drawn from (independent of the matcher).
+WINDOW_DAYS = 3
+WINDOW_KM = 40.0
+#: Pairs drawn per stratum: (lowest km, highest km, lowest gap, highest gap) -> how many.
+STRATA = {
+    (0, 3, 0, 0): 45, (0, 3, 1, 1): 20, (0, 3, 2, 3): 10,
+    (3, 10, 0, 0): 30, (3, 10, 1, 1): 15, (3, 10, 2, 3): 10,
+    (10, 25, 0, 0): 25, (10, 25, 1, 1): 10, (10, 25, 2, 3): 10,
+    (25, 40, 0, 0): 15, (25, 40, 1, 1): 10, (25, 40, 2, 3): 10,
+}  # fmt: skip
+
+
+def load(year: int = YEAR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The year's UCDP and ACLED events, each in the event model."""
+    from geo.schema import check_events
+    from geo.sources import acled, ucdp
+
+    u = ucdp.read_ucdp_csv(UCDP_FILE)
+    u = u[u["date_start"].dt.year == year].reset_index(drop=True)
+    raw = pd.read_csv(ACLED_FILE, dtype=str, keep_default_na=False, encoding="utf-8")
+    a, problems = check_events(acled.to_model(raw), ACLED_FILE.name)
+    if problems:
+        print(f"note: {len(problems)} ACLED rows not taken ({problems[0]})")
+    a = a[a["date_start"].dt.year == year].reset_index(drop=True)
+    return u, a
+
+
+def window_pairs(u: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
+    """Every UCDP-ACLED pair within WINDOW_DAYS of each other's dates and WINDOW_KM apart
+    (plain arrays, none of the matcher's rules): columns ucdp_id, acled_id, km, gap."""
+    from geo.matching.links import haversine_km
+
+    day = lambda s: s.to_numpy("datetime64[D]").astype(np.int64)  # noqa: E731
+    us, ue, ad = day(u["date_start"]), day(u["date_end"]), day(a["date_start"])
+    order = np.argsort(ad, kind="stable")
+    sorted_days = ad[order]
+    parts = []
+    for i in range(len(u)):
+        lo = np.searchsorted(sorted_days, us[i] - WINDOW_DAYS, "left")
+        hi = np.searchsorted(sorted_days, ue[i] + WINDOW_DAYS, "right")
+        j = order[lo:hi]
+        km = haversine_km(u["latitude"].iat[i], u["longitude"].iat[i],
+                          a["latitude"].to_numpy()[j], a["longitude"].to_numpy()[j])  # fmt: skip
+        near = km <= WINDOW_KM
+        j = j[near]
+        gap = np.maximum(0, np.maximum(ad[j] - ue[i], us[i] - ad[j]))
+        parts.append(pd.DataFrame({"u": i, "a": j, "km": km[near], "gap": gap}))
+    out = pd.concat(parts, ignore_index=True)
+    out["ucdp_id"] = u["dataset_id"].to_numpy()[out["u"]]
+    out["acled_id"] = a["dataset_id"].to_numpy()[out["a"]]
+    return out
+
+
+def sample(pairs: pd.DataFrame, seed: int = 19) -> pd.DataFrame:
+    """Pairs drawn at random in each stratum of distance and date gap (STRATA)."""
+    rng = np.random.default_rng(seed)
+    drawn = []
+    for (k0, k1, g0, g1), n in STRATA.items():
+        inside = pairs[(pairs["km"] >= k0) & (pairs["km"] < k1)]
+        inside = inside[(inside["gap"] >= g0) & (inside["gap"] <= g1)]
+        pick = rng.choice(len(inside), size=min(n, len(inside)), replace=False)
+        drawn.append(inside.iloc[np.sort(pick)].assign(stratum=f"{k0}-{k1} km, {g0}-{g1} d"))
+    return pd.concat(drawn, ignore_index=True)
+
+
+def evaluate(u: pd.DataFrame, a: pd.DataFrame, labels: pd.DataFrame, quiet: bool = False):
+    """Run the matcher; return (precision, recall, counts dict, links)."""
+    from geo.matching import count_once, groups, match_events
+
+    events = pd.concat([u, a], ignore_index=True)
+    t0 = time.perf_counter()
+    links = match_events(events, with_reasons=False)
+    seconds = time.perf_counter() - t0
+    label = groups(events, links)
+    pos = {(d, i): k for k, (d, i) in enumerate(zip(events["dataset"], events["dataset_id"]))}
+    same_pred = np.array(
+        [
+            label[pos["ucdp", str(uid)]] == label[pos["acled", str(aid)]]
+            for uid, aid in zip(labels["ucdp_id"], labels["acled_id"], strict=True)
+        ]
+    )
+    truth = (labels["label"] == "same").to_numpy()
+    tp = int((same_pred & truth).sum())
+    precision = tp / max(int(same_pred.sum()), 1)
+    recall = tp / max(int(truth.sum()), 1)
+    keep = count_once(events, links)
+    counts = {
+        "ucdp": len(u),
+        "acled": len(a),
+        "sum": len(u) + len(a),
+        "count_once": int(keep.sum()),
+        "links": len(links),
+        "kept_links": int(links["best"].sum()),
+        "seconds": seconds,
+        "pairs": len(labels),
+        "labelled_same": int(truth.sum()),
+        "predicted_same": int(same_pred.sum()),
+        "true_positives": tp,
+    }
+    return precision, recall, counts, links
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, metavar="N", help="print N candidate pairs")
+    parser.add_argument("--seed", type=int, default=19)
+    args = parser.parse_args(argv)
+    if not ACLED_FILE.exists():
+        print(
+            f"The real ACLED file is not here ({ACLED_FILE.relative_to(ROOT.parent)}): ACLED "
+            "may not be redistributed, so it lives only in ../shared. Nothing to evaluate."
+        )
+        return 0
+    u, a = load()
+    if args.sample:
+        pairs = window_pairs(u, a)
+        print(f"{len(pairs):,} pairs in the window ({WINDOW_DAYS} days, {WINDOW_KM:g} km)")
+        print(sample(pairs, args.seed).to_csv(index=False))
+        return 0
+    labels = pd.read_csv(LABELS, dtype=str, comment="#")
+    precision, recall, c, _ = evaluate(u, a, labels)
+    print(f"Matcher on {c['pairs']} labelled pairs ({c['labelled_same']} labelled same):")
+    print(f"  precision {precision:.3f} ({c['true_positives']} of {c['predicted_same']} "
+          f"predicted same are same)")  # fmt: skip
+    print(f"  recall    {recall:.3f} ({c['true_positives']} of {c['labelled_same']} same found)")
+    print(f"{YEAR} events: UCDP {c['ucdp']:,}, ACLED {c['acled']:,}, sum {c['sum']:,}, "
+          f"counted once {c['count_once']:,}")  # fmt: skip
+    print(f"  ({c['links']:,} links, {c['kept_links']:,} kept in groups; matched in "
+          f"{c['seconds']:.1f} s)")  # fmt: skip
+    ok = max(c["ucdp"], c["acled"]) <= c["count_once"] <= c["sum"]
+    print("  count-once total within [larger count, sum]:", "yes" if ok else "NO")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
