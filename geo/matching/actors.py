@@ -101,7 +101,8 @@ def default_aliases() -> AliasTable:
 @dataclass(frozen=True)
 class ActorCodes:
     """Per event and per actor column: ``mask`` (sides, int64 bits), ``own`` (code of an
-    unlisted name, -1 when none) and ``unknown`` (nothing known about the actor)."""
+    unlisted name, -1 when none) and ``unknown`` (no side known from the table: such an
+    actor may agree through ``own`` but never contradicts)."""
 
     mask: np.ndarray
     own: np.ndarray
@@ -144,7 +145,9 @@ def _code(name: str, table: AliasTable, bits: dict[str, int], own_codes: dict[st
     own = -1
     if unlisted:
         own = own_codes.setdefault(", ".join(unlisted), len(own_codes))
-    return mask, own, mask == 0 and own == -1
+    # Only the table says which side a group is on: a name it does not list can agree (the
+    # same name elsewhere) but never contradicts.
+    return mask, own, mask == 0
 
 
 def side_names(mask: int, table: AliasTable) -> list[str]:

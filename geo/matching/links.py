@@ -122,9 +122,11 @@ def score_pairs(pr: Prepared, a: np.ndarray, b: np.ndarray, rules: Rules) -> pd.
     keep = actors >= 0
     a, b, gap, tol, km, allowed, actors = (x[keep] for x in (a, b, gap, tol, km, allowed, actors))
     span = np.maximum(pr.end[a] - pr.start[a], pr.end[b] - pr.start[b]) + 1
-    date_score = (1.0 - gap / (tol + 1.0)) * np.where(span > 2, 0.8, 1.0)
+    # Each part goes from 1 (full agreement) down to 0 at the edge of what the rules allow.
+    date_score = (1.0 - gap / np.maximum(tol, 1)) * np.where(span > 2, 0.8, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        place_score = np.where(np.isfinite(allowed), 1.0 - km / allowed, 0.5)
+        # A record placed only by country gives no evidence of place.
+        place_score = np.where(np.isfinite(allowed), 1.0 - km / allowed, 0.0)
     actor_score = np.choose(actors, [0.3, 0.6, 1.0])
     fa, fb = pr.fatalities[a], pr.fatalities[b]
     known = ~np.isnan(fa) & ~np.isnan(fb)
