@@ -123,7 +123,10 @@ def score_pairs(pr: Prepared, a: np.ndarray, b: np.ndarray, rules: Rules) -> pd.
     a, b, gap, tol, km, allowed, actors = (x[keep] for x in (a, b, gap, tol, km, allowed, actors))
     span = np.maximum(pr.end[a] - pr.start[a], pr.end[b] - pr.start[b]) + 1
     # Each part goes from 1 (full agreement) down to 0 at the edge of what the rules allow.
-    date_score = (1.0 - gap / np.maximum(tol, 1)) * np.where(span > 2, 0.8, 1.0)
+    # A record spanning days is less specific: more than two days costs a fifth, more than a
+    # week half (a month's or a year's total is hardly evidence of one event).
+    specific = np.where(span > 7, 0.5, np.where(span > 2, 0.8, 1.0))
+    date_score = (1.0 - gap / np.maximum(tol, 1)) * specific
     with np.errstate(invalid="ignore", divide="ignore"):
         # A record placed only by country gives no evidence of place.
         place_score = np.where(np.isfinite(allowed), 1.0 - km / allowed, 0.0)
