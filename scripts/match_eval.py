@@ -16,6 +16,15 @@ When ``../shared`` is not there it says so and exits with status 0.
 
 ``--sample`` instead prints the candidate pairs drawn from a wide window that does not use
 the matcher's rules (see ``tests/data/match_labels.md``: how the labelled pairs were drawn).
+
+``--scale N`` instead times the matcher on a store of N synthetic events (run it niced):
+
+    nice -n 10 python3 -m uv run --locked python scripts/match_eval.py --scale 1000000
+
+It makes N events with ``bench/map_scale.py``'s generator (real UCDP positions with a few km
+of jitter, random days 2016-2019), imports half as dataset ``ucdp`` and half as dataset
+``synthetic`` into a new GeoPackage store (which also holds the shipped data), reads every
+event back from the store and matches them, printing the progress and the time of each step.
 """
 
 from __future__ import annotations
@@ -121,12 +130,15 @@ def evaluate(u: pd.DataFrame, a: pd.DataFrame, labels: pd.DataFrame) -> dict:
     links = match_events(events, with_reasons=False)
     seconds = time.perf_counter() - t0
     label = groups(events, links)
-    pos = {(d, i): k for k, (d, i) in enumerate(zip(events["dataset"], events["dataset_id"]))}
+    pos = {
+        (d, i): k
+        for k, (d, i) in enumerate(zip(events["dataset"], events["dataset_id"], strict=True))
+    }
     ia = np.array([pos["acled", str(x)] for x in labels["acled_id"]])
     iu = np.array([pos["ucdp", str(x)] for x in labels["ucdp_id"]])
-    linked = set(zip(links["a"].to_numpy().tolist(), links["b"].to_numpy().tolist()))
+    linked = set(zip(links["a"].to_numpy().tolist(), links["b"].to_numpy().tolist(), strict=True))
     truth = (labels["label"] == "same").to_numpy()
-    by_link = np.array([(x, y) in linked or (y, x) in linked for x, y in zip(ia, iu)])
+    by_link = np.array([(x, y) in linked or (y, x) in linked for x, y in zip(ia, iu, strict=True)])
     by_group = label[ia] == label[iu]
     keep = count_once(events, links)
     out = {
@@ -146,13 +158,78 @@ def evaluate(u: pd.DataFrame, a: pd.DataFrame, labels: pd.DataFrame) -> dict:
     return out
 
 
+def scale(n: int, folder: Path) -> dict:
+    """Time the matcher on a new store of ``n`` synthetic events in ``folder`` (see doc)."""
+    import os
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from map_scale import generate
+
+    from geo.cli import main as cli
+    from geo.matching import count_once, match_events
+    from geo.store import open_store
+
+    folder.mkdir(parents=True, exist_ok=True)
+    store_path = folder / "match_scale.gpkg"
+    if store_path.exists():
+        store_path.unlink()
+    os.environ["ZONEWATCH_STORE"] = str(store_path)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["ZONEWATCH_MAX_UPLOAD_MB"] = "4000"
+    times = {}
+    t = time.perf_counter()
+    csv = folder / "events.csv"
+    generate(n, csv)
+    raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    halves = (folder / "half_ucdp.csv", folder / "half_synthetic.csv")
+    raw.iloc[0::2].to_csv(halves[0], index=False)
+    raw.iloc[1::2].to_csv(halves[1], index=False)
+    del raw
+    times["generate"] = time.perf_counter() - t
+    open_store()  # filled from data/ (not timed)
+    t = time.perf_counter()
+    for path, name in zip(halves, ("ucdp", "synthetic"), strict=True):
+        if cli(["import-events", "--format", "ucdp", "--dataset", name, str(path)]) != 0:
+            raise SystemExit(f"import of {path.name} failed")
+    times["import"] = time.perf_counter() - t
+    t = time.perf_counter()
+    events = open_store().events()
+    times["read store"] = time.perf_counter() - t
+    print(f"{len(events):,} events in the store", flush=True)
+    last = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction - last[0] >= 0.1 or fraction >= 1.0:
+            last[0] = fraction
+            print(f"  {fraction:4.0%}  {time.perf_counter() - t0:6.1f} s  {message}", flush=True)
+
+    t0 = t = time.perf_counter()
+    links = match_events(events, progress=progress)
+    times["match"] = time.perf_counter() - t
+    t = time.perf_counter()
+    keep = count_once(events, links)
+    times["count once"] = time.perf_counter() - t
+    print(f"{len(links):,} links, {int(links['best'].sum()):,} kept; counted once "
+          f"{int(keep.sum()):,} of {len(events):,}")  # fmt: skip
+    for step, seconds in times.items():
+        print(f"  {step:12} {seconds:7.1f} s")
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sample", action="store_true", help="print the candidate pairs drawn for labelling"
     )
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--scale", type=int, metavar="N", help="time the matcher on N events")
+    parser.add_argument(
+        "--dir", type=Path, default=Path("/tmp/zonewatch-match-scale"), help="for --scale"
+    )
     args = parser.parse_args(argv)
+    if args.scale:
+        scale(args.scale, args.dir)
+        return 0
     if not ACLED_FILE.exists():
         print(
             f"The real ACLED file is not here ({ACLED_FILE.relative_to(ROOT.parent)}): ACLED "
@@ -179,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = max(c["ucdp"], c["acled"]) <= c["count_once"] <= c["sum"]
     print("  count-once total within [larger count, sum]:", "yes" if ok else "NO")
     return 0 if ok else 1
+
 
 if __name__ == "__main__":
     sys.exit(main())
