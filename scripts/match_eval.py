@@ -204,15 +204,19 @@ def scale(n: int, folder: Path) -> dict:
             print(f"  {fraction:4.0%}  {time.perf_counter() - t0:6.1f} s  {message}", flush=True)
 
     t0 = t = time.perf_counter()
+    cpu = time.process_time()
     links = match_events(events, progress=progress)
     times["match"] = time.perf_counter() - t
-    t = time.perf_counter()
+    times["match (CPU)"] = time.process_time() - cpu
+    t, cpu = time.perf_counter(), time.process_time()
     keep = count_once(events, links)
     times["count once"] = time.perf_counter() - t
+    times["count once (CPU)"] = time.process_time() - cpu
     print(f"{len(links):,} links, {int(links['best'].sum()):,} kept; counted once "
           f"{int(keep.sum()):,} of {len(events):,}")  # fmt: skip
     for step, seconds in times.items():
-        print(f"  {step:12} {seconds:7.1f} s")
+        print(f"  {step:16} {seconds:7.1f} s")
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return times
 
 

@@ -24,9 +24,9 @@ import pandas as pd
 from geo.matching.rules import LOCATION_ORDER
 
 
-def best_links(links: pd.DataFrame, dataset: np.ndarray, precision_rank: np.ndarray) -> np.ndarray:
-    """Boolean per link: the link a record of the larger dataset keeps (see module doc)."""
-    del precision_rank  # the choice rests on the link's own score, distance and days
+def best_links(links: pd.DataFrame, dataset: np.ndarray) -> np.ndarray:
+    """Boolean per link: the link a record of the larger dataset keeps (see module doc);
+    ``dataset`` holds every event's dataset (to count each dataset's records)."""
     if links.empty:
         return np.zeros(0, dtype=bool)
     counts = pd.Series(dataset).value_counts()

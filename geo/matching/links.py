@@ -9,7 +9,7 @@ import pandas as pd
 
 from geo.matching.actors import AliasTable, default_aliases, encode, side_names
 from geo.matching.candidates import Points, candidate_pairs
-from geo.matching.rules import LOCATION_ORDER, Rules
+from geo.matching.rules import Rules
 
 EARTH_KM = 6371.0088
 
@@ -42,8 +42,6 @@ class Prepared:
         self.tol = date_prec.map(lambda v: rules.tolerance(v)).to_numpy(np.int64)
         loc_prec = events["location_precision"].fillna("").astype(str)
         self.radius = loc_prec.map(lambda v: rules.radius(v)).to_numpy(np.float64)
-        order = {name: i for i, name in enumerate(LOCATION_ORDER)}
-        self.precision_rank = loc_prec.map(lambda v: order.get(v, len(order))).to_numpy(np.int64)
         self.lat = events["latitude"].to_numpy(np.float64)
         self.lon = events["longitude"].to_numpy(np.float64)
         self.dataset = events["dataset"].fillna("").astype(str).to_numpy()
@@ -226,17 +224,9 @@ def match_events(
         scored = score_pairs(pr, a, b, rules)
         found += len(scored)
         parts.append(scored)
-    links = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(
-            {c: pd.Series(dtype="int64") for c in ("a", "b", "days_apart", "actors")}
-        ).assign(
-            score=pd.Series(dtype="float64"),
-            km=pd.Series(dtype="float64"),
-            km_allowed=pd.Series(dtype="float64"),
-        )  # fmt: skip
-    )
+    if not parts:  # no events, or one dataset only: the same columns, no rows
+        parts = [score_pairs(pr, np.empty(0, np.int64), np.empty(0, np.int64), rules)]
+    links = pd.concat(parts, ignore_index=True)
     # a is the record of the dataset first in name order.
     swap = pr.dataset[links["a"].to_numpy()] > pr.dataset[links["b"].to_numpy()]
     a0, b0 = links["a"].to_numpy().copy(), links["b"].to_numpy().copy()
@@ -247,7 +237,7 @@ def match_events(
     links.insert(4, "dataset_b", pr.dataset[links["b"].to_numpy()])
     links.insert(5, "id_b", pr.ids[links["b"].to_numpy()])
     report(0.92, f"{len(links):,} links; choosing each record's best")
-    links["best"] = best_links(links, pr.dataset, pr.precision_rank)
+    links["best"] = best_links(links, pr.dataset)
     if with_reasons:
         report(0.95, "writing the reasons")
         links["reasons"] = reasons(pr, links)
