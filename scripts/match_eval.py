@@ -7,12 +7,14 @@ and the real 2017 ACLED battles file from ``../shared/data/external/acled_syria_
 (ACLED may not be redistributed, so it is not in the repository), runs
 :func:`geo.matching.match_events`, and prints
 
-- precision and recall on the labelled pairs of ``tests/data/match_labels.csv`` (a pair is
-  predicted "same" when the matcher puts both records in one group);
+- precision and recall on the labelled pairs of ``tests/data/match_labels.csv``, reading a
+  pair as predicted "same" in two ways: the matcher links it, and both records end in one
+  group (the groups :func:`geo.matching.count_once` counts);
 - the 2017 counts: UCDP, ACLED, their sum, and the total when each event is counted once
   (:func:`geo.matching.count_once`), which lies between the larger count and the sum.
 
-When ``../shared`` is not there it says so and exits with status 0.
+When ``../shared`` is not there it says so and exits with status 0. Exit status 1: the count-once
+total fell outside its bounds.
 
 ``--sample`` instead prints the candidate pairs drawn from a wide window that does not use
 the matcher's rules (see ``tests/data/match_labels.md``: how the labelled pairs were drawn).
