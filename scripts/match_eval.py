@@ -180,13 +180,15 @@ def scale(n: int, folder: Path) -> dict:
     os.environ["ZONEWATCH_MAX_UPLOAD_MB"] = "4000"
     times = {}
     t = time.perf_counter()
-    csv = folder / "events.csv"
-    generate(n, csv)
-    raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
-    halves = (folder / "half_ucdp.csv", folder / "half_synthetic.csv")
-    raw.iloc[0::2].to_csv(halves[0], index=False)
-    raw.iloc[1::2].to_csv(halves[1], index=False)
-    del raw
+    csv = folder / f"events_{n}.csv"
+    halves = (folder / f"half_ucdp_{n}.csv", folder / f"half_synthetic_{n}.csv")
+    if not all(h.exists() for h in halves):  # made once per folder and size
+        generate(n, csv)
+        raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        raw.iloc[0::2].to_csv(halves[0], index=False)
+        raw.iloc[1::2].to_csv(halves[1], index=False)
+        del raw
+        csv.unlink()
     times["generate"] = time.perf_counter() - t
     open_store()  # filled from data/ (not timed)
     t = time.perf_counter()

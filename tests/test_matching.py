@@ -97,6 +97,16 @@ def test_coarser_dates_have_a_wider_tolerance():
     assert _linked(_event(), _acled(date_precision="week", **later))
 
 
+def test_dates_are_widened_to_their_precisions_period_and_no_further():
+    # A record whose dates already span its month is not widened by another month.
+    month = _event(date_start="2017-05-01", date_end="2017-05-31", date_precision="month")
+    assert not _linked(month, _acled(date_start="2017-06-20", date_end="2017-06-20"))
+    # One day known only to its month is.
+    assert _linked(
+        _acled(date_precision="month"), _event(date_start="2017-05-25", date_end="2017-05-25")
+    )
+
+
 def test_overlapping_date_ranges_match_though_their_starts_differ():
     episode = _event(date_start="2017-05-01", date_end="2017-05-06", date_precision="week")
     assert _linked(episode, _acled(date_start="2017-05-05", date_end="2017-05-05"))

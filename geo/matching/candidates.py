@@ -32,7 +32,7 @@ class Points:
     lat: np.ndarray
     lon: np.ndarray
     radius: np.ndarray  # km
-    group: np.ndarray  # dataset code: only pairs of different codes are wanted
+    group: np.ndarray  # dataset code: only pairs of different codes; -1: left out
 
 
 def radius_class(radius: np.ndarray) -> np.ndarray:
@@ -127,7 +127,7 @@ def candidate_pairs(
         return
     cls = radius_class(p.radius)
     max_abs_lat = float(np.nanmax(np.abs(p.lat))) if n else 0.0
-    groups = np.unique(p.group)
+    groups = np.unique(p.group[p.group >= 0])
     by = {(g, k): np.flatnonzero((p.group == g) & (cls == k)) for g in groups for k in range(4)}
     grids = {}
     for ka in range(4):

@@ -39,7 +39,10 @@ class Prepared:
         end = pd.to_datetime(events["date_end"]).to_numpy("datetime64[D]").astype(np.int64)
         self.start, self.end = start, np.maximum(end, start)
         date_prec = events["date_precision"].fillna("").astype(str)
-        self.tol = date_prec.map(lambda v: rules.tolerance(v)).to_numpy(np.int64)
+        # The dates are widened until they cover the precision's period (a week, a month...),
+        # by at least a day: a record whose dates already span its month is not widened more.
+        period = date_prec.map(lambda v: rules.tolerance(v)).to_numpy(np.int64)
+        self.tol = np.maximum(1, period - (self.end - self.start))
         loc_prec = events["location_precision"].fillna("").astype(str)
         self.radius = loc_prec.map(lambda v: rules.radius(v)).to_numpy(np.float64)
         self.lat = events["latitude"].to_numpy(np.float64)
@@ -64,7 +67,17 @@ class Prepared:
         self.fatalities = fat.to_numpy(np.float64)
         self.aliases = aliases
 
-    def points(self) -> Points:
+    def can_link(self, rules: Rules) -> np.ndarray:
+        """Records whose best possible score reaches the threshold: a record placed only by
+        country that spans more than a week (a month's or a year's total) never can, and is
+        left out of the search."""
+        span = self.end - self.start + 1
+        specific = np.where(span > 7, 0.5, np.where(span > 2, 0.8, 1.0))
+        w = rules.weights
+        best = w[0] * specific + w[1] * np.isfinite(self.radius) + w[2] + w[3]
+        return best >= rules.threshold
+
+    def points(self, rules: Rules) -> Points:
         base = self.start.min() if len(self.start) else 0
         return Points(
             lo=self.start - base - self.tol,
@@ -72,7 +85,7 @@ class Prepared:
             lat=self.lat,
             lon=self.lon,
             radius=self.radius,
-            group=self.dataset_code,
+            group=np.where(self.can_link(rules), self.dataset_code, -1),
         )
 
 
@@ -220,7 +233,7 @@ def match_events(
     def step(fraction: float) -> None:
         report(0.05 + 0.85 * fraction, f"compared dates and places: {found:,} links so far")
 
-    for a, b in candidate_pairs(pr.points(), rules.chunk_days, step):
+    for a, b in candidate_pairs(pr.points(rules), rules.chunk_days, step):
         scored = score_pairs(pr, a, b, rules)
         found += len(scored)
         parts.append(scored)
