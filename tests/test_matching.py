@@ -12,6 +12,7 @@ from geo.matching import (
     Rules,
     count_once,
     default_aliases,
+    explain,
     group_labels,
     groups,
     match_events,
@@ -84,6 +85,13 @@ def test_the_same_clash_is_linked_with_a_score_and_its_reasons():
     assert "types: Battles ~ State-based conflict" in reasons
     assert "both sides correspond (syria_government, syria_insurgents)" in reasons
     assert "fatalities 2 ~ 3" in reasons
+
+
+def test_reasons_can_be_had_later_for_links_matched_without():
+    events = _frame(_event(), _acled(latitude=LAT + 0.009))
+    links = match_events(events, with_reasons=False)
+    assert links["reasons"].isna().all()
+    assert explain(events, links) == match_events(events)["reasons"].tolist()
 
 
 def test_a_day_apart_links_for_day_precision_and_two_days_do_not():

@@ -7,11 +7,12 @@ Pure (no streamlit). The rules are in :mod:`geo.matching.rules`, the actor alias
 
     links = match_events(events, progress=lambda f, msg: print(f"{f:.0%} {msg}"))
     keep = count_once(events, links)      # a boolean mask over the rows of events
+    why = explain(events, links.head(100))  # reasons later, for links matched without
 """
 
 from geo.matching.actors import AliasTable, default_aliases, parse_aliases, read_aliases
 from geo.matching.groups import count_once, group_labels, groups
-from geo.matching.links import LINK_COLUMNS, match_events
+from geo.matching.links import LINK_COLUMNS, explain, match_events
 from geo.matching.rules import Rules
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Rules",
     "count_once",
     "default_aliases",
+    "explain",
     "group_labels",
     "groups",
     "match_events",

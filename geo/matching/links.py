@@ -202,6 +202,19 @@ def reasons(pr: Prepared, links: pd.DataFrame) -> list[list[str]]:
     return out
 
 
+def explain(
+    events: pd.DataFrame,
+    links: pd.DataFrame,
+    rules: Rules | None = None,
+    aliases: AliasTable | None = None,
+) -> list[list[str]]:
+    """The reasons of some links (for those :func:`match_events` gave without): ``links``
+    holds rows of its result for the same ``events``."""
+    rules = rules or Rules()
+    aliases = aliases if aliases is not None else default_aliases()
+    return reasons(Prepared(events.reset_index(drop=True), rules, aliases), links)
+
+
 def match_events(
     events: pd.DataFrame,
     rules: Rules | None = None,
