@@ -29,24 +29,24 @@ def best_links(links: pd.DataFrame, dataset: np.ndarray) -> np.ndarray:
     ``dataset`` holds every event's dataset (to count each dataset's records)."""
     if links.empty:
         return np.zeros(0, dtype=bool)
-    counts = pd.Series(dataset).value_counts()
-    da, db = links["dataset_a"].to_numpy(), links["dataset_b"].to_numpy()
-    na, nb = counts.reindex(da).to_numpy(), counts.reindex(db).to_numpy()
-    many_is_b = nb >= na
-    frame = pd.DataFrame(
-        {
-            "many": np.where(many_is_b, links["b"], links["a"]),
-            "other_ds": np.where(many_is_b, da, db),
-            "other": np.where(many_is_b, links["a"], links["b"]),
-            "score": -links["score"].to_numpy(),
-            "km": links["km"].to_numpy(),
-            "days": links["days_apart"].to_numpy(),
-        }
-    )
-    order = frame.sort_values(["many", "other_ds", "score", "km", "days", "other"], kind="stable")
-    first = ~order.duplicated(["many", "other_ds"])
+    code, _ = pd.factorize(pd.Series(dataset))
+    counts = np.bincount(code)
+    a, b = links["a"].to_numpy(), links["b"].to_numpy()
+    ca, cb = code[a], code[b]
+    many_is_b = counts[cb] >= counts[ca]
+    many = np.where(many_is_b, b, a)
+    other_ds = np.where(many_is_b, ca, cb)
+    other = np.where(many_is_b, a, b)
+    # Sorted by record, the other dataset, then best first (last key sorts first).
+    order = np.lexsort(
+        (other, links["days_apart"].to_numpy(), links["km"].to_numpy(),
+         -links["score"].to_numpy(), other_ds, many)
+    )  # fmt: skip
+    m, o = many[order], other_ds[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (m[1:] != m[:-1]) | (o[1:] != o[:-1])
     keep = np.zeros(len(links), dtype=bool)
-    keep[order.index[first.to_numpy()]] = True
+    keep[order[first]] = True
     return keep
 
 

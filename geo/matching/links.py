@@ -156,10 +156,10 @@ def score_pairs(pr: Prepared, a: np.ndarray, b: np.ndarray, rules: Rules) -> pd.
             "a": a[link],
             "b": b[link],
             "score": np.round(score[link], 3),
-            "days_apart": gap[link],
-            "km": np.round(km[link], 2),
-            "km_allowed": allowed[link],
-            "actors": actors[link],
+            "days_apart": gap[link].astype(np.int32),
+            "km": np.round(km[link], 2).astype(np.float32),
+            "km_allowed": allowed[link].astype(np.float32),
+            "actors": actors[link].astype(np.int8),
         }
     )
 
