@@ -164,6 +164,25 @@ def score_pairs(pr: Prepared, a: np.ndarray, b: np.ndarray, rules: Rules) -> pd.
     )
 
 
+def top_links(links: pd.DataFrame, dataset_code: np.ndarray, k: int) -> pd.DataFrame:
+    """The links among the best ``k`` (by score, then distance) of either of their records,
+    per record and other dataset."""
+    if len(links) == 0:
+        return links
+    a, b = links["a"].to_numpy(), links["b"].to_numpy()
+    keep = np.zeros(len(links), dtype=bool)
+    for own, other in ((a, b), (b, a)):
+        key_other = dataset_code[other]
+        order = np.lexsort((links["km"].to_numpy(), -links["score"].to_numpy(), key_other, own))
+        o, d = own[order], key_other[order]
+        start = np.ones(len(order), dtype=bool)
+        start[1:] = (o[1:] != o[:-1]) | (d[1:] != d[:-1])
+        group_start = np.maximum.accumulate(np.where(start, np.arange(len(order)), 0))
+        rank = np.arange(len(order)) - group_start
+        keep[order[rank < k]] = True
+    return links[keep].reset_index(drop=True)
+
+
 def reasons(pr: Prepared, links: pd.DataFrame) -> list[list[str]]:
     """Short human-readable reasons for each link."""
     out = []
@@ -247,12 +266,19 @@ def match_events(
         report(0.05 + 0.85 * fraction, f"compared dates and places: {found:,} links so far")
 
     for a, b in candidate_pairs(pr.points(rules), rules.chunk_days, step):
-        scored = score_pairs(pr, a, b, rules)
-        found += len(scored)
-        parts.append(scored)
+        batch = rules.batch_pairs
+        scored = [score_pairs(pr, a[i : i + batch], b[i : i + batch], rules)
+                  for i in range(0, len(a), batch)]  # fmt: skip
+        if scored:
+            chunk = top_links(
+                pd.concat(scored, ignore_index=True), pr.dataset_code, rules.max_links
+            )
+            found += len(chunk)
+            parts.append(chunk)
     if not parts:  # no events, or one dataset only: the same columns, no rows
         parts = [score_pairs(pr, np.empty(0, np.int64), np.empty(0, np.int64), rules)]
-    links = pd.concat(parts, ignore_index=True)
+    # A record's links may be found in two chunks: keep its best again over all of them.
+    links = top_links(pd.concat(parts, ignore_index=True), pr.dataset_code, rules.max_links)
     # a is the record of the dataset first in name order.
     swap = pr.dataset[links["a"].to_numpy()] > pr.dataset[links["b"].to_numpy()]
     a0, b0 = links["a"].to_numpy().copy(), links["b"].to_numpy().copy()

@@ -70,8 +70,13 @@ class Rules:
     weights: tuple[float, float, float, float] = (0.3, 0.3, 0.3, 0.1)
     #: A candidate becomes a link when its score reaches this.
     threshold: float = 0.6
-    #: Days of events handled at once (memory and progress steps).
-    chunk_days: int = 30
+    #: Links kept per record and other dataset: a link stays when it is among the best
+    #: ``max_links`` of either of its records (the best one is the group link; the others
+    #: are for review). Bounds the links of dense places (a city fought over every day).
+    max_links: int = 10
+    #: Days of events handled at once, and candidate pairs scored at once (memory, progress).
+    chunk_days: int = 7
+    batch_pairs: int = 2_000_000
 
     def tolerance(self, precision: str) -> int:
         return int(self.date_tolerance.get(precision, self.date_tolerance.get("", 1)))
