@@ -182,6 +182,22 @@ def test_the_threshold_and_the_weights_are_settings():
     assert match_events(events, rules=Rules(threshold=score + 0.01)).empty
 
 
+def test_a_link_stays_when_it_is_among_the_best_of_either_record():
+    events = _frame(
+        _event(dataset_id="u1"),
+        _event(dataset_id="u2", latitude=LAT + 0.02),
+        _acled(dataset_id="a1", latitude=LAT + 0.001),
+        _acled(dataset_id="a2", latitude=LAT + 0.021),
+    )
+    assert len(match_events(events)) == 4
+    links = match_events(events, rules=Rules(max_links=1))
+    assert set(zip(links["id_a"], links["id_b"], strict=True)) == {("a1", "u1"), ("a2", "u2")}
+    # One record with many links keeps them all when each is the best of the other record.
+    villages = [_acled(dataset_id=f"a{k}", latitude=LAT + k * 0.01) for k in range(4)]
+    many = _frame(_event(location_precision="admin2"), *villages)
+    assert len(match_events(many, rules=Rules(max_links=1))) == 4
+
+
 # --- the alias table ---------------------------------------------------------------------
 
 
