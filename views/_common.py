@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.aggregate import EventView, View, event_view, point_limit
+from geo.assets import static_source
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex
 from geo.filters import MAX_NEAR_KM, EventFilter, find_place
@@ -296,7 +297,8 @@ def sidebar_filters(data: dict) -> EventFilter:
     )
 
 
-# Runs in the page itself (not an iframe): our own fixed code, no data in it. The address
+# Runs in the page itself (not an iframe): our own fixed code (geo/static/zonewatch/
+# share_link.js), no data in it. The address
 # holds every bound widget, the map's view and the page; the button copies it, and the
 # field shows it for copying by hand where the clipboard is not allowed.
 _SHARE_HTML = """
@@ -308,34 +310,14 @@ _SHARE_HTML = """
     style="width:100%;margin-top:6px;font-size:12px;padding:3px">
   <div id="zw-copy-status" role="status" style="font-size:12px;color:#555"></div>
 </div>
-<script>
-(function () {
-  var button = document.getElementById('zw-copy-link');
-  if (!button || button.dataset.ready) return;
-  button.dataset.ready = '1';
-  var field = document.getElementById('zw-link');
-  var status = document.getElementById('zw-copy-status');
-  button.addEventListener('click', function () {
-    field.value = window.location.href;
-    field.hidden = false;
-    field.select();
-    var done = function () { status.textContent = 'Copied.'; };
-    var manual = function () { status.textContent = 'Select the link above and copy it.'; };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(field.value).then(done, manual);
-    } else {
-      manual();
-    }
-  });
-})();
-</script>
 """
 
 
 def share_link() -> None:
     """The "copy link" control: the page's address holds the whole view."""
     st.subheader("Share")
-    st.html(_SHARE_HTML, unsafe_allow_javascript=True)
+    script = static_source("share_link.js")
+    st.html(f"{_SHARE_HTML}<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def load_or_stop(store: Store) -> tuple[str, dict]:

@@ -1,0 +1,215 @@
+"""The folium elements of ZoneWatch's maps. Each puts one line of script on the page that
+hands JSON to the browser code (``window.zw.<kind>(map, payload)``, see
+geo/static/zonewatch/), which Leaflet and that code's files, served by the app, precede.
+
+branca renders an element's script and then compiles the result as a Jinja template
+(``Element(script)``); with a zone layer's GeoJSON in it, that compile was most of a Map
+rerun's Python time. These elements put their rendered script on the page as text instead
+(:func:`_render_script`): their payload is JSON, never a template.
+"""
+
+from __future__ import annotations
+
+import folium
+from branca.element import Element
+from folium.elements import ElementAddToElement
+from folium.map import Layer
+from folium.plugins import Draw
+from jinja2 import Template
+from markupsafe import Markup
+
+from geo.assets import (
+    LEAFLET_CSS,
+    LEAFLET_DRAW_CSS,
+    LEAFLET_DRAW_JS,
+    LEAFLET_JS,
+    ZONEWATCH_CSS,
+    ZONEWATCH_JS,
+)
+from geo.render.contract import browser_config
+from geo.render.payloads import js_literal
+
+
+class _Text(Element):
+    """Text put on the page as it is (not compiled as a template)."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = Markup(text)
+
+
+def _render_script(element: folium.MacroElement, kwargs: dict) -> None:
+    """What ``MacroElement.render`` does for an element with only a script macro, minus the
+    compile of its output."""
+    script = element._template.module.script(element, kwargs)
+    element.get_root().script.add_child(_Text(script), name=element.get_name())
+    for child in element._children.values():
+        child.render(**kwargs)
+
+
+def _literal(payload: object) -> Markup:
+    """A payload as script-safe JSON (already made: kept as it is)."""
+    return payload if isinstance(payload, Markup) else js_literal(payload)
+
+
+class OfflineMap(folium.Map):
+    """A folium map that loads Leaflet and ZoneWatch's browser code from the app."""
+
+    default_js = [("leaflet", LEAFLET_JS), *ZONEWATCH_JS]
+    default_css = [("leaflet_css", LEAFLET_CSS), *ZONEWATCH_CSS]
+
+
+class _Script(folium.MacroElement):
+    """One call of the browser code with a JSON payload: ``window.zw.<call>(payload)``."""
+
+    _call = ""
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.zw.{{ this._call }}({{ this.payload }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, payload: object):
+        super().__init__()
+        self._name = "ZoneWatch" + self._call.title()
+        self.payload = _literal(payload)
+
+    def render(self, **kwargs):
+        _render_script(self, kwargs)
+
+
+class Config(_Script):
+    """What the browser code reads from Python (:func:`geo.render.contract.browser_config`);
+    first in every map's script."""
+
+    _call = "configure"
+
+    def __init__(self):
+        super().__init__(browser_config())
+
+
+class EventViewScript(_Script):
+    """What the event layer shows for the current view (see :mod:`geo.aggregate`), sent
+    on its own through streamlit-folium's ``feature_group_to_add`` so that a pan, a zoom
+    or a filter change replaces only this, never the map."""
+
+    _call = "eventView"
+
+
+class _OnMap(folium.MacroElement):
+    """A call of the browser code with the map and a JSON payload."""
+
+    _call = ""
+    _template = Template(
+        "{% macro script(this, kwargs) %}window.zw.{{ this._call }}("
+        "{{ this._parent.get_name() }}, {{ this.payload }});{% endmacro %}"
+    )
+
+    def __init__(self, payload: object):
+        super().__init__()
+        self._name = "ZoneWatch" + self._call.title()
+        self.payload = _literal(payload)
+
+    def render(self, **kwargs):
+        _render_script(self, kwargs)
+
+
+class Legend(_OnMap):
+    """A legend control; its entries cross into the page as JSON text."""
+
+    _call = "legend"
+
+
+class _DataLayer(Layer):
+    """A Leaflet layer built in the browser from JSON by a ZoneWatch script."""
+
+    _js_kind = ""
+    _template = Template(
+        "{% macro script(this, kwargs) %}var {{ this.get_name() }} = window.zw."
+        "{{ this._js_kind }}({{ this._parent.get_name() }}, {{ this.payload }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self,
+        name: str,
+        payload: object,
+        overlay: bool = True,
+        show: bool = True,
+        control: bool = True,
+    ):
+        super().__init__(name=name, overlay=overlay, control=control, show=show)
+        self._name = "ZoneWatchLayer"
+        self.payload = _literal(payload)
+
+    def render(self, **kwargs):
+        if self.show:  # as folium's Layer.render
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
+        _render_script(self, kwargs)
+
+
+class ZoneLayer(_DataLayer):
+    _js_kind = "zones"
+
+
+class PlaceLayer(_DataLayer):
+    _js_kind = "places"
+
+
+class EventLayer(_DataLayer):
+    _js_kind = "events"
+
+
+class LiveEventLayer(_DataLayer):
+    """The Map page's event layer: empty when built; :class:`EventViewScript` fills it."""
+
+    _js_kind = "eventLayer"
+
+
+class AdminLayer(_DataLayer):
+    _js_kind = "admin"
+
+
+class OutlineLayer(_DataLayer):
+    _js_kind = "outline"
+
+
+class ShapeLayer(_DataLayer):
+    """Plain labelled shapes (previews and diffs): colour, dash and fill per feature."""
+
+    _js_kind = "shapes"
+
+
+class OfflineDraw(Draw):
+    """folium's Draw plugin with Leaflet.draw served by the app (never a CDN)."""
+
+    default_js = [("leaflet_draw_js", LEAFLET_DRAW_JS)]
+    default_css = [("leaflet_draw_css", LEAFLET_DRAW_CSS)]
+
+
+class ShareView(folium.MacroElement):
+    """Keeps the map's centre, zoom and hidden layers in the page's address and restores
+    them when the map opens: a copied link shows the same map, and a filter change (which
+    rebuilds the map) keeps the user's pan and zoom. ``overlays`` maps a short name used in
+    the address to the layer. The base map is never taken from a link (see zw.shareView)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.zw.shareView({{ this._parent.get_name() }},
+          { {%- for k, layer in this.overlays.items() %}{{ k|tojson }}: {{ layer.get_name() }},
+            {%- endfor %} });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, overlays: dict):
+        super().__init__()
+        self._name = "ZoneWatchShareView"
+        self.overlays = overlays
