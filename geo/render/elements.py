@@ -3,9 +3,9 @@ hands JSON to the browser code (``window.zw.<kind>(map, payload)``, see
 geo/static/zonewatch/), which Leaflet and that code's files, served by the app, precede.
 
 branca renders an element's script and then compiles the result as a Jinja template
-(``Element(script)``); with a zone layer's GeoJSON in it, that compile was most of a Map
-rerun's Python time. These elements put their rendered script on the page as text instead
-(:func:`_render_script`): their payload is JSON, never a template.
+(``Element(script)``); with the browser code and a zone layer's GeoJSON in it, that compile
+was most of a Map rerun's Python time. These elements put their rendered script on the page
+as text instead (:class:`_NoCompile`): their payload is JSON, never a template.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import folium
 from branca.element import Element
 from folium.elements import ElementAddToElement
-from folium.map import Layer
+from folium.map import FitBounds, Layer
 from folium.plugins import Draw
 from jinja2 import Template
 from markupsafe import Markup
@@ -40,13 +40,38 @@ class _Text(Element):
         self.text = Markup(text)
 
 
-def _render_script(element: folium.MacroElement, kwargs: dict) -> None:
-    """What ``MacroElement.render`` does for an element with only a script macro, minus the
-    compile of its output."""
-    script = element._template.module.script(element, kwargs)
-    element.get_root().script.add_child(_Text(script), name=element.get_name())
-    for child in element._children.values():
-        child.render(**kwargs)
+class _NoCompile(folium.MacroElement):
+    """``MacroElement.render`` minus the compile of what each macro gives: the header,
+    html and script parts go on the page as text. A base of every element of our maps
+    (before ``MacroElement`` in their order, so that folium's own ``render`` steps still
+    run first)."""
+
+    def render(self, **kwargs):
+        figure = self.get_root()
+        module = self._template.module
+        for part in ("header", "html", "script"):
+            macro = module.__dict__.get(part)
+            if macro is not None:
+                text = _Text(macro(self, kwargs))
+                getattr(figure, part).add_child(text, name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _AddTo(ElementAddToElement, _NoCompile):
+    pass
+
+
+class _Layer(Layer, _NoCompile):
+    """folium's ``Layer`` that adds itself to its parent without a compile."""
+
+    def render(self, **kwargs):
+        if self.show:
+            self.add_child(
+                _AddTo(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        _NoCompile.render(self, **kwargs)
 
 
 def _literal(payload: object) -> Markup:
@@ -54,14 +79,21 @@ def _literal(payload: object) -> Markup:
     return payload if isinstance(payload, Markup) else js_literal(payload)
 
 
-class OfflineMap(folium.Map):
+class _FitBounds(FitBounds, _NoCompile):
+    pass
+
+
+class OfflineMap(folium.Map, _NoCompile):
     """A folium map that loads Leaflet and ZoneWatch's browser code from the app."""
 
     default_js = [("leaflet", LEAFLET_JS), *ZONEWATCH_JS]
     default_css = [("leaflet_css", LEAFLET_CSS), *ZONEWATCH_CSS]
 
+    def fit_bounds(self, bounds, **options) -> None:
+        self.add_child(_FitBounds(bounds, **options))
 
-class _Script(folium.MacroElement):
+
+class _Script(_NoCompile):
     """One call of the browser code with a JSON payload: ``window.zw.<call>(payload)``."""
 
     _call = ""
@@ -74,9 +106,6 @@ class _Script(folium.MacroElement):
         super().__init__()
         self._name = "ZoneWatch" + self._call.title()
         self.payload = _literal(payload)
-
-    def render(self, **kwargs):
-        _render_script(self, kwargs)
 
 
 class Config(_Script):
@@ -97,7 +126,7 @@ class EventViewScript(_Script):
     _call = "eventView"
 
 
-class _OnMap(folium.MacroElement):
+class _OnMap(_NoCompile):
     """A call of the browser code with the map and a JSON payload."""
 
     _call = ""
@@ -111,9 +140,6 @@ class _OnMap(folium.MacroElement):
         self._name = "ZoneWatch" + self._call.title()
         self.payload = _literal(payload)
 
-    def render(self, **kwargs):
-        _render_script(self, kwargs)
-
 
 class Legend(_OnMap):
     """A legend control; its entries cross into the page as JSON text."""
@@ -121,7 +147,7 @@ class Legend(_OnMap):
     _call = "legend"
 
 
-class _DataLayer(Layer):
+class _DataLayer(_Layer):
     """A Leaflet layer built in the browser from JSON by a ZoneWatch script."""
 
     _js_kind = ""
@@ -142,16 +168,6 @@ class _DataLayer(Layer):
         super().__init__(name=name, overlay=overlay, control=control, show=show)
         self._name = "ZoneWatchLayer"
         self.payload = _literal(payload)
-
-    def render(self, **kwargs):
-        if self.show:  # as folium's Layer.render
-            self.add_child(
-                ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
-                ),
-                name=self.get_name() + "_add",
-            )
-        _render_script(self, kwargs)
 
 
 class ZoneLayer(_DataLayer):
@@ -186,6 +202,17 @@ class ShapeLayer(_DataLayer):
     _js_kind = "shapes"
 
 
+class LayerControl(folium.LayerControl, _NoCompile):
+    pass
+
+
+class EventGroup(folium.FeatureGroup, _NoCompile):
+    """The feature group streamlit-folium adds the event view with."""
+
+    def render(self, **kwargs):
+        _Layer.render(self, **kwargs)
+
+
 class OfflineDraw(Draw):
     """folium's Draw plugin with Leaflet.draw served by the app (never a CDN)."""
 
@@ -193,7 +220,7 @@ class OfflineDraw(Draw):
     default_css = [("leaflet_draw_css", LEAFLET_DRAW_CSS)]
 
 
-class ShareView(folium.MacroElement):
+class ShareView(_NoCompile):
     """Keeps the map's centre, zoom and hidden layers in the page's address and restores
     them when the map opens: a copied link shows the same map, and a filter change (which
     rebuilds the map) keeps the user's pan and zoom. ``overlays`` maps a short name used in

@@ -18,8 +18,10 @@ from geo.aggregate import MAX_ZOOM
 from geo.render.elements import (
     AdminLayer,
     Config,
+    EventGroup,
     EventLayer,
     EventViewScript,
+    LayerControl,
     Legend,
     LiveEventLayer,
     OfflineDraw,
@@ -138,7 +140,7 @@ def build_map(
         ).add_to(m),
         "places": PlaceLayer(LAYER_PLACES, base["places"]).add_to(m),
     }
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerControl(collapsed=False).add_to(m)
     Legend(base["legend"]).add_to(m)
     if share_view:
         ShareView(overlays).add_to(m)
@@ -147,7 +149,7 @@ def build_map(
 
 def event_view_group(payload: dict) -> folium.FeatureGroup:
     """The feature group to hand to ``st_folium(feature_group_to_add=...)``."""
-    group = folium.FeatureGroup(name="event view", control=False)
+    group = EventGroup(name="event view", control=False)
     EventViewScript(payload).add_to(group)
     return group
 
@@ -187,7 +189,7 @@ def shapes_map(admin0: gpd.GeoDataFrame, layers: list[Shapes]) -> folium.Map:
     )
     for i, shapes in enumerate(layers):
         ShapeLayer(shapes.name, shapes_payload(shapes, fit=i == last)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerControl(collapsed=False).add_to(m)
     return m
 
 
