@@ -6,7 +6,7 @@ date before the start date, a number too large for an integer). :func:`link_prob
 finds them; :func:`clean_link` removes them from the address and runs the page again, so
 the widget shows its default, as the README promises, and says which part was ignored.
 Values Streamlit checks itself (options of a list, yes/no boxes) are left to it; the
-map's own ``view`` and ``hide`` are checked by the map (``geo/render.py``).
+map's own ``view`` and ``hide`` are checked by the map (``geo/static/zonewatch/share.js``).
 """
 
 from __future__ import annotations
