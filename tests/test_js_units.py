@@ -293,3 +293,30 @@ def test_tooltip_contract_agrees_on_both_sides(zw):
     assert clicked_event(tip) == 4242 and tip == event_tooltip(4242, first)
     assert radius == pytest.approx(MAP_STYLE["radius"]["base"] + 2) and colour == "#123456"
     assert clicked_event("Event 12 · 2017-5-7") is None and clicked_event(None) is None
+
+
+def test_the_stylesheet_wins_over_folium_s_own(browser, tmp_path):
+    """A whole map page (the report maps' kind, inlined): folium's header sets the map's
+    font after ZoneWatch's stylesheet, which must still give the map its 12 px font."""
+    from geo.assets import inline_assets
+    from geo.render import MapLayers, build_map
+
+    fmap = build_map(
+        MapLayers(
+            zones=shipped.zones().head(2), places=shipped.places().head(5),
+            events=shipped.events().head(5), admin0=shipped.admin(0), admin1=shipped.admin(1),
+            event_attribution={}, place_attribution="GeoNames",
+        )
+    )  # fmt: skip
+    path = tmp_path / "map.html"
+    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(".zw-legend")
+    font = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.leaflet-container')).fontSize"
+    )
+    assert font == "12px" and errors == []
+    page.close()
