@@ -6,6 +6,7 @@ outline, so every map works with no network at all.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -73,6 +74,7 @@ class MapLayers:
 #: JSON, by the caller's key (see :func:`build_map`): a few recent choices.
 _BASE_CACHE: OrderedDict[object, dict[str, Markup]] = OrderedDict()
 _BASE_CACHE_SIZE = 8
+_BASE_LOCK = threading.Lock()  # the app's sessions run in threads
 
 
 def _base_payloads(layers: MapLayers, types: list[str], live_events: bool, key) -> dict:
@@ -88,12 +90,16 @@ def _base_payloads(layers: MapLayers, types: list[str], live_events: bool, key) 
     if key is None:
         return make()
     key = (key, tuple(types), live_events)
-    found = _BASE_CACHE.get(key)
-    if found is None:
-        found = _BASE_CACHE[key] = make()
+    with _BASE_LOCK:
+        found = _BASE_CACHE.get(key)
+        if found is not None:
+            _BASE_CACHE.move_to_end(key)
+            return found
+    found = make()
+    with _BASE_LOCK:
+        _BASE_CACHE[key] = found
         while len(_BASE_CACHE) > _BASE_CACHE_SIZE:
             _BASE_CACHE.popitem(last=False)
-    _BASE_CACHE.move_to_end(key)
     return found
 
 
