@@ -426,7 +426,7 @@ for end in ("2019-06-30", "2019-05-31", "2019-04-30"):
                        [colors[t] for t in index.types])
     m = build_map(MapLayers(events=None, event_attribution={}, place_attribution="GeoNames",
                             **ly), all_types=list(summary.types), share_view=True,
-                  live_events=True)
+                  live_events=True, cache_key="bench")  # as the page: the base made once
     m.get_root().render(); script = _get_map_string(m)
     group = _get_feature_group_string(event_view_group(shown.payload), m)
     runs.append(time.perf_counter() - t)

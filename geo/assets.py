@@ -1,14 +1,18 @@
-"""Offline map assets: Leaflet and Leaflet.draw from pinned Python packages, served by the app.
+"""Offline map assets, served by the app: Leaflet and Leaflet.draw from pinned Python
+packages, and ZoneWatch's own browser code (``geo/static/zonewatch``: the JavaScript that
+draws every layer, and one stylesheet).
 
 Streamlit serves the folder ``static/`` beside ``app.py`` at ``/app/static/``
 (``[server] enableStaticServing``). :func:`install_static` copies Leaflet there from
-the installed ``xstatic-leaflet`` package, so no asset is fetched from a CDN and no
-third-party JavaScript is committed to the repository.
+the installed ``xstatic-leaflet`` package, and ZoneWatch's files from this package, so no
+asset is fetched from a CDN and no third-party JavaScript is committed to the repository.
+:func:`inline_assets` puts all of them into one standalone HTML file instead.
 """
 
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import re
 import shutil
 import sys
@@ -35,6 +39,40 @@ LEAFLET_CSS = f"{STATIC_URL}/{VENDOR}/leaflet/leaflet.css"
 LEAFLET_DRAW_JS = f"{STATIC_URL}/{VENDOR}/leaflet-draw/leaflet.draw.js"
 LEAFLET_DRAW_CSS = f"{STATIC_URL}/{VENDOR}/leaflet-draw/leaflet.draw.css"
 
+#: ZoneWatch's own browser code: its source folder, where it is served, and the scripts in
+#: the order a page loads them (each adds to ``window.zw``; core.js first).
+ZONEWATCH_DIR = Path(__file__).resolve().parent / "static" / "zonewatch"
+ZONEWATCH = "zonewatch"
+ZONEWATCH_SCRIPTS = (
+    "core.js",
+    "style.js",
+    "decode.js",
+    "contract.js",
+    "layers.js",
+    "playback.js",
+    "events.js",
+    "legend.js",
+    "share.js",
+)
+ZONEWATCH_STYLESHEET = "zonewatch.css"
+
+
+def _versioned(name: str) -> str:
+    """The URL of one of ZoneWatch's files, with its content's hash: a browser never keeps
+    an old copy after the file changes."""
+    digest = hashlib.sha256((ZONEWATCH_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"{STATIC_URL}/{ZONEWATCH}/{name}?v={digest}"
+
+
+#: (name, URL) of ZoneWatch's scripts and stylesheet, as folium elements list them.
+ZONEWATCH_JS = [(f"zw_{n.removesuffix('.js')}", _versioned(n)) for n in ZONEWATCH_SCRIPTS]
+ZONEWATCH_CSS = [("zw_css", _versioned(ZONEWATCH_STYLESHEET))]
+
+
+def static_source(name: str) -> str:
+    """The text of one of ZoneWatch's browser files (for code a page runs in itself)."""
+    return (ZONEWATCH_DIR / name).read_text(encoding="utf-8")
+
 
 def _copy(src: Path, dst: Path) -> bool:
     if src.is_dir():
@@ -52,18 +90,20 @@ def _copy(src: Path, dst: Path) -> bool:
 
 
 def install_static(static_dir: Path) -> bool:
-    """Copy the vendored assets into ``static_dir/vendor``; return True if anything changed."""
+    """Copy the vendored assets into ``static_dir/vendor`` and ZoneWatch's own into
+    ``static_dir/zonewatch``; return True if anything changed."""
     changed = False
     for base, name, members in PACKAGES:
         for member in members:
             changed |= _copy(base / member, static_dir / VENDOR / name / member)
+    changed |= _copy(ZONEWATCH_DIR, static_dir / ZONEWATCH)
     return changed
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("static")
     install_static(target)
-    print(f"offline assets ready in {target / VENDOR}")
+    print(f"offline assets ready in {target / VENDOR} and {target / ZONEWATCH}")
 
 
 def _asset_files() -> dict[str, Path]:
@@ -73,6 +113,8 @@ def _asset_files() -> dict[str, Path]:
         for member in members:
             if (base / member).is_file():
                 files[f"{STATIC_URL}/{VENDOR}/{name}/{member}"] = base / member
+    for _, url in ZONEWATCH_JS + ZONEWATCH_CSS:
+        files[url] = ZONEWATCH_DIR / url.rsplit("/", 1)[1].split("?")[0]
     return files
 
 
@@ -95,10 +137,10 @@ def inline_assets(page: str) -> str:
     that needs neither the app nor a network. Raises ValueError if a script or stylesheet
     of ours is left referenced."""
     for url, path in _asset_files().items():
-        if url.endswith(".js"):
+        if path.suffix == ".js":
             code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
             page = page.replace(f'<script src="{url}"></script>', f"<script>{code}</script>")
-        elif url.endswith(".css"):
+        elif path.suffix == ".css":
             css = _inline_css(path).replace("</style", "<\\/style")
             page = page.replace(f'<link rel="stylesheet" href="{url}"/>', f"<style>{css}</style>")
     # only markup counts: the data in the page may well mention the same path as text

@@ -1,4 +1,5 @@
-"""The one place that gives colours: to event types and to zones.
+"""The one place that gives colours and map styles: to event types, to zones, and the
+map's event circles and grid squares (:data:`MAP_STYLE`, which the browser code reads).
 
 Every map, legend and chart takes an event type's colour from :func:`event_type_colors`
 called with the store's **full** list of types, so a type has the same colour on the Map,
@@ -127,3 +128,14 @@ def zone_colors(zone_ids: Iterable[str]) -> dict[str, str]:
     """{zone_id: colour}, all distinct: the shipped zones' own colours, then the palette
     in the sorted order of the other ids."""
     return _assign(zone_ids, ZONE_COLORS, ZONE_PALETTE, 0.35)
+
+
+#: How the map draws events and grid squares, for the browser (``zw.config.style``, read by
+#: geo/static/zonewatch/style.js): an event's radius is ``base + min(max, log2(1 +
+#: fatalities))`` pixels; a grid square takes the colour of the ``ramp`` by its count on a
+#: log scale, and the legend shows the ramp's colours at ``legendRamp``.
+MAP_STYLE = {
+    "radius": {"base": 2.5, "max": 6},
+    "ramp": ["#fff5b8", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"],
+    "legendRamp": [0, 2, 4, 5],
+}

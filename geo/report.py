@@ -16,6 +16,7 @@ from datetime import date
 import pandas as pd
 
 from geo import analysis
+from geo.colors import event_types_legend
 from geo.export import before_range, spreadsheet_safe, timeline
 
 
@@ -251,8 +252,6 @@ def timeline_svg(report: ZoneReport) -> str:
     """Events per period by type (stacked bars), as inline SVG."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
-
-    from geo.render import event_types_legend
 
     series = report.timeline
     with rc_context({"svg.fonttype": "none", "font.size": 9}):

@@ -148,9 +148,7 @@ def test_place_report_figures_match_a_brute_force_count(store_env):
         (name, day[:7]) for name in names for _, day, _ in theirs[name] if day >= "2016-07"
     )
     got = {
-        (r.place, f"{r.period:%Y-%m}"): r.events
-        for r in report.per_period.itertuples()
-        if r.events
+        (r.place, f"{r.period:%Y-%m}"): r.events for r in report.per_period.itertuples() if r.events
     }
     assert got == dict(months)
     # the map: each event once, however many places it is near, in the order given

@@ -38,7 +38,10 @@ def test_assets_are_served_by_the_app(base):
     srcs = re.findall(r'<script[^>]+src="([^"]+)"', html)
     hrefs = re.findall(r'<link[^>]+href="([^"]+)"', html)
     assert srcs and hrefs
-    assert all(u.startswith("/app/static/vendor/") for u in srcs + hrefs), srcs + hrefs
+    # Leaflet (vendor/) and ZoneWatch's own browser code (zonewatch/), both from the app
+    assert all(
+        u.startswith(("/app/static/vendor/", "/app/static/zonewatch/")) for u in srcs + hrefs
+    ), srcs + hrefs
     # No tile layer unless asked for: the basemap is the OCHA outline.
     assert "tile.openstreetmap" not in html and "L.tileLayer" not in html
 
@@ -70,10 +73,13 @@ def test_hostile_values_cross_as_escaped_json_only(base):
 
 
 def test_popups_use_text_not_html(base):
+    from geo.assets import ZONEWATCH_DIR
+
     html = _html(base, events=base["events"].head(2))
-    assert "innerHTML" not in html
-    assert "textContent" in html
-    assert "bindPopup(function" in html
+    code = html + "".join(p.read_text() for p in ZONEWATCH_DIR.glob("*.js"))  # the map's code
+    assert "innerHTML" not in code
+    assert "textContent" in code
+    assert "bindPopup(function" in code
 
 
 def test_javascript_links_never_reach_the_page(base):

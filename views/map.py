@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import streamlit as st
@@ -15,6 +14,7 @@ from geo.errors import ZoneWatchError
 from geo.render import (
     SYRIA_BOUNDS,
     build_map,
+    clicked_event,
     event_detail,
     event_types_legend,
     event_view_group,
@@ -28,8 +28,6 @@ from views.text import plain
 
 #: What the map shows before it reports its own view: all of Syria.
 START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
-#: An event marker's tooltip, as the map returns it when the event is clicked (numbers only).
-CLICKED_EVENT = re.compile(r"Event (\d{1,15}) · \d{4}-\d{2}-\d{2}")
 
 store, revision, data = page_start(
     "ZoneWatch",
@@ -102,9 +100,8 @@ shown = map_events(
     revision, flt, data["zone_versions"], view, tuple(legend.get(t, "#7f7f7f") for t in index.types)
 )
 payload = dict(shown.payload)
-clicked = CLICKED_EVENT.fullmatch(str(state.get("last_object_clicked_tooltip") or ""))
-if clicked:
-    fid = int(clicked.group(1))
+fid = clicked_event(state.get("last_object_clicked_tooltip"))  # see geo.render.contract
+if fid is not None:
     try:
         payload["detail"] = event_detail(
             store.event_by_fid(fid), fid, attributions(summary.datasets)
@@ -119,6 +116,8 @@ fmap = build_map(
     all_types=list(summary.types),
     share_view=True,
     live_events=True,
+    # the zones, places and governorates are made once per store revision and zones shown
+    cache_key=(revision, tuple(zip(zones_then["zone_id"], zones_then["version"], strict=True))),
 )
 st_folium(
     fmap,

@@ -8,7 +8,7 @@ number too large for an integer). :func:`link_problems` finds them; :func:`clean
 removes them from the address and runs the page again, so the widget shows its default, as
 the README promises, and says which part was ignored. Values Streamlit checks itself
 (options of a list, yes/no boxes) are left to it; the map's own ``view`` and ``hide`` are
-checked by the map (``geo/render.py``).
+checked by the map (``geo/static/zonewatch/share.js``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import date
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from geo.assets import static_source
 from geo.filters import MAX_NEAR_KM
 from views.state import (
     KEY_DATES,
@@ -37,7 +38,8 @@ from views.state import (
 URL = "query-params"
 
 
-# Runs in the page itself (not an iframe): our own fixed code, no data in it. The address
+# Runs in the page itself (not an iframe): our own fixed code (geo/static/zonewatch/
+# share_link.js), no data in it. The address
 # holds every bound widget, the map's view and the page; the button copies it, and the
 # field shows it for copying by hand where the clipboard is not allowed.
 _SHARE_HTML = """
@@ -49,34 +51,14 @@ _SHARE_HTML = """
     style="width:100%;margin-top:6px;font-size:12px;padding:3px">
   <div id="zw-copy-status" role="status" style="font-size:12px;color:#555"></div>
 </div>
-<script>
-(function () {
-  var button = document.getElementById('zw-copy-link');
-  if (!button || button.dataset.ready) return;
-  button.dataset.ready = '1';
-  var field = document.getElementById('zw-link');
-  var status = document.getElementById('zw-copy-status');
-  button.addEventListener('click', function () {
-    field.value = window.location.href;
-    field.hidden = false;
-    field.select();
-    var done = function () { status.textContent = 'Copied.'; };
-    var manual = function () { status.textContent = 'Select the link above and copy it.'; };
-    if (navigator.clipboard && navigator.clipboard.writeText) {
-      navigator.clipboard.writeText(field.value).then(done, manual);
-    } else {
-      manual();
-    }
-  });
-})();
-</script>
 """
 
 
 def share_link() -> None:
     """The "copy link" control: the page's address holds the whole view."""
     st.subheader("Share")
-    st.html(_SHARE_HTML, unsafe_allow_javascript=True)
+    script = static_source("share_link.js")
+    st.html(f"{_SHARE_HTML}<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 # The check of a link's values.

@@ -114,6 +114,27 @@ def _one_way(p: Points, grid: Grid, a, b, c0, c1, strict: bool):
     return _join(np.concatenate(keys), np.concatenate(idx), key_b, b)
 
 
+def _chunk(p: Points, groups, by, grids, c0: int, c1: int) -> tuple[list, list]:
+    """The candidate pairs whose (earlier) record starts in days [c0, c1), both ways round
+    for every pair of groups and radius classes."""
+    out_a, out_b = [], []
+    for gi, ga in enumerate(groups):
+        for gb in groups[gi + 1 :]:
+            for ka in range(4):
+                for kb in range(4):
+                    a, b = by[ga, ka], by[gb, kb]
+                    if len(a) == 0 or len(b) == 0:
+                        continue
+                    grid = grids[ka, kb]
+                    x, y = _one_way(p, grid, a, b, c0, c1, strict=False)
+                    out_a.append(x)
+                    out_b.append(y)
+                    y2, x2 = _one_way(p, grid, b, a, c0, c1, strict=True)
+                    out_a.append(x2)
+                    out_b.append(y2)
+    return out_a, out_b
+
+
 def candidate_pairs(
     p: Points, chunk_days: int = 30, progress: Callable[[float], None] | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -137,21 +158,7 @@ def candidate_pairs(
     chunks = list(range(start, stop, max(1, chunk_days)))
     for step, c0 in enumerate(chunks):
         c1 = c0 + chunk_days
-        out_a, out_b = [], []
-        for gi, ga in enumerate(groups):
-            for gb in groups[gi + 1 :]:
-                for ka in range(4):
-                    for kb in range(4):
-                        a, b = by[ga, ka], by[gb, kb]
-                        if len(a) == 0 or len(b) == 0:
-                            continue
-                        grid = grids[ka, kb]
-                        x, y = _one_way(p, grid, a, b, c0, c1, strict=False)
-                        out_a.append(x)
-                        out_b.append(y)
-                        y2, x2 = _one_way(p, grid, b, a, c0, c1, strict=True)
-                        out_a.append(x2)
-                        out_b.append(y2)
+        out_a, out_b = _chunk(p, groups, by, grids, c0, c1)
         if out_a:
             yield np.concatenate(out_a), np.concatenate(out_b)
         if progress:

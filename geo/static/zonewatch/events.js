@@ -1,0 +1,119 @@
+// The events: one renderer (zw.drawEvents) and one click handler (zw.onEventClick) for
+// both kinds of event layer:
+// - zw.events: a report map, every event in the page with its details (columns);
+// - zw.eventLayer + zw.eventView: the Map page, where the server sends what to draw for
+//   the current view (events as typed arrays, or grid squares) and an event's details
+//   only when it is clicked (see contract.js).
+(function () {
+  'use strict';
+  var zw = window.zw, el = zw.el;
+
+  // Events (as zw.decodePoints or zw.decodeColumns give them) as circles in group.
+  // Markers carry their index, first and last day (days since 1970) and, on the Map
+  // page, their id, which their tooltip also holds (zw.eventTooltip).
+  zw.drawEvents = function (group, ev) {
+    for (var i = 0; i < ev.n; i++) {
+      var opts = zw.eventStyle(ev.colors[ev.type[i]], ev.fat[i]);
+      opts.zwKind = 'event'; opts.zwIndex = i;
+      opts.zwStart = ev.start[i]; opts.zwEnd = ev.end[i];
+      if (ev.fid) { opts.zwFid = ev.fid[i]; }
+      var m = L.circleMarker([ev.lat[i], ev.lon[i]], opts);
+      if (ev.fid) { m.bindTooltip(zw.eventTooltip(ev.fid[i], ev.start[i])); }
+      group.addLayer(m);
+    }
+  };
+  // Grid squares (zw.decodeCells): coloured by count, a tooltip with the figures.
+  zw.drawCells = function (group, c) {
+    var most = 1, i;
+    for (i = 0; i < c.n; i++) { most = Math.max(most, c.count[i]); }
+    for (i = 0; i < c.n; i++) {
+      var w = c.ix[i] * c.size - 180, s = c.iy[i] * c.size - 90;
+      var r = L.rectangle([[s, w], [s + c.size, w + c.size]], {
+        color: '#7a1f00', weight: 0.5, fillColor: zw.cellColor(c.count[i], most),
+        fillOpacity: 0.5, zwKind: 'cell', zwCount: c.count[i], zwFatalities: c.fat[i]
+      });
+      r.bindTooltip(c.count[i].toLocaleString('en') + ' events, ' +
+        c.fat[i].toLocaleString('en') + ' fatalities · click to zoom in');
+      group.addLayer(r);
+    }
+  };
+  // A click on a grid square zooms to it; a click on an event opens a popup at it, whose
+  // content fill(marker, popup) sets.
+  zw.onEventClick = function (map, group, fill) {
+    group.on('click', function (e) {
+      var m = e.layer;
+      if (m.options.zwKind === 'cell') {
+        map.fitBounds(m.getBounds());
+      } else if (m.options.zwKind === 'event') {
+        var popup = L.popup({maxWidth: 360}).setLatLng(m.getLatLng());
+        fill(m, popup);
+        popup.openOn(map);
+      }
+    });
+  };
+
+  // A report map's events: all of them, with their details in the page.
+  zw.events = function (map, data) {
+    var group = L.featureGroup();
+    zw.drawEvents(group, zw.decodeColumns(data));
+    zw.onEventClick(map, group, function (m, popup) {
+      var i = m.options.zwIndex;
+      var rows = data.fields.map(function (f) {
+        var v = f[0] === 'latitude' ? data.lat[i] : f[0] === 'longitude' ? data.lon[i]
+          : zw.column(data.cols, f[0], i);
+        return [f[1], v, f[0] === 'source_url' ? 'url' : null];
+      });
+      rows.push(['Attribution', data.attribution[zw.column(data.cols, 'dataset', i)] || '']);
+      var title = zw.column(data.cols, 'event_type', i) + ', ' +
+        zw.column(data.cols, 'date_start', i);
+      popup.setContent(zw.card(title, rows));
+    });
+    zw.playback(map, group).reset();
+    return group;
+  };
+
+  // The Map page's event layer: one group, kept for the life of the map.
+  zw.eventLayer = function (map, data) {
+    var group = L.featureGroup();
+    var live = zw.live = {map: map, group: group, key: null, pending: null, popup: null,
+      playback: zw.playback(map, group), loading: data.loading};
+    zw.onEventClick(map, group, function (m, popup) {
+      var last = live.detail;
+      if (last && last.fid === m.options.zwFid) {
+        popup.setContent(zw.card(last.title, last.rows));  // clicked again: known already
+      } else {
+        live.pending = m.options.zwFid;
+        popup.setContent(zw.message(data.loading));
+      }
+      popup.on('remove', function () {  // closed before its details came: forget them
+        if (live.popup === popup) { live.pending = null; live.popup = null; }
+      });
+      live.popup = popup;
+    });
+    return group;
+  };
+  // What the event layer shows for the current view; p.key changes when it differs.
+  zw.eventView = function (p) {
+    var live = zw.live;
+    if (!live) { return; }
+    if (live.key !== p.key) {
+      live.key = p.key;
+      live.group.clearLayers();
+      if (p.mode === 'points') { zw.drawEvents(live.group, zw.decodePoints(p)); }
+      else { zw.drawCells(live.group, zw.decodeCells(p)); }
+      live.playback.reset();
+    }
+    // Entering the per-view mode (too many events to send all): report the view now, so
+    // the page draws this view rather than the one it last knew of.
+    if (p.region && !live.region) {
+      setTimeout(function () { live.map.fire('moveend'); }, 0);
+    }
+    live.region = p.region;
+    var d = p.detail;
+    live.detail = d && !d.missing ? d : null;
+    if (d && live.pending === d.fid && live.popup && live.map.hasLayer(live.popup)) {
+      live.pending = null;
+      live.popup.setContent(d.missing ? zw.message(d.missing) : zw.card(d.title, d.rows));
+    }
+  };
+})();

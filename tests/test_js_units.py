@@ -1,0 +1,322 @@
+"""The browser code (geo/static/zonewatch/*.js) tested piece by piece in Chromium: a blank
+page, offline (file:// only), with the app's Leaflet and ZoneWatch's scripts loaded, and
+the pieces called directly: colour ramp and radius, typed-array decoding, share-view
+parsing, playback stepping and the tooltip/click contract with Python. Plus a syntax check
+of every script: each loaded on its own, failing on any error.
+
+Like test_browser.py they fail (never skip) when Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import test_browser
+
+from geo import shipped
+from geo.aggregate import _b64
+from geo.assets import ZONEWATCH_DIR, ZONEWATCH_SCRIPTS, ZONEWATCH_STYLESHEET, _asset_files
+from geo.colors import MAP_STYLE
+from geo.render import browser_config, clicked_event, event_payload, event_tooltip
+
+browser = test_browser.browser  # the module-scoped Chromium, shared by name
+
+pytestmark = pytest.mark.browser
+
+LEAFLET = next(p for url, p in _asset_files().items() if url.endswith("/leaflet/leaflet.js"))
+BLANK = "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>" \
+    "<div id='map' style='width:800px;height:600px'></div></body></html>"  # fmt: skip
+
+
+def _page(browser, tmp: Path, scripts: list[Path]):
+    """A blank page with these scripts run in it (as inline scripts: no request at all);
+    ``page.zw_errors`` collects every page error and console error."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    blank = tmp / "blank.html"
+    blank.write_text(BLANK, encoding="utf-8")
+    page.goto(blank.as_uri())
+    for path in scripts:
+        page.add_script_tag(
+            content=path.read_text(encoding="utf-8") + f"\n//# sourceURL={path.name}"
+        )
+    page.zw_errors = errors
+    return page
+
+
+@pytest.fixture(scope="module")
+def zw(browser, tmp_path_factory):
+    """Leaflet, ZoneWatch's stylesheet and scripts, configured from Python as a map is."""
+    page = _page(
+        browser,
+        tmp_path_factory.mktemp("js"),
+        [LEAFLET, *(ZONEWATCH_DIR / n for n in ZONEWATCH_SCRIPTS)],
+    )
+    page.add_style_tag(content=(ZONEWATCH_DIR / ZONEWATCH_STYLESHEET).read_text())
+    page.evaluate("c => zw.configure(c)", browser_config())
+    yield page
+    assert page.zw_errors == []
+    page.close()
+
+
+def test_every_script_is_valid_and_runs_on_its_own(browser, tmp_path):
+    """Each .js file of geo/static/zonewatch, after Leaflet and core.js only: no syntax or
+    load error. Every script is loaded by the maps (or is share_link.js, run by a page)."""
+    files = sorted(ZONEWATCH_DIR.glob("*.js"))
+    assert {p.name for p in files} == {*ZONEWATCH_SCRIPTS, "share_link.js"}
+    core = ZONEWATCH_DIR / "core.js"
+    for path in files:
+        page = _page(browser, tmp_path, [LEAFLET, core, path])
+        assert page.zw_errors == [], (path.name, page.zw_errors)
+        page.close()
+
+
+def test_all_scripts_together_define_the_map_functions(zw):
+    kinds = "outline admin shapes zones places events eventLayer eventView legend shareView"
+    missing = zw.evaluate(f"() => {kinds.split()!r}.filter(k => typeof zw[k] !== 'function')")
+    assert missing == []
+    assert zw.zw_errors == []
+
+
+# --- style: one radius formula, one colour ramp, both from geo.colors.MAP_STYLE ----------
+
+
+def test_event_radius_follows_map_style(zw):
+    base, top = MAP_STYLE["radius"]["base"], MAP_STYLE["radius"]["max"]
+    got = zw.evaluate("xs => xs.map(zw.eventRadius)", [0, None, 1, 3, 7, 63, 10**9])
+    assert got[0] == got[1] == base  # no figure: the smallest circle
+    assert got[2] == pytest.approx(base + 1) and got[3] == pytest.approx(base + 2)
+    assert got[5] == pytest.approx(base + 6)
+    assert got[6] == pytest.approx(base + top)  # capped
+    assert got == sorted(got)
+
+
+def test_cell_colour_ramp(zw):
+    ramp = MAP_STYLE["ramp"]
+    most = 5000
+    counts = [1, 2, 5, 10, 50, 100, 500, 1000, 4999, 5000]
+    got = zw.evaluate("([cs, most]) => cs.map(c => zw.cellColor(c, most))", [counts, most])
+    assert set(got) <= set(ramp)
+    assert got[0] == ramp[0] and got[-1] == ramp[-1]
+    steps = [ramp.index(c) for c in got]
+    assert steps == sorted(steps) and len(set(steps)) == len(ramp)  # every colour, in order
+    # the step is the count's share of the busiest square on a log scale
+    for c, s in zip(counts, steps, strict=True):
+        assert s == min(len(ramp) - 1, math.floor(math.log(c) / math.log(most) * len(ramp)))
+    assert zw.evaluate("() => zw.cellColor(1, 1)") == ramp[-1]  # one square: darkest
+    legend = zw.evaluate("() => zw.legendRamp()")
+    assert legend == [ramp[k] for k in MAP_STYLE["legendRamp"]]
+
+
+# --- decoding ---------------------------------------------------------------------------
+
+
+def test_typed_arrays_decode_to_what_python_encoded(zw):
+    rng = np.random.default_rng(3)
+    n = 257
+    lat = rng.uniform(32, 37.5, n).astype("<f4")
+    lon = rng.uniform(35.5, 42.5, n).astype("<f4")
+    start = rng.integers(15000, 18500, n).astype("<i4")
+    days = rng.integers(0, 40, n).astype("<u2")
+    typ = rng.integers(0, 3, n).astype("<u2")
+    fat = rng.integers(0, 65535, n).astype("<u2")
+    for fid, nbytes, dtype in (
+        (rng.integers(0, 2**32 - 1, n), 4, "<u4"),
+        (rng.integers(2**32, 2**50, n), 8, "<f8"),  # ids past 32 bits travel as float64
+    ):
+        p = {
+            "n": n, "fid": _b64(fid, dtype), "fid_bytes": nbytes, "lat": _b64(lat, "<f4"),
+            "lon": _b64(lon, "<f4"), "start": _b64(start, "<i4"), "days": _b64(days, "<u2"),
+            "type": _b64(typ, "<u2"), "fat": _b64(fat, "<u2"), "colors": ["#a", "#b", "#c"],
+        }  # fmt: skip
+        got = zw.evaluate(
+            """p => { const d = zw.decodePoints(p), a = x => Array.from(x);
+               return {fid: a(d.fid), lat: a(d.lat), lon: a(d.lon), start: a(d.start),
+                       end: a(d.end), type: a(d.type), fat: a(d.fat), n: d.n}; }""",
+            p,
+        )
+        assert got["n"] == n
+        assert got["fid"] == fid.tolist()
+        assert np.array_equal(np.array(got["lat"], dtype="<f4"), lat)
+        assert np.array_equal(np.array(got["lon"], dtype="<f4"), lon)
+        assert got["start"] == start.tolist()
+        assert got["end"] == (start.astype(int) + days).tolist()
+        assert got["type"] == typ.tolist() and got["fat"] == fat.tolist()
+    cells = {
+        "n": 3, "size": 0.5, "ix": _b64(np.array([-3, 0, 700]), "<i4"),
+        "iy": _b64(np.array([1, 2, 3]), "<i4"), "count": _b64(np.array([1, 9, 2**31]), "<u4"),
+        "fat": _b64(np.array([0, 5, 7]), "<u4"),
+    }  # fmt: skip
+    got = zw.evaluate(
+        "p => { const c = zw.decodeCells(p), a = x => Array.from(x);"
+        " return [a(c.ix), a(c.iy), a(c.count), a(c.fat), c.size]; }",
+        cells,
+    )
+    assert got == [[-3, 0, 700], [1, 2, 3], [1, 9, 2**31], [0, 5, 7], 0.5]
+
+
+def test_report_map_columns_decode_to_the_events(zw):
+    events = shipped.events().iloc[40:90]
+    payload = event_payload(events, shipped.ATTRIBUTION)
+    got = zw.evaluate(
+        "p => { const d = zw.decodeColumns(p); return [d.start, d.end, d.fat, d.type,"
+        " Array.from({length: p.n}, (_, i) => zw.column(p.cols, 'actor1', i))]; }",
+        payload,
+    )
+    epoch = date(1970, 1, 1)
+    assert got[0] == [(d.date() - epoch).days for d in events["date_start"]]
+    assert got[1] == [(d.date() - epoch).days for d in events["date_end"]]
+    assert got[2] == [0 if np.isnan(f) else int(f) for f in events["fatalities_best"]]
+    types = payload["cols"]["event_type"]["dict"]
+    assert [types[t] for t in got[3]] == events["event_type"].astype(str).tolist()
+    assert got[4] == events["actor1"].astype(str).tolist()
+
+
+# --- the view in the page's address -------------------------------------------------------
+
+
+def test_share_view_parsing(zw):
+    names = ["admin", "zones", "events", "places"]
+
+    def parse(query: str) -> dict:
+        return zw.evaluate("([q, n]) => zw.parseView(q, n)", [query, names])
+
+    assert parse("?view=35.9,36.6,9&hide=events,places") == {
+        "hide": ["events", "places"],
+        "view": [35.9, 36.6, 9],
+    }
+    assert parse("view=35.9,36.6,8.6")["view"] == [35.9, 36.6, 9]  # zoom rounded
+    assert parse("")["view"] is None and parse("")["hide"] == []
+    for bad in ("view=91,36,9", "view=35,181,9", "view=35,36", "view=a,b,c", "view=35,36,9,1",
+                "view=35,36,Infinity"):  # fmt: skip
+        assert parse(bad)["view"] is None, bad
+    # only known layers, never the base map or anything else
+    assert parse("hide=tiles,events,__proto__,constructor")["hide"] == ["events"]
+    query = zw.evaluate(
+        "() => zw.viewQuery('?dates=2017-01-01&hide=zones', 35.123456, 36.5, 10, [])"
+    )
+    assert query == "dates=2017-01-01&view=35.1235%2C36.5000%2C10"  # other parameters kept
+    back = zw.evaluate(
+        "n => zw.parseView(zw.viewQuery('', 34.5, 38.25, 7, ['places', 'zones']), n)", names
+    )
+    assert back == {"hide": ["places", "zones"], "view": [34.5, 38.25, 7]}
+
+
+# --- playback -------------------------------------------------------------------------------
+
+
+def test_playback_window_and_steps(zw):
+    shows = zw.evaluate(
+        "cases => cases.map(c => zw.playbackShows(c[0], c[1], c[2]))",
+        [[100, 101, None], [100, 101, 100], [100, 101, 99], [100, 101, 130], [100, 101, 131],
+         [100, 160, 189], [100, 160, 190]],
+    )  # fmt: skip
+    assert shows == [True, True, False, True, False, True, False]
+    assert zw.evaluate("() => [zw.playbackStep(0, 60), zw.playbackStep(0, 1200)]") == [1, 10]
+    ticks = zw.evaluate(
+        "() => { const out = []; let v = 0; while (v < 1000) { v = zw.playbackNext(v, 0, 1000);"
+        " out.push(v); } return out; }"
+    )
+    assert ticks[-1] == 1000 and len(ticks) == math.ceil(1000 / 8)  # 120 ticks or so, capped
+    day = (date(2017, 6, 10) - date(1970, 1, 1)).days
+    label = zw.evaluate("d => zw.playbackLabel(d)", day)
+    assert label == "Events of the 30 days to 2017-06-10"
+
+
+def test_playback_hides_the_events_outside_the_window(zw):
+    """A real map and event layer: on each day, the markers left in the group are the
+    events of the 30 days to that day, as counted here from the events' own dates."""
+    events = shipped.events()
+    events = events[events["date_start"].dt.year == 2017]
+    payload = event_payload(events, shipped.ATTRIBUTION)
+    epoch = date(1970, 1, 1)
+    start = np.array([(d.date() - epoch).days for d in events["date_start"]])
+    end = np.array([(d.date() - epoch).days for d in events["date_end"]])
+    zw.evaluate(
+        """p => { if (window.pbMap) { window.pbMap.remove(); }
+           const map = window.pbMap = L.map('map', {preferCanvas: true}).setView([35, 38], 6);
+           window.pbGroup = zw.events(map, p).addTo(map); }""",
+        payload,
+    )
+    assert zw.evaluate("() => !!document.querySelector('.zw-playback input[type=range]')")
+    lo, hi = zw.evaluate("() => zw.playbackRange(pbGroup.getLayers())")
+    assert (lo, hi) == (start.min(), end.max())
+    for day in (lo, lo + 45, (lo + hi) // 2, hi - 1):
+        expected = int(((start <= day) & (end > day - 30)).sum())
+        got = zw.evaluate(
+            """day => { const s = document.querySelector('.zw-playback input[type=range]');
+               s.value = day; s.dispatchEvent(new Event('input'));
+               return pbGroup.getLayers().length; }""",
+            int(day),
+        )
+        assert got == expected, day
+        label = zw.evaluate("() => document.querySelector('.zw-playback div').textContent")
+        assert label.endswith((epoch + timedelta(days=int(day))).isoformat())
+    zw.evaluate("() => document.querySelectorAll('.zw-playback button')[1].click()")  # show all
+    assert zw.evaluate("() => pbGroup.getLayers().length") == len(events)
+
+
+# --- the tooltip/click contract ---------------------------------------------------------------
+
+
+def test_tooltip_contract_agrees_on_both_sides(zw):
+    cases = [(1, date(2017, 5, 6)), (987654, date(2011, 3, 15)), (2**40 + 7, date(2024, 12, 31))]
+    epoch = date(1970, 1, 1)
+    got = zw.evaluate(
+        "cs => cs.map(c => zw.eventTooltip(c[0], c[1]))",
+        [[fid, (day - epoch).days] for fid, day in cases],
+    )
+    assert got == [event_tooltip(fid, day) for fid, day in cases]
+    assert [clicked_event(t) for t in got] == [fid for fid, _ in cases]
+    # the marker drawn for an event carries that tooltip
+    first = date(2017, 5, 6)
+    p = {
+        "n": 1, "fid": _b64(np.array([4242]), "<u4"), "fid_bytes": 4,
+        "lat": _b64(np.array([35.0]), "<f4"), "lon": _b64(np.array([38.0]), "<f4"),
+        "start": _b64(np.array([(first - epoch).days]), "<i4"), "days": _b64(np.array([0]), "<u2"),
+        "type": _b64(np.array([0]), "<u2"), "fat": _b64(np.array([3]), "<u2"),
+        "colors": ["#123456"],
+    }  # fmt: skip
+    tip, radius, colour = zw.evaluate(
+        """p => { const g = L.featureGroup(); zw.drawEvents(g, zw.decodePoints(p));
+           const m = g.getLayers()[0];
+           return [m.getTooltip().getContent(), m.options.radius, m.options.color]; }""",
+        p,
+    )
+    assert clicked_event(tip) == 4242 and tip == event_tooltip(4242, first)
+    assert radius == pytest.approx(MAP_STYLE["radius"]["base"] + 2) and colour == "#123456"
+    assert clicked_event("Event 12 · 2017-5-7") is None and clicked_event(None) is None
+
+
+def test_the_stylesheet_wins_over_folium_s_own(browser, tmp_path):
+    """A whole map page (the report maps' kind, inlined): folium's header sets the map's
+    font after ZoneWatch's stylesheet, which must still give the map its 12 px font."""
+    from geo.assets import inline_assets
+    from geo.render import MapLayers, build_map
+
+    fmap = build_map(
+        MapLayers(
+            zones=shipped.zones().head(2), places=shipped.places().head(5),
+            events=shipped.events().head(5), admin0=shipped.admin(0), admin1=shipped.admin(1),
+            event_attribution={}, place_attribution="GeoNames",
+        )
+    )  # fmt: skip
+    path = tmp_path / "map.html"
+    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(".zw-legend")
+    font = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.leaflet-container')).fontSize"
+    )
+    assert font == "12px" and errors == []
+    page.close()
