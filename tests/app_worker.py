@@ -30,7 +30,8 @@ def _state(at) -> dict:
         if m:
             out["showing"] = int(m.group(1).replace(",", ""))
             out["total"] = int(m.group(2).replace(",", ""))
-    out["zones"] = next((c.value for c in at.caption if c.value.startswith("Zones as of")), "")
+    zones = next((c.value for c in at.caption if c.value.startswith("Zones as of")), "")
+    out["zones"] = zones.replace("\\", "")  # as shown (markdown escapes removed)
     return out
 
 
