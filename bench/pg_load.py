@@ -311,7 +311,8 @@ def main() -> None:
         if first["rc"]:
             raise SystemExit(f"the import failed: {first['stderr']}")
         loaded = _sql(url, "SELECT COUNT(*) FROM events")[0][0] - shipped
-        say(f"# PostGIS load test ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
+        title = "import" if args.import_only else "load test"
+        say(f"# PostGIS {title} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
         say()
         say(f"- machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
         say(
