@@ -8,11 +8,13 @@ asked on every rerun of every page, must be one cheap query on a connection kept
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -53,6 +55,10 @@ class AppProcess:
             self.proc.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
+            self.proc.wait(timeout=30)
+        finally:
+            self.proc.stdin.close()
+            self.proc.stdout.close()
 
 
 def _ucdp_file(path, n: int, tag: int) -> None:
@@ -143,6 +149,14 @@ def test_the_revision_is_asked_on_one_connection_kept_open(postgis, monkeypatch)
     # A dropped connection (server restart, idle timeout) is opened again, not an error.
     postgis.admin(f"SELECT pg_terminate_backend({backends[0][0]})", db=name)
     assert store.revision() == first
+
+    # The connection goes with the store.
+    del store
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while _revision_backends(postgis, name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _revision_backends(postgis, name) == []
 
 
 def test_a_database_made_again_under_the_same_name_has_a_new_revision(postgis):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -333,6 +334,7 @@ class PostGISStore(Store):
             for attempt in (1, 2):
                 if self._revision_con is None or self._revision_con.closed:
                     self._revision_con = self._connect()
+                    weakref.finalize(self, self._revision_con.close)  # closed with the store
                 try:
                     value, db = self._revision_con.execute(_REVISION_SQL).fetchone()
                     break
