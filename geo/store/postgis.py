@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -25,6 +27,14 @@ from geo.store.base import Store
 
 _LOCK_SCHEMA = 7_311_001  # advisory lock keys (arbitrary, fixed)
 _LOCK_WRITE = 7_311_002
+
+_REVISION_SQL = (
+    "SELECT m.value, d.oid FROM zonewatch_meta m JOIN pg_database d"
+    " ON d.datname = current_database() WHERE m.key = 'revision'"
+)
+
+#: rows converted and sent at a time by an insert (bounded memory for big frames)
+_COPY_BATCH = 5000
 
 _SQL_TYPES = {T.TEXT: "text", T.INT: "bigint", T.REAL: "double precision", T.DATE: "date"}
 
@@ -112,6 +122,8 @@ class PostGISStore(Store):
         super().__init__()
         self.url = url
         self._conninfo = conninfo(url)
+        self._revision_con = None  # kept open: the revision is asked on every rerun
+        self._revision_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, seed: bool = True) -> PostGISStore:
@@ -202,24 +214,38 @@ class PostGISStore(Store):
             con.close()
 
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
+        """COPY the rows into a temporary staging table, then one ``INSERT ... SELECT`` (with
+        ``ON CONFLICT DO NOTHING`` when existing rows are skipped) in the rows' order, so the
+        row ids follow the frame; all in the caller's transaction, so a failure leaves nothing
+        (the staging table goes with it). Returns the rows added, counted by the INSERT."""
+        stage = _ident(f"zonewatch_stage_{table.name}")
         names = list(map(_ident, table.names))
-        values = ["%s"] * len(names)
+        typed = [f"{_ident(c)} {_SQL_TYPES[k]}" for c, k in table.columns]
+        copied, target, selected = list(names), list(names), list(names)
         if table.geometry:
-            names.append("geom")
-            values.append("ST_GeomFromWKB(%s, 4326)")
-        sql = f"INSERT INTO {_ident(table.name)} ({', '.join(names)}) VALUES ({', '.join(values)})"
-        if skip_existing:
-            sql += f" ON CONFLICT ({', '.join(map(_ident, table.identity))}) DO NOTHING"
-        count = f"SELECT COUNT(*) FROM {_ident(table.name)}"
-        before = tx.execute(count).fetchone()[0]
-        with tx.cursor() as cur:
-            for start in range(0, len(frame), 5000):  # bounded memory for big frames
-                rows, geoms = T.to_rows(table, frame.iloc[start : start + 5000])
+            typed.append("geom_wkb bytea")
+            copied.append("geom_wkb")
+            target.append("geom")
+            selected.append("ST_GeomFromWKB(geom_wkb, 4326)")
+        tx.execute(f"CREATE TEMP TABLE {stage} (seq bigserial, {', '.join(typed)}) ON COMMIT DROP")
+        with tx.cursor() as cur, cur.copy(f"COPY {stage} ({', '.join(copied)}) FROM STDIN") as cp:
+            for start in range(0, len(frame), _COPY_BATCH):  # bounded memory for big frames
+                rows, geoms = T.to_rows(table, frame.iloc[start : start + _COPY_BATCH])
                 if table.geometry:
                     wkb = shapely.to_wkb(geoms, output_dimension=2)
                     rows = [row + (w,) for row, w in zip(rows, wkb, strict=True)]
-                cur.executemany(sql, rows)
-        return tx.execute(count).fetchone()[0] - before
+                for row in rows:
+                    cp.write_row(row)
+        tx.execute("SET LOCAL work_mem = '64MB'")  # the sort by seq, in memory
+        insert = (
+            f"INSERT INTO {_ident(table.name)} ({', '.join(target)}) "
+            f"SELECT {', '.join(selected)} FROM {stage} ORDER BY seq"
+        )
+        if skip_existing:
+            insert += f" ON CONFLICT ({', '.join(map(_ident, table.identity))}) DO NOTHING"
+        added = tx.execute(insert).rowcount
+        tx.execute(f"DROP TABLE {stage}")
+        return added
 
     def _count(self, tx, table: T.Table) -> int:
         return tx.execute(f"SELECT COUNT(*) FROM {_ident(table.name)}").fetchone()[0]
@@ -291,8 +317,35 @@ class PostGISStore(Store):
         return T.events_frame(T.from_rows(T.EVENTS, rows, None))
 
     def revision(self) -> str:
-        (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]
-        return f"pg:{safe_url(self.url)}:{value}"
+        """The write count, with the database's own id (a database made again under the
+        same name starts counting again: its caches must not be taken for the old one's).
+
+        Every rerun of every page of every app process asks it, so it is one primary-key
+        read on a connection this store keeps open for it (opening a connection costs far
+        more than the query); a connection the server dropped is opened again."""
+        psycopg = _psycopg()
+        with self._revision_lock:
+            for attempt in (1, 2):
+                if self._revision_con is None or self._revision_con.closed:
+                    self._revision_con = self._connect()
+                    weakref.finalize(self, self._revision_con.close)  # closed with the store
+                try:
+                    value, db = self._revision_con.execute(_REVISION_SQL).fetchone()
+                    break
+                except psycopg.OperationalError:
+                    self._revision_con.close()  # dropped by the server: once more, anew
+                    self._revision_con = None
+                    if attempt == 2:
+                        raise StoreError(
+                            f"the PostGIS server at {safe_url(self.url)} closed the "
+                            "connection; check that it is running"
+                        ) from None
+                except psycopg.Error as exc:
+                    raise StoreError(
+                        f"the database could not be read ({_first_line(exc)}); "
+                        "check that it is a ZoneWatch database"
+                    ) from None
+        return f"pg:{safe_url(self.url)}:{db}:{value}"
 
     @property
     def description(self) -> str:
