@@ -25,6 +25,10 @@ from geo.output import atomic_output
 from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS, ZONE_STATUSES
 
 PROG = "zonewatch"
+AUTHOR_HELP = (
+    "the name a write records as its author (default: the operating-system user); the "
+    "history says which it was"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +41,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="ZoneWatch: de-escalation zones, places and events.")
     p.add_argument("--store", help="path of the GeoPackage store (default: $ZONEWATCH_STORE)")
+    p.add_argument("--author", help=AUTHOR_HELP)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ev = sub.add_parser("events", help="list or count events matching filters")
@@ -193,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
         help="give existing zones the file's names (by default a new version keeps its "
         "zone's name)",
     )
+    for writer in (imp, rs, zroll, iz):  # also accepted after the command
+        writer.add_argument("--author", default=argparse.SUPPRESS, help=AUTHOR_HELP)
     return p
 
 
@@ -491,10 +498,10 @@ def _zones_rollback(store, args) -> int:
         zone_id,
         args.version,
         valid_from=valid_from,
-        author=os.environ.get("USER", ""),
+        author=_who(args),
         note=args.note,
     )
-    (number,) = store.add_zone_version(row, who=os.environ.get("USER", ""))
+    (number,) = store.add_zone_version(row, who=_who(args))
     print(f"{zone_id}: version {number} added, equal to version {args.version}")
     return 0
 
@@ -566,7 +573,7 @@ def _cmd_import_zones(args) -> int:
         targets,
         versions,
         valid_from=valid_from,
-        author=os.environ.get("USER", ""),
+        author=_who(args),
         note=args.note,
         status=args.status,
         sources=args.sources or path.name,
@@ -575,7 +582,7 @@ def _cmd_import_zones(args) -> int:
         rename=rename,
     )
     numbers = store.add_zone_version(
-        rows, who=os.environ.get("USER", ""), file_name=path.name, sha256=upload.sha256
+        rows, who=_who(args), file_name=path.name, sha256=upload.sha256
     )
     for f, t, n in zip(upload.accepted, targets, numbers, strict=True):
         change = (
@@ -620,7 +627,7 @@ def _cmd_import(args) -> int:
         path,
         fmt=args.format,
         dataset=args.dataset,
-        who=os.environ.get("USER", ""),
+        who=_who(args),
         progress=progress,
         saving=saving,
         size_limit=False,  # a local file, read streamed: no upload limit
@@ -658,9 +665,16 @@ def _cmd_restore(args) -> int:
     from geo.store.gpkg import GeoPackageStore
 
     GeoPackageStore.open_backup(source)  # refuse a wrong file before creating any store
-    counts = _open_store(args.store, seed=False).restore(source, who=os.environ.get("USER", ""))
+    counts = _open_store(args.store, seed=False).restore(source, who=_who(args))
     print("restored: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
     return 0
+
+
+def _who(args) -> str:
+    """The author of a write: ``--author`` or the operating-system user, saying which."""
+    from geo.auth import cli_identity
+
+    return cli_identity(getattr(args, "author", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
