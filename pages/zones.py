@@ -12,6 +12,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo import auth
 from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, draw_map, shapes_map
@@ -27,6 +28,7 @@ from views._common import (
     plain,
     store_or_stop,
 )
+from views.auth import identity
 from views.shell import page_setup
 
 page_setup("Zones")
@@ -221,7 +223,7 @@ def review(upload: ZoneUpload, key: str) -> None:
             "Valid from", value=date.today(), min_value=date(2011, 1, 1), max_value=date(2100, 1, 1)
         )
         status = c2.selectbox("Status", zone_rules.STATUSES)
-        author = c1.text_input("Author", max_chars=200)
+        c1.caption(f"Saved as added by **{plain(identity().author)}**")
         sources = c2.text_input(
             "Sources", max_chars=2000, placeholder="Where the boundary comes from"
         )
@@ -230,7 +232,7 @@ def review(upload: ZoneUpload, key: str) -> None:
         if refused:
             label += f" (the {refused} refused not included)"
         if st.form_submit_button(label, type="primary"):
-            _save(upload, targets, valid_from, author, status, sources, note, rename)
+            _save(upload, targets, valid_from, status, sources, note, rename)
 
 
 def _label(f) -> str:
@@ -246,27 +248,30 @@ def _extent(zone_id: str):
     return hit.geometry.iloc[0] if len(hit) else None
 
 
-def _save(upload, targets, valid_from, author, status, sources, note, rename) -> None:
+def _save(upload, targets, valid_from, status, sources, note, rename) -> None:
+    who = identity()  # checked and recorded as the author by the store (geo.auth)
+    drawn = upload.file_name == DRAWN
     rows = zone_rules.new_versions(
         upload.accepted,
         targets,
         versions,
         valid_from=valid_from,
-        author=author.strip(),
+        author=who.author,
         note=note.strip(),
         status=status,
         sources=sources.strip() or upload.file_name,
         method=f"Uploaded as {upload.format}" + (f" (layer {upload.layer})" if upload.layer else "")
-        if upload.file_name != DRAWN
+        if not drawn
         else "Drawn on the map",
         rename=rename,
     )
     try:
         numbers = store.add_zone_version(
             rows,
-            who=author.strip() or "app user",
-            file_name="" if upload.file_name == DRAWN else upload.file_name,
+            who=who,
+            file_name="" if drawn else upload.file_name,
             sha256=upload.sha256,
+            action=auth.DRAW if drawn else auth.UPLOAD,
         )
     except ZoneWatchError as exc:
         st.error(f"Nothing was saved: {plain(exc)}")
