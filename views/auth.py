@@ -55,7 +55,8 @@ def sidebar(who: auth.Identity) -> None:
     pol = policy()
     if pol.auth_configured:
         if who.signed_in:
-            st.markdown(f"Signed in as **{plain(who.author)}** ({who.role})")
+            st.caption("Signed in as")
+            st.text(f"{who.author} ({who.role})")
             if st.button("Sign out", key="auth_sign_out"):
                 st.logout()
         else:
