@@ -31,6 +31,7 @@ COOKIE_SECRET = "zonewatch-test-cookie-secret-8f2d"
 USERS = {
     "ed": {"email": "ed@team.example.org"},
     "reader": {"email": "reader@elsewhere.org"},
+    "boss": {"email": "boss@x.org"},
 }
 ZONE_NAME = "Signed-in test zone"
 ZONE_ID = "signed_in_test_zone"
@@ -256,6 +257,37 @@ def test_an_editor_uploads_a_zone_and_the_history_names_them_then_signs_out(
     _open(s, url + "/sources", "Sources")
     _sidebar(s).get_by_role("button", name="Sign in").wait_for(timeout=T)
     _no_writing_controls(s, url)
+    ctx.close()
+
+
+def test_an_admin_restores_a_backup_and_sees_the_write_history(
+    team, browser, tmp_path, session_store_path
+):
+    url, store = team
+    from geo.store.gpkg import GeoPackageStore
+
+    backup = tmp_path / "team-backup.gpkg"
+    GeoPackageStore.open(session_store_path, seed=False).backup(backup)
+    ctx = _context(browser)
+    s = Session(ctx, url + "/sources")
+    s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=T)
+    _sign_in(s, "boss")
+    assert "boss@x.org (admin)" in _sidebar(s).inner_text()
+    assert "Admin" in _nav_titles(s)
+    _open(s, url + "/admin", "Admin")
+    rows = _wait_for(lambda: _try(lambda: _grid(s.page)), timeout=60)
+    assert "seed" in {r["what"] for r in rows}
+    s.page.locator("input[type=file]").set_input_files(str(backup))
+    s.page.get_by_role("button", name="Restore").click(timeout=T)
+    ok = s.page.get_by_test_id("stAlertContentSuccess")
+    ok.wait_for(timeout=T)
+    assert ok.inner_text().startswith("Restored:")
+    last = _history(store).iloc[-1]
+    assert (last["kind"], last["who"], last["file_name"]) == (
+        "restore",
+        "boss@x.org",
+        "team-backup.gpkg",
+    )
     ctx.close()
 
 
