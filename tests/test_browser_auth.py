@@ -114,10 +114,8 @@ def _serve(store, address: str, secrets, env=None) -> tuple[subprocess.Popen, st
     return proc, url
 
 
-@pytest.fixture(scope="module")
-def team(tmp_path_factory, session_store_path, oidc):
+def _team_app(tmp, session_store_path, oidc, roles: str):
     """The app with sign-in configured for the provider, on its own copy of the store."""
-    tmp = tmp_path_factory.mktemp("team")
     store = tmp / "zonewatch.gpkg"
     shutil.copyfile(session_store_path, store)
     port = _free_port()
@@ -131,11 +129,17 @@ client_secret = "zonewatch-test-secret"
 server_metadata_url = "{oidc}/.well-known/openid-configuration"
 
 [zonewatch]
-editors = ["@team.example.org"]
-admins = ["boss@x.org"]
+{roles}
 """
     )
     proc, url = _serve(store, "127.0.0.1", (secrets, port))
+    return proc, url, store
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory, session_store_path, oidc):
+    roles = 'editors = ["@team.example.org"]\nadmins = ["boss@x.org"]'
+    proc, url, store = _team_app(tmp_path_factory.mktemp("team"), session_store_path, oidc, roles)
     yield url, store
     _stop_app(proc)
 
@@ -373,6 +377,27 @@ def test_a_network_server_without_sign_in_refuses_writes(browser, tmp_path, sess
         s = Session(ctx, url + "/zones")
         s.page.get_by_test_id("stFileUploader").wait_for(timeout=T)
         assert "Zones" in _nav_titles(s)
+        ctx.close()
+    finally:
+        _stop_app(proc)
+
+
+def test_sign_in_to_view_shows_nothing_before_sign_in(browser, tmp_path, session_store_path, oidc):
+    proc, url, _ = _team_app(tmp_path, session_store_path, oidc, "sign_in_to_view = true")
+    try:
+        ctx = _context(browser)
+        s = Session(ctx, url + "/events")
+        s.page.get_by_role("heading", name="Sign in to view ZoneWatch").wait_for(timeout=T)
+        time.sleep(2)  # the page has run to its end
+        assert s.page.get_by_test_id("stPageLink-NavLink").count() == 0
+        assert s.page.get_by_role("heading", name="Events", exact=True).count() == 0
+        assert s.page.get_by_text(re.compile(r"Showing [\d,]+ of")).count() == 0
+        s.page.get_by_test_id("stMain").get_by_role("button", name="Sign in").click()
+        s.page.locator("input[name=sub]").fill("reader", timeout=T)
+        s.page.get_by_role("button", name="Authorize").click()
+        _sidebar(s).get_by_text("Signed in as").wait_for(timeout=T)
+        assert "reader@elsewhere.org (viewer)" in _sidebar(s).inner_text()
+        assert "Events" in _nav_titles(s) and not set(WRITE_PAGES) & _nav_titles(s)
         ctx.close()
     finally:
         _stop_app(proc)
