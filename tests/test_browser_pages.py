@@ -69,7 +69,10 @@ def _check_page(s: Session, path: str, heading: str, filters: bool) -> None:
     hrefs = [urlparse(links.nth(i).evaluate("a => a.href")).path for i in range(len(TITLES))]
     assert hrefs[1:] == [p for p, _, _ in PAGES[1:]]
     # the current page's link is the one drawn as current (its own style)
-    looks = [links.nth(i).evaluate("a => getComputedStyle(a).backgroundColor") for i in range(len(TITLES))]
+    looks = [
+        links.nth(i).evaluate("a => getComputedStyle(a).backgroundColor")
+        for i in range(len(TITLES))
+    ]
     here = [p for p, _, _ in PAGES].index(path)
     assert [i for i, look in enumerate(looks) if looks.count(look) == 1] == [here]
     # the shared filters, bound to the link, on the pages that follow them
