@@ -297,3 +297,26 @@ def test_cli_records_the_os_user_or_author(fresh_store_path):
 def test_geo_auth_does_not_import_streamlit():
     code = "import sys, geo.auth; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_every_write_in_the_pages_passes_the_signed_in_identity():
+    """The pages never hand the store a typed or fixed author: each write call's ``who`` is
+    the session's identity (a name, not a string), so the store checks it."""
+    import ast
+
+    writes = {"add_zone_version", "add_events", "add_event_chunks", "import_events", "restore"}
+    found = 0
+    for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "views").glob("*.py"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name not in writes:
+                continue
+            found += 1
+            who = {k.arg: k.value for k in node.keywords}.get("who")
+            assert who is not None, f"{path.name}:{node.lineno} writes without an identity"
+            assert not isinstance(who, ast.Constant | ast.JoinedStr | ast.BinOp | ast.BoolOp), (
+                f"{path.name}:{node.lineno} writes with a fixed or typed author"
+            )
+    assert found >= 4  # import, upload/draw, rollback, restore
