@@ -8,7 +8,9 @@ works on its own. The Map's body is ``views/map.py``.
 import runpy
 from pathlib import Path
 
+from geo.proj import configure_proj
 from views.shell import page_setup
 
+configure_proj()  # PROJ stays off the network (geo/proj.py)
 page_setup("Map")
 runpy.run_path(str(Path(__file__).parent / "views" / "map.py"), run_name="__main__")

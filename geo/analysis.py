@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.export import timeline
 from geo.filters import zone_hits
+from geo.timeline import timeline
 
 #: Location precisions too coarse to place an event in a zone: a governorate's centroid or
 #: wider (UCDP ``where_prec`` 4 and above, ACLED ``geo_precision`` 3).
@@ -55,7 +55,7 @@ def zone_counts(
 ) -> pd.DataFrame:
     """Events and fatalities per zone, period (``week`` or ``month``, by start date) and
     event type, for the events that start from ``start`` to ``end`` (see
-    :func:`geo.export.timeline`); only the periods and types with events.
+    :func:`geo.timeline.timeline`); only the periods and types with events.
     Columns: zone_id, period, event_type, events, fatalities."""
     columns = ["zone_id", "period", "event_type", "events", "fatalities"]
     if exclude_coarse:
@@ -270,7 +270,7 @@ def place_counts(
 ) -> pd.DataFrame:
     """Events and fatalities within ``km`` of each named place, per period (``week`` or
     ``month``, by start date) and event type, every period from ``start`` to ``end``
-    (zeros included; see :func:`geo.export.timeline` for events that began earlier).
+    (zeros included; see :func:`geo.timeline.timeline` for events that began earlier).
     An event near two places counts for both. ``types``: the types to give a row each
     (default: those present). Columns: place, period, event_type, events, fatalities,
     period_end, label."""

@@ -15,20 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.filters import EventFilter, near_bbox, within_km, zone_bbox, zone_mask
-
-#: The stored columns the index is built from (with ``fid``, the store's row id).
-INDEX_COLUMNS = (
-    "latitude",
-    "longitude",
-    "date_start",
-    "date_end",
-    "event_type",
-    "dataset",
-    "fatalities_best",
-    "location_precision",
-    "actor1",
-    "actor2",
-)
+from geo.store.tables import INDEX_COLUMNS  # noqa: F401  (the columns the index is built from)
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -116,8 +103,28 @@ class EventIndex:
         :func:`geo.filters.event_mask` on the same events (tested). ``zones``: the zone
         versions, for a zone filter (each event tested against the version in force on its
         start date)."""
-        n = len(self)
-        mask = np.ones(n, dtype=bool)
+        mask = self._value_mask(flt)
+        if flt.near is not None:
+            lat0, lon0, km = flt.near
+            mask &= self._in_box(near_bbox(lat0, lon0, km))
+            idx = np.flatnonzero(mask)
+            mask[idx] = within_km(self.lat[idx], self.lon[idx], lat0, lon0, km)
+        if flt.zones is not None:
+            # the one zone test (geo.filters.zone_hits), on the events left after a box cut
+            if zones is None:
+                raise ValueError("a zone filter needs the zone versions")
+            box = zone_bbox(zones, flt.zones)
+            if box is None:
+                return np.zeros(len(self), dtype=bool)
+            mask &= self._in_box(box)
+            idx = np.flatnonzero(mask)
+            mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, flt.zones)
+        return mask
+
+    def _value_mask(self, flt: EventFilter) -> np.ndarray:
+        """The events matching the filters on their values (dates, types, datasets, box,
+        actor, fatalities, precision): every filter but the distance and the zones."""
+        mask = np.ones(len(self), dtype=bool)
         if flt.end is not None:
             mask &= self.start <= _day(flt.end)
         if flt.start is not None:
@@ -139,21 +146,6 @@ class EventIndex:
         if flt.precisions is not None:
             wanted = set(flt.precisions)
             mask &= _lookup(self.precisions, lambda v: v in wanted)[self.precision_code]
-        if flt.near is not None:
-            lat0, lon0, km = flt.near
-            mask &= self._in_box(near_bbox(lat0, lon0, km))
-            idx = np.flatnonzero(mask)
-            mask[idx] = within_km(self.lat[idx], self.lon[idx], lat0, lon0, km)
-        if flt.zones is not None:
-            # the one zone test (geo.filters.zone_hits), on the events left after a box cut
-            if zones is None:
-                raise ValueError("a zone filter needs the zone versions")
-            box = zone_bbox(zones, flt.zones)
-            if box is None:
-                return np.zeros(n, dtype=bool)
-            mask &= self._in_box(box)
-            idx = np.flatnonzero(mask)
-            mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, flt.zones)
         return mask
 
     def frame(self, mask: np.ndarray) -> pd.DataFrame:

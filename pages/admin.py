@@ -1,7 +1,8 @@
 """Admin (the admin role only): restore a backup from the app, and every write ever made.
 
-Listed and opened for admins only (views/auth.py); the restore is checked again by the
-store (geo.auth), whatever this page shows.
+Listed and opened for admins only (views/auth.py); the restore is checked again by
+geo.store.backup.restore (geo.auth), whatever this page shows, and the file by the upload
+gate (geo.uploads.backup) before anything is written.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import ZoneWatchError
-from views._common import plain, store_or_stop
+from geo.store.backup import restore
 from views.auth import identity
+from views.data import store_or_stop
 from views.shell import page_setup
+from views.text import plain
 
 page_setup("Admin")
 
@@ -35,7 +38,7 @@ if backup is not None and st.button("Restore", type="primary"):
         path = Path(tmp) / (Path(backup.name).name or "backup.gpkg")
         path.write_bytes(backup.getvalue())
         try:
-            counts = store.restore(path, who=who)  # checked by the store (geo.auth)
+            counts = restore(store, path, who=who)  # checked there (geo.auth)
         except ZoneWatchError as exc:
             st.error(f"Nothing was restored: {plain(exc)}")
         else:

@@ -20,18 +20,13 @@ from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
-from views._common import (
-    KEY_FREQ,
-    URL,
-    event_index,
-    event_mask,
-    layers,
-    load_or_stop,
-    page_filter,
-    store_or_stop,
-)
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.data import event_index, event_mask, layers, stop_on_error
+from views.filters import page_filter
+from views.page import page_start
+from views.sharing import URL
 from views.shell import page_setup
+from views.state import KEY_FREQ
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
@@ -68,10 +63,8 @@ def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndar
 
 page_setup("Events")
 
-store = store_or_stop()
-revision, data = load_or_stop(store)
+store, revision, data = page_start("Events")
 summary = data["summary"]
-st.title("Events")
 if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
@@ -135,11 +128,8 @@ st.caption(
     if len(rows)
     else "No events match the filters."
 )
-try:
+with stop_on_error("The events could not be read"):
     events = store.events_by_fids(index.fid[rows]).reset_index(drop=True)
-except ZoneWatchError as exc:
-    st.error(f"The events could not be read: {exc}")
-    st.stop()
 near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
 frame = events.assign(nearest_place=near.name_of(), nearest_km=near.km).rename(
     columns={**EVENT_LABELS, "nearest_place": "Nearest place", "nearest_km": "Distance (km)"}

@@ -11,9 +11,10 @@ from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
 from geo.uploads import FORMATS, ImportReport, UploadError, import_events, read_event_file
 from geo.uploads.events import geojson_limit_mb, upload_limit_mb
-from views._common import KEY_IMPORT_DATASET, KEY_IMPORT_FORMAT, KEY_UPLOAD, store_or_stop
 from views.auth import identity
+from views.data import store_or_stop
 from views.shell import page_setup
+from views.state import KEY_IMPORT_DATASET, KEY_IMPORT_FORMAT, KEY_UPLOAD
 
 page_setup("Import events")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import shipped
-from views._common import store_or_stop
+from views.data import store_or_stop
 from views.shell import page_setup
 
 page_setup("Sources")

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import auth
 from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
 from geo.zones import km2
-from views._common import KEY_SAVED, load_or_stop, plain, store_or_stop
 from views.auth import identity
+from views.page import page_start, static_map
 from views.shell import page_setup
+from views.state import KEY_SAVED
+from views.text import plain
 
 page_setup("Zone history")
 
@@ -28,16 +29,13 @@ def _latest(versions, zone_id: str) -> int:
     return int(rows["version"].iloc[-1])
 
 
-store = store_or_stop()
-revision, data = load_or_stop(store)
-versions = data["zone_versions"]
-
-st.title("Zone history")
-st.markdown(
+store, _, data = page_start(
+    "Zone history",
     "Every boundary a zone has had, with the date it is valid from, who added it and from "
     "which file. Compare any two versions on the map; roll back by adding a new version "
-    "equal to an old one. Nothing is ever deleted or overwritten."
+    "equal to an old one. Nothing is ever deleted or overwritten.",
 )
+versions = data["zone_versions"]
 if saved := st.session_state.pop(KEY_SAVED, None):
     st.success(saved)
 if versions.empty:
@@ -95,7 +93,7 @@ m2.metric(
 m3, m4 = st.columns(2)
 m3.metric(f"Added in version {b}", f"{km2(d.added_km2, '+')} km²")
 m4.metric(f"Removed in version {b}", f"{km2(d.removed_km2, '-')} km²")
-st_folium(
+static_map(
     shapes_map(
         data["admin0"],
         [
@@ -109,8 +107,6 @@ st_folium(
     ),
     key=f"diff_{zone_id}_{a}_{b}",
     height=460,
-    use_container_width=True,
-    returned_objects=[],
 )
 
 who = identity()

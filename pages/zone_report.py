@@ -6,14 +6,13 @@ from __future__ import annotations
 import altair as alt
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
 from geo.export import BEFORE_RULE
-from geo.render import MapLayers, build_map
+from geo.render import build_map
 from geo.report import (
     before_note,
     comparison_table,
@@ -22,36 +21,24 @@ from geo.report import (
     timeline_totals,
     zone_report,
 )
-from views._common import (
-    PLACE_ATTRIBUTION,
-    URL,
-    load_or_stop,
-    page_filter,
-    plain,
-    rows_for_map,
-    shown_or_stop,
-    store_or_stop,
-)
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.data import PLACE_ATTRIBUTION, map_layers, rows_for_map
+from views.page import drawn_note, report_start, static_map
+from views.sharing import URL
 from views.shell import page_setup
+from views.state import KEY_COARSE, KEY_PER, KEY_PIVOT, KEY_RING, KEY_WINDOW, KEY_ZONE
+from views.text import plain
 
 page_setup("Zone report")
 
-store = store_or_stop()
-revision, data = load_or_stop(store)
-summary, versions = data["summary"], data["zone_versions"]
-st.title("Zone report")
-st.markdown(
+INTRO = (
     "Did violence in a zone fall after it took effect, and did it move to the area around "
     "it? Each event counts for the zone **version in force on the day it began**. The "
     "before/after comparison keeps one area fixed: the boundary in force on the chosen "
     "date, over two equal windows."
 )
-if summary.count == 0 or versions.empty:
-    st.info("The store needs events and zones for a zone report.")
-    st.stop()
-flt = page_filter()
-shown = shown_or_stop(revision, flt, data["zone_versions"])
+store, data, flt, shown = report_start("Zone report", INTRO, layer="zone_versions", needs="zones")
+summary, versions = data["summary"], data["zone_versions"]
 
 extents = data["zones"]
 names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
@@ -59,18 +46,18 @@ names = {r.zone_id: (r.name_en or r.name_ar) for r in extents.itertuples()}
 
 def _new_zone() -> None:
     # another zone: compare around its own in-force date
-    st.session_state["pivot"] = analysis.in_force_date(versions, st.session_state["zone"])
+    st.session_state[KEY_PIVOT] = analysis.in_force_date(versions, st.session_state[KEY_ZONE])
 
 
 c1, c2, c3 = st.columns(3)
 zone_id = c1.selectbox(
-    "Zone", list(names), format_func=lambda z: names[z], key="zone", bind=URL, on_change=_new_zone
+    "Zone", list(names), format_func=lambda z: names[z], key=KEY_ZONE, bind=URL, on_change=_new_zone
 )
-freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key="per", bind=URL)
+freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PER, bind=URL)
 coarse = c3.checkbox(
     "Leave out coarse locations",
     value=True,
-    key="coarse",
+    key=KEY_COARSE,
     bind=URL,
     help="Events placed only at a governorate's centroid or coarser (UCDP where_prec 4+, "
     "ACLED geo_precision 3) cannot be told to be in a zone or not.",
@@ -79,12 +66,12 @@ c4, c5, c6 = st.columns(3)
 pivot = c4.date_input(
     "Compare around",
     value=analysis.in_force_date(versions, zone_id),
-    key="pivot",
+    key=KEY_PIVOT,
     bind=URL,
     help="Default: the date the zone came into force.",
 )
-days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key="window", bind=URL)
-km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key="ring", bind=URL)
+days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key=KEY_WINDOW, bind=URL)
+km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key=KEY_RING, bind=URL)
 
 report = zone_report(
     shown,
@@ -147,15 +134,7 @@ drawn, nearby = rows_for_map(store, report.nearby)
 
 def _map() -> folium.Map:
     return build_map(
-        MapLayers(
-            zones=versions.loc[[row.name]],
-            places=data["places"],
-            events=drawn,
-            admin0=data["admin0"],
-            admin1=data["admin1"],
-            event_attribution=attributions(summary.datasets),
-            place_attribution=PLACE_ATTRIBUTION,
-        ),
+        map_layers(data, versions.loc[[row.name]], drawn),
         all_types=list(summary.types),
         focus=report.ring,
     )
@@ -165,20 +144,9 @@ st.subheader("Map")
 st.caption(
     f"The zone (version {int(row['version'])}) and the {nearby:,} events in it "
     f"or in the {km} km ring during the two windows"
-    + (
-        f"; the {len(drawn):,} with the most fatalities are drawn (narrow the filters or "
-        "the window to see each one)."
-        if len(drawn) < nearby
-        else "."
-    )
+    + drawn_note(len(drawn), nearby, "the filters or the window")
 )
-st_folium(
-    _map(),
-    key=f"report_map_{zone_id}",
-    height=520,
-    use_container_width=True,
-    returned_objects=[],
-)
+static_map(_map(), key=f"report_map_{zone_id}", height=520)
 
 st.subheader("Export")
 stem = f"zonewatch-{zone_rules.slug(zone_id, set())}-{pivot:%Y%m%d}"

@@ -2,40 +2,35 @@
 
 Files and drawings go through the same gate (:mod:`geo.uploads.zones`); nothing is saved
 before the user has seen the report and the preview, and saving only ever adds versions.
+Where each zone goes and the saving itself are :mod:`geo.zone_workflow`, shared with
+``zonewatch import-zones``; this page draws the controls and the report.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import auth
+from geo import zone_workflow
 from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, draw_map, shapes_map
 from geo.uploads import UploadError
 from geo.uploads.archive import Limits as ArchiveLimits
 from geo.uploads.zones import Limits, Wording, ZoneUpload, read_zone_file, report_rows
-from views._common import (
-    KEY_SAVED,
-    KEY_ZONE_UPLOAD,
-    KEY_ZONES_AS_OF,
-    KEY_ZONES_FOLLOW,
-    load_or_stop,
-    plain,
-    store_or_stop,
-)
+from geo.zone_workflow import ZonePlan
 from views.auth import identity
+from views.data import load_or_stop, store_or_stop
 from views.shell import page_setup
+from views.state import KEY_SAVED, KEY_ZONE_UPLOAD, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
+from views.text import plain
 
 page_setup("Zones")
 
 NEW = "(new zone)"
 KEY_ROUND = "zones_round"  # bumped after each save: a fresh uploader and drawing map
-DRAWN = "drawn on the map"
 MAX_CHOICES = 50  # files with more zones go where they match, without a choice per zone
 # How the gate's messages name this page's own controls.
 PAGE = Wording(
@@ -65,33 +60,51 @@ def review(upload: ZoneUpload, key: str) -> None:
     """The report, the preview and the save form for a checked upload."""
     for warning in upload.warnings:
         st.warning(plain(warning))
+    plan = _plan(upload, key)
+    _report(upload, report_rows(upload, plan.targets, plan.rename), key)
+    if not upload.accepted:
+        st.error("No zone in this file can be saved; the reasons are in the details above.")
+        return
+    for clash in plan.clashes:
+        st.error(plain(clash.capitalize() + " (see 'Where each zone goes' below)."))
+    _name_notes(plan)
+    _preview(plan, key)
+    if len(upload.accepted) <= MAX_CHOICES:
+        _choices(plan, key)
+    if not plan.clashes:
+        _save_form(plan, key)
 
-    def target_key(number: int) -> str:
-        return f"{key}_target_{upload.sha256}_{number}"
 
-    def rename_key(number: int) -> str:
-        return f"{key}_rename_{upload.sha256}_{number}"
+def _target_key(key: str, upload: ZoneUpload, number: int) -> str:
+    return f"{key}_target_{upload.sha256}_{number}"
 
+
+def _rename_key(key: str, upload: ZoneUpload, number: int) -> str:
+    return f"{key}_rename_{upload.sha256}_{number}"
+
+
+def _plan(upload: ZoneUpload, key: str) -> ZonePlan:
+    """Where each zone goes, as chosen in this page's boxes (or as matched)."""
     chosen = {}
     for f in upload.accepted:
-        pick = st.session_state.get(target_key(f.number))
+        pick = st.session_state.get(_target_key(key, upload, f.number))
         if pick is not None:
             chosen[f.number] = "" if pick == NEW else pick
-    targets = zone_rules.match(upload.accepted, versions, chosen)
-    by_number = {t.number: t for t in targets}
-    features = {f.number: f for f in upload.accepted}
+    plan = zone_workflow.plan(upload, versions, chosen)
     # Features named otherwise than the zone they update: the zone keeps its name unless
     # the user ticks 'Rename' (what a GIS does when a feature's geometry is replaced).
-    differ = [t for t in targets if t.name_differs(*_names(features[t.number]))]
-    rename = {t.number for t in differ if st.session_state.get(rename_key(t.number))}
-    rows = report_rows(upload, targets, rename)
-    accepted, refused = len(upload.accepted), len(upload.refused)
-    clashes = zone_rules.repeated(targets)
+    plan.rename = {
+        t.number for t in plan.differ if st.session_state.get(_rename_key(key, upload, t.number))
+    }
+    return plan
+
+
+def _report(upload: ZoneUpload, rows: list[dict], key: str) -> None:
     st.markdown(
         f"**{plain(upload.file_name)}** ({plain(upload.format)}"
         + (f", layer {plain(upload.layer)}" if upload.layer else "")
         + (f", reprojected from {plain(upload.crs)}" if upload.crs else "")
-        + f"): {accepted} accepted or repaired, {refused} refused"
+        + f"): {len(upload.accepted)} accepted or repaired, {len(upload.refused)} refused"
     )
     st.dataframe(
         rows,
@@ -115,13 +128,12 @@ def review(upload: ZoneUpload, key: str) -> None:
                     for r in detailed
                 )
             )
-    if not accepted:
-        st.error("No zone in this file can be saved; the reasons are in the details above.")
-        return
-    for clash in clashes:
-        st.error(plain(clash.capitalize() + " (see 'Where each zone goes' below)."))
-    kept = [t for t in differ if t.number not in rename]
-    if kept:
+
+
+def _name_notes(plan: ZonePlan) -> None:
+    """What saving does to the names of zones the file names otherwise."""
+    features = plan.features
+    if kept := plan.kept:
         said = "; ".join(
             f"{t.zone_id} stays '{t.zone_name}' (the file says '{_label(features[t.number])}')"
             for t in kept[:10]
@@ -131,26 +143,43 @@ def review(upload: ZoneUpload, key: str) -> None:
             + ("; ..." if len(kept) > 10 else "")
             + (
                 ". To rename a zone, tick **Rename the zone** under **Where each zone goes**."
-                if accepted <= MAX_CHOICES
+                if len(features) <= MAX_CHOICES
                 else f". To rename zones, upload at most {MAX_CHOICES} zones at once."
             )
         )
-    for t in differ:
-        if t.number in rename:
-            note = t.name_note(*_names(features[t.number]), renamed=True)
+    for t in plan.differ:
+        if t.number in plan.rename:
+            f = features[t.number]
+            note = t.name_note(f.name, f.name_ar, renamed=True)
             st.warning(plain(f"Saving {note}."))
+
+
+def _in_force_shapes() -> Shapes:
     context = zone_rules.in_force(versions)
+    return Shapes(
+        "Zones in force today",
+        list(zip(context["name_en"], context.geometry, strict=True)),
+        "#7f8c8d",
+        dash=True,
+        fill=0.05,
+    )
+
+
+def _change_shapes(label: str, part: str, sign: str, color: str, targets) -> Shapes:
+    """The area each target adds or removes (``part``: 'added' or 'removed')."""
+    items = [
+        (f"{sign}{getattr(t.diff, part + '_km2'):,.1f} km²", getattr(t.diff, part)) for t in targets
+    ]
+    return Shapes(label, items, color, fill=0.45, weight=1)
+
+
+def _preview(plan: ZonePlan, key: str) -> None:
+    upload, targets = plan.upload, plan.targets
     old = [(zone_names.get(t.zone_id, t.zone_id), _extent(t.zone_id)) for t in targets]
     fmap = shapes_map(
         data["admin0"],
         [
-            Shapes(
-                "Zones in force today",
-                list(zip(context["name_en"], context.geometry, strict=True)),
-                "#7f8c8d",
-                dash=True,
-                fill=0.05,
-            ),
+            _in_force_shapes(),
             Shapes(
                 "Current version",
                 [o for o in old if o[1] is not None],
@@ -158,20 +187,8 @@ def review(upload: ZoneUpload, key: str) -> None:
                 dash=True,
                 fill=0.1,
             ),
-            Shapes(
-                "Area added",
-                [(f"+{t.diff.added_km2:,.1f} km²", t.diff.added) for t in targets],
-                "#27ae60",
-                fill=0.45,
-                weight=1,
-            ),
-            Shapes(
-                "Area removed",
-                [(f"-{t.diff.removed_km2:,.1f} km²", t.diff.removed) for t in targets],
-                "#c0392b",
-                fill=0.45,
-                weight=1,
-            ),
+            _change_shapes("Area added", "added", "+", "#27ae60", targets),
+            _change_shapes("Area removed", "removed", "-", "#c0392b", targets),
             Shapes(
                 "Uploaded",
                 [(f.name or f.name_ar, f.geometry) for f in upload.accepted],
@@ -192,30 +209,38 @@ def review(upload: ZoneUpload, key: str) -> None:
         use_container_width=True,
         returned_objects=[],
     )
-    if len(upload.accepted) <= MAX_CHOICES:
-        with st.expander("Where each zone goes (a new zone, or a new version of a zone)"):
-            options = [NEW, *zone_names]
-            cols = st.columns(3)
-            for i, f in enumerate(upload.accepted):
-                t = by_number[f.number]
-                # The name goes in a caption, not the label: a label's text is also its
-                # accessible name, and markdown escapes would be read out.
-                cols[i % 3].caption(plain(_label(f)))
-                cols[i % 3].selectbox(
-                    f"Feature {f.number}",
-                    options,
-                    index=0 if t.is_new else options.index(t.zone_id),
-                    format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
-                    key=target_key(f.number),
+
+
+def _choices(plan: ZonePlan, key: str) -> None:
+    """A box per feature: a new zone, or a new version of which zone (and 'Rename')."""
+    upload = plan.upload
+    by_number = {t.number: t for t in plan.targets}
+    differ = {t.number for t in plan.differ}
+    with st.expander("Where each zone goes (a new zone, or a new version of a zone)"):
+        options = [NEW, *zone_names]
+        cols = st.columns(3)
+        for i, f in enumerate(upload.accepted):
+            t = by_number[f.number]
+            # The name goes in a caption, not the label: a label's text is also its
+            # accessible name, and markdown escapes would be read out.
+            cols[i % 3].caption(plain(_label(f)))
+            cols[i % 3].selectbox(
+                f"Feature {f.number}",
+                options,
+                index=0 if t.is_new else options.index(t.zone_id),
+                format_func=lambda z: z if z == NEW else f"new version of {zone_names[z]}",
+                key=_target_key(key, upload, f.number),
+            )
+            if f.number in differ:
+                cols[i % 3].checkbox(
+                    f"Rename the zone to '{_label(f)}'",
+                    key=_rename_key(key, upload, f.number),
+                    help="Off: the zone keeps its name and only its boundary changes.",
                 )
-                if any(d.number == f.number for d in differ):
-                    cols[i % 3].checkbox(
-                        f"Rename the zone to '{_label(f)}'",
-                        key=rename_key(f.number),
-                        help="Off: the zone keeps its name and only its boundary changes.",
-                    )
-    if clashes:
-        return
+
+
+def _save_form(plan: ZonePlan, key: str) -> None:
+    accepted, refused = len(plan.upload.accepted), len(plan.upload.refused)
     with st.form(f"{key}_save"):
         st.markdown("**Save as new versions**")
         c1, c2 = st.columns(2)
@@ -232,15 +257,11 @@ def review(upload: ZoneUpload, key: str) -> None:
         if refused:
             label += f" (the {refused} refused not included)"
         if st.form_submit_button(label, type="primary"):
-            _save(upload, targets, valid_from, status, sources, note, rename)
+            _save(plan, valid_from, status, sources, note)
 
 
 def _label(f) -> str:
     return f.name or f.name_ar
-
-
-def _names(f) -> tuple[str, str]:
-    return f.name, f.name_ar
 
 
 def _extent(zone_id: str):
@@ -248,39 +269,26 @@ def _extent(zone_id: str):
     return hit.geometry.iloc[0] if len(hit) else None
 
 
-def _save(upload, targets, valid_from, status, sources, note, rename) -> None:
+def _save(plan: ZonePlan, valid_from, status, sources, note) -> None:
     who = identity()  # checked and recorded as the author by the store (geo.auth)
-    drawn = upload.file_name == DRAWN
-    rows = zone_rules.new_versions(
-        upload.accepted,
-        targets,
-        versions,
-        valid_from=valid_from,
-        author=who.author,
-        note=note.strip(),
-        status=status,
-        sources=sources.strip() or upload.file_name,
-        method=f"Uploaded as {upload.format}" + (f" (layer {upload.layer})" if upload.layer else "")
-        if not drawn
-        else "Drawn on the map",
-        rename=rename,
-    )
     try:
-        numbers = store.add_zone_version(
-            rows,
+        saved = zone_workflow.save(
+            store,
+            plan,
+            versions,
+            valid_from=valid_from,
+            author=who.author,
+            note=note.strip(),
+            status=status,
+            sources=sources.strip(),
             who=who,
-            file_name="" if drawn else upload.file_name,
-            sha256=upload.sha256,
-            action=auth.DRAW if drawn else auth.UPLOAD,
         )
     except ZoneWatchError as exc:
         st.error(f"Nothing was saved: {plain(exc)}")
         return
     st.session_state[KEY_SAVED] = (
         "Saved "
-        + ", ".join(
-            plain(f"{t.zone_id} version {n}") for t, n in zip(targets, numbers, strict=True)
-        )
+        + ", ".join(plain(f"{s.target.zone_id} version {s.version}") for s in saved)
         + f", valid from {valid_from:%d %b %Y}. The map now shows the zones as of that date."
     )
     st.session_state[KEY_ZONES_FOLLOW] = False
@@ -290,12 +298,10 @@ def _save(upload, targets, valid_from, status, sources, note, rename) -> None:
     st.rerun()
 
 
-UPLOAD, DRAW = "Upload a file", "Draw on the map"
-mode = st.radio(
-    "How", [UPLOAD, DRAW], horizontal=True, key="zones_mode", label_visibility="collapsed"
-)
+# --- uploading a file ---------------------------------------------------------------------
 
-if mode == UPLOAD:
+
+def upload_mode() -> None:
     st.caption(
         "GeoJSON, a zipped Shapefile (with its .shx, .dbf and .prj), a GeoPackage, KML or "
         "KMZ, from QGIS, ArcGIS, Google Earth or geojson.io. Boundaries in another CRS are "
@@ -312,79 +318,95 @@ if mode == UPLOAD:
         f"{ArchiveLimits.from_env().unzipped_bytes // 1048576} MB. Simplify larger "
         "boundaries in your GIS first.",
     )
-    if file is not None:
-        content = file.getvalue()
-        opts = st.columns(3)
-        swap = opts[2].checkbox(
-            "Swap latitude and longitude",
-            key=f"swap_{file.file_id}",
-            help="For files that list latitude first; the check below says when it helps.",
+    if file is None:
+        return
+    opts = st.columns(3)
+    swap = opts[2].checkbox(
+        "Swap latitude and longitude",
+        key=f"swap_{file.file_id}",
+        help="For files that list latitude first; the check below says when it helps.",
+    )
+    layer = st.session_state.get(f"layer_{file.file_id}")
+    upload = _check_file(file, layer, swap)
+    if upload.layers and len(upload.layers) > 1:
+        opts[0].selectbox(
+            "Layer",
+            upload.layers,
+            index=None if not layer else upload.layers.index(layer),
+            key=f"layer_{file.file_id}",
+            placeholder="Choose a layer",
         )
-        layer = st.session_state.get(f"layer_{file.file_id}")
-        name_field = st.session_state.get(f"namefield_{file.file_id}")
-        names = {
-            int(k.rsplit("_", 1)[1]): v
-            for k, v in st.session_state.items()
-            if k.startswith(f"name_{file.file_id}_") and v
-        }
-        bar = st.progress(0.0, text="Checking the file...")
-        try:
-            upload = read_zone_file(
-                content,
-                file.name,
-                layer=layer,
-                name_field=name_field or None,
-                names=names,
-                swap_xy=swap,
-                progress=lambda fr, msg: bar.progress(min(fr, 1.0), text=msg),
-                wording=PAGE,
-            )
-        except UploadError as exc:
-            bar.empty()
-            st.error(f"This file cannot be used: {plain(exc)}")
-            st.stop()
-        bar.empty()
-        if upload.layers and len(upload.layers) > 1:
-            opts[0].selectbox(
-                "Layer",
-                upload.layers,
-                index=None if not layer else upload.layers.index(layer),
-                key=f"layer_{file.file_id}",
-                placeholder="Choose a layer",
-            )
-        if upload.needs_layer:
-            st.info(f"This file has {len(upload.layers)} layers: choose the one to upload.")
-            st.stop()
-        keys = sorted({k for f in upload.features for k in f.properties})
-        if keys:
-            opts[1].selectbox(
-                "Name property",
-                [""] + keys,
-                key=f"namefield_{file.file_id}",
-                format_func=lambda k: k or "(detected)",
-            )
-        if upload.swap_would_help and not swap:
-            st.warning(
-                "Some zones lie outside Syria but would be inside with latitude and "
-                "longitude swapped: tick **Swap latitude and longitude** if the file "
-                "lists latitude first."
-            )
-        # The features that came without a name keep their name boxes (a box not drawn
-        # would lose what was typed in it).
-        unnamed = st.session_state.setdefault(f"unnamed_{file.file_id}", set())
-        unnamed.update(f.number for f in upload.needs_names[:20])
-        missing = [f for f in upload.features if f.number in unnamed]
-        if missing:
-            st.info("Some zones have no name: type one for each (or choose the name property).")
-            for f in missing:
-                st.text_input(
-                    f"Name for feature {f.number}",
-                    key=f"name_{file.file_id}_{f.number}",
-                    max_chars=200,
-                )
-        review(upload, "upload")
+    if upload.needs_layer:
+        st.info(f"This file has {len(upload.layers)} layers: choose the one to upload.")
+        st.stop()
+    _name_controls(file.file_id, upload, opts[1], swap)
+    review(upload, "upload")
 
-else:
+
+def _check_file(file, layer: str | None, swap: bool) -> ZoneUpload:
+    """The file through the gate, with the options chosen in this page's boxes; a file
+    that cannot be used at all stops the page with the reason."""
+    name_field = st.session_state.get(f"namefield_{file.file_id}")
+    names = {
+        int(k.rsplit("_", 1)[1]): v
+        for k, v in st.session_state.items()
+        if k.startswith(f"name_{file.file_id}_") and v
+    }
+    bar = st.progress(0.0, text="Checking the file...")
+    try:
+        upload = read_zone_file(
+            file.getvalue(),
+            file.name,
+            layer=layer,
+            name_field=name_field or None,
+            names=names,
+            swap_xy=swap,
+            progress=lambda fr, msg: bar.progress(min(fr, 1.0), text=msg),
+            wording=PAGE,
+        )
+    except UploadError as exc:
+        bar.empty()
+        st.error(f"This file cannot be used: {plain(exc)}")
+        st.stop()
+    bar.empty()
+    return upload
+
+
+def _name_controls(file_id: str, upload: ZoneUpload, column, swap: bool) -> None:
+    """The name property, the swap hint and a name box per feature that has no name."""
+    keys = sorted({k for f in upload.features for k in f.properties})
+    if keys:
+        column.selectbox(
+            "Name property",
+            [""] + keys,
+            key=f"namefield_{file_id}",
+            format_func=lambda k: k or "(detected)",
+        )
+    if upload.swap_would_help and not swap:
+        st.warning(
+            "Some zones lie outside Syria but would be inside with latitude and "
+            "longitude swapped: tick **Swap latitude and longitude** if the file "
+            "lists latitude first."
+        )
+    # The features that came without a name keep their name boxes (a box not drawn
+    # would lose what was typed in it).
+    unnamed = st.session_state.setdefault(f"unnamed_{file_id}", set())
+    unnamed.update(f.number for f in upload.needs_names[:20])
+    missing = [f for f in upload.features if f.number in unnamed]
+    if missing:
+        st.info("Some zones have no name: type one for each (or choose the name property).")
+        for f in missing:
+            st.text_input(
+                f"Name for feature {f.number}",
+                key=f"name_{file_id}_{f.number}",
+                max_chars=200,
+            )
+
+
+# --- drawing on the map -------------------------------------------------------------------
+
+
+def draw_mode() -> None:
     st.caption(
         "Draw a polygon (or a rectangle) with the tools at the top left, or pick a zone to "
         "edit its boundary: its outline is put in the drawing layer, where **Edit layers** "
@@ -401,18 +423,9 @@ else:
     drawn_name = c2.text_input(
         "Zone name", value=default_name, key=f"draw_name_{editing}", max_chars=200
     )
-    context = zone_rules.in_force(versions)
     dmap = draw_map(
         data["admin0"],
-        [
-            Shapes(
-                "Zones in force today",
-                list(zip(context["name_en"], context.geometry, strict=True)),
-                "#7f8c8d",
-                dash=True,
-                fill=0.05,
-            )
-        ],
+        [_in_force_shapes()],
         editable=None if editing == NEW else _extent(editing),
     )
     result = st_folium(
@@ -422,25 +435,26 @@ else:
         use_container_width=True,
         returned_objects=["all_drawings"],
     )
-    drawings = (result or {}).get("all_drawings") or []
-    polygons = [d.get("geometry") for d in drawings if isinstance(d, dict)]
-    polygons = [g for g in polygons if isinstance(g, dict) and g.get("type") == "Polygon"]
+    polygons = zone_workflow.drawn_polygons((result or {}).get("all_drawings"))
     if not polygons:
         st.info("Nothing drawn yet.")
     elif not drawn_name.strip():
         st.warning("Type a name for the drawn zone.")
     else:
-        doc = {
-            "type": "Feature",
-            "properties": {"name": drawn_name, **({} if editing == NEW else {"zone_id": editing})},
-            "geometry": {
-                "type": "MultiPolygon",
-                "coordinates": [g.get("coordinates") for g in polygons],
-            },
-        }
+        zone_id = None if editing == NEW else editing
         try:
-            drawn = read_zone_file(json.dumps(doc).encode(), DRAWN, wording=PAGE)
+            drawn = zone_workflow.read_drawing(polygons, drawn_name, zone_id, wording=PAGE)
         except UploadError as exc:
             st.error(f"This drawing cannot be used: {plain(exc)}")
         else:
             review(drawn, "draw")
+
+
+UPLOAD, DRAW = "Upload a file", "Draw on the map"
+mode = st.radio(
+    "How", [UPLOAD, DRAW], horizontal=True, key="zones_mode", label_visibility="collapsed"
+)
+if mode == UPLOAD:
+    upload_mode()
+else:
+    draw_mode()

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, stdlib_count
-from views.links import CHECKS, link_problems
+from views.sharing import CHECKS, link_problems
 from views.shell import PAGES
 
 APP = str(ROOT / "app.py")

@@ -5,6 +5,7 @@ The browser flow against a real OpenID Connect provider is tests/test_browser_au
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from geo import auth
 from geo import zones as zone_rules
 from geo.auth import Identity, Policy, Roles
 from geo.errors import InputError, NotAllowedError
+from geo.store import backup as bk
 from geo.store import open_store
 from geo.uploads import import_events
 
@@ -236,14 +238,46 @@ def test_import_needs_an_editor(store, who):
 @pytest.mark.parametrize("who", [VIEWER, ANONYMOUS, EDITOR], ids=["viewer", "anonymous", "editor"])
 def test_restore_needs_an_admin(store, who, tmp_path):
     backup = tmp_path / "b.gpkg"
-    store.backup(backup)
+    bk.backup(store, backup)
     before = _state(store)
     with pytest.raises(NotAllowedError, match="restore a backup"):
-        store.restore(backup, who=who)
+        bk.restore(store, backup, who=who)
     assert _state(store) == before
-    store.restore(backup, who=ADMIN)
+    bk.restore(store, backup, who=ADMIN)
     last = store.history().iloc[-1]
     assert (last["kind"], last["who"]) == ("restore", "boss@x.org")
+
+
+@pytest.mark.parametrize("who", [VIEWER, ANONYMOUS], ids=["viewer", "anonymous"])
+@pytest.mark.parametrize("drawn", [False, True], ids=["file", "drawing"])
+def test_the_zone_workflow_passes_the_identity_to_the_store(store, who, drawn):
+    """The Zones page saves through geo.zone_workflow.save: the identity reaches the store,
+    checked for the right the save needs (drawing or uploading), and is the author."""
+    from zone_corpus import SQUARE
+
+    from geo import zone_workflow
+    from geo.uploads.zones import read_zone_file
+
+    if drawn:
+        upload = zone_workflow.read_drawing([{"type": "Polygon", "coordinates": [SQUARE]}], "Sq")
+    else:
+        doc = {"type": "Polygon", "coordinates": [SQUARE]}
+        upload = read_zone_file(json.dumps(doc).encode(), "sq.geojson", names={1: "Sq"})
+    versions = store.zone_versions()
+    plan = zone_workflow.plan(upload, versions)
+    args = dict(valid_from=date(2024, 3, 1), author="typed", note="", status="agreed", sources="")
+    before = _state(store)
+    with pytest.raises(NotAllowedError, match=auth.DRAW if drawn else auth.UPLOAD):
+        zone_workflow.save(store, plan, versions, who=who, **args)
+    assert _state(store) == before
+    (saved,) = zone_workflow.save(store, plan, versions, who=EDITOR, **args)
+    row = (
+        store.zone_versions()
+        .set_index(["zone_id", "version"])
+        .loc[(saved.target.zone_id, saved.version)]
+    )
+    assert row["author"] == "ed@example.org"
+    assert store.history().iloc[-1]["who"] == "ed@example.org"
 
 
 def test_the_author_of_an_app_write_is_the_identity_not_the_typed_name(store):
@@ -305,6 +339,7 @@ def test_every_write_in_the_pages_passes_the_signed_in_identity():
     import ast
 
     writes = {"add_zone_version", "add_events", "add_event_chunks", "import_events", "restore"}
+    writes.add("save")  # geo.zone_workflow.save, the Zones page's upload and drawing
     found = 0
     for path in [*(ROOT / "pages").glob("*.py"), *(ROOT / "views").glob("*.py"), ROOT / "app.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -268,10 +268,11 @@ def test_an_admin_restores_a_backup_and_sees_the_write_history(
     team, browser, tmp_path, session_store_path
 ):
     url, store = team
+    from geo.store.backup import backup as write_backup
     from geo.store.gpkg import GeoPackageStore
 
     backup = tmp_path / "team-backup.gpkg"
-    GeoPackageStore.open(session_store_path, seed=False).backup(backup)
+    write_backup(GeoPackageStore.open(session_store_path, seed=False), backup)
     ctx = _context(browser)
     s = Session(ctx, url + "/sources")
     s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=T)

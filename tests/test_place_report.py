@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import streamlit as st
@@ -76,3 +77,121 @@ def test_place_report_page_follows_the_filters(store_env):
         want = expected.loc[expected["place"] == name, "events"].sum()
         assert totals.loc[name, "events"] == want
     assert totals.loc["Raqqa", "events"] > 50  # the battle for Raqqa, June-October 2017
+
+
+def _shipped_with_fatalities():
+    """(dataset id, start day, lon, lat, best fatalities) of every shipped event, read from
+    the CSVs with the csv module."""
+    from conftest import DATA, stdlib_rows
+
+    out = [
+        (r["id"], r["date_start"][:10], float(r["longitude"]), float(r["latitude"]), r["best"])
+        for r in stdlib_rows(DATA / "ucdp" / "ged_syria.csv")
+    ]
+    out += [
+        (
+            r["dataset_id"],
+            r["date_start"][:10],
+            float(r["longitude"]),
+            float(r["latitude"]),
+            r["fatalities_best"],
+        )
+        for r in stdlib_rows(DATA / "events" / "curated_strikes.csv")
+    ]
+    return [(i, day, lon, lat, int(best) if best else 0) for i, day, lon, lat, best in out]
+
+
+def _brute_force_near(places, names, km):
+    """{place: [(id, day, fatalities)]} of the shipped events within ``km`` (Vincenty)."""
+    from geo.filters import find_place
+
+    events = _shipped_with_fatalities()
+    near = {}
+    for name in names:
+        lat0, lon0, _ = find_place(places, name)
+        near[name] = [
+            (i, day, best)
+            for i, day, lon, lat, best in events
+            if abs(lat - lat0) < 0.5
+            and abs(lon - lon0) < 0.6
+            and vincenty_km(lat0, lon0, lat, lon) <= km
+        ]
+    return near
+
+
+def test_place_report_figures_match_a_brute_force_count(store_env):
+    """Homs and Rastan are 20 km apart: within 25 km an event can be near both, and then
+    counts for both places but is one event on the map."""
+    from datetime import date
+
+    from geo.place_report import place_report
+    from geo.store import open_store
+
+    store = open_store()
+    places, events = store.places(), store.events()
+    names, km, start = ["Homs", "Rastan"], 25.0, date(2016, 7, 1)
+    report = place_report(events, places, names, km, "month", start=start, types=None)
+    theirs = _brute_force_near(places, names, km)
+
+    totals = report.totals.set_index("place")
+    assert list(totals.index) == names
+    for name in names:
+        assert totals.loc[name, "events"] == len(theirs[name]) > 20
+        assert totals.loc[name, "fatalities"] == sum(best for _, _, best in theirs[name])
+    # the chart: each event in its month from the start; the earlier ones are counted apart
+    early = [e for name in names for e in theirs[name] if e[1] < start.isoformat()]
+    assert report.early == len(early) > 0
+    per_place = report.per_period.groupby("place")["events"].sum()
+    for name in names:
+        assert per_place[name] == sum(1 for e in theirs[name] if e[1] >= start.isoformat())
+    months = Counter(
+        (name, day[:7]) for name in names for _, day, _ in theirs[name] if day >= "2016-07"
+    )
+    got = {
+        (r.place, f"{r.period:%Y-%m}"): r.events
+        for r in report.per_period.itertuples()
+        if r.events
+    }
+    assert got == dict(months)
+    # the map: each event once, however many places it is near, in the order given
+    both = {i for i, _, _ in theirs["Homs"]} & {i for i, _, _ in theirs["Rastan"]}
+    assert both, "the test needs events near both places"
+    ids = {i for name in names for i, _, _ in theirs[name]}
+    assert len(report.near) == len(ids) == sum(map(len, theirs.values())) - len(both)
+    assert report.near.index.is_unique and report.near.index.is_monotonic_increasing
+
+
+def test_place_report_focus_is_the_discs_around_the_places(store_env):
+    import pyproj
+    import shapely
+
+    from geo.filters import find_place
+    from geo.place_report import place_report
+    from geo.store import open_store
+
+    store = open_store()
+    places = store.places()
+    report = place_report(store.events(), places, ["Raqqa", "Palmyra (Tadmur)"], 10.0)
+    geod = pyproj.Geod(ellps="WGS84")
+    area_km2 = abs(geod.geometry_area_perimeter(report.focus)[0]) / 1e6
+    assert abs(area_km2 - 2 * math.pi * 10**2) < 0.02 * 2 * math.pi * 10**2  # two 10 km discs
+    for name in ("Raqqa", "Palmyra (Tadmur)"):
+        lat, lon, _ = find_place(places, name)
+        for azimuth in (0, 90, 180, 270):
+            inner_lon, inner_lat, _ = geod.fwd(lon, lat, azimuth, 9_800)
+            outer_lon, outer_lat, _ = geod.fwd(lon, lat, azimuth, 10_200)
+            assert report.focus.contains(shapely.Point(inner_lon, inner_lat))
+            assert not report.focus.contains(shapely.Point(outer_lon, outer_lat))
+
+
+def test_place_report_of_no_place_or_no_event_is_empty(store_env):
+    from geo.place_report import place_report
+    from geo.store import open_store
+
+    store = open_store()
+    places, events = store.places(), store.events()
+    nothing = place_report(events, places, [], 25.0)
+    assert nothing.totals.empty and nothing.near.empty and nothing.early == 0
+    quiet = place_report(events.iloc[0:0], places, ["Raqqa"], 25.0)
+    assert quiet.totals.to_dict("records") == [{"place": "Raqqa", "events": 0, "fatalities": 0}]
+    assert quiet.near.empty and quiet.per_period["events"].sum() == 0

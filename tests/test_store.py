@@ -16,6 +16,7 @@ from conftest import ROOT, stdlib_count
 from geo import shipped
 from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter, filter_events
+from geo.store import backup as bk
 from geo.store import default_store_path, open_store
 from geo.store.gpkg import GeoPackageStore
 
@@ -134,7 +135,7 @@ def test_backup_restore_backup_round_trip(make_store, engine, tmp_path, request)
     source.add_zone_version(_changed_zone(source), who="ana")
     source.add_events(_events("bk", 7), who="ana")
     first = tmp_path / "first.gpkg"
-    source.backup(first)
+    bk.backup(source, first)
     # Restore into the *other* engine: GeoPackage -> PostGIS and PostGIS -> GeoPackage.
     if engine == "gpkg":
         from geo.store.postgis import PostGISStore
@@ -143,11 +144,11 @@ def test_backup_restore_backup_round_trip(make_store, engine, tmp_path, request)
         target = PostGISStore.open(url, seed=False)
     else:
         target = GeoPackageStore.open(tmp_path / "target.gpkg", seed=False)
-    counts = target.restore(first, who="ana")
+    counts = bk.restore(target, first, who="ana")
     assert counts["zone_versions"] == 19 and counts["events"] == stdlib_count(None, None) + 7
     second = tmp_path / "second.gpkg"
-    target.backup(second)
-    a, b = GeoPackageStore.open_backup(first), GeoPackageStore.open_backup(second)
+    bk.backup(target, second)
+    a, b = GeoPackageStore(first), GeoPackageStore(second)
     za, zb = a.zone_versions(), b.zone_versions()
     assert pd.DataFrame(za.drop(columns="geometry")).equals(
         pd.DataFrame(zb.drop(columns="geometry"))
@@ -162,7 +163,7 @@ def test_restore_never_overwrites_a_different_version(make_store, tmp_path):
     store = make_store()
     store.add_zone_version(_changed_zone(store))
     backup = tmp_path / "b.gpkg"
-    store.backup(backup)
+    bk.backup(store, backup)
     other = make_store()
     other.add_zone_version(
         _changed_zone(other, valid_from="2018-01-01").assign(
@@ -171,7 +172,7 @@ def test_restore_never_overwrites_a_different_version(make_store, tmp_path):
     )
     before = other.zone_versions()
     with pytest.raises(StoreError, match="differs from the one in this store"):
-        other.restore(backup)
+        bk.restore(other, backup)
     after = other.zone_versions()
     assert len(after) == len(before)
     assert all(shapely.equals_exact(after.geometry.values, before.geometry.values, 0))
@@ -355,7 +356,7 @@ def test_backup_refuses_existing_file(make_store, tmp_path):
     existing = tmp_path / "b.gpkg"
     existing.write_bytes(b"keep me")
     with pytest.raises(StoreError, match="exists already"):
-        make_store().backup(existing)
+        bk.backup(make_store(), existing)
     assert (
         hashlib.sha256(existing.read_bytes()).hexdigest() == hashlib.sha256(b"keep me").hexdigest()
     )
@@ -409,11 +410,11 @@ def test_restore_refuses_a_version_differing_only_in_properties(make_store, tmp_
     store = make_store()
     store.add_zone_version(_changed_zone(store).assign(note="Astana-6", valid_from="2017-09-15"))
     backup = tmp_path / "b.gpkg"
-    store.backup(backup)
+    bk.backup(store, backup)
     other = make_store()
     other.add_zone_version(_changed_zone(other).assign(note="something else"))
     with pytest.raises(StoreError, match="differs from the one in this store"):
-        other.restore(backup)
+        bk.restore(other, backup)
     assert (
         other.zone_versions().set_index(["zone_id", "version"]).loc[("eastern_ghouta", 4), "note"]
         == "something else"
@@ -423,8 +424,8 @@ def test_restore_refuses_a_version_differing_only_in_properties(make_store, tmp_
 def test_restoring_twice_adds_nothing_the_second_time(make_store, tmp_path):
     store = make_store()
     backup = tmp_path / "b.gpkg"
-    store.backup(backup)
-    counts = store.restore(backup)
+    bk.backup(store, backup)
+    counts = bk.restore(store, backup)
     assert {k: v for k, v in counts.items() if k != "history"} == {
         "events": 0,
         "zone_versions": 0,

@@ -103,8 +103,8 @@ def test_rows_are_converted_a_column_at_a_time_exactly_as_cell_by_cell(session_s
     import numpy as np
     import shapely
 
+    from geo.gpkg_format import encode, encode_many
     from geo.store import tables as T
-    from geo.store.gpkg import encode, encode_many
 
     ev = GeoPackageStore.open(session_store_path, seed=False).events().head(3000).copy()
     ev["import_id"] = "x"

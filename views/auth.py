@@ -10,7 +10,7 @@ import streamlit as st
 
 from geo import auth
 from geo.errors import ZoneWatchError
-from views._common import plain
+from views.text import plain
 
 #: the action a page exists for: a page is listed and opened only with the right to it
 PAGE_ACTIONS = {

@@ -14,60 +14,55 @@ from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.render import (
     SYRIA_BOUNDS,
-    MapLayers,
     build_map,
     event_detail,
     event_types_legend,
     event_view_group,
 )
-from views._common import (
-    KEY_MAP,
-    KEY_MAP_VIEW,
-    KEY_ONLINE_TILES,
-    KEY_ZONES_AS_OF,
-    KEY_ZONES_FOLLOW,
-    PLACE_ATTRIBUTION,
-    URL,
-    event_index,
-    event_mask,
-    load_or_stop,
-    map_events,
-    page_filter,
-    plain,
-    store_or_stop,
-)
+from views.data import event_mask, index_or_stop, map_events, map_layers
+from views.filters import page_filter
+from views.page import page_start
+from views.sharing import URL
+from views.state import KEY_MAP, KEY_MAP_VIEW, KEY_ONLINE_TILES, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
+from views.text import plain
 
 #: What the map shows before it reports its own view: all of Syria.
 START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
 #: An event marker's tooltip, as the map returns it when the event is clicked (numbers only).
 CLICKED_EVENT = re.compile(r"Event (\d{1,15}) · \d{4}-\d{2}-\d{2}")
 
-store = store_or_stop()
-revision, data = load_or_stop(store)
-summary = data["summary"]
-
-st.title("ZoneWatch")
-st.caption(
+store, revision, data = page_start(
+    "ZoneWatch",
     "The four de-escalation zones of the Astana memorandum (4 May 2017, in force 6 May), "
     "the towns around them and reported conflict events. Zone boundaries are approximate "
-    "reconstructions from public reporting: no official map was ever published."
+    "reconstructions from public reporting: no official map was ever published.",
+    small=True,
 )
+summary = data["summary"]
 if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 
+#: What the Map's own choices do (their help in the sidebar).
+HELP = {
+    KEY_ZONES_FOLLOW: "Draw each zone as it stood on the last day of the event dates you chose, "
+    "so the boundaries match the events. Untick to choose another date.",
+    KEY_ZONES_AS_OF: "The map shows each zone's boundary in force on this date. The memorandum "
+    "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+    KEY_ONLINE_TILES: "Adds OpenStreetMap tiles to the layer control. They need internet; the "
+    "built-in basemap works offline.",
+}
+
+
+def _choice(label: str, key: str, default: bool) -> bool:
+    """A yes/no choice in the sidebar, kept in the page's address."""
+    return st.checkbox(label, value=default, key=key, bind=URL, help=HELP[key])
+
+
 flt = page_filter()
 with st.sidebar:
     st.header("Zones")
-    follow = st.checkbox(
-        "Zones as of the end of the event dates",
-        value=True,
-        key=KEY_ZONES_FOLLOW,
-        bind=URL,
-        help="Draw each zone as it stood on the last day of the event dates you chose, so "
-        "the boundaries match the events. Untick to choose another date.",
-    )
-    if follow:
+    if _choice("Zones as of the end of the event dates", KEY_ZONES_FOLLOW, True):
         as_of = flt.end
     else:
         as_of = st.date_input(
@@ -77,25 +72,13 @@ with st.sidebar:
             max_value=date(2100, 1, 1),
             key=KEY_ZONES_AS_OF,
             bind=URL,
-            help="The map shows each zone's boundary in force on this date. The memorandum "
-            "took effect on 6 May 2017; zones that had ended by this date are not drawn.",
+            help=HELP[KEY_ZONES_AS_OF],
         )
     st.header("Basemap")
-    online = st.checkbox(
-        "Offer online map tiles",
-        value=False,
-        key=KEY_ONLINE_TILES,
-        bind=URL,
-        help="Adds OpenStreetMap tiles to the layer control. They need internet; the "
-        "built-in basemap works offline.",
-    )
+    online = _choice("Offer online map tiles", KEY_ONLINE_TILES, False)
 
 mask = event_mask(revision, flt, data["zone_versions"])
-try:
-    index = event_index(revision)
-except ZoneWatchError as exc:
-    st.error(f"The events could not be read: {exc}")
-    st.stop()
+index = index_or_stop(revision)
 selected = int(mask.sum())
 st.markdown(
     f"**Showing {selected:,} of {summary.count:,} events** "
@@ -131,15 +114,7 @@ if clicked:
 
 zones_then = zone_rules.in_force(data["zone_versions"], as_of)
 fmap = build_map(
-    MapLayers(
-        zones=zones_then,
-        places=data["places"],
-        events=None,
-        admin0=data["admin0"],
-        admin1=data["admin1"],
-        event_attribution=attributions(summary.datasets),
-        place_attribution=PLACE_ATTRIBUTION,
-    ),
+    map_layers(data, zones_then),
     online_tiles=online,
     all_types=list(summary.types),
     share_view=True,

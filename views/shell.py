@@ -16,10 +16,11 @@ import streamlit as st
 
 from geo.assets import install_static
 from geo.auth import VIEW
-from views._common import MAP_KEYS, keep_state, shared_filters
 from views.auth import gate, identity, may_open
 from views.auth import sidebar as auth_sidebar
-from views.links import clean_link
+from views.filters import shared_filters
+from views.sharing import clean_link
+from views.state import MAP_KEYS, keep_state
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,7 @@
 """The store: one interface, its engine chosen here and nowhere else.
 
-Configuration (environment):
+Which store: :func:`open_store` takes it as an argument (``url`` or ``path``); without
+one, from the environment:
 
 - ``DATABASE_URL=postgresql+psycopg://user:password@host:port/dbname``: the PostGIS
   engine, for teams sharing one server among several app processes.
@@ -17,12 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.errors import StoreError
+from geo.store.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from geo.store.base import ImportResult, Store
-
-#: The layout version both engines write (see the migrations of each engine).
-SCHEMA_VERSION = 3
 
 
 def default_store_path() -> Path:
@@ -31,27 +30,51 @@ def default_store_path() -> Path:
     return Path(base) / "zonewatch" / "zonewatch.gpkg"
 
 
-def open_store(seed: bool = True) -> Store:
-    """Open the configured store, creating it on first start (filled from ``data/`` if
-    ``seed``; a restore starts from an empty store)."""
-    url = os.environ.get("DATABASE_URL", "").strip()
+def open_store(
+    url: str | None = None, path: str | Path | None = None, *, seed: bool = True
+) -> Store:
+    """Open a store, creating it on first start (filled from ``data/`` if ``seed``; a
+    restore starts from an empty store).
+
+    ``url`` (``postgresql+psycopg://...``) names a PostGIS store, ``path`` (a ``.gpkg``
+    file) an embedded one; with neither, the environment decides (``DATABASE_URL``, else
+    ``ZONEWATCH_STORE``, else :func:`default_store_path`). Nothing here writes the
+    environment."""
+    url, gpkg = store_location(url, path)
     if url:
         from geo.store.postgis import PostGISStore
 
         return PostGISStore.open(url, seed=seed)
     from geo.store.gpkg import GeoPackageStore
 
-    return GeoPackageStore.open(configured_gpkg_path(), seed=seed)
+    return GeoPackageStore.open(gpkg, seed=seed)
 
 
-def configured_gpkg_path() -> Path | None:
-    """The GeoPackage the configuration names (None when ``DATABASE_URL`` chooses PostGIS)."""
-    if os.environ.get("DATABASE_URL", "").strip():
-        return None
-    path = Path(os.environ.get("ZONEWATCH_STORE") or default_store_path())
+def store_location(
+    url: str | None = None, path: str | Path | None = None
+) -> tuple[str | None, Path | None]:
+    """The store :func:`open_store` opens: ``(url, None)`` for PostGIS or ``(None, path)``
+    for a GeoPackage; what is given explicitly wins over the environment."""
+    if url is not None and path is not None:
+        raise StoreError("name one store: a database URL or a .gpkg path, not both")
+    named = "the store"
+    if path is None and url is None:
+        url = os.environ.get("DATABASE_URL", "").strip() or None
+        if url is None:
+            named = "ZONEWATCH_STORE"
+            path = os.environ.get("ZONEWATCH_STORE") or default_store_path()
+    if url is not None:
+        return url.strip(), None
+    path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise StoreError(f"ZONEWATCH_STORE must name a .gpkg file, got '{path.name}'")
-    return path
+        raise StoreError(f"{named} must name a .gpkg file, got '{path.name}'")
+    return None, path
+
+
+def configured_gpkg_path(path: str | Path | None = None) -> Path | None:
+    """The GeoPackage :func:`open_store` would open for ``path`` (None when PostGIS is
+    chosen)."""
+    return store_location(None, path)[1]
 
 
 def __getattr__(name: str):
@@ -69,4 +92,5 @@ __all__ = [
     "configured_gpkg_path",
     "default_store_path",
     "open_store",
+    "store_location",
 ]

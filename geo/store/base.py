@@ -9,6 +9,7 @@ an import adds only new events, every write is one transaction and leaves a hist
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -16,17 +17,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo import auth
 from geo import zones as Z
 from geo.errors import StoreBusyError, StoreError
-from geo.eventindex import INDEX_COLUMNS
 from geo.filters import EventFilter
 from geo.store import tables as T
 
@@ -67,6 +65,9 @@ class Store(ABC):
     #: called while a write waits for another writer ("busy, retrying")
     on_busy: BusyCallback | None = None
 
+    def __init__(self):
+        self._local = threading.local()  # the connection of an open snapshot, per thread
+
     # --- primitives each engine provides ---------------------------------------------
 
     @abstractmethod
@@ -76,10 +77,6 @@ class Store(ABC):
     @abstractmethod
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
         """Insert the rows of ``frame``; skip (when asked) rows whose identity exists."""
-
-    @abstractmethod
-    def _snapshot(self) -> AbstractContextManager:
-        """Within it, every read of this thread sees one consistent state of the store."""
 
     @abstractmethod
     def _count(self, tx, table: T.Table) -> int:
@@ -106,8 +103,45 @@ class Store(ABC):
         """Events in the event model, filtered by the engine (``None``: all)."""
 
     @abstractmethod
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Rows of a read-only SQL query (the SQL here is common to both engines)."""
+    def _read_connection(self):
+        """A new connection for reading (closed by the caller); its ``execute`` takes SQL
+        and parameters."""
+
+    #: what the engine's driver raises when a read fails
+    _READ_ERRORS: tuple[type[BaseException], ...] = ()
+
+    #: the statement that begins a read transaction seeing one state of the store
+    _BEGIN_SNAPSHOT = "BEGIN"
+
+    @abstractmethod
+    def _read_failed(self, exc: BaseException) -> str:
+        """The message of the :class:`StoreError` raised when a read fails."""
+
+    def _read(self, sql, params: tuple = ()) -> list[tuple]:
+        """Rows of a read-only SQL query (the SQL here is common to both engines), inside
+        :meth:`_snapshot` when one is open on this thread."""
+        pinned = getattr(self._local, "con", None)
+        con = pinned or self._read_connection()
+        try:
+            return con.execute(sql, params).fetchall()
+        except self._READ_ERRORS as exc:
+            raise StoreError(self._read_failed(exc)) from None
+        finally:
+            if pinned is None:
+                con.close()
+
+    @contextmanager
+    def _snapshot(self):
+        """Within it, every read of this thread sees one consistent state of the store."""
+        con = self._read_connection()
+        con.execute(self._BEGIN_SNAPSHOT)
+        self._local.con = con
+        try:
+            yield
+        finally:
+            self._local.con = None
+            con.execute("COMMIT")
+            con.close()
 
     def event_summary(self) -> EventSummary:
         """How many events, their date range, types and datasets, computed by the engine."""
@@ -151,9 +185,9 @@ class Store(ABC):
     _PARAM = "?"
 
     def event_columns(self) -> pd.DataFrame:
-        """``fid`` and :data:`geo.eventindex.INDEX_COLUMNS` of every event, in ``fid`` order:
+        """``fid`` and :data:`geo.store.tables.INDEX_COLUMNS` of every event, in ``fid`` order:
         what the map's in-memory index is built from (engines may read it faster)."""
-        names = ("fid", *INDEX_COLUMNS)
+        names = ("fid", *T.INDEX_COLUMNS)
         rows = self._read(f"SELECT {', '.join(names)} FROM events ORDER BY fid")
         df = pd.DataFrame.from_records(rows, columns=list(names))
         for col in ("date_start", "date_end"):
@@ -414,86 +448,3 @@ class Store(ABC):
             )
             self._bump_revision(tx)
         return len(missing)
-
-    # --- backup and restore ------------------------------------------------------------
-
-    def backup(self, path: str | Path) -> dict[str, int]:
-        """Write the whole store to one new GeoPackage; return rows written per table."""
-        from geo.store.gpkg import GeoPackageStore
-
-        path = Path(path)
-        if path.suffix.lower() != ".gpkg":
-            raise StoreError(f"the backup must be a .gpkg file, got '{path.name}'")
-        if path.exists():
-            raise StoreError(f"'{path.name}' exists already; choose a new file name")
-        with self._snapshot():  # one consistent state, even while others write
-            frames = {t.name: self.read_table(t) for t in T.TABLES}
-        target = GeoPackageStore.create(path, seed=False)
-        counts = {}
-        with target._transaction() as tx:
-            for table in T.TABLES:
-                counts[table.name] = target._insert(tx, table, frames[table.name], False)
-            target._bump_revision(tx)
-        return counts
-
-    def restore(self, path: str | Path, who: auth.Identity | str = "") -> dict[str, int]:
-        """Load a backup made by :meth:`backup` into this store; return rows added per table.
-
-        Rows already here are kept; a zone version that exists here with different content
-        stops the restore before anything is written (nothing is ever overwritten). An
-        identity ``who`` must have the right to restore (:func:`geo.auth.require`).
-        """
-        who = auth.author_of(who, auth.RESTORE)
-        from geo.store.gpkg import GeoPackageStore
-
-        path = Path(path)
-        source = GeoPackageStore.open_backup(path)
-        frames = {t.name: source.read_table(t) for t in T.TABLES}
-        counts = {}
-        with self._transaction() as tx:
-            # Checked under the write lock: no writer can change the versions meanwhile.
-            _check_no_conflict(self.zone_versions(), frames["zone_versions"])
-            for table in T.TABLES:
-                counts[table.name] = self._insert(tx, table, frames[table.name], True)
-            self._log(
-                tx,
-                "restore",
-                who,
-                path.name,
-                _sha256(path),
-                ", ".join(f"{k} +{v}" for k, v in counts.items()),
-            )
-            self._bump_revision(tx)
-        return counts
-
-
-def _check_no_conflict(mine: gpd.GeoDataFrame, theirs: gpd.GeoDataFrame) -> None:
-    """Refuse when a (zone, version) in both differs in geometry or in any property."""
-    compared = [c for c in T.ZONE_VERSIONS.names if c not in ("zone_id", "version", "created_at")]
-    merged = pd.DataFrame(mine).merge(
-        pd.DataFrame(theirs).rename(columns={c: c + "_b" for c in compared + ["geometry"]}),
-        on=["zone_id", "version"],
-    )
-    if merged.empty:
-        return
-    same = shapely.equals_exact(merged["geometry"].values, merged["geometry_b"].values, 1e-9)
-    for col in compared:
-        a, b = merged[col], merged[col + "_b"]
-        same &= ((a == b) | (a.isna() & b.isna())).to_numpy()
-    if not same.all():
-        bad = merged.loc[~same, ["zone_id", "version"]].iloc[0]
-        raise StoreError(
-            f"the backup's zone '{bad['zone_id']}' version {bad['version']} differs from the "
-            "one in this store; nothing was restored. Restore into a new, empty store instead "
-            "(e.g. set ZONEWATCH_STORE to a new .gpkg path)"
-        )
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

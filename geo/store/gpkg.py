@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import struct
-import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -29,11 +27,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
+from geo import gpkg_format as blob
 from geo.errors import StoreBusyError, StoreError  # noqa: F401  (StoreBusyError re-exported)
-from geo.eventindex import INDEX_COLUMNS
 from geo.filters import EventFilter, event_mask
+from geo.gpkg_format import quote as _q
 from geo.store import base
 from geo.store import rtree as rtree_bulk
 from geo.store import tables as T
@@ -71,110 +69,13 @@ def _rebuild_pays(rows: int, existing: int) -> bool:
     return rows >= BULK_MIN_ROWS and rows * 4 >= rows + existing
 
 
-_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-# --- GeoPackage geometry blobs (GeoPackage 1.3, clause 2.1.3) ---------------------------
-
-
-def encode(geom) -> bytes:
-    """A shapely geometry as a GeoPackage blob (EPSG:4326, little-endian, xy envelope)."""
-    if geom is None:
-        return None
-    wkb = shapely.to_wkb(geom, byte_order=1, output_dimension=2)
-    if geom.is_empty:
-        return b"GP\x00" + bytes([0x01 | 0x10]) + struct.pack("<i", 4326) + wkb
-    minx, miny, maxx, maxy = geom.bounds
-    return (
-        b"GP\x00\x03" + struct.pack("<i", 4326) + struct.pack("<4d", minx, maxx, miny, maxy) + wkb
-    )
-
-
-def encode_many(geoms: list) -> list:
-    """:func:`encode` for many geometries at once: the WKB and the headers are built by
-    shapely and numpy a column at a time (the same bytes as :func:`encode`)."""
-    arr = np.asarray(geoms, dtype=object)
-    plain = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    out = [None if ok else encode(g) for g, ok in zip(geoms, plain, strict=True)]
-    if plain.any():
-        good = arr[plain]
-        if (shapely.get_type_id(good) == 0).all():  # points: built whole by numpy
-            for i, blob in zip(np.flatnonzero(plain), _point_blobs(good), strict=True):
-                out[i] = blob
-            return out
-        wkb = shapely.to_wkb(good, byte_order=1, output_dimension=2)
-        header = np.zeros(
-            len(good),
-            dtype=[("magic", "S4"), ("srs", "<i4"), ("env", "<f8", (4,))],
-        )
-        header["magic"] = b"GP\x00\x03"
-        header["srs"] = 4326
-        bounds = shapely.bounds(good)  # minx, miny, maxx, maxy
-        header["env"] = bounds[:, [0, 2, 1, 3]]  # stored as minx, maxx, miny, maxy
-        raw = header.tobytes()
-        for k, (i, w) in enumerate(zip(np.flatnonzero(plain), wkb, strict=True)):
-            out[i] = raw[k * 40 : (k + 1) * 40] + w
-    return out
-
-
-_POINT_BLOB = np.dtype(
-    [
-        ("magic", "S4"),
-        ("srs", "<i4"),
-        ("env", "<f8", (4,)),  # minx, maxx, miny, maxy
-        ("order", "u1"),  # WKB: little-endian
-        ("type", "<u4"),  # WKB: Point
-        ("xy", "<f8", (2,)),
-    ]
-)  # packed: 61 bytes, the same bytes as encode() writes for a 2-D point
-
-
-def _point_blobs(points: np.ndarray) -> list[bytes]:
-    """GeoPackage blobs of non-empty points, as :func:`encode` makes them, a column at a
-    time."""
-    x, y = shapely.get_x(points), shapely.get_y(points)
-    blobs = np.zeros(len(points), dtype=_POINT_BLOB)
-    blobs["magic"] = b"GP\x00\x03"
-    blobs["srs"] = 4326
-    blobs["env"] = np.column_stack([x, x, y, y])
-    blobs["order"] = 1
-    blobs["type"] = 1
-    blobs["xy"] = np.column_stack([x, y])
-    return blobs.view(np.dtype((np.void, _POINT_BLOB.itemsize))).tolist()
-
-
-def _header(blob: bytes) -> tuple[int, int]:
-    flags = blob[3]
-    return flags, 8 + _ENVELOPE_BYTES[(flags >> 1) & 0x07]
-
-
-def decode(blob: bytes):
-    """A GeoPackage blob as a shapely geometry."""
-    if blob is None:
-        return None
-    _, start = _header(blob)
-    return shapely.from_wkb(bytes(blob[start:]))
-
-
-def _envelope(blob: bytes):
-    flags, start = _header(blob)
-    if start >= 40:
-        order = "<" if flags & 1 else ">"
-        return struct.unpack(order + "4d", blob[8:40])  # minx, maxx, miny, maxy
-    minx, miny, maxx, maxy = decode(blob).bounds
-    return minx, maxx, miny, maxy
-
-
 def _register(con: sqlite3.Connection) -> None:
     """The SQL functions GDAL's R-tree triggers call, for writes made outside GDAL."""
 
-    def is_empty(blob):
-        return None if blob is None else int(bool(blob[3] & 0x10))
-
-    con.create_function("ST_IsEmpty", 1, is_empty, deterministic=True)
+    con.create_function("ST_IsEmpty", 1, blob.is_empty, deterministic=True)
     for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         con.create_function(
-            name, 1, lambda b, i=i: None if b is None else _envelope(b)[i], deterministic=True
+            name, 1, lambda b, i=i: None if b is None else blob.envelope(b)[i], deterministic=True
         )
 
 
@@ -191,10 +92,6 @@ def _connect(path: Path, timeout_ms: int = _BUSY_STEP_MS) -> sqlite3.Connection:
     con.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
     _register(con)
     return con
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _empty_frame(table: T.Table) -> pd.DataFrame:
@@ -230,8 +127,8 @@ class GeoPackageStore(Store):
     """A :class:`~geo.store.base.Store` in a single GeoPackage file."""
 
     def __init__(self, path: Path):
+        super().__init__()
         self.path = Path(path)
-        self._local = threading.local()
 
     # --- opening and creating ----------------------------------------------------------
 
@@ -247,26 +144,6 @@ class GeoPackageStore(Store):
             store.seed()  # e.g. a store left empty by a restore that failed
         elif seed:
             store.add_shipped_history()
-        return store
-
-    @classmethod
-    def open_backup(cls, path: Path) -> GeoPackageStore:
-        """Open a backup file read-only for restoring; refuse anything else."""
-        path = Path(path)
-        if not path.is_file():
-            raise StoreError(f"'{path.name}' is not a file; give the path of a ZoneWatch backup")
-        store = cls(path)
-        try:
-            version = store._schema_version()
-        except StoreError:
-            raise StoreError(
-                f"'{path.name}' is not a ZoneWatch backup; give a file made by 'zonewatch backup'"
-            ) from None
-        if version != T.SCHEMA_VERSION:
-            raise StoreError(
-                f"'{path.name}' is a backup of schema {version}; this version of ZoneWatch "
-                f"restores schema {T.SCHEMA_VERSION}"
-            )
         return store
 
     @classmethod
@@ -505,7 +382,7 @@ class GeoPackageStore(Store):
         for start in range(0, len(frame), _ROWS_PER_BATCH):  # bounded memory for big frames
             rows, geoms = T.to_rows(table, frame.iloc[start : start + _ROWS_PER_BATCH])
             if table.geometry:
-                blobs = encode_many(geoms)
+                blobs = blob.encode_many(geoms)
                 rows = (row + (g,) for row, g in zip(rows, blobs, strict=True))
             added += tx.executemany(sql, rows).rowcount
         return added
@@ -523,37 +400,22 @@ class GeoPackageStore(Store):
 
     # --- reads -------------------------------------------------------------------------
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        pinned = getattr(self._local, "con", None)
-        con = pinned or _connect(self.path, timeout_ms=int(base.WRITE_WAIT * 1000))
-        try:
-            return con.execute(sql, params).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"the store could not be read ({exc}); if this persists, restore it from a "
-                "backup ('zonewatch restore') into a new store"
-            ) from None
-        finally:
-            if pinned is None:
-                con.close()
+    def _read_connection(self) -> sqlite3.Connection:
+        return _connect(self.path, timeout_ms=int(base.WRITE_WAIT * 1000))
 
-    @contextmanager
-    def _snapshot(self):
-        con = _connect(self.path, timeout_ms=int(base.WRITE_WAIT * 1000))
-        con.execute("BEGIN")  # one read transaction: every read sees the same state
-        self._local.con = con
-        try:
-            yield
-        finally:
-            self._local.con = None
-            con.execute("COMMIT")
-            con.close()
+    _READ_ERRORS = (sqlite3.DatabaseError,)
+
+    def _read_failed(self, exc: BaseException) -> str:
+        return (
+            f"the store could not be read ({exc}); if this persists, restore it from a "
+            "backup ('zonewatch restore') into a new store"
+        )
 
     def read_table(self, table: T.Table) -> pd.DataFrame:
         cols = ", ".join(map(_q, table.names + (["geom"] if table.geometry else [])))
         rows = self._read(f"SELECT {cols} FROM {_q(table.name)} ORDER BY fid")
         if table.geometry:
-            geoms = [decode(r[-1]) for r in rows]
+            geoms = [blob.decode(r[-1]) for r in rows]
             return T.from_rows(table, [r[:-1] for r in rows], geoms)
         return T.from_rows(table, rows, None)
 
@@ -578,7 +440,7 @@ class GeoPackageStore(Store):
             _, table = pyogrio.read_arrow(
                 self.path,
                 layer="events",
-                columns=list(INDEX_COLUMNS),
+                columns=list(T.INDEX_COLUMNS),
                 read_geometry=False,
                 return_fids=True,
             )

@@ -53,7 +53,7 @@ def count_events(path: Path, flt: EventFilter) -> int | None:
     """Events in the GeoPackage store at ``path`` matching ``flt``, or None when the store
     must be opened the usual way first (missing, empty, another schema, unreadable) or
     when ``flt`` needs more than SQL."""
-    from geo.store import SCHEMA_VERSION
+    from geo.store.version import SCHEMA_VERSION
 
     if not sql_only(flt) or not Path(path).is_file():
         return None

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -55,27 +54,33 @@ def _store_errors(psycopg):
         ) from None
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _ident(name: str) -> str:
+    """An SQL identifier quoted by the driver (:class:`psycopg.sql.Identifier`)."""
+    return _psycopg().sql.Identifier(name).as_string(None)
 
 
 def _ddl(table: T.Table) -> list[str]:
-    cols = [f"{_q(c)} {_SQL_TYPES[k]}" for c, k in table.columns]
+    cols = [f"{_ident(c)} {_SQL_TYPES[k]}" for c, k in table.columns]
     if table.geometry:
         cols.append(f"geom geometry({table.geometry}, 4326) NOT NULL")
-    cols.append(f"UNIQUE ({', '.join(map(_q, table.identity))})")
-    out = [f"CREATE TABLE {_q(table.name)} (fid bigserial PRIMARY KEY, {', '.join(cols)})"]
+    cols.append(f"UNIQUE ({', '.join(map(_ident, table.identity))})")
+    out = [f"CREATE TABLE {_ident(table.name)} (fid bigserial PRIMARY KEY, {', '.join(cols)})"]
     if table.geometry:
-        out.append(f"CREATE INDEX {_q(table.name + '_geom')} ON {_q(table.name)} USING gist (geom)")
+        out.append(
+            f"CREATE INDEX {_ident(table.name + '_geom')} ON {_ident(table.name)} USING gist (geom)"
+        )
     return out
 
 
-SCHEMA = [
-    "CREATE TABLE zonewatch_meta (key text PRIMARY KEY, value text NOT NULL)",
-    *[stmt for table in T.TABLES for stmt in _ddl(table)],
-    'CREATE INDEX "events_dates" ON "events" (date_start, date_end)',
-    'CREATE INDEX "events_type" ON "events" (event_type)',
-]
+def schema() -> list[str]:
+    """The statements that create a new store's tables and indexes."""
+    return [
+        "CREATE TABLE zonewatch_meta (key text PRIMARY KEY, value text NOT NULL)",
+        *[stmt for table in T.TABLES for stmt in _ddl(table)],
+        'CREATE INDEX "events_dates" ON "events" (date_start, date_end)',
+        'CREATE INDEX "events_type" ON "events" (event_type)',
+    ]
+
 
 #: version -> statements bringing a PostGIS store from version - 1 (it began at 2, with the
 #: unique boundaries that GeoPackage stores gained in 3)
@@ -104,9 +109,9 @@ class PostGISStore(Store):
     """A :class:`~geo.store.base.Store` in a PostGIS database."""
 
     def __init__(self, url: str):
+        super().__init__()
         self.url = url
         self._conninfo = conninfo(url)
-        self._local = threading.local()
 
     @classmethod
     def open(cls, url: str, seed: bool = True) -> PostGISStore:
@@ -143,7 +148,7 @@ class PostGISStore(Store):
         exists = con.execute("SELECT to_regclass('zonewatch_meta') IS NOT NULL").fetchone()[0]
         if not exists:
             with con.transaction():
-                for statement in SCHEMA:
+                for statement in schema():
                     con.execute(statement)
                 con.execute(
                     "INSERT INTO zonewatch_meta VALUES ('schema_version', %s), ('revision', '0'),"
@@ -197,15 +202,15 @@ class PostGISStore(Store):
             con.close()
 
     def _insert(self, tx, table: T.Table, frame: pd.DataFrame, skip_existing: bool) -> int:
-        names = list(map(_q, table.names))
+        names = list(map(_ident, table.names))
         values = ["%s"] * len(names)
         if table.geometry:
             names.append("geom")
             values.append("ST_GeomFromWKB(%s, 4326)")
-        sql = f"INSERT INTO {_q(table.name)} ({', '.join(names)}) VALUES ({', '.join(values)})"
+        sql = f"INSERT INTO {_ident(table.name)} ({', '.join(names)}) VALUES ({', '.join(values)})"
         if skip_existing:
-            sql += f" ON CONFLICT ({', '.join(map(_q, table.identity))}) DO NOTHING"
-        count = f"SELECT COUNT(*) FROM {_q(table.name)}"
+            sql += f" ON CONFLICT ({', '.join(map(_ident, table.identity))}) DO NOTHING"
+        count = f"SELECT COUNT(*) FROM {_ident(table.name)}"
         before = tx.execute(count).fetchone()[0]
         with tx.cursor() as cur:
             for start in range(0, len(frame), 5000):  # bounded memory for big frames
@@ -217,7 +222,7 @@ class PostGISStore(Store):
         return tx.execute(count).fetchone()[0] - before
 
     def _count(self, tx, table: T.Table) -> int:
-        return tx.execute(f"SELECT COUNT(*) FROM {_q(table.name)}").fetchone()[0]
+        return tx.execute(f"SELECT COUNT(*) FROM {_ident(table.name)}").fetchone()[0]
 
     def _max_versions(self, tx) -> dict[str, int]:
         return dict(tx.execute("SELECT zone_id, MAX(version) FROM zone_versions GROUP BY zone_id"))
@@ -229,38 +234,26 @@ class PostGISStore(Store):
 
     # --- reads -------------------------------------------------------------------------
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        psycopg = _psycopg()
-        pinned = getattr(self._local, "con", None)
-        con = pinned or self._connect()
-        try:
-            return con.execute(sql, params).fetchall()
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"the database could not be read ({_first_line(exc)}); "
-                "check that it is a ZoneWatch database"
-            ) from None
-        finally:
-            if pinned is None:
-                con.close()
+    def _read_connection(self):
+        return self._connect()
 
-    @contextmanager
-    def _snapshot(self):
-        con = self._connect()
-        con.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        self._local.con = con
-        try:
-            yield
-        finally:
-            self._local.con = None
-            con.execute("COMMIT")
-            con.close()
+    @property
+    def _READ_ERRORS(self) -> tuple[type[BaseException], ...]:  # noqa: N802 - the base's name
+        return (_psycopg().Error,)
+
+    _BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+    def _read_failed(self, exc: BaseException) -> str:
+        return (
+            f"the database could not be read ({_first_line(exc)}); "
+            "check that it is a ZoneWatch database"
+        )
 
     def read_table(self, table: T.Table) -> pd.DataFrame:
-        cols = [_q(c) + ("::text" if k == T.DATE else "") for c, k in table.columns]
+        cols = [_ident(c) + ("::text" if k == T.DATE else "") for c, k in table.columns]
         if table.geometry:
             cols.append("ST_AsBinary(geom)")
-        rows = self._read(f"SELECT {', '.join(cols)} FROM {_q(table.name)} ORDER BY fid")
+        rows = self._read(f"SELECT {', '.join(cols)} FROM {_ident(table.name)} ORDER BY fid")
         if table.geometry:
             geoms = list(shapely.from_wkb([bytes(r[-1]) for r in rows])) if rows else []
             return T.from_rows(table, [r[:-1] for r in rows], geoms)
@@ -269,7 +262,7 @@ class PostGISStore(Store):
     _PARAM = "%s"
 
     def _event_select(self) -> list[str]:
-        return [_q(c) + ("::text" if k == T.DATE else "") for c, k in T.EVENTS.columns]
+        return [_ident(c) + ("::text" if k == T.DATE else "") for c, k in T.EVENTS.columns]
 
     def _fids_clause(self, fids: list[int]) -> tuple[str, tuple]:
         return "fid = ANY(%s)", (fids,)

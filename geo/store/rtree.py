@@ -26,6 +26,8 @@ import sqlite3
 
 import numpy as np
 
+from geo.gpkg_format import quote as _q
+
 MAX_CELLS = 51  # RTREE_MAXCELLS in rtree.c
 _CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])  # 24 bytes, as rtree.c writes them
 _COLUMNS = {
@@ -33,10 +35,6 @@ _COLUMNS = {
     "rowid": ["rowid", "nodeno"],
     "parent": ["nodeno", "parentnode"],
 }
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _rounded(values: np.ndarray, down: bool) -> np.ndarray:

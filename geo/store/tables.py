@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, PLACE_COLUMNS, ZONE_COLUMNS
-from geo.store import SCHEMA_VERSION  # noqa: F401  (defined there: readable without pandas)
+from geo.store.version import SCHEMA_VERSION  # noqa: F401  (re-exported)
 
 TEXT, INT, REAL, DATE = "text", "int", "real", "date"
 
@@ -93,6 +93,21 @@ HISTORY = Table(
 
 TABLES = (EVENTS, ZONE_VERSIONS, PLACES, ADMIN0, ADMIN1, HISTORY)
 BY_NAME = {t.name: t for t in TABLES}
+
+#: The event columns the map's in-memory index is built from (with ``fid``, the store's
+#: row id; see :mod:`geo.eventindex`), read by :meth:`geo.store.base.Store.event_columns`.
+INDEX_COLUMNS = (
+    "latitude",
+    "longitude",
+    "date_start",
+    "date_end",
+    "event_type",
+    "dataset",
+    "fatalities_best",
+    "location_precision",
+    "actor1",
+    "actor2",
+)
 
 
 def now_utc() -> str:

@@ -1,9 +1,12 @@
 """The one place that touches untrusted bytes: every file people upload, on a page or
 through the CLI, passes through this package before anything else sees it.
 
+- :mod:`geo.uploads.sniff`: what a file is, from its first bytes (for every reader).
 - :mod:`geo.uploads.events`: event files (UCDP, ACLED, ZoneWatch CSV/XLSX/GeoJSON).
 - :mod:`geo.uploads.zones`: zone boundaries (GeoJSON, zipped Shapefile, GeoPackage,
-  KML, KMZ).
+  KML, KMZ): the entry point; one module per format (``geojson``, ``kml``,
+  ``shapefile``, ``gpkg``) and concern (``crs``, ``properties``, ``geometry``,
+  ``model``, ``report``).
 - :mod:`geo.uploads.archive`: zip archives, read with their limits enforced while reading.
 """
 

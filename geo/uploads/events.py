@@ -21,7 +21,6 @@ Limits (configurable through the environment, stated in every refusal):
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import tempfile
@@ -34,10 +33,12 @@ from typing import BinaryIO
 import pandas as pd
 
 from geo import auth
-from geo.export import from_spreadsheet_safe
+from geo.hashing import sha256_of
 from geo.schema import EVENT_COLUMNS, REQUIRED_VALUES, RowProblem, check_events
 from geo.sources import acled, ucdp
+from geo.spreadsheet import from_spreadsheet_safe
 from geo.uploads.common import UploadError, env_limit
+from geo.uploads.sniff import sniff
 from geo.vocabulary import EVENT_FORMATS
 
 CHUNK_ROWS = 20_000
@@ -83,22 +84,21 @@ def geojson_limit_mb() -> int:
     return env_limit("ZONEWATCH_MAX_GEOJSON_MB", 50)
 
 
-def _sniff(head: bytes, name: str) -> str:
-    """'xlsx', 'json' or 'csv' from the first bytes; refuse anything else."""
-    if not head.strip():
+def _kind(head: bytes, name: str) -> str:
+    """'xlsx', 'json' or 'csv' from the first bytes (:func:`geo.uploads.sniff.sniff`);
+    refuse anything else."""
+    found = sniff(head, sample=len(head))
+    if found.kind == "empty":
         raise UploadError(f"'{name}' is empty; choose a CSV, XLSX or GeoJSON file of events")
-    if head.startswith(b"PK\x03\x04"):
+    if found.kind == "zip":
         return "xlsx"
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if found.utf16:
         raise UploadError(
             f"'{name}' is UTF-16 text; save it as CSV UTF-8 (in Excel: 'CSV UTF-8') and retry"
         )
-    if b"\x00" in head:
+    if found.kind in ("sqlite", "known", "binary"):
         raise UploadError(f"'{name}' is a binary file, not a CSV, XLSX or GeoJSON file of events")
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text[:1] in (b"{", b"["):
-        return "json"
-    return "csv"
+    return "json" if found.kind == "json" else "csv"
 
 
 def _decode_check(head: bytes, name: str) -> None:
@@ -190,7 +190,7 @@ def read_event_file(
         )
     head = source.read(65536)
     source.seek(0)
-    kind = _sniff(head, name)
+    kind = _kind(head, name)
     if kind == "xlsx":
         frames = _xlsx_frames(source, name)
     elif kind == "json":
@@ -368,17 +368,6 @@ def _geojson_frames(source: BinaryIO, name: str) -> Iterator[pd.DataFrame]:
 
 def _no_constant(value: str):
     raise ValueError(f"{value} is not a number GeoJSON allows")
-
-
-def sha256_of(source: BinaryIO) -> str:
-    """SHA-256 of a file object's content (its position is restored)."""
-    pos = source.tell()
-    source.seek(0)
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: source.read(1 << 20), b""):
-        digest.update(chunk)
-    source.seek(pos)
-    return digest.hexdigest()
 
 
 def import_events(

@@ -1,12 +1,14 @@
-"""A link's values are checked before any widget reads them.
+"""Sharing a view: the page's address holds it, a control copies the address, and a
+link's values are checked before any widget reads them.
 
-Streamlit fills a widget bound to the address (``bind="query-params"``) from the link
-when the page opens, and some values it cannot take stop the page with an error (an end
-date before the start date, a number too large for an integer). :func:`link_problems`
-finds them; :func:`clean_link` removes them from the address and runs the page again, so
-the widget shows its default, as the README promises, and says which part was ignored.
-Values Streamlit checks itself (options of a list, yes/no boxes) are left to it; the
-map's own ``view`` and ``hide`` are checked by the map (``geo/render.py``).
+Widgets bound to the address (``bind=URL``) keep the view in the page's URL, so a link
+restores it. Streamlit fills such a widget from the link when the page opens, and some
+values it cannot take stop the page with an error (an end date before the start date, a
+number too large for an integer). :func:`link_problems` finds them; :func:`clean_link`
+removes them from the address and runs the page again, so the widget shows its default, as
+the README promises, and says which part was ignored. Values Streamlit checks itself
+(options of a list, yes/no boxes) are left to it; the map's own ``view`` and ``hide`` are
+checked by the map (``geo/render.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,68 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
+import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
 from geo.filters import MAX_NEAR_KM
+from views.state import (
+    KEY_DATES,
+    KEY_MIN_FATALITIES,
+    KEY_NEAR_KM,
+    KEY_PIVOT,
+    KEY_RADIUS,
+    KEY_RING,
+    KEY_WINDOW,
+    KEY_ZONES_AS_OF,
+)
+
+#: Widgets bound to the URL: the view state lives in the address, so a link restores it.
+URL = "query-params"
+
+
+# Runs in the page itself (not an iframe): our own fixed code, no data in it. The address
+# holds every bound widget, the map's view and the page; the button copies it, and the
+# field shows it for copying by hand where the clipboard is not allowed.
+_SHARE_HTML = """
+<div class="zw-share">
+  <button type="button" id="zw-copy-link" style="font:inherit;font-size:14px;padding:4px 12px;
+    border:1px solid rgba(49,51,63,.25);border-radius:8px;background:#fff;cursor:pointer">
+    Copy link to this view</button>
+  <input id="zw-link" type="text" readonly hidden aria-label="Link to this view"
+    style="width:100%;margin-top:6px;font-size:12px;padding:3px">
+  <div id="zw-copy-status" role="status" style="font-size:12px;color:#555"></div>
+</div>
+<script>
+(function () {
+  var button = document.getElementById('zw-copy-link');
+  if (!button || button.dataset.ready) return;
+  button.dataset.ready = '1';
+  var field = document.getElementById('zw-link');
+  var status = document.getElementById('zw-copy-status');
+  button.addEventListener('click', function () {
+    field.value = window.location.href;
+    field.hidden = false;
+    field.select();
+    var done = function () { status.textContent = 'Copied.'; };
+    var manual = function () { status.textContent = 'Select the link above and copy it.'; };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(done, manual);
+    } else {
+      manual();
+    }
+  });
+})();
+</script>
+"""
+
+
+def share_link() -> None:
+    """The "copy link" control: the page's address holds the whole view."""
+    st.subheader("Share")
+    st.html(_SHARE_HTML, unsafe_allow_javascript=True)
+
+
+# The check of a link's values.
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"[+-]?(\d{1,12}(\.\d{0,6})?|\.\d{1,6})")
@@ -72,14 +135,14 @@ def _number(lo: float, hi: float) -> Callable[[Sequence[str]], str | None]:
 #: Numbers are bounded as their widget is; Streamlit's number widgets fail on numbers
 #: that do not fit an integer or a float, so every number parameter is here.
 CHECKS: dict[str, Callable[[Sequence[str]], str | None]] = {
-    "dates": _date_range,  # the shared filters
-    "min_fatalities": _number(0, 10**9),
-    "km": _number(1, MAX_NEAR_KM),
-    "zones_as_of": _single_date,  # the Map
-    "pivot": _single_date,  # the Zone report
-    "window": _number(7, 730),
-    "ring": _number(1, 100),
-    "radius": _number(1, 200),  # the Place report
+    KEY_DATES: _date_range,  # the shared filters
+    KEY_MIN_FATALITIES: _number(0, 10**9),
+    KEY_NEAR_KM: _number(1, MAX_NEAR_KM),
+    KEY_ZONES_AS_OF: _single_date,  # the Map
+    KEY_PIVOT: _single_date,  # the Zone report
+    KEY_WINDOW: _number(7, 730),
+    KEY_RING: _number(1, 100),
+    KEY_RADIUS: _number(1, 200),  # the Place report
 }
 
 
@@ -100,9 +163,6 @@ KEY_IGNORED = "link_ignored"  # what the last clean-up removed, shown once on th
 def clean_link() -> None:
     """Remove the values of the address that make no sense, then run the page again so the
     widgets start from their defaults; say which were ignored. Before any widget."""
-    import streamlit as st
-    from streamlit.errors import StreamlitAPIException
-
     params = st.query_params
     problems = link_problems({key: params.get_all(key) for key in params})
     removed = {}

@@ -1,0 +1,236 @@
+"""``events`` (list or count events matching filters) and ``import-events``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from geo.cli.common import (
+    PROG,
+    _author_option,
+    _open_store,
+    _positive,
+    _store_path,
+    _who,
+    _whole,
+)
+from geo.errors import InputError
+from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS
+
+
+def add_parsers(sub) -> None:
+    """The ``events`` and ``import-events`` commands."""
+    ev = sub.add_parser("events", help="list or count events matching filters")
+    ev.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
+    ev.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
+    ev.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="TYPE",
+        help="event type (repeat for several), e.g. 'State-based conflict'",
+    )
+    ev.add_argument("--actor", metavar="TEXT", help="text in actor 1 or actor 2 (any case)")
+    ev.add_argument(
+        "--min-fatalities", type=_whole, metavar="N", help="at least N deaths (best estimate)"
+    )
+    ev.add_argument(
+        "--dataset",
+        dest="datasets",
+        action="append",
+        metavar="NAME",
+        help="dataset family, e.g. ucdp or acled (repeat for several)",
+    )
+    ev.add_argument(
+        "--precision",
+        dest="precisions",
+        action="append",
+        metavar="P",
+        choices=tuple(LOCATION_PRECISIONS),
+        help="location precision to keep (repeat for several)",
+    )
+    ev.add_argument(
+        "--zone",
+        dest="zones",
+        action="append",
+        metavar="NAME",
+        help="inside this zone (id or part of its name; repeat for several): in the zone's "
+        "version in force on the day the event began",
+    )
+    near = ev.add_mutually_exclusive_group()
+    near.add_argument("--near", metavar="LAT,LON", help="within --km of this point")
+    near.add_argument("--near-place", metavar="NAME", help="within --km of this place")
+    ev.add_argument(
+        "--km",
+        type=_positive,
+        default=None,
+        metavar="R",
+        help="radius for --near/--near-place in km (geodesic)",
+    )
+    ev.add_argument("--format", choices=("count", "csv", "geojson"), default="count")
+    ev.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write the csv or geojson to this file (default: standard output); it is "
+        "written whole or not at all",
+    )
+
+    imp = sub.add_parser("import-events", help="import a UCDP, ACLED or ZoneWatch event file")
+    imp.add_argument("path", metavar="PATH")
+    imp.add_argument(
+        "--format",
+        choices=EVENT_FORMATS,
+        default=None,
+        help="the file's format (default: detected from its header)",
+    )
+    imp.add_argument(
+        "--dataset",
+        default=None,
+        metavar="NAME",
+        help="dataset name for the events (default: ucdp, acled, or the file's)",
+    )
+    _author_option(imp)
+
+
+def _events(args) -> int:
+    """``events``: a count that the store's SQL answers alone, else :func:`_cmd_events`."""
+    count = _quick_count(args)
+    if count is None:
+        return _cmd_events(args)
+    print(count)
+    return 0
+
+
+def _quick_count(args) -> int | None:
+    """``events --format count`` with at most --from/--to, counted by the GeoPackage's SQL
+    (the engine's own date filter, :func:`geo.store.gpkg_sql.event_where`) without
+    loading pandas; None when that cannot be the whole answer."""
+    others = (
+        args.types,
+        args.actor,
+        args.min_fatalities,
+        args.datasets,
+        args.precisions,
+        args.zones,
+        args.near,
+        args.near_place,
+        args.km,
+    )
+    if args.format != "count" or any(v is not None for v in others):
+        return None
+    from geo.filters import EventFilter, parse_date
+    from geo.store import configured_gpkg_path
+    from geo.store.gpkg_sql import count_events
+
+    flt = EventFilter(
+        start=parse_date(args.start, "--from") if args.start is not None else None,
+        end=parse_date(args.end, "--to") if args.end is not None else None,
+    )
+    path = configured_gpkg_path(_store_path(args.store))
+    return count_events(path, flt) if path is not None else None
+
+
+def _cmd_events(args) -> int:
+    import numpy as np
+
+    from geo import stream
+    from geo import zones as zone_rules
+    from geo.eventindex import EventIndex
+    from geo.filters import EventFilter, check_types, find_place, find_zones, parse_date
+
+    flt_start = parse_date(args.start, "--from") if args.start is not None else None
+    flt_end = parse_date(args.end, "--to") if args.end is not None else None
+    if (args.near or args.near_place) and args.km is None:
+        raise InputError("--near and --near-place need --km R, the radius in km")
+    if args.km is not None and not (args.near or args.near_place):
+        raise InputError("--km needs --near LAT,LON or --near-place NAME")
+    if args.output is not None and args.format == "count":
+        raise InputError("--output needs --format csv or --format geojson")
+    point = _latlon(args.near) if args.near else None
+    store = _open_store(args.store)
+    summary = store.event_summary()
+    types = check_types(args.types, summary.types) if args.types else None
+    zones = store.zone_versions()  # the zone test takes each zone's version of the day
+    if args.near_place:
+        lat, lon, _ = find_place(store.places(), args.near_place)
+        point = (lat, lon)
+    flt = EventFilter(
+        start=flt_start,
+        end=flt_end,
+        types=types,
+        datasets=tuple(args.datasets) if args.datasets else None,
+        actor=args.actor,
+        min_fatalities=args.min_fatalities,
+        precisions=tuple(args.precisions) if args.precisions else None,
+        zones=find_zones(zone_rules.last_extent(zones), args.zones) if args.zones else None,
+        near=(point[0], point[1], args.km) if point else None,
+    )
+    # The filters run on the events' compact columns; only the rows written are read in
+    # full, a chunk at a time (constant memory), in the order they were stored.
+    index = EventIndex.from_frame(store.event_columns())
+    mask = index.mask(flt, zones)
+    if args.format == "count":
+        print(int(mask.sum()))
+        return 0
+    datasets = {index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0}
+    try:
+        stream.to_path_or_stdout(store, index.fid[mask], args.format, args.output, datasets)
+    except OSError as exc:
+        if args.output in (None, "-"):
+            raise
+        raise InputError(
+            f"cannot write '{os.path.basename(args.output)}' ({exc.strerror}); "
+            "choose a file in a folder you can write to"
+        ) from None
+    return 0
+
+
+def _cmd_import(args) -> int:
+    from pathlib import Path
+
+    from geo.uploads import import_events
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise InputError(f"'{args.path}' is not a file")
+    store = _open_store(args.store)
+
+    def progress(fraction: float, rows: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{PROG}: reading... {fraction:4.0%} ({rows:,} rows)", end="", file=sys.stderr)
+
+    def saving(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            share = done / max(total, 1)
+            what = "indexing..." if done >= total else f"{done:,} of {total:,} events"
+            print(f"\r{PROG}: saving... {share:4.0%} ({what})   ", end="", file=sys.stderr)
+
+    report = import_events(
+        store,
+        path,
+        fmt=args.format,
+        dataset=args.dataset,
+        who=_who(args),
+        progress=progress,
+        saving=saving,
+        size_limit=False,  # a local file, read streamed: no upload limit
+    )
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(report.summary())
+    print(f"format {report.format}, dataset {report.dataset}, version {report.version}")
+    for problem in report.problems[:50]:
+        print(f"skipped {problem}")
+    if report.skipped > 50:
+        print(f"... and {report.skipped - 50:,} more skipped rows")
+    return 0
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--near '{text}' is not LAT,LON, e.g. --near 35.95,39.01") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(f"--near '{text}' is outside ±90/±180 degrees; is it LAT,LON?")
+    return lat, lon

@@ -1,0 +1,128 @@
+"""Links into groups, and "count each event once".
+
+Which links form groups: between two datasets, each record of the dataset with more records
+keeps only its best link (highest score; then the nearer, then the closer in time) to the
+other dataset. So one UCDP record of a day's fighting may gather several ACLED records of
+that day's villages, but an ACLED record joins one UCDP record only; groups do not chain
+along a front. Groups are the connected components of the kept links (union-find).
+
+Counting once: each dataset lists distinct events, so a group holds at least as many real
+events as the most records one dataset has in it. :func:`count_once` keeps, in each group,
+the records of one dataset: the one with the most records in the group; on a tie (a pair,
+the usual case) the one whose record is most precisely located (``geo.matching.rules
+.LOCATION_ORDER``), then the first in ``prefer`` (else by name), then the smallest id. So the
+total lies between the largest dataset's count and the sum of all counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from geo.matching.rules import LOCATION_ORDER
+
+
+def best_links(links: pd.DataFrame, dataset: np.ndarray) -> np.ndarray:
+    """Boolean per link: the link a record of the larger dataset keeps (see module doc);
+    ``dataset`` holds every event's dataset (to count each dataset's records)."""
+    if links.empty:
+        return np.zeros(0, dtype=bool)
+    code, _ = pd.factorize(pd.Series(dataset))
+    counts = np.bincount(code)
+    a, b = links["a"].to_numpy(), links["b"].to_numpy()
+    ca, cb = code[a], code[b]
+    many_is_b = counts[cb] >= counts[ca]
+    many = np.where(many_is_b, b, a)
+    other_ds = np.where(many_is_b, ca, cb)
+    other = np.where(many_is_b, a, b)
+    # Sorted by record, the other dataset, then best first (last key sorts first).
+    order = np.lexsort(
+        (other, links["days_apart"].to_numpy(), links["km"].to_numpy(),
+         -links["score"].to_numpy(), other_ds, many)
+    )  # fmt: skip
+    m, o = many[order], other_ds[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (m[1:] != m[:-1]) | (o[1:] != o[:-1])
+    keep = np.zeros(len(links), dtype=bool)
+    keep[order[first]] = True
+    return keep
+
+
+def group_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Union-find over n records joined by edges (a, b): each record's group label (the
+    smallest record position in its group; a record without links is its own group)."""
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    if len(a) == 0:
+        return parent
+    while True:
+        ra, rb = parent[a], parent[b]
+        low = np.minimum(ra, rb)
+        before = parent.copy()
+        # Union: hook each root onto the smaller root (vectorised; repeated to a fixpoint).
+        np.minimum.at(parent, ra, low)
+        np.minimum.at(parent, rb, low)
+        # Find, with full path compression.
+        while True:
+            nxt = parent[parent]
+            if np.array_equal(nxt, parent):
+                break
+            parent = nxt
+        if np.array_equal(parent, before) and np.array_equal(parent[a], parent[b]):
+            return parent
+
+
+def groups(events: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
+    """Each event's group label (row position of its group's first record), from the kept
+    (``best``) links of :func:`geo.matching.match_events`."""
+    kept = links[links["best"]] if "best" in links else links
+    return group_labels(len(events), kept["a"].to_numpy(), kept["b"].to_numpy())
+
+
+def count_once(
+    events: pd.DataFrame, links: pd.DataFrame, prefer: Sequence[str] | None = None
+) -> np.ndarray:
+    """A boolean keep-mask over the rows of ``events``: True for the records that count when
+    each event is counted once (see the module doc for the choice). Usable as a filter:
+    ``events[count_once(events, links)]``."""
+    n = len(events)
+    label = groups(events, links)
+    ds = events["dataset"].fillna("").astype(str).to_numpy()
+    order = {name: i for i, name in enumerate(LOCATION_ORDER)}
+    rank = (
+        events["location_precision"].fillna("").astype(str).map(lambda v: order.get(v, len(order)))
+    ).to_numpy()
+    names = sorted(set(ds))
+    prefer = list(prefer or [])
+    ds_order = {name: i for i, name in enumerate(prefer + [x for x in names if x not in prefer])}
+    frame = pd.DataFrame(
+        {
+            "group": label,
+            "ds": ds,
+            "rank": rank,
+            "ds_order": pd.Series(ds).map(ds_order).to_numpy(),
+            "id": events["dataset_id"].fillna("").astype(str).to_numpy(),
+        }
+    )
+    size = frame.groupby("group")["group"].transform("size").to_numpy()
+    linked = frame[size > 1]
+    if linked.empty:
+        return np.ones(n, dtype=bool)
+    per = linked.groupby(["group", "ds"], sort=False).agg(
+        count=("rank", "size"), best_rank=("rank", "min"), ds_order=("ds_order", "first"),
+        first_id=("id", "min"),
+    ).reset_index()  # fmt: skip
+    per = per.sort_values(
+        ["group", "count", "best_rank", "ds_order", "first_id"],
+        ascending=[True, False, True, True, True],
+        kind="stable",
+    )
+    chosen = per.drop_duplicates("group")[["group", "ds"]]
+    keep = np.ones(n, dtype=bool)
+    pos = np.flatnonzero(size > 1)
+    rep = pd.Series(chosen["ds"].to_numpy(), index=chosen["group"].to_numpy())
+    keep[pos] = rep.reindex(label[pos]).to_numpy() == ds[pos]
+    return keep

@@ -1,0 +1,169 @@
+"""Saving zone boundaries: the workflow the Zones page and ``zonewatch import-zones`` share.
+
+A file (or a drawing) is checked by the upload gate (:mod:`geo.uploads.zones`); then
+:func:`plan` says where each accepted feature goes (a new zone, or a new version of a
+zone), which features name their zone otherwise and which zones more than one feature
+would update; :func:`save` stores one new version per accepted feature and returns what
+was saved, for the caller to render. Nothing here prints or draws.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from geo import auth
+from geo import zones as zone_rules
+from geo.errors import InputError
+from geo.uploads.zones import NEUTRAL, Wording, ZoneFeature, ZoneUpload, read_zone_file
+
+#: The file name of a boundary drawn on the Zones page's map.
+DRAWN = "drawn on the map"
+
+
+@dataclass
+class ZonePlan:
+    """Where the accepted features of an upload go, before anything is saved.
+
+    ``differ``: the targets whose feature names an existing zone otherwise (the zone
+    keeps its name unless the feature's number is in ``rename``); ``clashes``: one message
+    per zone that more than one feature would update (nothing may be saved then).
+    """
+
+    upload: ZoneUpload
+    targets: list[zone_rules.Target]
+    differ: list[zone_rules.Target]
+    clashes: list[str]
+    rename: set[int] = field(default_factory=set)
+
+    @property
+    def features(self) -> dict[int, ZoneFeature]:
+        """The accepted features by number."""
+        return {f.number: f for f in self.upload.accepted}
+
+    @property
+    def kept(self) -> list[zone_rules.Target]:
+        """The zones that keep their name although the file names them otherwise."""
+        return [t for t in self.differ if t.number not in self.rename]
+
+    def refusals(self) -> list[str]:
+        """Why the file as a whole cannot be saved when every feature must be: one line
+        per refused feature, else one per clash (empty when it can be saved)."""
+        if self.upload.refused:
+            return [f"{f.label}: {'; '.join(f.messages)}" for f in self.upload.refused]
+        return list(self.clashes)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One version saved: the feature, where it went, and the version number given."""
+
+    feature: ZoneFeature
+    target: zone_rules.Target
+    version: int
+
+
+def plan(
+    upload: ZoneUpload,
+    versions,
+    chosen: dict[int, str] | None = None,
+    rename: Iterable[int] = (),
+) -> ZonePlan:
+    """Where each accepted feature of ``upload`` goes (:func:`geo.zones.match`; ``chosen``
+    maps feature numbers to the zone id the user picked, '' for a new zone); ``rename``:
+    the features whose names the zone takes."""
+    targets = zone_rules.match(upload.accepted, versions, chosen)
+    features = {f.number: f for f in upload.accepted}
+    differ = [t for t in targets if t.name_differs(*_names(features[t.number]))]
+    return ZonePlan(upload, targets, differ, zone_rules.repeated(targets), set(rename))
+
+
+def _names(f: ZoneFeature) -> tuple[str, str]:
+    return f.name, f.name_ar
+
+
+def method(upload: ZoneUpload) -> str:
+    """How the boundaries were made, as stored with each version."""
+    if upload.file_name == DRAWN:
+        return "Drawn on the map"
+    return f"Uploaded as {upload.format}" + (f" (layer {upload.layer})" if upload.layer else "")
+
+
+def save(
+    store,
+    zone_plan: ZonePlan,
+    versions,
+    *,
+    valid_from: date,
+    author: str,
+    note: str,
+    status: str,
+    sources: str,
+    who: auth.Identity | str,
+) -> list[Saved]:
+    """Store one new version per accepted feature in one transaction, as planned.
+
+    ``sources`` defaults to the file's name; ``who`` is recorded in the store's log (an
+    identity must have the right to upload, or to draw for a drawing, checked by the
+    store: :func:`geo.auth.require`). Refuses (and stores nothing) when more than one
+    feature goes to one zone.
+    """
+    upload = zone_plan.upload
+    drawn = upload.file_name == DRAWN
+    if zone_plan.clashes:
+        raise InputError(zone_plan.clashes[0])
+    rows = zone_rules.new_versions(
+        upload.accepted,
+        zone_plan.targets,
+        versions,
+        valid_from=valid_from,
+        author=author,
+        note=note,
+        status=status,
+        sources=sources or upload.file_name,
+        method=method(upload),
+        rename=zone_plan.rename,
+    )
+    numbers = store.add_zone_version(
+        rows,
+        who=who,
+        file_name="" if drawn else upload.file_name,
+        sha256=upload.sha256,
+        action=auth.DRAW if drawn else auth.UPLOAD,
+    )
+    return [
+        Saved(f, t, n) for f, t, n in zip(upload.accepted, zone_plan.targets, numbers, strict=True)
+    ]
+
+
+# --- boundaries drawn on a map ------------------------------------------------------------
+
+
+def drawn_polygons(drawings) -> list[dict]:
+    """The polygons (GeoJSON geometries) among what Leaflet.Draw returned; rectangles
+    are polygons too. Anything else (markers, lines, malformed entries) is left out."""
+    geometries = [d.get("geometry") for d in drawings or [] if isinstance(d, dict)]
+    return [g for g in geometries if isinstance(g, dict) and g.get("type") == "Polygon"]
+
+
+def drawing_document(polygons: list[dict], name: str, zone_id: str | None = None) -> dict:
+    """One GeoJSON Feature: the drawn polygons as one MultiPolygon named ``name`` (a new
+    version of ``zone_id`` when given)."""
+    return {
+        "type": "Feature",
+        "properties": {"name": name, **({"zone_id": zone_id} if zone_id else {})},
+        "geometry": {
+            "type": "MultiPolygon",
+            "coordinates": [g.get("coordinates") for g in polygons],
+        },
+    }
+
+
+def read_drawing(
+    polygons: list[dict], name: str, zone_id: str | None = None, wording: Wording = NEUTRAL
+) -> ZoneUpload:
+    """A drawing checked by the same gate as any file (:func:`read_zone_file`)."""
+    doc = drawing_document(polygons, name, zone_id)
+    return read_zone_file(json.dumps(doc).encode(), DRAWN, wording=wording)

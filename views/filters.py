@@ -1,0 +1,182 @@
+"""The shared filters: one set of sidebar widgets on every page that follows them, turned
+into one :class:`~geo.filters.EventFilter`.
+
+No GIS logic here: the widgets' values become an EventFilter, and ``geo`` does the rest.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from geo.filters import MAX_NEAR_KM, EventFilter, find_place
+from geo.schema import LOCATION_PRECISIONS
+from views.data import load_or_stop, store_or_stop
+from views.sharing import URL, share_link
+from views.state import (
+    FILTER_KEYS,
+    KEY_ACTOR,
+    KEY_DATASETS,
+    KEY_DATES,
+    KEY_FILTER,
+    KEY_KNOWN,
+    KEY_MIN_FATALITIES,
+    KEY_NEAR_KM,
+    KEY_NEAR_PLACE,
+    KEY_PRECISIONS,
+    KEY_TYPES,
+    KEY_ZONES,
+    keep_state,
+)
+
+NO_PLACE = "(anywhere)"
+
+
+def _follow_new_data(summary) -> None:
+    """When the store gains types, datasets or dates (an import), widen a selection that
+    held everything before, so new events are not hidden by yesterday's choices."""
+    now = (summary.types, summary.datasets, summary.first, summary.last)
+    before = st.session_state.get(KEY_KNOWN)
+    st.session_state[KEY_KNOWN] = now
+    if before is None or before == now:
+        return
+    old_types, old_datasets, old_first, old_last = before
+    for key, old, new in (
+        (KEY_TYPES, old_types, summary.types),
+        (KEY_DATASETS, old_datasets, summary.datasets),
+    ):
+        if key in st.session_state:
+            chosen = [v for v in st.session_state[key] if v in new]
+            st.session_state[key] = chosen + [v for v in new if v not in old]
+    dates = st.session_state.get(KEY_DATES)
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        start, end = dates
+        start = summary.first if start == old_first else max(start, summary.first)
+        end = summary.last if end == old_last else min(end, summary.last)
+        st.session_state[KEY_DATES] = (
+            (start, end) if start <= end else (summary.first, summary.last)
+        )
+
+
+def shared_filters(with_filters: bool) -> None:
+    """Called first by every page (:func:`views.shell.page_setup`). The filter widgets are
+    made as the entry point's own (Streamlit's main script), so they are one set of widgets
+    on every page, bound to one set of URL parameters that a change of page keeps; a page
+    without filters keeps their values for the next page that has them."""
+    st.session_state.pop(KEY_FILTER, None)
+    if not with_filters:
+        keep_state(FILTER_KEYS)
+        return
+    store = store_or_stop()
+    _, data = load_or_stop(store)
+    if data["summary"].count:
+        # A page's own widgets belong to its page (Streamlit drops their URL parameters
+        # when another page opens); these belong to the entry point, as when app.py drew
+        # them. (ScriptRunContext.run_with_active_hash, Streamlit 1.67, pinned.)
+        ctx = get_script_run_ctx()
+        with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
+            st.session_state[KEY_FILTER] = sidebar_filters(data)
+
+
+def page_filter() -> EventFilter:
+    """The shared filters' EventFilter for this run (see :func:`shared_filters`)."""
+    return st.session_state[KEY_FILTER]
+
+
+def sidebar_filters(data: dict) -> EventFilter:
+    """The filter widgets (in the sidebar, the same on every page) as one EventFilter."""
+    keep_state(FILTER_KEYS)
+    summary, zones, places = data["summary"], data["zones"], data["places"]
+    _follow_new_data(summary)
+    first, last = summary.first, summary.last
+    with st.sidebar:
+        st.header("Filters")
+        dates = st.date_input(
+            "Event dates",
+            value=(first, last),
+            min_value=first,
+            max_value=last,
+            key=KEY_DATES,
+            bind=URL,
+            help="An event is shown when its start-to-end period overlaps these dates.",
+        )
+        types = st.multiselect(
+            "Event types", list(summary.types), default=list(summary.types), key=KEY_TYPES, bind=URL
+        )
+        datasets = st.multiselect(
+            "Datasets",
+            list(summary.datasets),
+            default=list(summary.datasets),
+            key=KEY_DATASETS,
+            bind=URL,
+        )
+        with st.expander("More filters"):
+            actor = st.text_input(
+                "Actor contains",
+                key=KEY_ACTOR,
+                bind=URL,
+                help="Text found in actor 1 or actor 2 (any case).",
+            )
+            min_fatalities = st.number_input(
+                "At least this many fatalities", 0, None, 0, 1, key=KEY_MIN_FATALITIES, bind=URL
+            )
+            precisions = st.multiselect(
+                "Location precision",
+                list(LOCATION_PRECISIONS),
+                default=list(LOCATION_PRECISIONS),
+                key=KEY_PRECISIONS,
+                bind=URL,
+                help="Leave out coarse locations (admin1, region, country) to keep only "
+                "events placed precisely.",
+            )
+            zone_names = dict(zip(zones["zone_id"], zones["name_en"], strict=True))
+            chosen_zones = st.multiselect(
+                "Inside zones",
+                list(zone_names),
+                format_func=zone_names.get,
+                key=KEY_ZONES,
+                bind=URL,
+                help="An event is inside a zone when it lies in the zone's boundary in force "
+                "on the day the event began (the version of that date, as on the map and in "
+                "the Zone report); before a zone began or after it ended, nothing is inside.",
+            )
+            place_names = [NO_PLACE] + sorted(places["name_en"].unique())
+            place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
+            # No max_value: a number above it would only turn red and not be applied.
+            km = st.number_input(
+                "Within (km)",
+                min_value=1.0,
+                value=30.0,
+                step=5.0,
+                key=KEY_NEAR_KM,
+                bind=URL,
+                help=f"At most {MAX_NEAR_KM:,.0f} km (geodesic distance).",
+            )
+            if not km <= MAX_NEAR_KM:
+                st.warning(
+                    f"Within (km) can be at most {MAX_NEAR_KM:,.0f}: the distance filter uses "
+                    f"{MAX_NEAR_KM:,.0f} km. Enter a smaller number to narrow it."
+                )
+                km = MAX_NEAR_KM
+        share_link()
+    if isinstance(dates, (tuple, list)) and len(dates) == 2:
+        start, end = dates
+    else:
+        st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")
+        start, end = first, last
+    near = None
+    if place != NO_PLACE:
+        lat, lon, _ = find_place(places, place)
+        near = (lat, lon, float(km))
+    all_precisions = len(precisions) == len(LOCATION_PRECISIONS)
+    return EventFilter(
+        start=start,
+        end=end,
+        types=tuple(types),
+        datasets=None if len(datasets) == len(summary.datasets) else tuple(datasets),
+        actor=actor.strip() or None,
+        min_fatalities=int(min_fatalities) or None,
+        precisions=None if all_precisions else tuple(precisions),
+        zones=tuple(chosen_zones) or None,
+        near=near,
+    )
