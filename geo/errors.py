@@ -36,3 +36,7 @@ class StoreError(ZoneWatchError):
 
 class StoreBusyError(StoreError):
     """Another writer held the store for longer than the bounded wait."""
+
+
+class NotAllowedError(ZoneWatchError):
+    """The identity asking may not do this (sign-in and roles: :mod:`geo.auth`)."""

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from geo import auth
 from geo import zones as zone_rules
 from geo.errors import InputError
 from geo.uploads.zones import NEUTRAL, Wording, ZoneFeature, ZoneUpload, read_zone_file
@@ -100,14 +101,17 @@ def save(
     note: str,
     status: str,
     sources: str,
-    who: str,
+    who: auth.Identity | str,
 ) -> list[Saved]:
     """Store one new version per accepted feature in one transaction, as planned.
 
-    ``sources`` defaults to the file's name; ``who`` is recorded in the store's log.
-    Refuses (and stores nothing) when more than one feature goes to one zone.
+    ``sources`` defaults to the file's name; ``who`` is recorded in the store's log (an
+    identity must have the right to upload, or to draw for a drawing, checked by the
+    store: :func:`geo.auth.require`). Refuses (and stores nothing) when more than one
+    feature goes to one zone.
     """
     upload = zone_plan.upload
+    drawn = upload.file_name == DRAWN
     if zone_plan.clashes:
         raise InputError(zone_plan.clashes[0])
     rows = zone_rules.new_versions(
@@ -125,8 +129,9 @@ def save(
     numbers = store.add_zone_version(
         rows,
         who=who,
-        file_name="" if upload.file_name == DRAWN else upload.file_name,
+        file_name="" if drawn else upload.file_name,
         sha256=upload.sha256,
+        action=auth.DRAW if drawn else auth.UPLOAD,
     )
     return [
         Saved(f, t, n) for f, t, n in zip(upload.accepted, zone_plan.targets, numbers, strict=True)

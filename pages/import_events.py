@@ -11,6 +11,7 @@ from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
 from geo.uploads import FORMATS, ImportReport, UploadError, import_events, read_event_file
 from geo.uploads.events import geojson_limit_mb, upload_limit_mb
+from views.auth import identity
 from views.data import store_or_stop
 from views.shell import page_setup
 from views.state import KEY_IMPORT_DATASET, KEY_IMPORT_FORMAT, KEY_UPLOAD
@@ -104,7 +105,7 @@ if upload is not None:
                 upload.name,
                 fmt,
                 dataset,
-                who="app user",
+                who=identity(),  # checked and recorded by the store (geo.auth)
                 progress=progress,
                 saving=saving,
             )

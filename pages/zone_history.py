@@ -6,10 +6,12 @@ from datetime import date
 
 import streamlit as st
 
+from geo import auth
 from geo import zones as zone_rules
 from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
 from geo.zones import km2
+from views.auth import identity
 from views.page import page_start, static_map
 from views.shell import page_setup
 from views.state import KEY_SAVED
@@ -107,6 +109,9 @@ static_map(
     height=460,
 )
 
+who = identity()
+if not who.may(auth.ROLLBACK):  # only editors roll back (the store checks it again)
+    st.stop()
 st.subheader("Roll back")
 with st.form("rollback"):
     r1, r2 = st.columns(2)
@@ -114,7 +119,7 @@ with st.form("rollback"):
     valid_from = r2.date_input(
         "Valid from", value=date.today(), min_value=date(2011, 1, 1), max_value=date(2100, 1, 1)
     )
-    author = r1.text_input("Author", max_chars=200)
+    r1.caption(f"Saved as added by **{plain(who.author)}**")
     note = r2.text_input("Note", max_chars=2000)
     if st.form_submit_button("Add a version equal to it"):
         replaced = _latest(versions, zone_id)
@@ -123,11 +128,11 @@ with st.form("rollback"):
             zone_id,
             int(version),
             valid_from=valid_from,
-            author=author.strip(),
+            author=who.author,
             note=note.strip(),
         )
         try:
-            (number,) = store.add_zone_version(row, who=author.strip() or "app user")
+            (number,) = store.add_zone_version(row, who=who, action=auth.ROLLBACK)
         except ZoneWatchError as exc:
             st.error(f"Nothing was saved: {plain(exc)}")
         else:

@@ -21,6 +21,7 @@ from geo.uploads import UploadError
 from geo.uploads.archive import Limits as ArchiveLimits
 from geo.uploads.zones import Limits, Wording, ZoneUpload, read_zone_file, report_rows
 from geo.zone_workflow import ZonePlan
+from views.auth import identity
 from views.data import load_or_stop, store_or_stop
 from views.shell import page_setup
 from views.state import KEY_SAVED, KEY_ZONE_UPLOAD, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
@@ -247,7 +248,7 @@ def _save_form(plan: ZonePlan, key: str) -> None:
             "Valid from", value=date.today(), min_value=date(2011, 1, 1), max_value=date(2100, 1, 1)
         )
         status = c2.selectbox("Status", zone_rules.STATUSES)
-        author = c1.text_input("Author", max_chars=200)
+        c1.caption(f"Saved as added by **{plain(identity().author)}**")
         sources = c2.text_input(
             "Sources", max_chars=2000, placeholder="Where the boundary comes from"
         )
@@ -256,7 +257,7 @@ def _save_form(plan: ZonePlan, key: str) -> None:
         if refused:
             label += f" (the {refused} refused not included)"
         if st.form_submit_button(label, type="primary"):
-            _save(plan, valid_from, author, status, sources, note)
+            _save(plan, valid_from, status, sources, note)
 
 
 def _label(f) -> str:
@@ -268,18 +269,19 @@ def _extent(zone_id: str):
     return hit.geometry.iloc[0] if len(hit) else None
 
 
-def _save(plan: ZonePlan, valid_from, author, status, sources, note) -> None:
+def _save(plan: ZonePlan, valid_from, status, sources, note) -> None:
+    who = identity()  # checked and recorded as the author by the store (geo.auth)
     try:
         saved = zone_workflow.save(
             store,
             plan,
             versions,
             valid_from=valid_from,
-            author=author.strip(),
+            author=who.author,
             note=note.strip(),
             status=status,
             sources=sources.strip(),
-            who=author.strip() or "app user",
+            who=who,
         )
     except ZoneWatchError as exc:
         st.error(f"Nothing was saved: {plain(exc)}")

@@ -35,6 +35,7 @@ TITLES = [
     "Zones",
     "Zone history",
     "Sources",
+    "Admin",  # the one analyst on 127.0.0.1 without sign-in has every right
 ]
 #: (path, heading, follows the shared filters)
 PAGES = [
@@ -46,6 +47,7 @@ PAGES = [
     ("/zones", "Zones", False),
     ("/zone_history", "Zone history", False),
     ("/sources", "Sources", False),
+    ("/admin", "Admin", False),
 ]
 MAY = "?dates=2017-05-01&dates=2017-05-31"
 VIEW_JS = """() => { const c = window.map.getCenter();
@@ -67,7 +69,10 @@ def _check_page(s: Session, path: str, heading: str, filters: bool) -> None:
     hrefs = [urlparse(links.nth(i).evaluate("a => a.href")).path for i in range(len(TITLES))]
     assert hrefs[1:] == [p for p, _, _ in PAGES[1:]]
     # the current page's link is the one drawn as current (its own style)
-    looks = [links.nth(i).evaluate("a => getComputedStyle(a).backgroundColor") for i in range(8)]
+    looks = [
+        links.nth(i).evaluate("a => getComputedStyle(a).backgroundColor")
+        for i in range(len(TITLES))
+    ]
     here = [p for p, _, _ in PAGES].index(path)
     assert [i for i, look in enumerate(looks) if looks.count(look) == 1] == [here]
     # the shared filters, bound to the link, on the pages that follow them

@@ -15,6 +15,9 @@ from pathlib import Path
 import streamlit as st
 
 from geo.assets import install_static
+from geo.auth import VIEW
+from views.auth import gate, identity, may_open
+from views.auth import sidebar as auth_sidebar
 from views.filters import shared_filters
 from views.sharing import clean_link
 from views.state import MAP_KEYS, keep_state
@@ -31,6 +34,7 @@ PAGES = (
     ("pages/zones.py", "Zones", False),
     ("pages/zone_history.py", "Zone history", False),
     ("pages/sources.py", "Sources", False),
+    ("pages/admin.py", "Admin", False),
 )
 TITLES = {title: (script, filters) for script, title, filters in PAGES}
 
@@ -42,11 +46,16 @@ def page_setup(title: str) -> None:
     st.set_page_config(page_title=f"{title} · ZoneWatch", layout="wide")
     install_static(ROOT / "static")  # Leaflet served by the app: works offline
     clean_link()
+    who = identity()
     with st.sidebar:
+        auth_sidebar(who)
         # Streamlit's own list of the files is hidden (client.showSidebarNavigation): it
-        # would name the Map "app" and the pages by their file names.
+        # would name the Map "app" and the pages by their file names. Pages for rights
+        # the session lacks are not listed (views/auth.py).
         for script, label, _ in PAGES:
-            st.page_link(script, label=label)
+            if who.may(VIEW) and may_open(script, who):
+                st.page_link(script, label=label)
+    gate(TITLES[title][0], who)
     if title != "Map":
         keep_state(MAP_KEYS)
     shared_filters(with_filters)

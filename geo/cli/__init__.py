@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from geo.cli import events, store, zones
-from geo.cli.common import PROG, _Parser
+from geo.cli.common import AUTHOR_HELP, PROG, _Parser
 from geo.errors import InputError, ZoneWatchError
 from geo.proj import configure_proj
 
@@ -33,6 +33,7 @@ from geo.proj import configure_proj
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="ZoneWatch: de-escalation zones, places and events.")
     p.add_argument("--store", help="path of the GeoPackage store (default: $ZONEWATCH_STORE)")
+    p.add_argument("--author", help=AUTHOR_HELP)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     events.add_parsers(sub)
     store.add_parsers(sub)

@@ -10,6 +10,10 @@ from geo.errors import InputError
 from geo.output import atomic_output
 
 PROG = "zonewatch"
+AUTHOR_HELP = (
+    "the name a write records as its author (default: the operating-system user); the "
+    "history says which it was"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,6 +30,18 @@ def _output_option(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="write to this file instead of standard output (replaced only on success)",
     )
+
+
+def _author_option(parser: argparse.ArgumentParser) -> None:
+    """``--author`` after a writing command too (the top-level option, not repeated there)."""
+    parser.add_argument("--author", default=argparse.SUPPRESS, help=AUTHOR_HELP)
+
+
+def _who(args) -> str:
+    """The author of a write: ``--author`` or the operating-system user, saying which."""
+    from geo.auth import cli_identity
+
+    return cli_identity(getattr(args, "author", None))
 
 
 def _store_path(path: str | None) -> str | None:

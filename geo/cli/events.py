@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
-from geo.cli.common import PROG, _open_store, _positive, _store_path, _whole
+from geo.cli.common import (
+    PROG,
+    _author_option,
+    _open_store,
+    _positive,
+    _store_path,
+    _who,
+    _whole,
+)
 from geo.errors import InputError
 from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS
 
@@ -81,6 +89,7 @@ def add_parsers(sub) -> None:
         metavar="NAME",
         help="dataset name for the events (default: ucdp, acled, or the file's)",
     )
+    _author_option(imp)
 
 
 def _events(args) -> int:
@@ -201,7 +210,7 @@ def _cmd_import(args) -> int:
         path,
         fmt=args.format,
         dataset=args.dataset,
-        who=os.environ.get("USER", ""),
+        who=_who(args),
         progress=progress,
         saving=saving,
         size_limit=False,  # a local file, read streamed: no upload limit

@@ -3,9 +3,7 @@ into the store, the file checked by the upload gate first)."""
 
 from __future__ import annotations
 
-import os
-
-from geo.cli.common import _open_store
+from geo.cli.common import _author_option, _open_store, _who
 from geo.errors import InputError
 
 
@@ -17,6 +15,7 @@ def add_parsers(sub) -> None:
         "restore", help="load a backup into the store (adds what is missing; never overwrites)"
     )
     rs.add_argument("path", metavar="PATH.gpkg")
+    _author_option(rs)
 
 
 def _cmd_backup(args) -> int:
@@ -44,6 +43,6 @@ def _cmd_restore(args) -> int:
     from geo.uploads.backup import read_backup
 
     checked = read_backup(source)  # the upload gate: a wrong file is refused before any store
-    counts = restore(_open_store(args.store, seed=False), checked, who=os.environ.get("USER", ""))
+    counts = restore(_open_store(args.store, seed=False), checked, who=_who(args))
     print("restored: " + ", ".join(f"{k} +{v}" for k, v in counts.items()))
     return 0

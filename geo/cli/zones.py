@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import date
 
 from geo.cli.common import (
     PROG,
+    _author_option,
     _day,
     _km2,
     _open_store,
     _output_option,
     _Parser,
+    _who,
     _whole,
     _write_lines,
     _zone_id,
@@ -48,6 +49,7 @@ def add_parsers(sub) -> None:
     zroll.add_argument("version", type=_whole, metavar="VERSION")
     zroll.add_argument("--valid-from", metavar="YYYY-MM-DD", help="default: today")
     zroll.add_argument("--note", default="", metavar="TEXT")
+    _author_option(zroll)
 
     zstats = zsub.add_parser(
         "stats",
@@ -101,6 +103,7 @@ def add_parsers(sub) -> None:
         help="give existing zones the file's names (by default a new version keeps its "
         "zone's name)",
     )
+    _author_option(iz)
 
 
 def _cmd_zones(args) -> int:
@@ -211,10 +214,10 @@ def _zones_rollback(store, args) -> int:
         zone_id,
         args.version,
         valid_from=valid_from,
-        author=os.environ.get("USER", ""),
+        author=_who(args),
         note=args.note,
     )
-    (number,) = store.add_zone_version(row, who=os.environ.get("USER", ""))
+    (number,) = store.add_zone_version(row, who=_who(args))
     print(f"{zone_id}: version {number} added, equal to version {args.version}")
     return 0
 
@@ -273,7 +276,7 @@ def _cmd_import_zones(args) -> int:
             print(f"{PROG}: refused: '{path.name}': {line}", file=sys.stderr)
         print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
         return 2
-    user = os.environ.get("USER", "")
+    user = _who(args)
     saved = zone_workflow.save(
         store,
         plan,

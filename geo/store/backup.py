@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo import auth
 from geo.errors import StoreError
 from geo.store import tables as T
 from geo.store.base import Store
@@ -40,14 +41,18 @@ def backup(store: Store, path: str | Path) -> dict[str, int]:
     return counts
 
 
-def restore(store: Store, source: str | Path | BackupFile, who: str = "") -> dict[str, int]:
+def restore(
+    store: Store, source: str | Path | BackupFile, who: auth.Identity | str = ""
+) -> dict[str, int]:
     """Load a backup made by :func:`backup` into ``store``; return rows added per table.
 
     ``source`` is the backup's path (checked by the upload gate here) or what the gate
     returned for it (:func:`geo.uploads.backup.read_backup`). Rows already here are kept;
     a zone version that exists here with different content stops the restore before
-    anything is written (nothing is ever overwritten).
+    anything is written (nothing is ever overwritten). An identity ``who`` must have the
+    right to restore (:func:`geo.auth.require`), checked before the file is read.
     """
+    who = auth.author_of(who, auth.RESTORE)
     checked = source if isinstance(source, BackupFile) else read_backup(source)
     frames = checked.frames
     counts = {}

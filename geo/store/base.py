@@ -22,6 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import auth
 from geo import zones as Z
 from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter
@@ -256,15 +257,18 @@ class Store(ABC):
     def add_zone_version(
         self,
         zone: gpd.GeoDataFrame,
-        who: str = "",
+        who: auth.Identity | str = "",
         file_name: str = "",
         sha256: str = "",
+        action: str = auth.UPLOAD,
     ) -> list[int]:
         """Add one new version for each row of ``zone``; return the version numbers.
 
         The version number is decided inside the write transaction, so concurrent
-        writers never collide and nothing is ever overwritten.
+        writers never collide and nothing is ever overwritten. An identity ``who`` must
+        have the right to ``action`` (:func:`geo.auth.require`) and is the author.
         """
+        author = auth.author_of(who, action)
         rows = zone.to_crs("EPSG:4326").copy() if zone.crs else zone.copy()
         for col in T.ZONE_EXTRA_COLUMNS:
             if col not in rows.columns:
@@ -272,8 +276,10 @@ class Store(ABC):
         rows["source_file"] = file_name or rows["source_file"]
         rows["sha256"] = sha256 or rows["sha256"]
         rows["created_at"] = T.now_utc()
-        if "author" not in rows.columns or (rows["author"].fillna("") == "").all():
-            rows["author"] = who
+        if isinstance(who, auth.Identity) or (
+            "author" not in rows.columns or (rows["author"].fillna("") == "").all()
+        ):
+            rows["author"] = author
         with self._transaction() as tx:
             latest = self._max_versions(tx)
             versions = []
@@ -283,12 +289,16 @@ class Store(ABC):
             rows["version"] = versions
             self._insert(tx, T.ZONE_VERSIONS, rows, skip_existing=False)
             detail = ", ".join(f"{z} v{v}" for z, v in zip(rows["zone_id"], versions, strict=True))
-            self._log(tx, "zone_version", who, file_name, sha256, detail)
+            self._log(tx, "zone_version", author, file_name, sha256, detail)
             self._bump_revision(tx)
         return versions
 
     def add_events(
-        self, events: pd.DataFrame, who: str = "", file_name: str = "", sha256: str = ""
+        self,
+        events: pd.DataFrame,
+        who: auth.Identity | str = "",
+        file_name: str = "",
+        sha256: str = "",
     ) -> ImportResult:
         """Add events (in the event model); those already stored (same dataset and
         dataset id) are skipped, so importing the same file twice adds nothing.
@@ -307,14 +317,16 @@ class Store(ABC):
     def add_event_chunks(
         self,
         chunks,
-        who: str = "",
+        who: auth.Identity | str = "",
         file_name: str = "",
         sha256: str = "",
         expected_rows: int = 0,
     ) -> ImportResult:
         """Add events arriving in chunks (an import of a large file) in one transaction:
         all of its new events, or none if reading fails part way. ``expected_rows`` (the
-        rows the chunks hold, when known) lets the engine choose how to keep its indexes."""
+        rows the chunks hold, when known) lets the engine choose how to keep its indexes.
+        An identity ``who`` must have the right to import (:func:`geo.auth.require`)."""
+        who = auth.author_of(who, auth.IMPORT)
         import_id = uuid.uuid4().hex
         total = added = 0
         with self._transaction() as tx, self._bulk_insert(tx, T.EVENTS, expected_rows):

@@ -32,6 +32,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
+from geo import auth
 from geo.hashing import sha256_of
 from geo.schema import EVENT_COLUMNS, REQUIRED_VALUES, RowProblem, check_events
 from geo.sources import acled, ucdp
@@ -375,7 +376,7 @@ def import_events(
     name: str | None = None,
     fmt: str | None = None,
     dataset: str | None = None,
-    who: str = "",
+    who: auth.Identity | str = "",
     progress: Progress | None = None,
     saving: Saving | None = None,
     size_limit: bool = True,
@@ -386,7 +387,9 @@ def import_events(
     in the store's transaction after each chunk (the store then finishes its indexes and
     commits). Returns the report. Nothing is added when the file cannot be read at all.
     ``size_limit`` as for :func:`read_event_file` (the command line passes False).
+    An identity ``who`` without the right to import is refused before the file is read.
     """
+    auth.author_of(who, auth.IMPORT)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
