@@ -50,23 +50,6 @@ DATE_COLUMNS = ("date_start", "date_end")
 MAX_FATALITIES = 10_000_000
 FLOAT_COLUMNS = ("latitude", "longitude")
 INT_COLUMNS = ("fatalities_best", "fatalities_low", "fatalities_high")
-TEXT_COLUMNS = (
-    "date_precision",
-    "location_precision",
-    "event_type",
-    "sub_event_type",
-    "actor1",
-    "actor2",
-    "admin1",
-    "admin2",
-    "location",
-    "source",
-    "source_url",
-    "notes",
-    "dataset",
-    "dataset_id",
-    "dataset_version",
-)
 
 EVENT_COLUMNS = (
     "date_start",
@@ -91,6 +74,11 @@ EVENT_COLUMNS = (
     "dataset",
     "dataset_id",
     "dataset_version",
+)
+
+#: The columns held as text: all but the dates and the numbers.
+TEXT_COLUMNS = tuple(
+    c for c in EVENT_COLUMNS if c not in DATE_COLUMNS + FLOAT_COLUMNS + INT_COLUMNS
 )
 
 #: Columns that must hold a value in every row.

@@ -126,19 +126,14 @@ class EventViewScript(_Script):
     _call = "eventView"
 
 
-class _OnMap(_NoCompile):
-    """A call of the browser code with the map and a JSON payload."""
+class _OnMap(_Script):
+    """A call of the browser code with the map and a JSON payload:
+    ``window.zw.<call>(map, payload)``."""
 
-    _call = ""
     _template = Template(
         "{% macro script(this, kwargs) %}window.zw.{{ this._call }}("
         "{{ this._parent.get_name() }}, {{ this.payload }});{% endmacro %}"
     )
-
-    def __init__(self, payload: object):
-        super().__init__()
-        self._name = "ZoneWatch" + self._call.title()
-        self.payload = _literal(payload)
 
 
 class Legend(_OnMap):

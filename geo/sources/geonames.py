@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.errors import DataFileError
+from geo.sources.text_csv import read_text_csv
 
 ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
 
@@ -41,13 +42,8 @@ def label_zoom(population: int) -> int:
 def read_places(path: str | Path, key_places: str | Path) -> gpd.GeoDataFrame:
     """Read the GeoNames CSV and the key-places table; return places in EPSG:4326."""
     file = Path(path).name
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        keys = pd.read_csv(key_places, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(
-            file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})"
-        ) from exc
+    raw = read_text_csv(path, file)
+    keys = read_text_csv(key_places, file)
     for col in ("geonameid", "name", "latitude", "longitude", "population", "alternatenames"):
         if col not in raw.columns:
             raise DataFileError(file, "is missing; is this a GeoNames cities file?", col)

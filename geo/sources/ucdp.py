@@ -19,6 +19,7 @@ import pandas as pd
 
 from geo.errors import DataFileError
 from geo.schema import validate_events
+from geo.sources.text_csv import read_text_csv
 
 DATASET = "ucdp"
 SYRIA_VERSION = "GED Syria 652.1601.1911"
@@ -149,12 +150,7 @@ def read_ucdp_csv(path: str | Path, version: str = SYRIA_VERSION) -> pd.DataFram
     """Read a UCDP GED CSV and return it in the event model (dataset ``ucdp``); every row
     must be good (this is for the shipped file)."""
     file = Path(path).name
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(
-            file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})"
-        ) from exc
+    raw = read_text_csv(path, file)
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise DataFileError(file, f"is not a UCDP GED CSV: missing column(s) {', '.join(missing)}")

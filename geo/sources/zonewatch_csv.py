@@ -6,17 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.errors import DataFileError
 from geo.schema import validate_events
+from geo.sources.text_csv import read_text_csv
 
 
 def read_events_csv(path: str | Path) -> pd.DataFrame:
     """Read an event CSV in the ZoneWatch format (see :mod:`geo.schema`)."""
     file = Path(path).name
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(
-            file, f"cannot be read as a UTF-8 CSV ({exc.__class__.__name__})"
-        ) from exc
+    raw = read_text_csv(path, file)
     return validate_events(raw, file)
