@@ -19,20 +19,10 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import DATA, ROOT, stdlib_count, stdlib_rows
+from headless_chromium import CHROMIUM, launch
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: A link of the app's navigation (st.page_link, drawn by views/shell.py).
 NAV_LINK = "stPageLink-NavLink"
@@ -122,7 +112,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
 
