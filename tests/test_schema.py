@@ -116,3 +116,20 @@ def test_key_places_errors_name_the_file(tmp_path):
     keys.write_text("geonameid,name_en,name_ar,label_zoom\n172955,Raqqa,الرقة,\n")
     with pytest.raises(DataFileError, match="key_places.csv, column 'label_zoom', row 2"):
         read_places(data_dir() / PLACES_CSV, keys)
+
+
+@pytest.mark.parametrize(
+    "reader", ["geo.sources.zonewatch_csv:read_events_csv", "geo.sources.ucdp:read_ucdp_csv"]
+)
+def test_a_file_that_is_not_utf8_csv_is_named_with_the_problem(tmp_path, reader):
+    import importlib
+
+    module, name = reader.split(":")
+    read = getattr(importlib.import_module(module), name)
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("location\nHalab \xe9\n".encode("latin-1"))
+    with pytest.raises(DataFileError) as err:
+        read(latin1)
+    assert str(err.value) == "latin1.csv: cannot be read as a UTF-8 CSV (UnicodeDecodeError)"
+    with pytest.raises(DataFileError, match=r"^gone\.csv: cannot be read as a UTF-8 CSV"):
+        read(tmp_path / "gone.csv")
