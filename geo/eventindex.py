@@ -116,18 +116,13 @@ class EventIndex:
         :func:`geo.filters.event_mask` on the same events (tested). ``zones``: the zone
         versions, for a zone filter (each event tested against the version in force on its
         start date)."""
-        n = len(self)
-        mask = np.ones(n, dtype=bool)
+        mask = np.ones(len(self), dtype=bool)
         if flt.end is not None:
             mask &= self.start <= _day(flt.end)
         if flt.start is not None:
             mask &= self.end >= _day(flt.start)
-        if flt.types is not None:
-            wanted = {t.casefold() for t in flt.types}
-            mask &= _lookup(self.types, lambda v: v.casefold() in wanted)[self.type_code]
-        if flt.datasets is not None:
-            wanted = {d.casefold() for d in flt.datasets}
-            mask &= _lookup(self.datasets, lambda v: v.casefold() in wanted)[self.dataset_code]
+        for table, codes in self._code_tables(flt):
+            mask &= table[codes]
         if flt.bbox is not None:
             mask &= self._in_box(flt.bbox)
         if flt.actor:
@@ -136,25 +131,40 @@ class EventIndex:
             mask &= table[self.actor1_code] | table[self.actor2_code]
         if flt.min_fatalities is not None:
             mask &= np.nan_to_num(self.fatalities, nan=-1.0) >= flt.min_fatalities
-        if flt.precisions is not None:
-            wanted = set(flt.precisions)
-            mask &= _lookup(self.precisions, lambda v: v in wanted)[self.precision_code]
         if flt.near is not None:
             lat0, lon0, km = flt.near
             mask &= self._in_box(near_bbox(lat0, lon0, km))
             idx = np.flatnonzero(mask)
             mask[idx] = within_km(self.lat[idx], self.lon[idx], lat0, lon0, km)
         if flt.zones is not None:
-            # the one zone test (geo.filters.zone_hits), on the events left after a box cut
-            if zones is None:
-                raise ValueError("a zone filter needs the zone versions")
-            box = zone_bbox(zones, flt.zones)
-            if box is None:
-                return np.zeros(n, dtype=bool)
-            mask &= self._in_box(box)
-            idx = np.flatnonzero(mask)
-            mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, flt.zones)
+            self._zone_cut(mask, flt.zones, zones)
         return mask
+
+    def _code_tables(self, flt: EventFilter):
+        """(table over a dictionary's codes, the events' codes) of each set filter on a
+        coded column: types and datasets case-blind, precisions as written."""
+        if flt.types is not None:
+            wanted = {t.casefold() for t in flt.types}
+            yield _lookup(self.types, lambda v: v.casefold() in wanted), self.type_code
+        if flt.datasets is not None:
+            wanted_ds = {d.casefold() for d in flt.datasets}
+            yield _lookup(self.datasets, lambda v: v.casefold() in wanted_ds), self.dataset_code
+        if flt.precisions is not None:
+            yield _lookup(self.precisions, set(flt.precisions).__contains__), self.precision_code
+
+    def _zone_cut(self, mask: np.ndarray, names, zones) -> None:
+        """Keep in ``mask`` (in place) the events inside the zones named, each tested
+        against the version in force on its start date (the one zone test,
+        :func:`geo.filters.zone_hits`), on the events left after a box cut."""
+        if zones is None:
+            raise ValueError("a zone filter needs the zone versions")
+        box = zone_bbox(zones, names)
+        if box is None:
+            mask[:] = False
+            return
+        mask &= self._in_box(box)
+        idx = np.flatnonzero(mask)
+        mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, names)
 
     def frame(self, mask: np.ndarray) -> pd.DataFrame:
         """The selected events as a compact frame, for the pages that count or chart them:

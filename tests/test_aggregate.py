@@ -141,6 +141,21 @@ def test_the_index_selects_what_the_filters_select(indexed, shipped, flt):
     assert 0 < got.sum() or flt.datasets
 
 
+def test_the_index_filter_stays_simple_enough_to_read():
+    """EventIndex.mask within the complexity the team allows (ruff's C901, at most 12)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "C901", "--config",
+         "lint.mccabe.max-complexity=12", "geo/eventindex.py"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout
+
+
 def test_event_columns_agree_on_both_engines(make_store):
     from geo.eventindex import EventIndex
 
