@@ -31,6 +31,31 @@ INDEX_COLUMNS = (
 )
 
 
+def concat_columns(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of the same columns (batches of the stored events), end to end; a column
+    that is categorical in every frame stays categorical (its categories in order of
+    first appearance), so no text is turned into one object per event."""
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) == 1:
+        return frames[0]
+    frames = [f.copy(deep=False) for f in frames]
+    for col in frames[0].columns:
+        if all(isinstance(f[col].dtype, pd.CategoricalDtype) for f in frames):
+            cats = _union([f[col].cat.categories for f in frames])
+            for f in frames:
+                f[col] = f[col].cat.set_categories(cats)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _union(indexes: list[pd.Index]) -> pd.Index:
+    """The values of the indexes in order of first appearance."""
+    out = indexes[0]
+    for more in indexes[1:]:
+        out = out.append(more[~more.isin(out)])
+    return out
+
+
 def _codes(series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer codes (-1 for missing) and the dictionary of a text column."""
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -38,6 +63,21 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
         return series.cat.codes.to_numpy().astype(np.int32), tuple(str(c) for c in cats)
     codes, uniques = pd.factorize(series, sort=False)
     return codes.astype(np.int32), tuple(str(u) for u in uniques)
+
+
+def _actor_codes(one: pd.Series, two: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The codes of both actor columns, one after the other, into one dictionary (sorted)."""
+    if isinstance(one.dtype, pd.CategoricalDtype) and isinstance(two.dtype, pd.CategoricalDtype):
+        # Recoded on the categories: never one object per event (ten million events
+        # would take gigabytes and a minute).
+        cats = _union([one.cat.categories, two.cat.categories])
+        cats = cats[~cats.isna()].sort_values()
+        both = concat_columns(
+            [one.cat.set_categories(cats).to_frame("a"), two.cat.set_categories(cats).to_frame("a")]
+        )["a"]
+        return _codes(both)
+    both = pd.concat([one, two], ignore_index=True)
+    return _codes(both.astype("category"))
 
 
 def _days(series: pd.Series) -> np.ndarray:
@@ -81,8 +121,7 @@ class EventIndex:
         dataset_code, datasets = _codes(df["dataset"])
         precision_code, precisions = _codes(df["location_precision"])
         # One dictionary for both actor columns: a text search runs once per actor name.
-        both = pd.concat([df["actor1"], df["actor2"]], ignore_index=True)
-        actor_codes, actors = _codes(both.astype("category"))
+        actor_codes, actors = _actor_codes(df["actor1"], df["actor2"])
         n = len(df)
         return cls(
             fid=df["fid"].to_numpy(dtype=np.int64),

@@ -174,6 +174,28 @@ def test_event_columns_agree_on_both_engines(make_store):
     assert len(store.event_by_fid(10**12)) == 0
 
 
+def test_the_index_read_in_batches_is_the_index_read_at_once(indexed, monkeypatch):
+    """The GeoPackage's columns are read in batches (memory: one batch's text); the index
+    built from them is the one built from a single read: same arrays, same dictionaries."""
+    from geo.eventindex import EventIndex
+    from geo.store import gpkg
+
+    store, whole, _ = indexed
+    monkeypatch.setattr(gpkg, "INDEX_BATCH", 1000)
+    frame = store.event_columns()
+    assert len(whole) > 10_000 and isinstance(frame["actor1"].dtype, pd.CategoricalDtype)
+    batched = EventIndex.from_frame(frame)
+    for name, value in vars(whole).items():
+        other = getattr(batched, name)
+        if isinstance(value, np.ndarray):
+            assert value.dtype == other.dtype and np.array_equal(value, other, equal_nan=True)
+        else:
+            assert value == other, name
+    # the actors' dictionary: every name of either column once, sorted, as when read whole
+    names = set(frame["actor1"].dropna()) | set(frame["actor2"].dropna())
+    assert list(batched.actors) == sorted(names)
+
+
 def _brute(shipped, flt, zones, view):
     """The filtered events in the view, by a loop over rows: {row number: fatalities}."""
     keep = event_mask(shipped, flt, zones)
