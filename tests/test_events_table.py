@@ -268,4 +268,3 @@ def test_a_download_holds_one_chunk_at_a_time(shipped):
         finally:
             tracemalloc.stop()
     assert peaks[16_000] < 1.3 * peaks[2000], peaks
-
