@@ -83,6 +83,25 @@ def test_sort_order_matches_a_full_sort(shipped, by, descending):
     assert got.tolist() == _expected(chosen, by, descending, near)
 
 
+@pytest.mark.parametrize("by", ["date", "fatalities", "actor"])
+def test_an_index_out_of_fid_order_sorts_the_same(shipped, by):
+    """The fast path (a stable sort, rows already in fid order) and the general one (row
+    ids as the last key) give the same order."""
+    import dataclasses
+
+    _, index, _ = shipped
+    mask = index.mask(EventFilter(start=date(2016, 1, 1), end=date(2018, 12, 31)))
+    perm = np.random.default_rng(5).permutation(len(index))
+    shuffled = dataclasses.replace(
+        index,
+        **{k: v[perm] for k, v in vars(index).items() if isinstance(v, np.ndarray)},
+    )
+    for descending in (False, True):
+        want = index.fid[T.sort_order(index, mask, by, descending)]
+        got = shuffled.fid[T.sort_order(shuffled, mask[perm], by, descending)]
+        assert got.tolist() == want.tolist()
+
+
 def test_ties_keep_fid_order_and_pages_cut_the_order(shipped):
     _, index, _ = shipped
     mask = np.ones(len(index), dtype=bool)
