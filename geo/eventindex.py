@@ -222,20 +222,28 @@ class EventIndex:
                 "fid": self.fid[sel],
                 "latitude": self.lat[sel],
                 "longitude": self.lon[sel],
-                "date_start": self.start[sel].astype("datetime64[D]").astype("datetime64[s]"),
-                "date_end": self.end[sel].astype("datetime64[D]").astype("datetime64[s]"),
+                "date_start": _seconds(self.start[sel]),
+                "date_end": _seconds(self.end[sel]),
                 "event_type": categorical(self.type_code, self.types),
                 "dataset": categorical(self.dataset_code, self.datasets),
                 "location_precision": categorical(self.precision_code, self.precisions),
                 "fatalities_best": self.fatalities[sel].astype(np.float64),
             },
             index=pd.RangeIndex(len(sel)),
+            copy=False,  # the columns are new arrays already: not copied again
         )
 
     def _in_box(self, box) -> np.ndarray:
         west, south, east, north = box
         lon, lat = self.lon, self.lat
         return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def _seconds(days: np.ndarray) -> np.ndarray:
+    """Day numbers as ``datetime64[s]`` (midnight), made in one new array."""
+    out = days.astype(np.int64)
+    out *= 86_400
+    return out.view("datetime64[s]")
 
 
 def _day(value) -> int:
