@@ -156,7 +156,8 @@ st.dataframe(
     },
 )
 
-datasets = sorted({index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0})
+present = np.bincount(index.dataset_code[mask] + 1, minlength=len(index.datasets) + 1)[1:]
+datasets = sorted(index.datasets[c] for c in np.flatnonzero(present))  # a count, no sort
 credits = attributions(datasets)
 with st.expander("Attribution of the datasets shown"):
     for dataset, text in credits.items():
