@@ -121,7 +121,7 @@ def write_zipped(store, fids, fmt: str, path, datasets=None, progress=None) -> i
     ``zonewatch-events.<fmt>`` (streamed into the archive chunk by chunk: memory stays one
     chunk's). A large download is offered zipped because Streamlit holds the file it serves
     in memory while the user downloads it: a million events take about 800 MB as CSV and
-    1.3 GB as GeoJSON, and an eighth or less zipped."""
+    1.3 GB as GeoJSON, and about an eighth of that zipped."""
     import zipfile
 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:

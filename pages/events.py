@@ -232,7 +232,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         f"Prepare {name} ({shown:,} rows)",
         key=f"prepare_{fmt}",
         help=help_text + " Written first, with its progress shown, then offered as a zip "
-        "archive (an eighth of the size or less; the server holds the file while you "
+        "archive (about an eighth of the size; the server holds the file while you "
         "download it).",
     ):
         bar = column.progress(0.0, text=f"Writing {name}...")
