@@ -82,8 +82,11 @@ HWM = (
 # --- data ------------------------------------------------------------------------------
 
 
-def generate(n: int, path: Path, seed: int = 6) -> pd.DataFrame:
-    """n UCDP-format events inside Syria, written to ``path``; returns the frame."""
+def generate(
+    n: int, path: Path, seed: int = 6, first_id: int = 0, append: bool = False
+) -> pd.DataFrame:
+    """n UCDP-format events inside Syria, written to ``path`` (added to its end, without a
+    header, when ``append``; ids from ``900_000_000 + first_id``); returns the frame."""
     import geopandas as gpd
     import shapely
 
@@ -104,7 +107,7 @@ def generate(n: int, path: Path, seed: int = 6) -> pd.DataFrame:
     days = pd.Timestamp(FIRST) + pd.to_timedelta(rng.integers(0, 1461, n), unit="D")
     day = days.strftime("%Y-%m-%d")
     deaths = rng.geometric(0.35, (n, 4)) - 1
-    df["id"] = (900_000_000 + np.arange(n)).astype(str)
+    df["id"] = (900_000_000 + first_id + np.arange(n)).astype(str)
     df["year"] = days.year.astype(str)
     df["date_start"] = day
     df["date_end"] = day
@@ -115,7 +118,7 @@ def generate(n: int, path: Path, seed: int = 6) -> pd.DataFrame:
     df["best"] = df["low"] = best.astype(str)
     df["high"] = (best + 2).astype(str)
     df["geom_wkt"] = "POINT (" + df["longitude"] + " " + df["latitude"] + ")"
-    df.to_csv(path, index=False)
+    df.to_csv(path, index=False, mode="a" if append else "w", header=not append)
     return pd.DataFrame(
         {
             "latitude": df["latitude"].astype(float),
@@ -128,6 +131,19 @@ def generate(n: int, path: Path, seed: int = 6) -> pd.DataFrame:
             "where": df["where_coordinates"],
         }
     )
+
+
+#: Events generated at a time by :func:`generate_large` (memory stays one block's).
+BLOCK = 1_000_000
+
+
+def generate_large(n: int, path: Path, seed: int = 6) -> None:
+    """n events as :func:`generate` writes them, generated and written a block at a time
+    (ten million at once would hold tens of GB of text); the first block is the one
+    ``generate(BLOCK, path, seed)`` writes, each next block has the next seed and ids."""
+    for i, first in enumerate(range(0, n, BLOCK)):
+        generate(min(BLOCK, n - first), path, seed + i, first_id=first, append=i > 0)
+        print(f"generated {min(n, first + BLOCK):,} of {n:,} events", flush=True)
 
 
 def import_store(csv: Path, store: Path) -> dict:
@@ -581,7 +597,13 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     ap.add_argument("--no-peers", action="store_true", help="measure ZoneWatch and the floor only")
     ap.add_argument("--no-pages", action="store_true", help="the map only, not every page")
+    ap.add_argument(
+        "--generate", metavar="CSV", help="only write --sizes events (one size) to CSV, in blocks"
+    )
     args = ap.parse_args()
+    if args.generate:
+        generate_large(int(args.sizes), Path(args.generate))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     from pages_scale import measure_pages
     from pages_scale import table as pages_table

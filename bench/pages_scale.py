@@ -5,7 +5,10 @@
 Called by ``bench/map_scale.py`` (``make bench``) for each size of 100,000 events or more,
 on the store it has just imported; or by hand:
 
-    uv run --locked --group bench python bench/pages_scale.py STORE.gpkg
+    uv run --locked --group bench python bench/pages_scale.py STORE.gpkg [--no-downloads]
+
+(any number of events: the store's; ``--no-downloads`` for the pages alone, as at ten
+million, where a whole download is the command line's job: ``zonewatch events``).
 
 How it measures:
 
@@ -200,7 +203,9 @@ if __name__ == "__main__":
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        result = measure_pages(browser, Path(sys.argv[1]))
+        result = measure_pages(
+            browser, Path(sys.argv[1]), downloads="--no-downloads" not in sys.argv[2:]
+        )
         browser.close()
     print(json.dumps(result, indent=1))
     print(table({0: result}))

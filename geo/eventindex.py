@@ -15,7 +15,11 @@ import numpy as np
 import pandas as pd
 
 from geo.filters import EventFilter, near_bbox, within_km, zone_bbox, zone_mask
-from geo.store.tables import INDEX_COLUMNS  # noqa: F401  (the columns the index is built from)
+from geo.store.tables import (
+    INDEX_COLUMNS,  # noqa: F401  (the columns the index is built from)
+    concat_columns,
+)
+from geo.store.tables import in_order_of_appearance as _union
 
 
 def _codes(series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -25,6 +29,21 @@ def _codes(series: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
         return series.cat.codes.to_numpy().astype(np.int32), tuple(str(c) for c in cats)
     codes, uniques = pd.factorize(series, sort=False)
     return codes.astype(np.int32), tuple(str(u) for u in uniques)
+
+
+def _actor_codes(one: pd.Series, two: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The codes of both actor columns, one after the other, into one dictionary (sorted)."""
+    if isinstance(one.dtype, pd.CategoricalDtype) and isinstance(two.dtype, pd.CategoricalDtype):
+        # Recoded on the categories: never one object per event (ten million events
+        # would take gigabytes and a minute).
+        cats = _union([one.cat.categories, two.cat.categories])
+        cats = cats[~cats.isna()].sort_values()
+        both = concat_columns(
+            [one.cat.set_categories(cats).to_frame("a"), two.cat.set_categories(cats).to_frame("a")]
+        )["a"]
+        return _codes(both)
+    both = pd.concat([one, two], ignore_index=True)
+    return _codes(both.astype("category"))
 
 
 def _days(series: pd.Series) -> np.ndarray:
@@ -68,8 +87,7 @@ class EventIndex:
         dataset_code, datasets = _codes(df["dataset"])
         precision_code, precisions = _codes(df["location_precision"])
         # One dictionary for both actor columns: a text search runs once per actor name.
-        both = pd.concat([df["actor1"], df["actor2"]], ignore_index=True)
-        actor_codes, actors = _codes(both.astype("category"))
+        actor_codes, actors = _actor_codes(df["actor1"], df["actor2"])
         n = len(df)
         return cls(
             fid=df["fid"].to_numpy(dtype=np.int64),
@@ -103,38 +121,13 @@ class EventIndex:
         :func:`geo.filters.event_mask` on the same events (tested). ``zones``: the zone
         versions, for a zone filter (each event tested against the version in force on its
         start date)."""
-        mask = self._value_mask(flt)
-        if flt.near is not None:
-            lat0, lon0, km = flt.near
-            mask &= self._in_box(near_bbox(lat0, lon0, km))
-            idx = np.flatnonzero(mask)
-            mask[idx] = within_km(self.lat[idx], self.lon[idx], lat0, lon0, km)
-        if flt.zones is not None:
-            # the one zone test (geo.filters.zone_hits), on the events left after a box cut
-            if zones is None:
-                raise ValueError("a zone filter needs the zone versions")
-            box = zone_bbox(zones, flt.zones)
-            if box is None:
-                return np.zeros(len(self), dtype=bool)
-            mask &= self._in_box(box)
-            idx = np.flatnonzero(mask)
-            mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, flt.zones)
-        return mask
-
-    def _value_mask(self, flt: EventFilter) -> np.ndarray:
-        """The events matching the filters on their values (dates, types, datasets, box,
-        actor, fatalities, precision): every filter but the distance and the zones."""
         mask = np.ones(len(self), dtype=bool)
         if flt.end is not None:
             mask &= self.start <= _day(flt.end)
         if flt.start is not None:
             mask &= self.end >= _day(flt.start)
-        if flt.types is not None:
-            wanted = {t.casefold() for t in flt.types}
-            mask &= _lookup(self.types, lambda v: v.casefold() in wanted)[self.type_code]
-        if flt.datasets is not None:
-            wanted = {d.casefold() for d in flt.datasets}
-            mask &= _lookup(self.datasets, lambda v: v.casefold() in wanted)[self.dataset_code]
+        for table, codes in self._code_tables(flt):
+            mask &= table[codes]
         if flt.bbox is not None:
             mask &= self._in_box(flt.bbox)
         if flt.actor:
@@ -143,10 +136,40 @@ class EventIndex:
             mask &= table[self.actor1_code] | table[self.actor2_code]
         if flt.min_fatalities is not None:
             mask &= np.nan_to_num(self.fatalities, nan=-1.0) >= flt.min_fatalities
-        if flt.precisions is not None:
-            wanted = set(flt.precisions)
-            mask &= _lookup(self.precisions, lambda v: v in wanted)[self.precision_code]
+        if flt.near is not None:
+            lat0, lon0, km = flt.near
+            mask &= self._in_box(near_bbox(lat0, lon0, km))
+            idx = np.flatnonzero(mask)
+            mask[idx] = within_km(self.lat[idx], self.lon[idx], lat0, lon0, km)
+        if flt.zones is not None:
+            self._zone_cut(mask, flt.zones, zones)
         return mask
+
+    def _code_tables(self, flt: EventFilter):
+        """(table over a dictionary's codes, the events' codes) of each set filter on a
+        coded column: types and datasets case-blind, precisions as written."""
+        if flt.types is not None:
+            wanted = {t.casefold() for t in flt.types}
+            yield _lookup(self.types, lambda v: v.casefold() in wanted), self.type_code
+        if flt.datasets is not None:
+            wanted_ds = {d.casefold() for d in flt.datasets}
+            yield _lookup(self.datasets, lambda v: v.casefold() in wanted_ds), self.dataset_code
+        if flt.precisions is not None:
+            yield _lookup(self.precisions, set(flt.precisions).__contains__), self.precision_code
+
+    def _zone_cut(self, mask: np.ndarray, names, zones) -> None:
+        """Keep in ``mask`` (in place) the events inside the zones named, each tested
+        against the version in force on its start date (the one zone test,
+        :func:`geo.filters.zone_hits`), on the events left after a box cut."""
+        if zones is None:
+            raise ValueError("a zone filter needs the zone versions")
+        box = zone_bbox(zones, names)
+        if box is None:
+            mask[:] = False
+            return
+        mask &= self._in_box(box)
+        idx = np.flatnonzero(mask)
+        mask[idx] = zone_mask(self.lon[idx], self.lat[idx], self.start[idx], zones, names)
 
     def frame(self, mask: np.ndarray) -> pd.DataFrame:
         """The selected events as a compact frame, for the pages that count or chart them:
@@ -165,20 +188,28 @@ class EventIndex:
                 "fid": self.fid[sel],
                 "latitude": self.lat[sel],
                 "longitude": self.lon[sel],
-                "date_start": self.start[sel].astype("datetime64[D]").astype("datetime64[s]"),
-                "date_end": self.end[sel].astype("datetime64[D]").astype("datetime64[s]"),
+                "date_start": _seconds(self.start[sel]),
+                "date_end": _seconds(self.end[sel]),
                 "event_type": categorical(self.type_code, self.types),
                 "dataset": categorical(self.dataset_code, self.datasets),
                 "location_precision": categorical(self.precision_code, self.precisions),
                 "fatalities_best": self.fatalities[sel].astype(np.float64),
             },
             index=pd.RangeIndex(len(sel)),
+            copy=False,  # the columns are new arrays already: not copied again
         )
 
     def _in_box(self, box) -> np.ndarray:
         west, south, east, north = box
         lon, lat = self.lon, self.lat
         return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def _seconds(days: np.ndarray) -> np.ndarray:
+    """Day numbers as ``datetime64[s]`` (midnight), made in one new array."""
+    out = days.astype(np.int64)
+    out *= 86_400
+    return out.view("datetime64[s]")
 
 
 def _day(value) -> int:

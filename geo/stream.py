@@ -21,8 +21,9 @@ from geo import export
 from geo.attribution import attributions
 from geo.output import atomic_output
 
-#: events read from the store and written at a time
-CHUNK = 20_000
+#: events read from the store and written at a time: about 12 MB of memory per 1,000
+#: events at the peak of a chunk (20,000: +216 MB; 10,000: +124 MB, a tenth more time)
+CHUNK = 10_000
 FORMATS = {"csv": "text/csv", "geojson": "application/geo+json"}
 
 #: told (rows written, rows in all) after each chunk
@@ -49,33 +50,42 @@ def write_events(
     if datasets is None:
         datasets = _datasets(store, fids, chunk)
     credits = attributions(datasets)
-    total, done, features_written = len(fids), 0, 0
+    total, done = len(fids), 0
     if fmt == "geojson":
         head = {"type": "FeatureCollection", "attribution": credits, "features": []}
         text = json.dumps(head, ensure_ascii=False, allow_nan=False)
         out.write(text[: -len("]}")].encode("utf-8"))  # the features follow
     starts = range(0, total, chunk) if total else [0]
     for start in starts:
-        events = store.events_by_fids(fids[start : start + chunk]).reset_index(drop=True)
-        if fmt == "csv":
-            buffer = io.StringIO()
-            export.events_csv(events, buffer, credits)
-            text = buffer.getvalue()
-            if start:  # the header once, at the top
-                text = text[text.index("\n") + 1 :]
-        else:
-            features = export.events_geojson(events, credits)["features"]
-            text = ", ".join(json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features)
-            if features_written and features:
-                text = ", " + text
-            features_written += len(features)
-        out.write(text.encode("utf-8"))
-        done += len(events)
+        data, rows = _chunk(store, fids[start : start + chunk], fmt, credits, start, done)
+        out.write(data)
+        del data  # before the next chunk is read: memory stays one chunk's
+        done += rows
         if progress is not None:
             progress(done, total)
     if fmt == "geojson":
         out.write(b"]}\n")
     return done
+
+
+def _chunk(store, fids: np.ndarray, fmt: str, credits, start: int, done: int):
+    """(the UTF-8 text of the events stored with ``fids``, how many there were): CSV rows
+    (the header only at the top, ``start`` 0) or GeoJSON features (a separator before
+    them when ``done`` features came before). The chunk's frame is freed on return."""
+    events = store.events_by_fids(fids).reset_index(drop=True)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        export.events_csv(events, buffer, credits)
+        text = buffer.getvalue()
+        del buffer
+        if start:  # the header once, at the top
+            text = text[text.index("\n") + 1 :]
+    else:
+        features = export.events_geojson(events, credits)["features"]
+        text = ", ".join(json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features)
+        if done and features:
+            text = ", " + text
+    return text.encode("utf-8"), len(events)
 
 
 def _datasets(store, fids: np.ndarray, chunk: int) -> list[str]:
@@ -98,10 +108,12 @@ def to_temporary_file(store, fids, fmt: str, datasets=None, progress=None) -> Bi
     return out
 
 
-#: How hard a prepared (large) download is compressed: zlib's fastest level packs the
-#: events' text about 4-6 times in about 6 ms a megabyte here (level 6: 4 times slower, a
-#: third smaller).
-ZIP_LEVEL = 1
+#: How hard a prepared (large) download is compressed: zlib's level 6 packs the events'
+#: text about 8.5-9 times (level 1: 6.4 times, so a third larger) for about a tenth more
+#: time than writing the text takes. Smaller matters: Streamlit holds the archive in
+#: memory while it is downloaded, about three times over at the peak (the bytes, HTTP's
+#: copy and the socket's buffer).
+ZIP_LEVEL = 6
 
 
 def write_zipped(store, fids, fmt: str, path, datasets=None, progress=None) -> int:
@@ -109,7 +121,7 @@ def write_zipped(store, fids, fmt: str, path, datasets=None, progress=None) -> i
     ``zonewatch-events.<fmt>`` (streamed into the archive chunk by chunk: memory stays one
     chunk's). A large download is offered zipped because Streamlit holds the file it serves
     in memory while the user downloads it: a million events take about 800 MB as CSV and
-    1.3 GB as GeoJSON, and a fifth or less zipped."""
+    1.3 GB as GeoJSON, and about an eighth of that zipped."""
     import zipfile
 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:

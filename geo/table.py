@@ -183,8 +183,28 @@ def sort_order(
         raise ValueError(f"cannot sort by {by!r}; choose one of {', '.join(SORT_COLUMNS)}")
     key = np.where(missing, 0.0, key.astype(np.float64))  # missing: last, in fid order
     keys = [np.where(missing, 0.0, k) for k in keys]
-    order = np.lexsort((index.fid[rows], *keys, -key if descending else key, missing))
-    return rows[order]
+    fids = index.fid[rows]
+    sort_keys = (*keys, -key if descending else key, missing)
+    if len(fids) > 1 and not (np.diff(fids) > 0).all():
+        return rows[np.lexsort((fids, *sort_keys))]
+    # rows in fid order (as the index keeps them): a stable sort keeps it among equals
+    if keys:
+        return rows[np.lexsort(sort_keys)]
+    return rows[_stable_order(sort_keys[-2], missing)]
+
+
+def _stable_order(key: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """A stable argsort by ``key``, the missing last: the order of
+    ``np.lexsort((key, missing))``; a radix sort (linear) when the keys are whole numbers
+    within 65,536 of each other, as days and text ranks are."""
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    top = key[~missing].max() + 1 if (~missing).any() else 0.0
+    key = np.where(missing, top, key)  # missing: after every key, equal among themselves
+    small = key - key.min()
+    if small.max() < 65_536 and np.array_equal(small, np.floor(small)):
+        return np.argsort(small.astype(np.uint16), kind="stable")
+    return np.argsort(key, kind="stable")
 
 
 def page_count(total: int, size: int = PAGE_SIZE) -> int:

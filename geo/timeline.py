@@ -103,9 +103,11 @@ def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) 
     if first is None or last is None or not types:
         return pd.DataFrame({c: [] for c in columns})
     periods = _all_periods(period_start(first, freq), period_start(last, freq), freq)
-    type_code = pd.Categorical(
-        events["event_type"].astype(object).to_numpy()[keep], categories=types
-    ).codes
+    kinds = events["event_type"]
+    if isinstance(kinds.dtype, pd.CategoricalDtype):  # recoded on the categories: fast
+        type_code = kinds.cat.set_categories(types).cat.codes.to_numpy()[keep]
+    else:
+        type_code = pd.Categorical(kinds.astype(object).to_numpy()[keep], categories=types).codes
     where = np.searchsorted(periods, period_start(starts[keep], freq))
     fatalities = pd.to_numeric(events["fatalities_best"], errors="coerce").to_numpy(float)[keep]
     counted = type_code >= 0

@@ -146,7 +146,8 @@ st.dataframe(
     },
 )
 
-datasets = sorted({index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0})
+present = np.bincount(index.dataset_code[mask] + 1, minlength=len(index.datasets) + 1)[1:]
+datasets = sorted(index.datasets[c] for c in np.flatnonzero(present))  # a count, no sort
 credits = attributions(datasets)
 with st.expander("Attribution of the datasets shown"):
     for dataset, text in credits.items():
@@ -221,7 +222,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         f"Prepare {name} ({shown:,} rows)",
         key=f"prepare_{fmt}",
         help=help_text + " Written first, with its progress shown, then offered as a zip "
-        "archive (a fifth of the size or less; the server holds the file while you "
+        "archive (about an eighth of the size; the server holds the file while you "
         "download it).",
     ):
         bar = column.progress(0.0, text=f"Writing {name}...")

@@ -141,6 +141,21 @@ def test_the_index_selects_what_the_filters_select(indexed, shipped, flt):
     assert 0 < got.sum() or flt.datasets
 
 
+def test_the_index_filter_stays_simple_enough_to_read():
+    """EventIndex.mask within the complexity the team allows (ruff's C901, at most 12)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "C901", "--config",
+         "lint.mccabe.max-complexity=12", "geo/eventindex.py"],
+        cwd=root, capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout
+
+
 def test_event_columns_agree_on_both_engines(make_store):
     from geo.eventindex import EventIndex
 
@@ -157,6 +172,54 @@ def test_event_columns_agree_on_both_engines(make_store):
     one = store.event_by_fid(int(index.fid[7]))
     assert one.iloc[0]["dataset_id"] == events.iloc[7]["dataset_id"]
     assert len(store.event_by_fid(10**12)) == 0
+
+
+def test_the_index_read_in_batches_is_the_index_read_at_once(indexed, monkeypatch):
+    """The GeoPackage's columns are read in batches (memory: one batch's text); the index
+    built from them is the one built from a single read: same arrays, same dictionaries."""
+    from geo.eventindex import EventIndex
+    from geo.store import gpkg
+
+    store, whole, _ = indexed
+    monkeypatch.setattr(gpkg, "INDEX_BATCH", 1000)
+    frame = store.event_columns()
+    assert len(whole) > 10_000 and isinstance(frame["actor1"].dtype, pd.CategoricalDtype)
+    batched = EventIndex.from_frame(frame)
+    for name, value in vars(whole).items():
+        other = getattr(batched, name)
+        if isinstance(value, np.ndarray):
+            assert value.dtype == other.dtype and np.array_equal(value, other, equal_nan=True)
+        else:
+            assert value == other, name
+    # the actors' dictionary: every name of either column once, sorted, as when read whole
+    names = set(frame["actor1"].dropna()) | set(frame["actor2"].dropna())
+    assert list(batched.actors) == sorted(names)
+
+
+def test_the_compact_frame_is_built_without_copies(indexed):
+    """EventIndex.frame: its columns as documented, and built in about its own size (a
+    cached frame of ten million events is half a gigabyte: no second copy on the way)."""
+    import tracemalloc
+
+    _, index, zones = indexed
+    mask = index.mask(EventFilter(start=date(2017, 1, 1), end=date(2018, 6, 30)), zones)
+    sel = np.flatnonzero(mask)
+    index.frame(mask)  # warm
+    tracemalloc.start()
+    try:
+        frame = index.frame(mask)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    for col, days in (("date_start", index.start), ("date_end", index.end)):
+        assert frame[col].dtype == "datetime64[s]"
+        want = days[sel].astype("datetime64[D]").astype("datetime64[s]")
+        assert np.array_equal(frame[col].to_numpy(), want)
+    assert np.array_equal(frame["fid"].to_numpy(), index.fid[sel])
+    assert frame["fatalities_best"].dtype == np.float64
+    types = [index.types[c] for c in index.type_code[sel]]
+    assert list(frame["event_type"].astype(object)) == types
+    assert peak < 1.5 * held, (peak, held)
 
 
 def _brute(shipped, flt, zones, view):

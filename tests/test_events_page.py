@@ -51,6 +51,9 @@ def test_sort_and_page_through_all_rows(store_env):
     assert shown["Dataset id"].tolist() == want["dataset_id"].tolist()
     assert shown["Fatalities (best)"].tolist() == want["fatalities_best"].tolist()
     assert shown["Nearest place"].str.len().gt(0).all() and shown["Distance (km)"].ge(0).all()
+    # the attribution names each dataset among the filtered events, once
+    credited = [t.value.split(":")[0] for t in at.expander[0].text]
+    assert credited == sorted(year["dataset"].unique()) and len(credited) >= 2
 
     # a page past the end shows the last page; a new filter goes back to page 1
     at.number_input(key="table_page").set_value(10_000).run()

@@ -194,6 +194,13 @@ def test_a_compact_frame_gives_the_same_timeline(shipped):
         }
     )
     pd.testing.assert_frame_equal(timeline(compact, "week", first, last), full)
+    # types named (one absent, one present left out): recoded on the categories alike
+    present = sorted(shipped["event_type"].dropna().unique())
+    types = ["No such type", *present[1:]]
+    for freq in ("day", "week", "month"):
+        pd.testing.assert_frame_equal(
+            timeline(compact, freq, first, last, types), timeline(shipped, freq, first, last, types)
+        )
 
 
 def test_report_charts_are_labelled_by_period_and_keep_to_the_dates(store_env):

@@ -212,3 +212,28 @@ def place_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for col in ("population", "label_zoom"):
         gdf[col] = gdf[col].astype("int64")
     return gdf
+
+
+def concat_columns(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of the same columns (batches of the stored events), end to end; a column
+    that is categorical in every frame stays categorical (its categories in order of
+    first appearance), so no text is turned into one object per event."""
+    if not frames:
+        return pd.DataFrame()
+    if len(frames) == 1:
+        return frames[0]
+    frames = [f.copy(deep=False) for f in frames]
+    for col in frames[0].columns:
+        if all(isinstance(f[col].dtype, pd.CategoricalDtype) for f in frames):
+            cats = in_order_of_appearance([f[col].cat.categories for f in frames])
+            for f in frames:
+                f[col] = f[col].cat.set_categories(cats)
+    return pd.concat(frames, ignore_index=True)
+
+
+def in_order_of_appearance(indexes: list[pd.Index]) -> pd.Index:
+    """The values of the indexes in order of first appearance."""
+    out = indexes[0]
+    for more in indexes[1:]:
+        out = out.append(more[~more.isin(out)])
+    return out
