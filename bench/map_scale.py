@@ -53,17 +53,9 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from headless_chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (shared with the tests)
+
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 FIRST, LAST = "2016-01-01", "2019-12-31"
 #: The date-filter changes measured (start, end): the start date moved, as a user would.
