@@ -12,9 +12,10 @@ them, so ``--help`` answers at once, and a count with dates only is answered by 
 GeoPackage's SQL without them (:mod:`geo.store.gpkg_sql`).
 
 The commands, by group: :mod:`geo.cli.events` (``events``, ``import-events``),
-:mod:`geo.cli.zones` (``zones ...``, ``import-zones``), :mod:`geo.cli.store` (``backup``,
-``restore``); what they share is in :mod:`geo.cli.common`. ``--store PATH`` is passed to
-:func:`geo.store.open_store`; the environment is read, never written.
+:mod:`geo.cli.zones` (``zones ...``, ``import-zones``), :mod:`geo.cli.matches`
+(``matches ...``), :mod:`geo.cli.store` (``backup``, ``restore``); what they share is in
+:mod:`geo.cli.common`. ``--store PATH`` is passed to :func:`geo.store.open_store`; the
+environment is read, never written.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from geo.cli import events, store, zones
+from geo.cli import events, matches, store, zones
 from geo.cli.common import AUTHOR_HELP, PROG, _Parser
 from geo.errors import InputError, ZoneWatchError
 from geo.proj import configure_proj
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--author", help=AUTHOR_HELP)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     events.add_parsers(sub)
+    matches.add_parsers(sub)
     store.add_parsers(sub)
     zones.add_parsers(sub)
     return p
@@ -51,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "import-events": events._cmd_import,
             "import-zones": zones._cmd_import_zones,
             "zones": zones._cmd_zones,
+            "matches": matches._cmd_matches,
             "backup": store._cmd_backup,
             "restore": store._cmd_restore,
         }

@@ -21,6 +21,45 @@ from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS
 def add_parsers(sub) -> None:
     """The ``events`` and ``import-events`` commands."""
     ev = sub.add_parser("events", help="list or count events matching filters")
+    add_filter_options(ev)
+    ev.add_argument("--format", choices=("count", "csv", "geojson"), default="count")
+    ev.add_argument(
+        "--output",
+        metavar="PATH",
+        help="write the csv or geojson to this file (default: standard output); it is "
+        "written whole or not at all",
+    )
+    add_dedupe_option(ev)
+
+    imp = sub.add_parser("import-events", help="import a UCDP, ACLED or ZoneWatch event file")
+    imp.add_argument("path", metavar="PATH")
+    imp.add_argument(
+        "--format",
+        choices=EVENT_FORMATS,
+        default=None,
+        help="the file's format (default: detected from its header)",
+    )
+    imp.add_argument(
+        "--dataset",
+        default=None,
+        metavar="NAME",
+        help="dataset name for the events (default: ucdp, acled, or the file's)",
+    )
+    _author_option(imp)
+
+
+def add_dedupe_option(parser) -> None:
+    """``--dedupe``: count each event once (the matcher run over the filtered events)."""
+    parser.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="count each event once: records of different datasets that the matcher links "
+        "as one event count as one (geo/matching; computed over the filtered events)",
+    )
+
+
+def add_filter_options(ev) -> None:
+    """The event filters of ``events`` (also taken by ``matches``)."""
     ev.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day")
     ev.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day")
     ev.add_argument(
@@ -67,29 +106,6 @@ def add_parsers(sub) -> None:
         metavar="R",
         help="radius for --near/--near-place in km (geodesic)",
     )
-    ev.add_argument("--format", choices=("count", "csv", "geojson"), default="count")
-    ev.add_argument(
-        "--output",
-        metavar="PATH",
-        help="write the csv or geojson to this file (default: standard output); it is "
-        "written whole or not at all",
-    )
-
-    imp = sub.add_parser("import-events", help="import a UCDP, ACLED or ZoneWatch event file")
-    imp.add_argument("path", metavar="PATH")
-    imp.add_argument(
-        "--format",
-        choices=EVENT_FORMATS,
-        default=None,
-        help="the file's format (default: detected from its header)",
-    )
-    imp.add_argument(
-        "--dataset",
-        default=None,
-        metavar="NAME",
-        help="dataset name for the events (default: ucdp, acled, or the file's)",
-    )
-    _author_option(imp)
 
 
 def _events(args) -> int:
@@ -116,7 +132,7 @@ def _quick_count(args) -> int | None:
         args.near_place,
         args.km,
     )
-    if args.format != "count" or any(v is not None for v in others):
+    if args.format != "count" or args.dedupe or any(v is not None for v in others):
         return None
     from geo.filters import EventFilter, parse_date
     from geo.store import configured_gpkg_path
@@ -134,6 +150,49 @@ def _cmd_events(args) -> int:
     import numpy as np
 
     from geo import stream
+
+    if args.output is not None and args.format == "count":
+        raise InputError("--output needs --format csv or --format geojson")
+    store, index, mask = filtered_index(args)
+    if args.dedupe:
+        from geo.matching.dedupe import dedupe_mask, filtered_events
+
+        pos = np.flatnonzero(mask)
+        keep = dedupe_mask(filtered_events(store, index.fid[pos]), matching_progress())
+        mask[pos[~keep]] = False
+    if args.format == "count":
+        print(int(mask.sum()))
+        return 0
+    datasets = {index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0}
+    try:
+        stream.to_path_or_stdout(store, index.fid[mask], args.format, args.output, datasets)
+    except OSError as exc:
+        if args.output in (None, "-"):
+            raise
+        raise InputError(
+            f"cannot write '{os.path.basename(args.output)}' ({exc.strerror}); "
+            "choose a file in a folder you can write to"
+        ) from None
+    return 0
+
+
+def matching_progress():
+    """The matcher's progress on stderr, on one line, when stderr is a terminal (as the
+    import's); None otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"\r{PROG}: matching... {fraction:4.0%} ({message})\033[K", end="", file=sys.stderr)
+        if fraction >= 1.0:
+            print(file=sys.stderr)
+
+    return progress
+
+
+def filtered_index(args):
+    """The store, its event index and the mask of the events the filter options keep
+    (:func:`add_filter_options`)."""
     from geo import zones as zone_rules
     from geo.eventindex import EventIndex
     from geo.filters import EventFilter, check_types, find_place, find_zones, parse_date
@@ -144,8 +203,6 @@ def _cmd_events(args) -> int:
         raise InputError("--near and --near-place need --km R, the radius in km")
     if args.km is not None and not (args.near or args.near_place):
         raise InputError("--km needs --near LAT,LON or --near-place NAME")
-    if args.output is not None and args.format == "count":
-        raise InputError("--output needs --format csv or --format geojson")
     point = _latlon(args.near) if args.near else None
     store = _open_store(args.store)
     summary = store.event_summary()
@@ -168,21 +225,7 @@ def _cmd_events(args) -> int:
     # The filters run on the events' compact columns; only the rows written are read in
     # full, a chunk at a time (constant memory), in the order they were stored.
     index = EventIndex.from_frame(store.event_columns())
-    mask = index.mask(flt, zones)
-    if args.format == "count":
-        print(int(mask.sum()))
-        return 0
-    datasets = {index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0}
-    try:
-        stream.to_path_or_stdout(store, index.fid[mask], args.format, args.output, datasets)
-    except OSError as exc:
-        if args.output in (None, "-"):
-            raise
-        raise InputError(
-            f"cannot write '{os.path.basename(args.output)}' ({exc.strerror}); "
-            "choose a file in a folder you can write to"
-        ) from None
-    return 0
+    return store, index, index.mask(flt, zones)
 
 
 def _cmd_import(args) -> int:

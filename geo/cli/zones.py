@@ -18,6 +18,7 @@ from geo.cli.common import (
     _write_lines,
     _zone_id,
 )
+from geo.cli.events import add_dedupe_option
 from geo.errors import InputError
 from geo.output import atomic_output
 from geo.vocabulary import ZONE_STATUSES
@@ -75,6 +76,7 @@ def add_parsers(sub) -> None:
         help="leave out events placed only at a governorate centroid or coarser",
     )
     zstats.add_argument("--format", choices=("csv", "json"), default="csv")
+    add_dedupe_option(zstats)
     _output_option(zstats)
 
     iz = sub.add_parser(
@@ -188,6 +190,11 @@ def _zones_stats(store, args) -> int:
     if start and end and end < start:
         raise InputError("--to is before --from; the end date must be on or after the start")
     events = store.events(EventFilter(start=start, end=end))
+    if args.dedupe:
+        from geo.cli.events import matching_progress
+        from geo.matching.dedupe import dedupe_mask
+
+        events = events[dedupe_mask(events, matching_progress())]
     # counted in the period of their start date: the events that start in the range
     table = zone_counts(
         events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end
