@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import sys
 
-from geo.cli.common import PROG, _output_option, _whole
+from geo.cli.common import PROG, _output_option, _Parser, _whole
 from geo.cli.events import add_filter_options, filtered_index, matching_progress
 from geo.output import atomic_output
 
 
 def add_parsers(sub) -> None:
     """The ``matches`` command group."""
-    from geo.cli.common import _Parser
-
     matches = sub.add_parser(
         "matches",
         help="records of different datasets that likely describe the same event",
