@@ -193,3 +193,10 @@ def test_zones_as_of_before_any_version_says_so(store_env):
     assert json.loads(out.stdout)["features"] == []
     assert "no zone version was in force on 2016-01-01" in out.stderr
     assert "2017-05-06" in out.stderr
+
+
+def test_zones_stats_with_no_event_in_any_zone(store_env):
+    """April 2017 is before any zone was in force: the table is empty, not an error."""
+    out = zw("zones", "stats", "--from", "2017-04-01", "--to", "2017-04-30", env_store=store_env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["zone_id,period,event_type,events,fatalities"]

@@ -182,6 +182,8 @@ def _zones_history(store, name: str, output: str | None) -> int:
 def _zones_stats(store, args) -> int:
     import json
 
+    import pandas as pd
+
     from geo.analysis import zone_counts
     from geo.filters import EventFilter, parse_date
 
@@ -199,7 +201,8 @@ def _zones_stats(store, args) -> int:
     table = zone_counts(
         events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end
     )
-    table["period"] = table["period"].dt.strftime("%Y-%m-%d")
+    # (to_datetime: a range with no event in any zone gives an empty, untyped column)
+    table["period"] = pd.to_datetime(table["period"]).dt.strftime("%Y-%m-%d")
     with atomic_output(args.output) as out:
         if args.format == "csv":
             table.to_csv(out, index=False, lineterminator="\n")
