@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import test_browser
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from shapely.geometry import Point
 from test_browser import HOSTILE, MAP_IFRAME, Session, _start_app, _stop_app, _wait_for
 
@@ -194,11 +195,32 @@ def _save(s: Session) -> str:
     return ok.inner_text()
 
 
+def _idle(s: Session, quiet: float = 1.0, timeout: float = 60) -> None:
+    """Wait until the page has stopped running for ``quiet`` seconds."""
+    deadline, since = time.time() + timeout, time.time()
+    while time.time() < deadline:
+        if s.page.locator('[data-testid="stStatusWidget"]').count():
+            since = time.time()
+        elif time.time() - since >= quiet:
+            return
+        time.sleep(0.2)
+
+
 def _select(s: Session, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox (a combobox) with real clicks."""
+    """Pick an option of a Streamlit selectbox (a combobox) with real clicks, once the page
+    has stopped running: a rerun that redraws the box closes its open list, as it would for
+    a person, who would open it again (so does this, up to three times)."""
     box = s.page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    s.page.get_by_role("option", name=option, exact=True).click()
+    for attempt in range(3):
+        _idle(s)
+        box.click()
+        choice = s.page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.click(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     _wait_for(lambda: _try(box.input_value) == option, timeout=30)
 
 
