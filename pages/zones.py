@@ -24,7 +24,7 @@ from geo.zone_workflow import ZonePlan
 from views.auth import identity
 from views.data import load_or_stop, store_or_stop
 from views.shell import page_setup
-from views.state import KEY_SAVED, KEY_ZONE_UPLOAD, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
+from views.state import KEY_SAVED, KEY_ZONE_UPLOAD, KEY_ZONES_PENDING
 from views.text import plain
 
 page_setup("Zones")
@@ -291,8 +291,7 @@ def _save(plan: ZonePlan, valid_from, status, sources, note) -> None:
         + ", ".join(plain(f"{s.target.zone_id} version {s.version}") for s in saved)
         + f", valid from {valid_from:%d %b %Y}. The map now shows the zones as of that date."
     )
-    st.session_state[KEY_ZONES_FOLLOW] = False
-    st.session_state[KEY_ZONES_AS_OF] = valid_from
+    st.session_state[KEY_ZONES_PENDING] = valid_from  # the Map shows the zones as of it
     # A fresh uploader and drawing map, so the same boundary is not saved twice by accident.
     st.session_state[KEY_ROUND] = st.session_state.get(KEY_ROUND, 0) + 1
     st.rerun()

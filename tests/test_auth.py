@@ -355,3 +355,14 @@ def test_every_write_in_the_pages_passes_the_signed_in_identity():
                 f"{path.name}:{node.lineno} writes with a fixed or typed author"
             )
     assert found >= 4  # import, upload/draw, rollback, restore
+
+
+def test_the_sidebar_says_who_a_local_analyst_is(store_env):
+    """Without sign-in on 127.0.0.1 the sidebar says so, and under which name changes are
+    recorded (a new user otherwise learns it only at a save form)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    assert not at.exception
+    said = [c.value for c in at.sidebar.caption if "no sign-in" in c.value]
+    assert said and "changes are recorded as" in said[0]

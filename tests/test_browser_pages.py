@@ -187,18 +187,30 @@ def test_a_shared_link_keeps_zones_as_of(server, browser):  # noqa: F811
     other.page.close()
 
 
-def test_a_link_after_saving_a_zone_keeps_zones_as_of(app, browser, tmp_path):  # noqa: F811
+@pytest.mark.parametrize("map_first", [False, True], ids=["zones-page-first", "map-first"])
+def test_a_link_after_saving_a_zone_keeps_zones_as_of(app, browser, tmp_path, map_first):  # noqa: F811
+    """After a save the Map shows the zones as of its date: the box unticked, the date in
+    the address; also when the Map (with the box ticked) was open before in the session."""
     versions = app.versions()
     idlib = versions[versions.zone_id == "idlib"].sort_values("version")
     archive = _shapefile_zip(tmp_path, idlib.geometry.iloc[-1].buffer(-0.03))
-    s = Session(browser, app.url + "/zones")
+    if map_first:
+        s = Session(browser, app.url)
+        s.settle()
+        s.page.get_by_test_id(NAV_LINK).get_by_text("Zones", exact=True).click()
+    else:
+        s = Session(browser, app.url + "/zones")
     s.page.get_by_test_id("stFileUploader").wait_for(timeout=60_000)
     s.page.locator("input[type=file]").set_input_files(str(archive))
     s.page.get_by_text(re.compile(r"accepted or repaired, \d+ refused")).wait_for(timeout=60_000)
     _set_date(s, "Valid from", date(2024, 1, 15))
-    assert _save(s).startswith("Saved idlib version 6, valid from 15 Jan 2024")
+    saved = re.match(r"Saved idlib version (\d+), valid from 15 Jan 2024", _save(s))
+    assert saved, "the save message names the new version and its date"
+    version = saved.group(1)
     s.page.get_by_test_id(NAV_LINK).get_by_text("Map", exact=True).click()
     _wait_for(lambda: _zones_caption(s).startswith("Zones as of 15 Jan 2024"))
+    follow = s.page.get_by_role("checkbox", name="Zones as of the end of the event dates")
+    assert not follow.is_checked()  # the box says what the map does
     link = _wait_for(lambda: "zones_as_of=" in s.page.url and s.page.url)
     query = parse_qs(urlparse(link).query)
     assert query["zones_as_of"] == ["2024-01-15"] and query["zones_follow"] == ["false"]
@@ -206,6 +218,6 @@ def test_a_link_after_saving_a_zone_keeps_zones_as_of(app, browser, tmp_path):  
     other = Session(browser, link)
     _wait_for(lambda: other.showing())
     assert _wait_for(lambda: _zones_caption(other).startswith("Zones as of 15 Jan 2024"))
-    assert "idlib (v6" in _zones_caption(other)
+    assert f"idlib (v{version}" in _zones_caption(other)
     s.page.close()
     other.page.close()

@@ -51,7 +51,8 @@ def may_open(script: str, who: auth.Identity | None = None) -> bool:
 
 
 def sidebar(who: auth.Identity) -> None:
-    """Who is signed in, with sign-in or sign-out (nothing for one analyst on 127.0.0.1)."""
+    """Who is signed in, with sign-in or sign-out; for one analyst on 127.0.0.1 without
+    sign-in, one line saying so and the name their changes are recorded under."""
     pol = policy()
     if pol.auth_configured:
         if who.signed_in:
@@ -66,6 +67,11 @@ def sidebar(who: auth.Identity) -> None:
     elif who.refusal:
         st.caption(
             "Read-only: this server is open to the network without sign-in (README, 'Team server')."
+        )
+    else:
+        st.caption(
+            "On this computer, no sign-in: every page is yours; changes are recorded as "
+            f"{plain(who.author)}."
         )
 
 

@@ -23,7 +23,14 @@ from views.data import event_mask, index_or_stop, map_events, map_layers
 from views.filters import page_filter
 from views.page import page_start
 from views.sharing import URL
-from views.state import KEY_MAP, KEY_MAP_VIEW, KEY_ONLINE_TILES, KEY_ZONES_AS_OF, KEY_ZONES_FOLLOW
+from views.state import (
+    KEY_MAP,
+    KEY_MAP_VIEW,
+    KEY_ONLINE_TILES,
+    KEY_ZONES_AS_OF,
+    KEY_ZONES_FOLLOW,
+    KEY_ZONES_PENDING,
+)
 from views.text import plain
 
 #: What the map shows before it reports its own view: all of Syria.
@@ -58,6 +65,12 @@ def _choice(label: str, key: str, default: bool) -> bool:
 
 
 flt = page_filter()
+if (pending := st.session_state.pop(KEY_ZONES_PENDING, None)) is not None:
+    # a zone was just saved: show the zones as of its date, in the widgets and the address
+    st.session_state[KEY_ZONES_FOLLOW] = False
+    st.session_state[KEY_ZONES_AS_OF] = pending
+    st.query_params[KEY_ZONES_FOLLOW] = "false"
+    st.query_params[KEY_ZONES_AS_OF] = pending.isoformat()
 with st.sidebar:
     st.header("Zones")
     if _choice("Zones as of the end of the event dates", KEY_ZONES_FOLLOW, True):

@@ -38,6 +38,9 @@ KEY_MAP = "map"
 KEY_MAP_VIEW = "map_view"  # the map when it reports its view (too many events to send)
 KEY_ZONES_AS_OF = "zones_as_of"  # the date the map shows the zones as of
 KEY_ZONES_FOLLOW = "zones_follow"  # zones as of the end of the event dates (the default)
+# A date the Map is to show the zones as of, set by a save elsewhere: the Map applies it to
+# its own widgets when it next runs (widgets are set by the page that draws them).
+KEY_ZONES_PENDING = "zones_pending"
 # The reports' own choices, in the page's address too (their links' parameters).
 KEY_PLACES = "places"  # the Place report
 KEY_RADIUS = "radius"
