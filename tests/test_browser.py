@@ -291,6 +291,8 @@ def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_st
     try:
         s = Session(browser, url + "/sources")
         s.page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=60000)
+        # the sidebar is drawn as the page runs: read it once its last link is there
+        s.page.get_by_test_id(NAV_LINK).get_by_text("Admin", exact=True).wait_for(timeout=60000)
         links = s.page.get_by_test_id(NAV_LINK).all_inner_texts()
         assert links == [
             "Map",
