@@ -57,29 +57,40 @@ def _plain(value: object) -> object:
 
 
 def events_csv(
-    events: pd.DataFrame, out: IO[str], attribution: dict[str, str] | None = None
+    events: pd.DataFrame,
+    out: IO[str],
+    attribution: dict[str, str] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> None:
     """Events as CSV in the ZoneWatch event format (one column per model field); with
-    ``attribution``, a last column carries each row's dataset attribution."""
+    ``attribution``, a column carries each row's dataset attribution; then the ``extra``
+    columns of ``events`` (text), e.g. ``merged_records``."""
     df = events[list(EVENT_COLUMNS)].copy()
     for col in DATE_COLUMNS:
         df[col] = df[col].dt.strftime("%Y-%m-%d")
     if attribution is not None:
         df["attribution"] = df["dataset"].map(attribution).fillna("")
+    for col in extra:
+        df[col] = events[col].fillna("").astype(str).to_numpy()
     for col in df.columns:
         if df[col].dtype == object or str(df[col].dtype) == "str":
             df[col] = df[col].map(spreadsheet_safe)
     df.to_csv(out, index=False, lineterminator="\n")
 
 
-def events_geojson(events: pd.DataFrame, attribution: dict[str, str]) -> dict:
-    """Events as a GeoJSON FeatureCollection of points, with each dataset's attribution."""
+def events_geojson(
+    events: pd.DataFrame, attribution: dict[str, str], extra: tuple[str, ...] = ()
+) -> dict:
+    """Events as a GeoJSON FeatureCollection of points, with each dataset's attribution;
+    the ``extra`` columns of ``events`` (text) are properties too."""
     features = []
     records = events[list(EVENT_COLUMNS)].to_dict(orient="records")
-    for rec in records:
+    added = [events[col].fillna("").astype(str).tolist() for col in extra]
+    for i, rec in enumerate(records):
         props = {k: _plain(v) for k, v in rec.items() if k not in ("latitude", "longitude")}
         for col in INT_COLUMNS:
             props[col] = None if props[col] is None else int(props[col])
+        props.update((col, values[i]) for col, values in zip(extra, added, strict=True))
         features.append(
             {
                 "type": "Feature",

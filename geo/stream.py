@@ -13,6 +13,7 @@ import io
 import json
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
@@ -30,6 +31,18 @@ FORMATS = {"csv": "text/csv", "geojson": "application/geo+json"}
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True)
+class Extra:
+    """Columns a download adds to the event model, one value per event written (in the
+    order of the fids given), and a note saying what they are."""
+
+    columns: dict = field(default_factory=dict)
+    note: str = ""
+
+    def part(self, start: int, stop: int) -> dict:
+        return {name: values[start:stop] for name, values in self.columns.items()}
+
+
 def write_events(
     store,
     fids,
@@ -38,11 +51,14 @@ def write_events(
     datasets=None,
     progress: Progress | None = None,
     chunk: int | None = None,
+    extra: Extra | None = None,
 ) -> int:
     """Write the events stored with ``fids`` (in that order) to ``out`` as ``csv`` (with
     an attribution column) or ``geojson`` (with each dataset's attribution), UTF-8;
     return the rows written. ``datasets``: the datasets among them (read from the
-    events when not given; the page and the CLI know them from the index)."""
+    events when not given; the page and the CLI know them from the index). ``extra``:
+    more columns, one value per fid (say ``merged_records``), and a note on them (in the
+    CSV's attribution column, as a ``note`` member of the GeoJSON)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose csv or geojson")
     chunk = chunk or CHUNK
@@ -50,14 +66,19 @@ def write_events(
     if datasets is None:
         datasets = _datasets(store, fids, chunk)
     credits = attributions(datasets)
+    extra = extra or Extra()
     total, done = len(fids), 0
     if fmt == "geojson":
-        head = {"type": "FeatureCollection", "attribution": credits, "features": []}
-        text = json.dumps(head, ensure_ascii=False, allow_nan=False)
+        head = {"type": "FeatureCollection", "attribution": credits}
+        head.update({"note": extra.note} if extra.note else {})
+        text = json.dumps({**head, "features": []}, ensure_ascii=False, allow_nan=False)
         out.write(text[: -len("]}")].encode("utf-8"))  # the features follow
+    elif extra.note:
+        credits = {d: f"{text} {extra.note}" for d, text in credits.items()}
     starts = range(0, total, chunk) if total else [0]
     for start in starts:
-        data, rows = _chunk(store, fids[start : start + chunk], fmt, credits, start, done)
+        part = extra.part(start, start + chunk)
+        data, rows = _chunk(store, fids[start : start + chunk], fmt, credits, start, done, part)
         out.write(data)
         del data  # before the next chunk is read: memory stays one chunk's
         done += rows
@@ -68,20 +89,24 @@ def write_events(
     return done
 
 
-def _chunk(store, fids: np.ndarray, fmt: str, credits, start: int, done: int):
+def _chunk(store, fids: np.ndarray, fmt: str, credits, start: int, done: int, extra=None):
     """(the UTF-8 text of the events stored with ``fids``, how many there were): CSV rows
     (the header only at the top, ``start`` 0) or GeoJSON features (a separator before
-    them when ``done`` features came before). The chunk's frame is freed on return."""
+    them when ``done`` features came before), with the ``extra`` columns ({name: values
+    in the order of ``fids``}). The chunk's frame is freed on return."""
     events = store.events_by_fids(fids).reset_index(drop=True)
+    extra = extra or {}
+    for name, values in extra.items():
+        events[name] = values
     if fmt == "csv":
         buffer = io.StringIO()
-        export.events_csv(events, buffer, credits)
+        export.events_csv(events, buffer, credits, tuple(extra))
         text = buffer.getvalue()
         del buffer
         if start:  # the header once, at the top
             text = text[text.index("\n") + 1 :]
     else:
-        features = export.events_geojson(events, credits)["features"]
+        features = export.events_geojson(events, credits, tuple(extra))["features"]
         text = ", ".join(json.dumps(f, ensure_ascii=False, allow_nan=False) for f in features)
         if done and features:
             text = ", " + text
@@ -95,12 +120,14 @@ def _datasets(store, fids: np.ndarray, chunk: int) -> list[str]:
     return sorted(found)
 
 
-def to_temporary_file(store, fids, fmt: str, datasets=None, progress=None) -> BinaryIO:
+def to_temporary_file(
+    store, fids, fmt: str, datasets=None, progress=None, extra: Extra | None = None
+) -> BinaryIO:
     """The download written to an anonymous temporary file (gone once closed), rewound:
     the page hands it to Streamlit, which reads it once."""
     out = tempfile.TemporaryFile(buffering=0)  # a raw file: Streamlit reads it whole
     try:
-        write_events(store, fids, fmt, out, datasets, progress)
+        write_events(store, fids, fmt, out, datasets, progress, extra=extra)
     except BaseException:
         out.close()
         raise
@@ -116,7 +143,9 @@ def to_temporary_file(store, fids, fmt: str, datasets=None, progress=None) -> Bi
 ZIP_LEVEL = 6
 
 
-def write_zipped(store, fids, fmt: str, path, datasets=None, progress=None) -> int:
+def write_zipped(
+    store, fids, fmt: str, path, datasets=None, progress=None, extra: Extra | None = None
+) -> int:
     """The download written into a zip archive at ``path``, as one member named
     ``zonewatch-events.<fmt>`` (streamed into the archive chunk by chunk: memory stays one
     chunk's). A large download is offered zipped because Streamlit holds the file it serves
@@ -126,7 +155,7 @@ def write_zipped(store, fids, fmt: str, path, datasets=None, progress=None) -> i
 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
         with archive.open(f"zonewatch-events.{fmt}", "w", force_zip64=True) as member:
-            return write_events(store, fids, fmt, member, datasets, progress)
+            return write_events(store, fids, fmt, member, datasets, progress, extra=extra)
 
 
 def to_path_or_stdout(

@@ -21,7 +21,16 @@ from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
-from views.data import event_index, event_mask, layers, stop_on_error
+from views.data import (
+    count_once,
+    event_index,
+    event_mask,
+    filter_key,
+    layers,
+    merged_column,
+    once_note,
+    stop_on_error,
+)
 from views.filters import page_filter
 from views.page import page_start
 from views.sharing import URL
@@ -72,14 +81,16 @@ flt = page_filter()
 index = event_index(revision)
 mask = event_mask(revision, flt, data["zone_versions"])
 shown = int(mask.sum())
+counted = once_note(revision, flt, data["zone_versions"])
+key = filter_key(flt)  # the filters and the count-once choice: what the rows depend on
 st.markdown(
     f"**Showing {shown:,} of {summary.count:,} events** "
-    f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})"
+    f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})" + (f"; {counted}" if counted else "")
 )
 
 st.subheader("Timeline")
 freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ)
-series, before = _timeline(revision, repr(flt), freq, flt.start, flt.end, summary.types, mask)
+series, before = _timeline(revision, key, freq, flt.start, flt.end, summary.types, mask)
 st.caption(
     f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
     f"(best estimates). {export.BEFORE_RULE}"
@@ -113,13 +124,13 @@ by = left.selectbox(
 )
 direction = middle.radio("Order", ORDERS, horizontal=True, key=KEY_SORT_DESC, bind=URL)
 pages = T.page_count(shown)
-state = (revision, repr(flt), by, direction)
+state = (revision, key, by, direction)
 if st.session_state.get(KEY_TABLE_STATE) != state:  # new rows or a new order: page 1
     st.session_state[KEY_TABLE_STATE] = state
     st.session_state[KEY_PAGE] = 1
 st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
 page = int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE))
-order = _order(revision, repr(flt), by, direction == "descending", mask)
+order = _order(revision, key, by, direction == "descending", mask)
 rows = T.page_rows(order, page)
 first = (page - 1) * T.PAGE_SIZE
 st.caption(
@@ -161,6 +172,15 @@ DOWNLOADS = {
         "The filtered rows as points, with each dataset's attribution.",
     ),
 }
+# Counting each event once: each row names the records merged into it, and says so.
+merged = merged_column(revision, flt, data["zone_versions"])
+extra = None
+if merged is not None:
+    extra = stream.Extra({"merged_records": merged}, count_once().note())
+    st.caption(
+        "Each event counted once: the downloads have a column merged_records naming the "
+        "records merged into each row, and their attribution says so."
+    )
 
 
 def _written_on_click(fmt: str):
@@ -168,7 +188,7 @@ def _written_on_click(fmt: str):
     written from the store in chunks to a temporary file, handed over for download."""
 
     def build():
-        return stream.to_temporary_file(store, index.fid[mask], fmt, datasets)
+        return stream.to_temporary_file(store, index.fid[mask], fmt, datasets, extra=extra)
 
     return build
 
@@ -181,7 +201,7 @@ def _prepared(fmt: str, path: Path):
         try:
             handle = open(path, "rb")  # noqa: SIM115 - Streamlit reads and closes it
         except FileNotFoundError:
-            return stream.to_temporary_file(store, index.fid[mask], fmt, datasets)
+            return stream.to_temporary_file(store, index.fid[mask], fmt, datasets, extra=extra)
         path.unlink(missing_ok=True)
         return handle
 
@@ -189,7 +209,7 @@ def _prepared(fmt: str, path: Path):
 
 
 prepared = st.session_state.setdefault(KEY_PREPARED, {})
-what = (revision, repr(flt))
+what = (revision, key)
 for fmt, (done_what, path) in list(prepared.items()):
     if done_what != what or not Path(path).exists():  # other filters, or handed over
         Path(path).unlink(missing_ok=True)
@@ -236,7 +256,9 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         os.close(handle)
         path = Path(name_on_disk)
         try:
-            stream.write_zipped(store, index.fid[mask], fmt, path, datasets, progress)
+            stream.write_zipped(
+                store, index.fid[mask], fmt, path, datasets, progress, extra=extra
+            )
         except (ZoneWatchError, OSError) as exc:
             path.unlink(missing_ok=True)
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)

@@ -1,5 +1,6 @@
 """The data every page reads, cached: the store, its layers, the event index and the
-filters' masks, and the rows a report's map draws.
+filters' masks (with "count each event once" applied when it is on), and the rows a
+report's map draws.
 
 Each read that can fail shows a clear message and stops the page (``*_or_stop``). The
 ``st.cache_resource`` functions hold one copy per process and store revision, shared by
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from geo.aggregate import EventView, View, event_view, point_limit
@@ -19,8 +22,11 @@ from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex
 from geo.filters import EventFilter
+from geo.matching import stored
+from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
 from geo.store import Store, open_store
+from views.state import KEY_COUNT_ONCE
 
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
 
@@ -104,15 +110,105 @@ def index_or_stop(revision: str) -> EventIndex:
         return event_index(revision)
 
 
+@dataclass(frozen=True)
+class CountOnce:
+    """The "count each event once" choice of this run (the shared filters): off, or on
+    with the dataset whose record represents each group of matched records (``None``: the
+    record with the most precise location)."""
+
+    on: bool = False
+    prefer: str | None = None
+
+    def note(self) -> str:
+        """What a download says about it (empty when off)."""
+        if not self.on:
+            return ""
+        by = f"the {self.prefer} record" if self.prefer else "the most precisely located record"
+        return (
+            "Each event counted once: records of different datasets matched as the same "
+            f"event are one row ({by}); merged_records names the others."
+        )
+
+
+def count_once() -> CountOnce:
+    """The count-once choice of this run (:func:`views.filters.shared_filters`)."""
+    return st.session_state.get(KEY_COUNT_ONCE) or CountOnce()
+
+
+def filter_key(flt: EventFilter) -> str:
+    """What the events a page shows depend on besides the store revision: the filters and
+    the count-once choice. The key of every cache of the filtered events."""
+    once = count_once()
+    return repr(flt) + (f"|once:{once.prefer or ''}" if once.on else "")
+
+
+@st.cache_resource(max_entries=4)
+def _has_build(revision: str) -> bool:
+    return stored.has_build(_store())
+
+
+def matches_built(revision: str) -> bool:
+    """Has the matcher been run and its links stored (``zonewatch matches build`` or the
+    Matches page)? Asked once per store revision."""
+    with stop_on_error("The stored matches could not be read"):
+        return _has_build(revision)
+
+
 @st.cache_resource(max_entries=16)
 def _mask(revision: str, key: str, _flt: EventFilter, _zones):
     return event_index(revision).mask(_flt, _zones)
 
 
-def event_mask(revision: str, flt: EventFilter, zones):
-    """Which indexed events match the filters (vectorised; cached per revision and filter)."""
+def filtered_mask(revision: str, flt: EventFilter, zones) -> np.ndarray:
+    """Which indexed events match the filters, each record counted (vectorised; cached
+    per revision and filter)."""
     with stop_on_error("The events could not be read"):
         return _mask(revision, repr(flt), flt, zones)
+
+
+@st.cache_resource(max_entries=16)
+def _counted(revision: str, key: str, prefer: str | None, _mask):
+    return stored.counted_mask(_store(), event_index(revision), _mask, prefer=prefer)
+
+
+def event_mask(revision: str, flt: EventFilter, zones) -> np.ndarray:
+    """Which indexed events the page shows: those matching the filters and, when "count
+    each event once" is on, of each group of matched records only the one that counts
+    (:func:`geo.matching.stored.counted_mask`). Cached per revision, filter and choice: a
+    rerun with the same filters costs nothing."""
+    mask = filtered_mask(revision, flt, zones)
+    once = count_once()
+    if not once.on:
+        return mask
+    with stop_on_error("Counting each event once failed"):
+        return _counted(revision, repr(flt), once.prefer, mask)
+
+
+def once_note(revision: str, flt: EventFilter, zones) -> str:
+    """ "counted once: 12,057 of 14,346 records" when count-once is on, else empty."""
+    if not count_once().on:
+        return ""
+    kept = int(event_mask(revision, flt, zones).sum())
+    return counted_note(kept, int(filtered_mask(revision, flt, zones).sum()))
+
+
+@st.cache_resource(max_entries=4)
+def _merged(revision: str, key: str, prefer: str | None, _kept, _mask):
+    return stored.merged_records(_store(), event_index(revision), _kept, _mask, prefer=prefer)
+
+
+def merged_column(revision: str, flt: EventFilter, zones) -> np.ndarray | None:
+    """For each event the page shows (in index order), the records merged into it
+    ("dataset:id; ..."; empty when none), or None when count-once is off."""
+    once = count_once()
+    if not once.on:
+        return None
+    kept = event_mask(revision, flt, zones)
+    mask = filtered_mask(revision, flt, zones)
+    with stop_on_error("The merged records could not be read"):
+        merged = _merged(revision, repr(flt), once.prefer, kept, mask)
+    fids = event_index(revision).fid[kept]
+    return merged_texts(merged, fids)
 
 
 @st.cache_resource(max_entries=16)
@@ -124,7 +220,9 @@ def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple
     """What the map draws for ``view`` (see :func:`geo.aggregate.event_view`), cached per
     revision, filter and view: a new visitor on the default view gets it ready-made."""
     mask = event_mask(revision, flt, zones)
-    return _view(revision, repr(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
+    return _view(
+        revision, filter_key(flt), view, colors, point_limit(), mask, (flt.start, flt.end)
+    )
 
 
 @st.cache_resource(max_entries=2)
@@ -135,8 +233,9 @@ def _compact(revision: str, key: str, _mask):
 def shown_or_stop(revision: str, flt: EventFilter, versions):
     """The events the filters select, as a compact frame with no text
     (:meth:`geo.eventindex.EventIndex.frame`): what the reports count and chart, at any
-    scale (a million events take about 40 MB). Cached per store revision and filter."""
-    return _compact(revision, repr(flt), event_mask(revision, flt, versions))
+    scale (a million events take about 40 MB). Cached per store revision and filter
+    (with count-once applied when it is on)."""
+    return _compact(revision, filter_key(flt), event_mask(revision, flt, versions))
 
 
 def rows_for_map(store: Store, events, limit: int | None = None):

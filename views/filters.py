@@ -11,11 +11,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.filters import MAX_NEAR_KM, EventFilter, find_place
 from geo.schema import LOCATION_PRECISIONS
-from views.data import load_or_stop, store_or_stop
+from views.data import CountOnce, load_or_stop, matches_built, store_or_stop
 from views.sharing import URL, share_link
 from views.state import (
     FILTER_KEYS,
     KEY_ACTOR,
+    KEY_COUNT_ONCE,
     KEY_DATASETS,
     KEY_DATES,
     KEY_FILTER,
@@ -23,6 +24,8 @@ from views.state import (
     KEY_MIN_FATALITIES,
     KEY_NEAR_KM,
     KEY_NEAR_PLACE,
+    KEY_ONCE,
+    KEY_ONCE_BY,
     KEY_PRECISIONS,
     KEY_TYPES,
     KEY_ZONES,
@@ -30,6 +33,12 @@ from views.state import (
 )
 
 NO_PLACE = "(anywhere)"
+MOST_PRECISE = "(most precise location)"
+#: How to make the stored links "count each event once" needs (the Matches page or the CLI).
+HOW_TO_BUILD = (
+    "No matches are stored yet: build them on the Matches page (Build the matches) or "
+    "with `zonewatch matches build`."
+)
 
 
 def _follow_new_data(summary) -> None:
@@ -64,18 +73,19 @@ def shared_filters(with_filters: bool) -> None:
     on every page, bound to one set of URL parameters that a change of page keeps; a page
     without filters keeps their values for the next page that has them."""
     st.session_state.pop(KEY_FILTER, None)
+    st.session_state.pop(KEY_COUNT_ONCE, None)
     if not with_filters:
         keep_state(FILTER_KEYS)
         return
     store = store_or_stop()
-    _, data = load_or_stop(store)
+    revision, data = load_or_stop(store)
     if data["summary"].count:
         # A page's own widgets belong to its page (Streamlit drops their URL parameters
         # when another page opens); these belong to the entry point, as when app.py drew
         # them. (ScriptRunContext.run_with_active_hash, Streamlit 1.67, pinned.)
         ctx = get_script_run_ctx()
         with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
-            st.session_state[KEY_FILTER] = sidebar_filters(data)
+            st.session_state[KEY_FILTER] = sidebar_filters(data, revision)
 
 
 def page_filter() -> EventFilter:
@@ -83,8 +93,39 @@ def page_filter() -> EventFilter:
     return st.session_state[KEY_FILTER]
 
 
-def sidebar_filters(data: dict) -> EventFilter:
-    """The filter widgets (in the sidebar, the same on every page) as one EventFilter."""
+def count_once_filter(datasets, built: bool) -> CountOnce:
+    """The "Count each event once" box and "Represent each group by" (in the sidebar);
+    disabled, with how to build the matches, while none are stored."""
+    on = st.checkbox(
+        "Count each event once",
+        key=KEY_ONCE,
+        bind=URL,
+        disabled=not built,
+        help="Records of different datasets (UCDP, ACLED, ...) matched as the same event "
+        "count once: one record represents each group. The matches are reviewed on the "
+        "Matches page.",
+    )
+    if not built:
+        st.caption(HOW_TO_BUILD)
+        return CountOnce()
+    options = [MOST_PRECISE, *datasets]
+    if st.session_state.get(KEY_ONCE_BY, MOST_PRECISE) not in options:  # a dataset gone
+        st.session_state[KEY_ONCE_BY] = MOST_PRECISE
+    prefer = st.selectbox(
+        "Represent each group by",
+        options,
+        key=KEY_ONCE_BY,
+        bind=URL,
+        disabled=not on,
+        help="Which record of a group of matched records is shown and counted: by default "
+        "the one with the most precise location, or the record of a dataset you choose.",
+    )
+    return CountOnce(bool(on), None if prefer == MOST_PRECISE else prefer)
+
+
+def sidebar_filters(data: dict, revision: str) -> EventFilter:
+    """The filter widgets (in the sidebar, the same on every page) as one EventFilter; the
+    count-once choice goes to the session (:func:`views.data.count_once`)."""
     keep_state(FILTER_KEYS)
     summary, zones, places = data["summary"], data["zones"], data["places"]
     _follow_new_data(summary)
@@ -109,6 +150,9 @@ def sidebar_filters(data: dict) -> EventFilter:
             default=list(summary.datasets),
             key=KEY_DATASETS,
             bind=URL,
+        )
+        st.session_state[KEY_COUNT_ONCE] = count_once_filter(
+            summary.datasets, matches_built(revision)
         )
         with st.expander("More filters"):
             actor = st.text_input(

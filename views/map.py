@@ -19,7 +19,7 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
-from views.data import event_mask, index_or_stop, map_events, map_layers
+from views.data import event_mask, index_or_stop, map_events, map_layers, once_note
 from views.filters import page_filter
 from views.page import page_start
 from views.sharing import URL
@@ -91,9 +91,10 @@ with st.sidebar:
 mask = event_mask(revision, flt, data["zone_versions"])
 index = index_or_stop(revision)
 selected = int(mask.sum())
+once = once_note(revision, flt, data["zone_versions"])
 st.markdown(
     f"**Showing {selected:,} of {summary.count:,} events** "
-    f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})"
+    f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})" + (f"; {once}" if once else "")
 )
 if not flt.types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")

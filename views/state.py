@@ -19,6 +19,8 @@ KEY_PRECISIONS = "precision"
 KEY_ZONES = "zones"
 KEY_NEAR_PLACE = "near"
 KEY_NEAR_KM = "km"
+KEY_ONCE = "once"  # count each event once (the stored match links, geo.matching.stored)
+KEY_ONCE_BY = "once_by"  # which record represents a group: a dataset, or the most precise
 FILTER_KEYS = (
     KEY_DATES,
     KEY_TYPES,
@@ -29,9 +31,12 @@ FILTER_KEYS = (
     KEY_ZONES,
     KEY_NEAR_PLACE,
     KEY_NEAR_KM,
+    KEY_ONCE,
+    KEY_ONCE_BY,
 )
 KEY_KNOWN = "flt_known_extent"  # the types, datasets and dates the filters last saw
 KEY_FILTER = "event_filter"  # the EventFilter of this run, made by page_setup for the page
+KEY_COUNT_ONCE = "count_once"  # the CountOnce of this run (views/data.py), made with it
 # The Map.
 KEY_ONLINE_TILES = "online_tiles"
 KEY_MAP = "map"
