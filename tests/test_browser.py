@@ -302,6 +302,7 @@ def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_st
             "Import events",
             "Zones",
             "Zone history",
+            "Matches",
             "Sources",
             "Admin",  # the one analyst on 127.0.0.1 without sign-in has every right
         ]

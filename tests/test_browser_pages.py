@@ -34,6 +34,7 @@ TITLES = [
     "Import events",
     "Zones",
     "Zone history",
+    "Matches",
     "Sources",
     "Admin",  # the one analyst on 127.0.0.1 without sign-in has every right
 ]
@@ -46,6 +47,7 @@ PAGES = [
     ("/import_events", "Import events", False),
     ("/zones", "Zones", False),
     ("/zone_history", "Zone history", False),
+    ("/matches", "Matches", False),
     ("/sources", "Sources", False),
     ("/admin", "Admin", False),
 ]

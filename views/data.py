@@ -246,3 +246,35 @@ def rows_for_map(store: Store, events, limit: int | None = None):
     with stop_on_error("The events could not be read"):
         rows = store.events_by_fids(picked["fid"].to_numpy())
     return rows.reset_index(drop=True), len(events)
+
+
+@st.cache_resource(max_entries=2)
+def _matches(revision: str) -> dict:
+    store = _store()
+    return {
+        "links": store.match_links(),
+        "decisions": store.match_decisions(all_versions=True),
+        "builds": store.match_builds(),
+    }
+
+
+def matches_or_stop(revision: str) -> dict:
+    """The stored matches at ``revision`` (read once per revision): the latest build's
+    ``links``, every version of the ``decisions`` and the ``builds``; or a message and a
+    stopped page."""
+    with stop_on_error("The stored matches could not be read"):
+        return _matches(revision)
+
+
+@st.cache_resource(max_entries=2)
+def _counted_all(revision: str) -> tuple[int, int]:
+    index = event_index(revision)
+    every = np.ones(len(index), dtype=bool)
+    return int(stored.counted_mask(_store(), index, every).sum()), len(index)
+
+
+def counted_in_store(revision: str) -> tuple[int, int]:
+    """(records that count when each event is counted once, records) over every event in
+    the store, or a message and a stopped page."""
+    with stop_on_error("Counting each event once failed"):
+        return _counted_all(revision)

@@ -33,6 +33,7 @@ PAGES = (
     ("pages/import_events.py", "Import events", False),
     ("pages/zones.py", "Zones", False),
     ("pages/zone_history.py", "Zone history", False),
+    ("pages/matches.py", "Matches", False),
     ("pages/sources.py", "Sources", False),
     ("pages/admin.py", "Admin", False),
 )
