@@ -256,9 +256,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         os.close(handle)
         path = Path(name_on_disk)
         try:
-            stream.write_zipped(
-                store, index.fid[mask], fmt, path, datasets, progress, extra=extra
-            )
+            stream.write_zipped(store, index.fid[mask], fmt, path, datasets, progress, extra=extra)
         except (ZoneWatchError, OSError) as exc:
             path.unlink(missing_ok=True)
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)

@@ -65,9 +65,7 @@ def test_build_pick_reject_and_count_once(app, browser, tmp_path):  # noqa: F811
     s.page.get_by_text("No matches are stored yet.").wait_for(timeout=T)
     s.page.get_by_role("button", name="Build the matches").click()
     s.page.get_by_text(re.compile(r"^Matches built: [\d,]+ links stored")).wait_for(timeout=120_000)
-    s.page.get_by_text(re.compile(r"^Last build: .* links among [\d,]+ events")).wait_for(
-        timeout=T
-    )
+    s.page.get_by_text(re.compile(r"^Last build: .* links among [\d,]+ events")).wait_for(timeout=T)
     before = _total(s)
     assert before == _counted(app.store)
 

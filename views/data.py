@@ -220,9 +220,7 @@ def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple
     """What the map draws for ``view`` (see :func:`geo.aggregate.event_view`), cached per
     revision, filter and view: a new visitor on the default view gets it ready-made."""
     mask = event_mask(revision, flt, zones)
-    return _view(
-        revision, filter_key(flt), view, colors, point_limit(), mask, (flt.start, flt.end)
-    )
+    return _view(revision, filter_key(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
 @st.cache_resource(max_entries=2)
