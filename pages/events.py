@@ -142,8 +142,18 @@ st.caption(
 with stop_on_error("The events could not be read"):
     events = store.events_by_fids(index.fid[rows]).reset_index(drop=True)
 near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
+# Counting each event once: each row names the records merged into it, in the table and
+# the downloads (``merged`` follows the shown events in index order; rows are positions).
+merged = merged_column(revision, flt, data["zone_versions"])
+if merged is not None:
+    events["merged_records"] = merged[np.searchsorted(np.flatnonzero(mask), rows)]
 frame = events.assign(nearest_place=near.name_of(), nearest_km=near.km).rename(
-    columns={**EVENT_LABELS, "nearest_place": "Nearest place", "nearest_km": "Distance (km)"}
+    columns={
+        **EVENT_LABELS,
+        "nearest_place": "Nearest place",
+        "nearest_km": "Distance (km)",
+        "merged_records": "Merged records",
+    }
 )
 st.dataframe(
     frame,
@@ -172,8 +182,6 @@ DOWNLOADS = {
         "The filtered rows as points, with each dataset's attribution.",
     ),
 }
-# Counting each event once: each row names the records merged into it, and says so.
-merged = merged_column(revision, flt, data["zone_versions"])
 extra = None
 if merged is not None:
     extra = stream.Extra({"merged_records": merged}, count_once().note())

@@ -9,6 +9,7 @@ rights of every write again (geo.auth), whatever this page shows.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from geo import auth
@@ -145,7 +146,7 @@ link = by_key.loc[pick].to_dict() | {"link_key": pick}
 
 def _record(fid) -> dict | None:
     """The stored record with row id ``fid`` (None when it is not in the store)."""
-    if fid is None or fid != fid:  # missing (pd.NA or NaN)
+    if fid is None or pd.isna(fid):  # the record is not in the store
         return None
     with stop_on_error("The records could not be read"):
         found = store.events_by_fids([int(fid)]).reset_index()
