@@ -12,8 +12,8 @@ Roles, under ``[zonewatch]`` in ``.streamlit/secrets.toml``:
 - ``sign_in_to_view`` (default false): when true, only signed-in people see anything.
 
 Rights: a viewer reads every page and downloads; an editor also imports events, uploads
-and draws zones and rolls them back; an admin also restores backups and sees the full
-write history.
+and draws zones and rolls them back, builds the matches and accepts or rejects them; an
+admin also restores backups and sees the full write history.
 
 Without sign-in (no ``[auth]`` section) the app serves one analyst: on a loopback address
 (127.0.0.1) that person has every right, as before. On any other address every write is
@@ -42,6 +42,8 @@ DRAW = "draw zone boundaries"
 ROLLBACK = "roll a zone back"
 RESTORE = "restore a backup"
 HISTORY = "see the full write history"
+MATCH_BUILD = "build the matches"
+REVIEW = "accept or reject a match"
 
 #: the role each action needs
 NEEDS = {
@@ -52,6 +54,8 @@ NEEDS = {
     ROLLBACK: EDITOR,
     RESTORE: ADMIN,
     HISTORY: ADMIN,
+    MATCH_BUILD: EDITOR,
+    REVIEW: EDITOR,
 }
 
 #: the environment variable that lets anyone write to a server open to the network

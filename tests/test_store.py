@@ -19,6 +19,7 @@ from geo.filters import EventFilter, filter_events
 from geo.store import backup as bk
 from geo.store import default_store_path, open_store
 from geo.store.gpkg import GeoPackageStore
+from geo.store.version import SCHEMA_VERSION
 
 
 def _changed_zone(store, zone_id="eastern_ghouta", valid_from="2017-07-22"):
@@ -273,10 +274,9 @@ def test_gpkg_migrates_a_version_1_store(tmp_path, session_store_path, monkeypat
     con = sqlite3.connect(path)
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"events_identity", "events_dates", "zone_versions_identity", "admin1_identity"} <= names
-    assert (
-        con.execute("SELECT value FROM zonewatch_meta WHERE key='schema_version'").fetchone()[0]
-        == "3"
-    )
+    assert con.execute("SELECT value FROM zonewatch_meta WHERE key='schema_version'").fetchone()[
+        0
+    ] == str(SCHEMA_VERSION)
     assert con.execute("SELECT COUNT(*) FROM admin1").fetchone()[0] == 14
 
 

@@ -30,22 +30,34 @@ def best_links(links: pd.DataFrame, dataset: np.ndarray) -> np.ndarray:
     if links.empty:
         return np.zeros(0, dtype=bool)
     code, _ = pd.factorize(pd.Series(dataset))
-    counts = np.bincount(code)
-    a, b = links["a"].to_numpy(), links["b"].to_numpy()
+    return best_of(
+        links["a"].to_numpy(),
+        links["b"].to_numpy(),
+        code,
+        np.bincount(code),
+        links["score"].to_numpy(),
+        links["km"].to_numpy(),
+        links["days_apart"].to_numpy(),
+    )
+
+
+def best_of(a, b, code, counts, score, km, days_apart) -> np.ndarray:
+    """:func:`best_links` on arrays: links (``a``, ``b``: record positions), each record's
+    dataset ``code`` and each dataset's record ``counts``; ties go to the nearer, then
+    the closer in time, then the record first in position."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=bool)
     ca, cb = code[a], code[b]
     many_is_b = counts[cb] >= counts[ca]
     many = np.where(many_is_b, b, a)
     other_ds = np.where(many_is_b, ca, cb)
     other = np.where(many_is_b, a, b)
     # Sorted by record, the other dataset, then best first (last key sorts first).
-    order = np.lexsort(
-        (other, links["days_apart"].to_numpy(), links["km"].to_numpy(),
-         -links["score"].to_numpy(), other_ds, many)
-    )  # fmt: skip
+    order = np.lexsort((other, days_apart, km, -score, other_ds, many))
     m, o = many[order], other_ds[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (m[1:] != m[:-1]) | (o[1:] != o[:-1])
-    keep = np.zeros(len(links), dtype=bool)
+    keep = np.zeros(len(a), dtype=bool)
     keep[order[first]] = True
     return keep
 
@@ -91,38 +103,52 @@ def count_once(
     n = len(events)
     label = groups(events, links)
     ds = events["dataset"].fillna("").astype(str).to_numpy()
-    order = {name: i for i, name in enumerate(LOCATION_ORDER)}
-    rank = (
-        events["location_precision"].fillna("").astype(str).map(lambda v: order.get(v, len(order)))
-    ).to_numpy()
+    size = np.bincount(label, minlength=n)[label]
+    pos = np.flatnonzero(size > 1)
+    keep = np.ones(n, dtype=bool)
+    if len(pos) == 0:
+        return keep
     names = sorted(set(ds))
     prefer = list(prefer or [])
     ds_order = {name: i for i, name in enumerate(prefer + [x for x in names if x not in prefer])}
+    rank = precision_rank(events["location_precision"].to_numpy()[pos])
+    order = pd.Series(ds[pos]).map(ds_order).to_numpy()
+    keep[pos] = representatives(label[pos], order, rank)
+    return keep
+
+
+def precision_rank(precision) -> np.ndarray:
+    """Each location precision's place in ``LOCATION_ORDER`` (finest 0; missing as "")."""
+    order = {name: i for i, name in enumerate(LOCATION_ORDER)}
+    values = pd.Series(precision, dtype=object).fillna("").astype(str)
+    return values.map(lambda v: order.get(v, len(order))).to_numpy(np.int64)
+
+
+def representatives(
+    label: np.ndarray, ds_order: np.ndarray, rank: np.ndarray, first: np.ndarray | None = None
+) -> np.ndarray:
+    """Which records of linked groups count: records of one group share a ``label``;
+    ``ds_order`` is each record's dataset as a number (unique per dataset: the order of
+    choice on a tie), ``rank`` its location precision (:func:`precision_rank`). Each group
+    keeps the records of one dataset: the one with the most records in the group, then the
+    most precisely located record, then the first in ``ds_order``. ``first`` (optional,
+    boolean per record) puts a dataset before all these rules where the group has it."""
     frame = pd.DataFrame(
         {
             "group": label,
-            "ds": ds,
+            "ds": ds_order,
             "rank": rank,
-            "ds_order": pd.Series(ds).map(ds_order).to_numpy(),
-            "id": events["dataset_id"].fillna("").astype(str).to_numpy(),
+            "first": np.zeros(len(label), bool) if first is None else first,
         }
     )
-    size = frame.groupby("group")["group"].transform("size").to_numpy()
-    linked = frame[size > 1]
-    if linked.empty:
-        return np.ones(n, dtype=bool)
-    per = linked.groupby(["group", "ds"], sort=False).agg(
-        count=("rank", "size"), best_rank=("rank", "min"), ds_order=("ds_order", "first"),
-        first_id=("id", "min"),
+    per = frame.groupby(["group", "ds"], sort=False).agg(
+        first=("first", "max"), count=("rank", "size"), best_rank=("rank", "min")
     ).reset_index()  # fmt: skip
     per = per.sort_values(
-        ["group", "count", "best_rank", "ds_order", "first_id"],
-        ascending=[True, False, True, True, True],
+        ["group", "first", "count", "best_rank", "ds"],
+        ascending=[True, False, False, True, True],
         kind="stable",
     )
-    chosen = per.drop_duplicates("group")[["group", "ds"]]
-    keep = np.ones(n, dtype=bool)
-    pos = np.flatnonzero(size > 1)
+    chosen = per.drop_duplicates("group")
     rep = pd.Series(chosen["ds"].to_numpy(), index=chosen["group"].to_numpy())
-    keep[pos] = rep.reindex(label[pos]).to_numpy() == ds[pos]
-    return keep
+    return rep.reindex(label).to_numpy() == ds_order

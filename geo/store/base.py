@@ -27,6 +27,7 @@ from geo import zones as Z
 from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
+from geo.store.matches import MatchTables
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,10 @@ WRITE_WAIT = float(os.environ.get("ZONEWATCH_WRITE_WAIT", "60"))
 BusyCallback = Callable[[int, float], None]
 
 
-class Store(ABC):
+class Store(MatchTables, ABC):
     """Zones with all their versions, events with their datasets, places, boundaries,
-    and the history of every write (who, when, file name, SHA-256).
+    the matches (:class:`geo.store.matches.MatchTables`) and the history of every write
+    (who, when, file name, SHA-256).
     """
 
     #: called while a write waits for another writer ("busy, retrying")

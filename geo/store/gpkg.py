@@ -104,6 +104,25 @@ def _empty_frame(table: T.Table) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+_SQLITE_TYPES = {T.TEXT: "TEXT", T.INT: "INTEGER", T.REAL: "REAL", T.DATE: "DATE"}
+
+
+def _attribute_table(table: T.Table) -> list[str]:
+    """The statements that add a table without geometry as GDAL makes one (a row id
+    ``fid``, the columns, a GeoPackage ``attributes`` entry) with a unique index on its
+    identity; nothing is done to a table that exists."""
+    cols = ", ".join(f"{_q(c)} {_SQLITE_TYPES[k]}" for c, k in table.columns)
+    return [
+        f"CREATE TABLE IF NOT EXISTS {_q(table.name)} "
+        f'("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {cols})',
+        f"CREATE UNIQUE INDEX IF NOT EXISTS {_q(table.name + '_identity')} "
+        f"ON {_q(table.name)} ({', '.join(map(_q, table.identity))})",
+        "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, "
+        f"last_change) VALUES ('{table.name}', 'attributes', '{table.name}', '', "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+    ]
+
+
 MIGRATIONS = {
     # version -> statements that bring a store from version - 1 to version
     1: [],  # version 1: the layers themselves, made by GDAL
@@ -122,6 +141,8 @@ MIGRATIONS = {
         'CREATE UNIQUE INDEX IF NOT EXISTS "admin0_identity" ON "admin0" (pcode)',
         'CREATE UNIQUE INDEX IF NOT EXISTS "admin1_identity" ON "admin1" (pcode)',
     ],
+    # The matches: the latest build's links, the builds, the decisions (versioned).
+    4: [stmt for table in T.MATCH_TABLES for stmt in _attribute_table(table)],
 }
 
 
@@ -161,7 +182,7 @@ class GeoPackageStore(Store):
             ) from exc
         tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp.gpkg")
         try:
-            for table in T.TABLES:
+            for table in T.tables_of(1):  # the later tables are made by the migrations
                 frame = _empty_frame(table)
                 pyogrio.write_dataframe(
                     frame,

@@ -92,9 +92,13 @@ def schema() -> list[str]:
     ]
 
 
-#: version -> statements bringing a PostGIS store from version - 1 (it began at 2, with the
-#: unique boundaries that GeoPackage stores gained in 3)
-MIGRATIONS: dict[int, list[str]] = {3: []}
+def migration(target: int) -> list[str]:
+    """The statements bringing a PostGIS store from version ``target - 1`` to ``target``
+    (it began at 2, with the unique boundaries that GeoPackage stores gained in 3; 4 adds
+    the matches' tables)."""
+    if target == 4:
+        return [stmt for table in T.MATCH_TABLES for stmt in _ddl(table)]
+    return []
 
 
 def conninfo(url: str) -> str:
@@ -183,7 +187,7 @@ class PostGISStore(Store):
         if version < T.SCHEMA_VERSION:
             with con.transaction():
                 for target in range(version + 1, T.SCHEMA_VERSION + 1):
-                    for statement in MIGRATIONS.get(target, []):
+                    for statement in migration(target):
                         con.execute(statement)
                 con.execute(
                     "UPDATE zonewatch_meta SET value = %s WHERE key = 'schema_version'",

@@ -2,7 +2,10 @@
 
 Every table is append-only: a new zone boundary is a new row in ``zone_versions``, an
 import adds rows to ``events`` (its identity is dataset + the dataset's own id, so a
-re-import adds nothing), and each write adds a row to ``history``.
+re-import adds nothing), a decision on a match is a new row (a new version) in
+``match_decisions``, and each write adds a row to ``history``. One exception:
+``match_links`` holds the links of the latest matcher build only (derived data: a new build
+replaces them whole, its summary is added to ``match_builds``; the decisions stay).
 """
 
 from __future__ import annotations
@@ -91,8 +94,91 @@ HISTORY = Table(
     ("entry_id",),
 )
 
-TABLES = (EVENTS, ZONE_VERSIONS, PLACES, ADMIN0, ADMIN1, HISTORY)
+#: The links of the latest build (:mod:`geo.matching.stored`), one row per pair of records.
+#: ``link_key`` names the pair across builds: both records' ``dataset:dataset_id``, sorted,
+#: joined by ``|`` (:func:`link_key`). ``days_apart`` and ``km`` are the matcher's, for
+#: choosing each record's best link again over a filter.
+MATCH_LINKS = Table(
+    "match_links",
+    (
+        ("link_key", TEXT),
+        ("a_dataset", TEXT),
+        ("a_id", TEXT),
+        ("b_dataset", TEXT),
+        ("b_id", TEXT),
+        ("score", REAL),
+        ("days_apart", INT),
+        ("km", REAL),
+        ("reasons", TEXT),
+        ("build_id", TEXT),
+    ),
+    None,
+    ("link_key",),
+)
+#: One row per build of the links: when, by whom, over how many events, links found, time.
+MATCH_BUILDS = Table(
+    "match_builds",
+    (
+        ("build_id", TEXT),
+        ("at", TEXT),
+        ("who", TEXT),
+        ("events", INT),
+        ("links", INT),
+        ("seconds", REAL),
+    ),
+    None,
+    ("build_id",),
+)
+#: Decisions on links, append-only and versioned per link (1, 2, ...; the latest is in
+#: force). Each keeps a copy of its link (both records, score, reasons), so an accepted
+#: link a later build no longer finds can be made again.
+MATCH_DECISIONS = Table(
+    "match_decisions",
+    (
+        ("link_key", TEXT),
+        ("version", INT),
+        ("decision", TEXT),
+        ("who", TEXT),
+        ("at", TEXT),
+        ("note", TEXT),
+        ("a_dataset", TEXT),
+        ("a_id", TEXT),
+        ("b_dataset", TEXT),
+        ("b_id", TEXT),
+        ("score", REAL),
+        ("reasons", TEXT),
+    ),
+    None,
+    ("link_key", "version"),
+)
+#: The tables of the matches (schema 4), made by each engine's migration to version 4.
+MATCH_TABLES = (MATCH_LINKS, MATCH_BUILDS, MATCH_DECISIONS)
+#: The decisions a link can get.
+DECISIONS = ("accept", "reject")
+
+TABLES = (EVENTS, ZONE_VERSIONS, PLACES, ADMIN0, ADMIN1, HISTORY, *MATCH_TABLES)
 BY_NAME = {t.name: t for t in TABLES}
+
+#: The schema version that added each table after the first (a backup of an older schema
+#: has no such table: it restores as empty).
+ADDED_IN = {t.name: 4 for t in MATCH_TABLES}
+
+
+def tables_of(version: int) -> tuple[Table, ...]:
+    """The tables a store of schema ``version`` has."""
+    return tuple(t for t in TABLES if ADDED_IN.get(t.name, 1) <= version)
+
+
+def record_key(dataset: str, dataset_id: str) -> str:
+    """One record's identity as text: ``dataset:dataset_id``."""
+    return f"{dataset}:{dataset_id}"
+
+
+def link_key(a_dataset: str, a_id: str, b_dataset: str, b_id: str) -> str:
+    """The name of a link across builds: both records' identities, sorted, joined by ``|``
+    (e.g. ``acled:SYR123|ucdp:456``)."""
+    return "|".join(sorted((record_key(a_dataset, a_id), record_key(b_dataset, b_id))))
+
 
 #: The event columns the map's in-memory index is built from (with ``fid``, the store's
 #: row id; see :mod:`geo.eventindex`), read by :meth:`geo.store.base.Store.event_columns`.

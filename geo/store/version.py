@@ -3,4 +3,4 @@ upload gate's backup check and by the CLI's quick count, without importing the e
 (or pandas) and without a cycle through :mod:`geo.store`."""
 
 #: The layout version both engines write (see the migrations of each engine).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
