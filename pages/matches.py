@@ -63,7 +63,7 @@ def _build() -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Matching: {message}")
 
     try:
-        result = stored.build(store, who, progress=progress)
+        result = stored.build(store, who=who, progress=progress)
     except ZoneWatchError as exc:
         bar.empty()
         st.error(f"The matches were not built: {plain(exc)}")
@@ -173,7 +173,7 @@ with right:
 def _decide(decision: str, note: str) -> None:
     """Store the decision on this link with the signed-in identity (checked again there)."""
     try:
-        version = store.add_match_decision(pick, decision, who, note=note.strip())
+        version = store.add_match_decision(pick, decision, who=who, note=note.strip())
     except ZoneWatchError as exc:
         st.error(f"Nothing was saved: {plain(exc)}")
         return
