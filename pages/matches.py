@@ -158,16 +158,16 @@ st.markdown(
     f"**Score {float(link['score']):.3f}** · {plain(link['state'])} · "
     + " · ".join(plain(r) for r in review.reasons_list(link.get("reasons")))
 )
-left, right = st.columns([3, 2])
-left.dataframe(
-    review.side_by_side(link, a, b), hide_index=True, width="stretch", key="matches_pair"
+st.dataframe(review.side_by_side(link, a, b), hide_index=True, width="stretch", key="matches_pair")
+st.caption(
+    "Each record at its position, within the area its location precision stands for "
+    "(dashed), and the line between them."
 )
-with right:
-    static_map(
-        shapes_map(data["admin0"], review.pair_shapes(link, a, b)),
-        key=f"matches_map_{pick}",
-        height=340,
-    )
+static_map(
+    shapes_map(data["admin0"], review.pair_shapes(link, a, b)),
+    key=f"matches_map_{pick}",
+    height=380,
+)
 
 
 def _decide(decision: str, note: str) -> None:

@@ -109,9 +109,8 @@ def test_build_list_pick_and_decide(fresh_store_path):
         [key, 1, "reject", "different villages"]
     ]
     assert at.selectbox(key="matches_pick").value == key
-    assert "· rejected" in review.label(
-        review.with_state(links, decisions).set_index("link_key").loc[key]
-    )
+    assert any(m.value.startswith(f"**Score {row.score:.3f}** · rejected") for m in at.markdown)
+    assert at.dataframe[0].value["state"].tolist()[1] == review.REJECTED
     history = at.dataframe[2].value
     assert history["decision"].tolist() == ["reject"]
     assert history["who"].iloc[0] == decisions["who"].iloc[0] != ""

@@ -113,10 +113,11 @@ def page(links: pd.DataFrame, number: int, size: int = PAGE_SIZE) -> pd.DataFram
 
 
 def label(row) -> str:
-    """One line naming a link: its score, both records and its state."""
+    """One line naming a link: its score and both records. (Not its state: a list's
+    labels are read when an option is picked, so a state there would go stale.)"""
     return (
         f"{float(row['score']):.3f} · {row['a_dataset']}:{row['a_id']} ↔ "
-        f"{row['b_dataset']}:{row['b_id']} · {row['state']}"
+        f"{row['b_dataset']}:{row['b_id']}"
     )
 
 
