@@ -120,25 +120,40 @@ def test_the_box_counts_each_event_once_on_map_timeline_and_events(built_env):
     assert showing(at)[0] == records and _timeline_total(at) == records
 
 
+def _drawn_fids(at: AppTest) -> set[int]:
+    """The row ids of the events the Map page sends to draw, one by one."""
+    import base64
+
+    import numpy as np
+
+    payload = event_view_payload(at)
+    dtype = "<u4" if payload["fid_bytes"] == 4 else "<f8"
+    return set(np.frombuffer(base64.b64decode(payload["fid"]), dtype=dtype).astype(int).tolist())
+
+
 def test_represent_each_group_by_a_dataset(built_env):
-    at = _app()
-    at.date_input(key="dates").set_value(MAY_JUNE).run()
-    at.checkbox(key="once").check().run()
-    default = showing(at)[0]
-    by = at.selectbox(key="once_by")
-    assert by.options[0] == "(most precise location)" and "ucdp" in by.options
-    by.set_value("ucdp").run()
-    assert not at.exception, at.exception
     from geo.store.gpkg import GeoPackageStore
 
     store = GeoPackageStore.open(built_env)
     index = EventIndex.from_frame(store.event_columns())
     mask = index.mask(EventFilter(*MAY_JUNE))
-    kept = stored.counted_mask(store, index, mask, prefer="ucdp")
-    assert showing(at)[0] == int(kept.sum())
-    # the records the page keeps: ucdp's where a group has one
-    payload = event_view_payload(at)
-    assert payload["n"] == int(kept.sum()) and default > 0
+    at = _app()
+    at.date_input(key="dates").set_value(MAY_JUNE).run()
+    at.checkbox(key="once").check().run()
+    precise = stored.counted_mask(store, index, mask)
+    assert _drawn_fids(at) == set(index.fid[precise].tolist())
+    by = at.selectbox(key="once_by")
+    assert by.options[0] == "(most precise location)" and "ucdp" in by.options
+    for dataset in ("ucdp", "curated"):
+        at.selectbox(key="once_by").set_value(dataset).run()
+        assert not at.exception, at.exception
+        kept = stored.counted_mask(store, index, mask, prefer=dataset)
+        assert showing(at)[0] == int(kept.sum())
+        assert _drawn_fids(at) == set(index.fid[kept].tolist())
+    # the groups are represented by different records: curated's strikes, then UCDP's
+    ucdp = set(index.fid[stored.counted_mask(store, index, mask, prefer="ucdp")].tolist())
+    curated = set(index.fid[stored.counted_mask(store, index, mask, prefer="curated")].tolist())
+    assert ucdp != curated
 
 
 def test_the_download_names_the_merged_records(built_env):
@@ -249,3 +264,38 @@ def test_counted_mask_is_cached_per_filter(built_env, monkeypatch):
     assert calls == []
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
     assert len(calls) == 1
+
+
+def test_a_link_with_the_choice_opens_with_it(built_env):
+    """The choice is in the page's address, like the other filters: a shared link opens
+    with each event counted once, represented as the link says."""
+    counted, _ = _expected(built_env, EventFilter(*MAY_JUNE))
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params.update(
+        {"dates": ["2017-05-01", "2017-06-30"], "once": "true", "once_by": "ucdp"}
+    )
+    at.run()
+    assert not at.exception, at.exception
+    assert at.checkbox(key="once").value and at.selectbox(key="once_by").value == "ucdp"
+    from geo.store.gpkg import GeoPackageStore
+
+    store = GeoPackageStore.open(built_env)
+    index = EventIndex.from_frame(store.event_columns())
+    kept = stored.counted_mask(store, index, index.mask(EventFilter(*MAY_JUNE)), prefer="ucdp")
+    assert showing(at)[0] == int(kept.sum()) and counted > 0
+
+
+def test_the_zone_and_place_reports_count_the_kept_records(built_env):
+    counted, records = _expected(built_env, EventFilter(*MAY_JUNE))
+    at = _app()
+    at.date_input(key="dates").set_value(MAY_JUNE).run()
+    at.checkbox(key="once").check().run()
+    at.switch_page("pages/zone_report.py").run()
+    assert not at.exception, at.exception
+    assert any(f"of {counted:,} events shown" in c.value for c in at.caption)
+    at.switch_page("pages/place_report.py").run()
+    assert not at.exception, at.exception
+    assert any(c.value.startswith(f"Of the {counted:,} events shown") for c in at.caption)
+    at.checkbox(key="once").uncheck().run()
+    assert any(c.value.startswith(f"Of the {records:,} events shown") for c in at.caption)
