@@ -272,3 +272,32 @@ def test_real_2017_dedupe_lies_between_the_larger_count_and_the_sum(fresh_store_
     _build(store)
     once = _count(store, *year, *both, "--dedupe")
     assert max(ucdp, acled) < once < ucdp + acled
+
+
+def test_matches_commands_on_both_engines(make_store, engine):
+    from test_cli import _store_env
+
+    make_store()
+    env = _store_env()
+    year = ("--from", "2017-01-01", "--to", "2017-12-31")
+
+    def count(*extra) -> int:
+        out = zw("events", "--format", "count", *year, *extra, env=env)
+        assert out.returncode == 0, out.stderr
+        return int(out.stdout)
+
+    plain = count()
+    out = zw("matches", "build", env=env)
+    assert out.returncode == 0, out.stderr
+    once = count("--dedupe")
+    assert once < plain  # the curated strikes of May 2017 and their UCDP records
+    out = zw("matches", "export", *year, env=env)
+    assert out.returncode == 0, out.stderr
+    keys = pd.read_csv(io.StringIO(out.stdout))["link_key"].tolist()
+    assert keys
+    for key in keys:
+        out = zw("matches", "decide", key, "reject", env=env)
+        assert out.returncode == 0, out.stderr
+    assert count("--dedupe") == plain
+    zw("matches", "build", env=env)
+    assert count("--dedupe") == plain  # still rejected after a new build
