@@ -1,5 +1,6 @@
-"""``zonewatch matches build/export/list`` and ``--dedupe`` (events, zones stats): on small
-stores of hand-made twins, and the acceptance on the real 2017 ACLED file (needs ../shared)."""
+"""``zonewatch matches build/export/list/decide/history`` and ``--dedupe`` (events, zones
+stats) over the stored matches: on small stores of hand-made twins, and the acceptance on the
+real 2017 ACLED file (needs ../shared)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import pytest
 from test_cli import zw
 
 from conftest import SHARED
-from geo.matching.dedupe import TABLE_COLUMNS, best_and_doubtful, dedupe_mask
+from geo.matching.dedupe import best_and_doubtful, dedupe_mask
+from geo.matching.stored import TABLE_COLUMNS
 from geo.schema import EVENT_COLUMNS
 
 ACLED_REAL = SHARED / "data" / "external" / "acled_syria_battles" / "acled_syria_battles_2017.csv"
@@ -61,7 +63,7 @@ def _import(store, rows: list[dict], tmp_path) -> None:
 
 
 @pytest.fixture
-def twins(tmp_path):
+def unbuilt(tmp_path):
     """A store holding only :data:`TWINS` (filled before the CLI opens it: not seeded)."""
     from geo.store.gpkg import GeoPackageStore
     from geo.uploads import import_events
@@ -71,6 +73,19 @@ def twins(tmp_path):
     pd.DataFrame(TWINS, columns=list(EVENT_COLUMNS)).to_csv(path, index=False)
     import_events(GeoPackageStore.open(store, seed=False), path, fmt="zonewatch")
     return store
+
+
+@pytest.fixture
+def twins(unbuilt):
+    """:func:`unbuilt` with its matches built (``zonewatch matches build``)."""
+    _build(unbuilt)
+    return unbuilt
+
+
+def _build(store, *extra) -> str:
+    out = zw("--store", str(store), "matches", "build", *extra)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
 
 
 def _count(store, *args) -> int:
@@ -98,9 +113,12 @@ def test_dedupe_csv_keeps_the_most_precisely_located_record(twins):
     assert {"u2", "a2"} <= ids and len(ids & {"u3", "a3"}) == 1
 
 
-def test_matches_build_writes_every_link(twins, tmp_path):
+def test_matches_build_stores_and_export_writes_every_link(unbuilt, tmp_path):
+    out = zw("--store", str(unbuilt), "--author", "ana", "matches", "build")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("stored 2 links among 6 events in ")
     target = tmp_path / "links.csv"
-    out = zw("--store", str(twins), "matches", "build", "-o", str(target))
+    out = zw("--store", str(unbuilt), "matches", "export", "-o", str(target))
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""
     assert "2 links" in out.stderr and "counted once: 4" in out.stderr
@@ -109,17 +127,19 @@ def test_matches_build_writes_every_link(twins, tmp_path):
     ids = zip(table["dataset_id_a"], table["dataset_id_b"], strict=True)
     pairs = {tuple(sorted(pair)) for pair in ids}
     assert pairs == {("a1", "u1"), ("a3", "u3")}
-    assert table["kept"].all()
+    assert set(table["link_key"]) == {"acled:a1|ucdp:u1", "acled:a3|ucdp:u3"}
+    assert table["kept"].all() and table["in_build"].all() and table["decision"].isna().all()
     assert (table["group"] == table[["fid_a", "fid_b"]].min(axis=1)).all()
     assert table["reasons"].str.contains("actors: both sides correspond").all()
     assert ((table["score"] > 0.6) & (table["score"] <= 1)).all()
+    from geo.store.gpkg import GeoPackageStore
+
+    builds = GeoPackageStore(unbuilt).match_builds()
+    assert builds["who"].tolist() == ["ana (CLI, --author)"] and builds["links"].tolist() == [2]
 
 
-def test_matches_export_is_build_and_json_holds_reason_lists(twins):
-    runs = [
-        zw("--store", str(twins), "matches", command, "--format", "json")
-        for command in ("build", "export")
-    ]
+def test_matches_export_json_holds_reason_lists(twins):
+    runs = [zw("--store", str(twins), "matches", "export", "--format", "json") for _ in (1, 2)]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     assert runs[0].stdout == runs[1].stdout
     rows = json.loads(runs[0].stdout)
@@ -128,10 +148,10 @@ def test_matches_export_is_build_and_json_holds_reason_lists(twins):
     assert all(isinstance(r["group"], int) and r["kept"] is True for r in rows)
 
 
-def test_matches_build_failing_leaves_the_file(twins, tmp_path):
+def test_matches_export_failing_leaves_the_file(twins, tmp_path):
     target = tmp_path / "links.csv"
     target.write_text("before\n")
-    out = zw("--store", str(twins), "matches", "build", "--from", "2017-13-01", "-o", str(target))
+    out = zw("--store", str(twins), "matches", "export", "--from", "2017-13-01", "-o", str(target))
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
     assert target.read_text() == "before\n"
@@ -140,11 +160,68 @@ def test_matches_build_failing_leaves_the_file(twins, tmp_path):
 def test_matches_list_best_and_doubtful(twins):
     out = zw("--store", str(twins), "matches", "list", "--limit", "1")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("2 links (2 kept in groups) among 6 events; counted once: 4")
+    assert out.stdout.startswith(
+        "2 links (2 kept in groups; 0 accepted, 0 rejected) among 6 events; counted once: 4"
+    )
     assert "best (1 of 2):" in out.stdout and "doubtful (1 of 2):" in out.stdout
     # the best link is the exact twins' (same place and fatalities), the doubtful u1/a1's
     best, doubtful = out.stdout.split("doubtful")
-    assert "acled:a3\tucdp:u3" in best and "acled:a1\tucdp:u1" in doubtful
+    assert "acled:a3|ucdp:u3" in best and "acled:a1|ucdp:u1" in doubtful
+
+
+def test_without_a_build_the_readers_say_to_build(unbuilt):
+    for args in (
+        ("events", "--format", "count", "--dedupe"),
+        ("zones", "stats", "--dedupe"),
+        ("matches", "list"),
+        ("matches", "export"),
+    ):
+        out = zw("--store", str(unbuilt), *args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert out.stderr.startswith("zonewatch: error: no matches built yet; run 'zonewatch "
+                                     "matches build'")  # fmt: skip
+        assert len(out.stderr.strip().splitlines()) == 1 and out.stdout == ""
+
+
+def test_a_rejected_link_stays_rejected_after_matches_build(twins):
+    key = "acled:a1|ucdp:u1"
+    out = zw("--store", str(twins), "--author", "ana", "matches", "decide", key, "reject",
+             "--note", "two villages")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"{key}: reject (version 1)\n"
+    assert _count(twins, "--dedupe") == 5
+    _build(twins)  # the matcher finds the link again; the decision stays in force
+    assert _count(twins, "--dedupe") == 5
+    listed = zw("--store", str(twins), "matches", "list").stdout
+    assert "1 rejected" in listed and f"no\treject\t{key}" in listed
+    out = zw("--store", str(twins), "--author", "bo", "matches", "decide", key, "accept")
+    assert out.stdout == f"{key}: accept (version 2)\n"
+    assert _count(twins, "--dedupe") == 4
+    history = zw("--store", str(twins), "matches", "history", key)
+    assert history.returncode == 0, history.stderr
+    lines = history.stdout.splitlines()
+    assert lines[0] == "version\tdecision\tat\twho\tnote" and len(lines) == 3
+    assert lines[1].startswith("1\treject\t") and lines[1].endswith(
+        "\tana (CLI, --author)\ttwo villages"
+    )
+    assert lines[2].startswith("2\taccept\t") and "\tbo (CLI, --author)\t" in lines[2]
+
+
+def test_a_refused_decision_says_why_and_changes_nothing(twins):
+    from geo.store.gpkg import GeoPackageStore
+
+    store = GeoPackageStore(twins)
+    before = (store.revision(), len(store.history()))
+    for args, message in (
+        (("acled:zz|ucdp:u1", "reject"), "there is no link 'acled:zz|ucdp:u1'"),
+        (("acled:a1|ucdp:u1", "maybe"), "invalid choice: 'maybe'"),
+    ):
+        out = zw("--store", str(twins), "matches", "decide", *args)
+        assert out.returncode == 2 and message in out.stderr, out.stderr
+        assert len(out.stderr.strip().splitlines()) <= 2 and "Traceback" not in out.stderr
+    out = zw("--store", str(twins), "matches", "history", "acled:a1|ucdp:u1")
+    assert out.returncode == 2 and "no decision on the link" in out.stderr
+    assert (store.revision(), len(store.history())) == before
 
 
 def test_zones_stats_dedupe(fresh_store_path, tmp_path):
@@ -164,6 +241,7 @@ def test_zones_stats_dedupe(fresh_store_path, tmp_path):
         return int(table.loc[table["zone_id"] == "idlib", "events"].sum())
 
     assert idlib() == 2
+    _build(fresh_store_path)
     assert idlib("--dedupe") == 1
 
 
@@ -191,5 +269,35 @@ def test_real_2017_dedupe_lies_between_the_larger_count_and_the_sum(fresh_store_
     ucdp = _count(store, *year, "--dataset", "ucdp")
     acled = _count(store, *year, "--dataset", "acled")
     assert min(ucdp, acled) > 1000  # both datasets are there
+    _build(store)
     once = _count(store, *year, *both, "--dedupe")
     assert max(ucdp, acled) < once < ucdp + acled
+
+
+def test_matches_commands_on_both_engines(make_store, engine):
+    from test_cli import _store_env
+
+    make_store()
+    env = _store_env()
+    year = ("--from", "2017-01-01", "--to", "2017-12-31")
+
+    def count(*extra) -> int:
+        out = zw("events", "--format", "count", *year, *extra, env=env)
+        assert out.returncode == 0, out.stderr
+        return int(out.stdout)
+
+    plain = count()
+    out = zw("matches", "build", env=env)
+    assert out.returncode == 0, out.stderr
+    once = count("--dedupe")
+    assert once < plain  # the curated strikes of May 2017 and their UCDP records
+    out = zw("matches", "export", *year, env=env)
+    assert out.returncode == 0, out.stderr
+    keys = pd.read_csv(io.StringIO(out.stdout))["link_key"].tolist()
+    assert keys
+    for key in keys:
+        out = zw("matches", "decide", key, "reject", env=env)
+        assert out.returncode == 0, out.stderr
+    assert count("--dedupe") == plain
+    zw("matches", "build", env=env)
+    assert count("--dedupe") == plain  # still rejected after a new build

@@ -257,3 +257,60 @@ def test_a_schema_3_postgis_store_gains_the_tables_and_keeps_its_data(postgis):
     key = store.match_links()["link_key"].iloc[0]
     assert store.add_match_decision(key, "accept", "ana") == 1
     assert store.match_decisions()["decision"].tolist() == ["accept"]
+
+
+def test_backup_and_restore_keep_the_matches(twins, tmp_path):
+    from geo.store import backup as bk
+    from geo.store.gpkg import GeoPackageStore
+
+    stored.build(twins, "ana")
+    twins.add_match_decision(MAY, "reject", "ana")
+    twins.add_match_decision(MAY, "accept", "ben")
+    path = tmp_path / "with_matches.gpkg"
+    bk.backup(twins, path)
+    target = GeoPackageStore.open(tmp_path / "target.gpkg", seed=False)
+    counts = bk.restore(target, path, who="ana")
+    assert counts["match_links"] == 2 and counts["match_decisions"] == 2
+    assert sorted(target.match_links()["link_key"]) == [MAY, AUGUST]
+    assert target.match_decisions(all_versions=True)["who"].tolist() == ["ana", "ben"]
+    assert _counted_ids(target) == _counted_ids(twins)
+    # restored again: nothing twice, the store's own build kept whole
+    again = bk.restore(target, path, who="ana")
+    assert again["match_links"] == again["match_decisions"] == 0
+    # a store holding another decision of the same version refuses the whole restore
+    other = GeoPackageStore.open(tmp_path / "other.gpkg", seed=False)
+    bk.restore(other, path, who="ana")
+    stored.build(other, "cem")
+    fresh = GeoPackageStore.open(tmp_path / "fresh.gpkg", seed=False)
+    bk.restore(fresh, path, who="ana")
+    fresh.add_match_decision(AUGUST, "reject", "dan")
+    other.add_match_decision(AUGUST, "accept", "eve")
+    clash = tmp_path / "clash.gpkg"
+    bk.backup(other, clash)
+    before = _state(fresh)
+    with pytest.raises(Exception, match="decision on the match 'acled:a3|ucdp:u3' version 1"):
+        bk.restore(fresh, clash, who="ana")
+    assert _state(fresh) == before
+
+
+def test_a_schema_3_backup_restores_without_matches(make_store, tmp_path):
+    from geo.store import backup as bk
+
+    source = make_store()
+    path = tmp_path / "v3.gpkg"
+    bk.backup(source, path)
+    con = sqlite3.connect(path, isolation_level=None)
+    for table in ("match_links", "match_builds", "match_decisions"):
+        con.execute(f'DROP TABLE "{table}"')
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
+    con.execute("UPDATE zonewatch_meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    target = make_store(seed=False)
+    counts = bk.restore(target, path, who="ana")
+    assert counts["events"] == len(source.events()) and counts["match_links"] == 0
+    assert not stored.has_build(target)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("UPDATE zonewatch_meta SET value = '2' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(Exception, match="backup of schema 2; .* restores schemas 3 to"):
+        bk.restore(target, path, who="ana")

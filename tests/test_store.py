@@ -432,6 +432,9 @@ def test_restoring_twice_adds_nothing_the_second_time(make_store, tmp_path):
         "places": 0,
         "admin0": 0,
         "admin1": 0,
+        "match_links": 0,
+        "match_builds": 0,
+        "match_decisions": 0,
     }
     assert len(store.admin(1)) == 14 and len(store.admin(0)) == 1
 

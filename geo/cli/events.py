@@ -49,13 +49,38 @@ def add_parsers(sub) -> None:
 
 
 def add_dedupe_option(parser) -> None:
-    """``--dedupe``: count each event once (the matcher run over the filtered events)."""
+    """``--dedupe``: count each event once (from the stored matches)."""
     parser.add_argument(
         "--dedupe",
         action="store_true",
-        help="count each event once: records of different datasets that the matcher links "
-        "as one event count as one (geo/matching; computed over the filtered events)",
+        help="count each event once: records of different datasets linked as one event by "
+        "the stored matches ('zonewatch matches build'; rejected links left out, accepted "
+        "ones kept) count as one, among the filtered events",
     )
+
+
+#: What --dedupe, matches list and matches export say when nothing was built yet.
+NO_BUILD = (
+    "no matches built yet; run 'zonewatch matches build' (it stores the links that "
+    "--dedupe, 'matches list' and 'matches export' read)"
+)
+
+
+def require_build(store) -> None:
+    """Refuse with :data:`NO_BUILD` when the store holds no build of the matches."""
+    from geo.matching.stored import has_build
+
+    if not has_build(store):
+        raise InputError(NO_BUILD)
+
+
+def dedupe(store, index, mask):
+    """``mask`` with each event counted once (:func:`geo.matching.stored.counted_mask`
+    over the stored matches: what the pages count)."""
+    from geo.matching.stored import counted_mask
+
+    require_build(store)
+    return counted_mask(store, index, mask)
 
 
 def add_filter_options(ev) -> None:
@@ -155,11 +180,7 @@ def _cmd_events(args) -> int:
         raise InputError("--output needs --format csv or --format geojson")
     store, index, mask = filtered_index(args)
     if args.dedupe:
-        from geo.matching.dedupe import dedupe_mask, filtered_events
-
-        pos = np.flatnonzero(mask)
-        keep = dedupe_mask(filtered_events(store, index.fid[pos]), matching_progress())
-        mask[pos[~keep]] = False
+        mask = dedupe(store, index, mask)
     if args.format == "count":
         print(int(mask.sum()))
         return 0

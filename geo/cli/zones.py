@@ -191,12 +191,16 @@ def _zones_stats(store, args) -> int:
     end = parse_date(args.end, "--to") if args.end else None
     if start and end and end < start:
         raise InputError("--to is before --from; the end date must be on or after the start")
-    events = store.events(EventFilter(start=start, end=end))
+    flt = EventFilter(start=start, end=end)
     if args.dedupe:
-        from geo.cli.events import matching_progress
-        from geo.matching.dedupe import dedupe_mask
+        from geo.cli.events import dedupe
+        from geo.eventindex import EventIndex
 
-        events = events[dedupe_mask(events, matching_progress())]
+        index = EventIndex.from_frame(store.event_columns())
+        keep = dedupe(store, index, index.mask(flt))
+        events = store.events_by_fids(index.fid[keep]).reset_index(drop=True)
+    else:
+        events = store.events(flt)
     # counted in the period of their start date: the events that start in the range
     table = zone_counts(
         events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end

@@ -1,8 +1,10 @@
 """Count each event once over a filtered set of events, computed on the fly (nothing stored).
 
-What ``zonewatch events --dedupe``, ``zonewatch zones stats --dedupe`` and ``zonewatch
-matches`` share: the matcher (:func:`geo.matching.match_events`) run over the events a
-filter kept, and :func:`geo.matching.count_once`'s keep-mask over the same events. The
+The command line and the pages count from the stored links instead
+(:mod:`geo.matching.stored`, which gives the same answer when no link was decided; tested);
+this is the matcher (:func:`geo.matching.match_events`) run over the events a filter kept,
+and :func:`geo.matching.count_once`'s keep-mask over the same events, for scripts
+(``scripts/match_eval.py``) and as the reference of the stored count. The
 links are found among the filtered events only: a record whose twin lies outside the filter
 (another dataset left out, a day past ``--to``) counts on its own.
 

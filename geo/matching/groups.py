@@ -133,22 +133,28 @@ def representatives(
     keeps the records of one dataset: the one with the most records in the group, then the
     most precisely located record, then the first in ``ds_order``. ``first`` (optional,
     boolean per record) puts a dataset before all these rules where the group has it."""
-    frame = pd.DataFrame(
-        {
-            "group": label,
-            "ds": ds_order,
-            "rank": rank,
-            "first": np.zeros(len(label), bool) if first is None else first,
-        }
-    )
-    per = frame.groupby(["group", "ds"], sort=False).agg(
-        first=("first", "max"), count=("rank", "size"), best_rank=("rank", "min")
-    ).reset_index()  # fmt: skip
-    per = per.sort_values(
-        ["group", "first", "count", "best_rank", "ds"],
-        ascending=[True, False, False, True, True],
-        kind="stable",
-    )
-    chosen = per.drop_duplicates("group")
-    rep = pd.Series(chosen["ds"].to_numpy(), index=chosen["group"].to_numpy())
-    return rep.reindex(label).to_numpy() == ds_order
+    label = np.asarray(label, dtype=np.int64)
+    ds_order = np.asarray(ds_order, dtype=np.int64)
+    rank = np.asarray(rank, dtype=np.int64)
+    first = np.zeros(len(label), bool) if first is None else np.asarray(first, dtype=bool)
+    if len(label) == 0:
+        return np.zeros(0, dtype=bool)
+    # One entry per (group, dataset): its records, best rank and whether it comes first.
+    width = int(ds_order.max()) + 1 if ds_order.min() >= 0 else None
+    if width is None:
+        raise ValueError("dataset order numbers must not be negative")
+    pair, at = np.unique(label * width + ds_order, return_inverse=True)
+    group, ds = pair // width, pair % width
+    count = np.bincount(at, minlength=len(pair))
+    best_rank = np.full(len(pair), np.iinfo(np.int64).max)
+    np.minimum.at(best_rank, at, rank)
+    preferred = np.zeros(len(pair), dtype=bool)
+    np.logical_or.at(preferred, at, first)
+    # Per group, the entry first in: preferred, most records, best rank, dataset order.
+    order = np.lexsort((ds, best_rank, -count, ~preferred, group))
+    groups_sorted = group[order]
+    head = np.ones(len(order), dtype=bool)
+    head[1:] = groups_sorted[1:] != groups_sorted[:-1]
+    chosen = np.zeros(len(pair), dtype=bool)
+    chosen[order[head]] = True
+    return chosen[at]

@@ -23,11 +23,13 @@ Pure (no streamlit). ``zonewatch matches build`` (and the app) run :func:`build`
 - :func:`merged_records`: for each record that counts, the others of its group.
 
 Cost: the links are read once per store revision and event index (a join of the links on
-the events' identity index: about 0.3 s for 100,000 links) and kept here (a few MB);
-after that :func:`counted_mask` is numpy over the links and the mask: one pass over the
-mask (a bincount, ~2 ms for a million events) and a sort and union-find over the links
-both of whose records the mask keeps (~30-60 ms for 100,000 links). Callers may cache on
-(store revision, filter) as for the mask itself.
+the events' identity index; measured here for 100,000 links on a loaded 2-core machine:
+about 1.5 s on the GeoPackage) and kept here (a few MB). After that :func:`counted_mask` is
+numpy over the links and the mask, no pandas: a bincount over the mask and a sort,
+union-find and group choice over the links both of whose records the mask keeps (measured:
+1,000,000 events and 100,000 random links, about 90 ms with the whole store kept, 30 ms
+with half; :func:`merged_records` adds a Python loop over the groups, about 0.15 s).
+Callers may cache its result on (store revision, filter) as they cache the mask.
 """
 
 from __future__ import annotations
@@ -110,9 +112,9 @@ def all_links(store) -> pd.DataFrame:
     in_force = dict(zip(decisions["link_key"], decisions["decision"], strict=True))
     links["decision"] = [in_force.get(k, "") for k in links["link_key"]]
     links["in_build"] = True
-    kept = decisions[
-        (decisions["decision"] == "accept") & ~decisions["link_key"].isin(links["link_key"])
-    ]
+    found = set(links["link_key"].tolist())  # (a set: isin on 100,000 keys takes seconds)
+    lost = np.array([key not in found for key in decisions["link_key"]], dtype=bool)
+    kept = decisions[(decisions["decision"] == "accept").to_numpy() & lost]
     if len(kept):
         extra = kept[["link_key", "a_dataset", "a_id", "b_dataset", "b_id", "score", "reasons"]]
         extra = extra.assign(
@@ -143,6 +145,7 @@ class _Links:
     """The effective links as positions in one event index (links whose records are not
     both in the index are left out)."""
 
+    row: np.ndarray  # each link's row in the frame it was made from
     a: np.ndarray
     b: np.ndarray
     score: np.ndarray  # an accepted link ranks before any other
@@ -198,18 +201,25 @@ def _positions(links: pd.DataFrame, index) -> _Links:
     b_key = (links["b_dataset"] + ":" + links["b_id"]).to_numpy()[ok]
     node, first = np.unique(np.concatenate([a, b]), return_index=True)
     node_key = np.concatenate([a_key, b_key])[first]
-    return _Links(a, b, score, km, days, accepted, node, node_key)
+    return _Links(np.flatnonzero(ok), a, b, score, km, days, accepted, node, node_key)
 
 
 def _groups(links: _Links, index, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index positions of the records in linked groups among the mask, their group labels)."""
+    """(index positions of the records in linked groups among the mask, their group labels:
+    the position in the first array of each group's first record)."""
+    nodes, label, _ = _select(links, index, mask)
+    return nodes, label
+
+
+def _select(links: _Links, index, mask: np.ndarray):
+    """:func:`_groups`, and the positions (in ``links``) of the links that form them."""
     mask = np.asarray(mask, dtype=bool)
     if len(mask) != len(index):
         raise ValueError(f"the mask has {len(mask)} values for an index of {len(index)} events")
-    live = mask[links.a] & mask[links.b]
+    live = np.flatnonzero(mask[links.a] & mask[links.b])
     a, b = links.a[live], links.b[live]
     if len(a) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), live
     code = index.dataset_code.astype(np.int64) + 1  # 0: no dataset
     counts = np.bincount(code[mask], minlength=len(index.datasets) + 1)
     kept = (
@@ -219,7 +229,7 @@ def _groups(links: _Links, index, mask: np.ndarray) -> tuple[np.ndarray, np.ndar
     a, b = a[kept], b[kept]
     nodes, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
     label = group_labels(len(nodes), inverse[: len(a)], inverse[len(a) :])
-    return nodes, label
+    return nodes, label, live[kept]
 
 
 def counted_mask(store, index, mask: np.ndarray, prefer: str | None = None) -> np.ndarray:
@@ -233,15 +243,15 @@ def counted_mask(store, index, mask: np.ndarray, prefer: str | None = None) -> n
     nodes, label = _groups(links, index, keep)
     if len(nodes) == 0:
         return keep
-    names = np.array([*index.datasets, ""], dtype=object)
-    ds = names[index.dataset_code[nodes].astype(np.int64)]  # -1: the last, ""
-    order = {name: i for i, name in enumerate(sorted(set(ds)))}
-    ds_order = np.array([order[d] for d in ds], dtype=np.int64)
-    precisions = np.array([*index.precisions, ""], dtype=object)
-    rank = precision_rank(precisions[index.precision_code[nodes].astype(np.int64)])
+    # Tables over the index's dictionaries (code -1, missing, is the last slot: "").
+    names = [*index.datasets, ""]
+    by_name = {name: i for i, name in enumerate(sorted(set(names)))}
+    ds_code = index.dataset_code[nodes].astype(np.int64)
+    ds_order = np.array([by_name[name] for name in names], dtype=np.int64)[ds_code]
+    rank = precision_rank([*index.precisions, ""])[index.precision_code[nodes].astype(np.int64)]
     first = None
     if prefer:
-        first = np.array([d == prefer.casefold() for d in ds], dtype=bool)
+        first = np.array([name == prefer.casefold() for name in names], dtype=bool)[ds_code]
     keep[nodes] = representatives(label, ds_order, rank, first)
     return keep
 
@@ -268,3 +278,64 @@ def merged_records(
                 others = [str(keys[o]) for o in members if o != m]
                 out[int(index.fid[nodes[m]])] = "; ".join(others)
     return out
+
+
+#: The columns of :func:`link_table`, in order.
+TABLE_COLUMNS = (
+    "link_key", "dataset_a", "dataset_id_a", "fid_a", "dataset_b", "dataset_id_b", "fid_b",
+    "score", "days_apart", "km", "kept", "group", "decision", "in_build", "reasons",
+)  # fmt: skip
+
+
+def link_table(store, index, mask: np.ndarray) -> pd.DataFrame:
+    """Every known link (:func:`all_links`, rejected ones too) whose two records ``mask``
+    keeps, as a table of :data:`TABLE_COLUMNS`: both records' dataset, id and fid, the
+    score, days apart and km (empty for an accepted link the latest build no longer
+    finds), ``kept`` (the link joins a group when counting each event once over ``mask``),
+    ``group`` (the smallest fid of the group both records end in; empty when they end in
+    different groups), the decision in force, ``in_build`` and the reasons (text)."""
+    every = all_links(store)
+    mask = np.asarray(mask, dtype=bool)
+    effective = np.flatnonzero((every["decision"] != "reject").to_numpy())
+    links = _positions(every.iloc[effective].reset_index(drop=True), index)
+    nodes, label, kept_links = _select(links, index, mask)
+    kept = np.zeros(len(every), dtype=bool)
+    kept[effective[links.row[kept_links]]] = True
+    ends = _positions(every.assign(decision=""), index)  # every link, rejected ones too
+    live = mask[ends.a] & mask[ends.b]
+    rows, a, b = ends.row[live], ends.a[live], ends.b[live]
+
+    def group_of(pos: np.ndarray) -> np.ndarray:
+        if len(nodes) == 0:
+            return np.full(len(pos), -1, dtype=np.int64)
+        at = np.clip(np.searchsorted(nodes, pos), 0, len(nodes) - 1)
+        return np.where(nodes[at] == pos, label[at], -1)
+
+    ga, gb = group_of(a), group_of(b)
+    same = (ga == gb) & (ga >= 0)
+    group = pd.array(
+        [int(index.fid[nodes[g]]) if s else None for g, s in zip(ga, same, strict=True)],
+        dtype="Int64",
+    )
+    picked = every.iloc[rows]
+    table = pd.DataFrame(
+        {
+            "link_key": picked["link_key"].to_numpy(),
+            "dataset_a": picked["a_dataset"].to_numpy(),
+            "dataset_id_a": picked["a_id"].to_numpy(),
+            "fid_a": index.fid[a],
+            "dataset_b": picked["b_dataset"].to_numpy(),
+            "dataset_id_b": picked["b_id"].to_numpy(),
+            "fid_b": index.fid[b],
+            "score": picked["score"].to_numpy(np.float64),
+            "days_apart": picked["days_apart"].array,
+            "km": picked["km"].to_numpy(np.float64),
+            "kept": kept[rows],
+            "group": group,
+            "decision": picked["decision"].to_numpy(),
+            "in_build": picked["in_build"].to_numpy(bool),
+            "reasons": picked["reasons"].to_numpy(),
+        },
+        columns=list(TABLE_COLUMNS),
+    )
+    return table.reset_index(drop=True)

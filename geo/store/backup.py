@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -49,8 +50,12 @@ def restore(
     ``source`` is the backup's path (checked by the upload gate here) or what the gate
     returned for it (:func:`geo.uploads.backup.read_backup`). Rows already here are kept;
     a zone version that exists here with different content stops the restore before
-    anything is written (nothing is ever overwritten). An identity ``who`` must have the
-    right to restore (:func:`geo.auth.require`), checked before the file is read.
+    anything is written (nothing is ever overwritten), as does a decision on a match
+    (link and version) that differs. The backup's matched links are taken only by a store
+    with none (they are one build, whole; a store's own latest build is kept); its builds
+    and decisions are added. A backup of schema 3 (before the matches) restores with none.
+    An identity ``who`` must have the right to restore (:func:`geo.auth.require`), checked
+    before the file is read.
     """
     who = auth.author_of(who, auth.RESTORE)
     checked = source if isinstance(source, BackupFile) else read_backup(source)
@@ -59,7 +64,13 @@ def restore(
     with store._transaction() as tx:
         # Checked under the write lock: no writer can change the versions meanwhile.
         _check_no_conflict(store.zone_versions(), frames["zone_versions"])
+        _check_same_decisions(
+            store.match_decisions(all_versions=True), frames[T.MATCH_DECISIONS.name]
+        )
         for table in T.TABLES:
+            if table is T.MATCH_LINKS and store._count(tx, table):
+                counts[table.name] = 0  # this store's own latest build stays whole
+                continue
             counts[table.name] = store._insert(tx, table, frames[table.name], True)
         store._log(
             tx,
@@ -71,6 +82,28 @@ def restore(
         )
         store._bump_revision(tx)
     return counts
+
+
+def _check_same_decisions(mine: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    """Refuse when a decision (link and version) in both differs: neither may be lost."""
+    if mine.empty or theirs.empty:
+        return
+    compared = ["decision", "who", "at", "note"]
+    merged = mine[["link_key", "version", *compared]].merge(
+        theirs[["link_key", "version", *compared]].astype({"version": "int64"}),
+        on=["link_key", "version"],
+        suffixes=("", "_b"),
+    )
+    differs = np.zeros(len(merged), dtype=bool)
+    for col in compared:
+        differs |= (merged[col] != merged[col + "_b"]).to_numpy()
+    if differs.any():
+        bad = merged[differs].iloc[0]
+        raise StoreError(
+            f"the backup's decision on the match '{bad['link_key']}' version {bad['version']} "
+            "differs from the one in this store; nothing was restored. Restore into a new, "
+            "empty store instead (e.g. set ZONEWATCH_STORE to a new .gpkg path)"
+        )
 
 
 def _check_no_conflict(mine: gpd.GeoDataFrame, theirs: gpd.GeoDataFrame) -> None:

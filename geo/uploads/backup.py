@@ -127,8 +127,13 @@ def read_backup(path: str | Path) -> BackupFile:
     except NotAGeoPackage as exc:
         raise StoreError(f"{refusal} ({exc})") from None
     try:
-        _check_schema(con, path.name, refusal)
-        frames = {t.name: _read_table(con, t, path.name) for t in T.TABLES}
+        version = _check_schema(con, path.name, refusal)
+        present = T.tables_of(version)
+        # A table the backup's schema did not have yet restores as empty.
+        frames = {
+            t.name: _read_table(con, t, path.name) if t in present else T.from_rows(t, [], None)
+            for t in T.TABLES
+        }
     except (sqlite3.DatabaseError, ValueError, TypeError):  # unreadable, or values not typed
         raise StoreError(
             f"'{path.name}' is a damaged backup (it cannot be read); nothing was restored"
@@ -138,22 +143,35 @@ def read_backup(path: str | Path) -> BackupFile:
     return BackupFile(path.name, sha256_of(path), frames)
 
 
-def _check_schema(con: sqlite3.Connection, name: str, refusal: str) -> None:
+#: The oldest backup schema restored (3: the tables of 4 and later restore as empty).
+OLDEST_RESTORED = 3
+
+
+def _check_schema(con: sqlite3.Connection, name: str, refusal: str) -> int:
+    """The backup's schema version, once its tables are checked."""
     if _kind(con, "zonewatch_meta") != "table":
         raise StoreError(refusal)
     row = con.execute("SELECT value FROM zonewatch_meta WHERE key = 'schema_version'").fetchone()
     if row is None:
         raise StoreError(refusal)
-    if str(row[0]) != str(SCHEMA_VERSION):
+    text = str(row[0])[:20]
+    if not text.isdigit() or not OLDEST_RESTORED <= int(text) <= SCHEMA_VERSION:
         raise StoreError(
-            f"'{name}' is a backup of schema {str(row[0])[:20]}; this version of ZoneWatch "
-            f"restores schema {SCHEMA_VERSION}"
+            f"'{name}' is a backup of schema {text}; this version of ZoneWatch restores "
+            f"schemas {OLDEST_RESTORED} to {SCHEMA_VERSION}"
+            + (
+                "; restore it with the newer ZoneWatch that made it"
+                if text.isdigit() and int(text) > SCHEMA_VERSION
+                else ""
+            )
         )
-    for table in T.TABLES:
+    version = int(text)
+    for table in T.tables_of(version):
         wanted = table.names + (["geom"] if table.geometry else [])
         have = {r[1] for r in con.execute(f"PRAGMA table_info({quote(table.name)})")}
         if _kind(con, table.name) != "table" or not set(wanted) <= have:
             raise StoreError(f"{refusal} (its table '{table.name}' is not the store's)")
+    return version
 
 
 def _read_table(con: sqlite3.Connection, table, name: str) -> pd.DataFrame:
