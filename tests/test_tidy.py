@@ -148,3 +148,17 @@ def test_zones_page_warns_and_saves_an_identical_upload_only_when_confirmed(fres
     [b for b in at.button if "Save 1 zone" in str(b.proto.label)][0].click().run()
     assert not at.exception, at.exception
     assert _idlib_versions()["version"].max() == 7
+
+
+# --- 3. Sources: one title ----------------------------------------------------------------
+
+
+def test_sources_page_has_one_title(store_env):
+    import re
+
+    at = _page("pages/sources.py")
+    titles = [t.value for t in at.title] + [
+        line for md in at.markdown for line in md.value.splitlines() if re.match(r"#\s", line)
+    ]
+    assert titles == ["Sources"]
+    assert any("Every layer ZoneWatch ships" in md.value for md in at.markdown)
