@@ -30,3 +30,20 @@ def test_zone_history_tables_show_every_column_at_1400px(server, browser):  # no
     s.page.wait_for_timeout(1500)
     assert _grid_overflow(s) == []
     s.page.close()
+
+
+def _headers_in_view(s: Session) -> list[str]:
+    """The column names the first st.dataframe draws (it draws only those in view)."""
+    table = s.page.locator("[data-testid=stDataFrame] table[role=grid]").first
+    table.wait_for(state="attached", timeout=T)
+    return table.evaluate("t => Array.from(t.querySelectorAll('thead th')).map(c => c.textContent)")
+
+
+def test_events_table_shows_the_key_columns_at_1400px(server, browser):  # noqa: F811
+    s = Session(browser, server + "/events")
+    s.page.get_by_role("heading", name="Table").wait_for(timeout=T)
+    s.page.locator("[data-testid=stDataFrame]").first.scroll_into_view_if_needed(timeout=T)
+    key = ["Start date", "Event type", "Fatalities (best)", "Location", "Dataset"]
+    headers = _wait_for(lambda: (h := _headers_in_view(s)) and set(key) <= set(h) and h, 30)
+    assert headers[: len(key)] == key
+    s.page.close()
