@@ -37,6 +37,24 @@ class ZonePlan:
     differ: list[zone_rules.Target]
     clashes: list[str]
     rename: set[int] = field(default_factory=set)
+    versions: object = None  # the store's zone versions the plan was made against
+
+    @property
+    def identical(self) -> list[str]:
+        """One message per feature that would save a version identical to its zone's
+        current one (the same boundary, and no new name): 'identical to version 3 of
+        Idlib saved on 2024-01-15 by ana'. Saving those needs an explicit confirmation."""
+        if self.versions is None:
+            return []
+        features = self.features
+        out = []
+        for t in self.targets:
+            f = features[t.number]
+            if t.is_new or (t.number in self.rename and t.name_differs(f.name, f.name_ar)):
+                continue
+            if (same := identical_version(self.versions, t.zone_id, f.geometry)) is not None:
+                out.append(f"{f.label} is {same}")
+        return out
 
     @property
     def features(self) -> dict[int, ZoneFeature]:
@@ -77,7 +95,30 @@ def plan(
     targets = zone_rules.match(upload.accepted, versions, chosen)
     features = {f.number: f for f in upload.accepted}
     differ = [t for t in targets if t.name_differs(*_names(features[t.number]))]
-    return ZonePlan(upload, targets, differ, zone_rules.repeated(targets), set(rename))
+    return ZonePlan(
+        upload, targets, differ, zone_rules.repeated(targets), set(rename), versions=versions
+    )
+
+
+def identical_version(versions, zone_id: str, geometry) -> str | None:
+    """'identical to version N of <zone> saved on <date> by <who>' when ``geometry`` is
+    the boundary of the zone's current version (the same shape, whatever the order of its
+    vertices) and that version has not ended the zone, else None."""
+    import shapely
+
+    if geometry is None or not (versions["zone_id"] == zone_id).any():
+        return None
+    number = zone_rules.latest(versions, zone_id)
+    row = versions[(versions["zone_id"] == zone_id) & (versions["version"] == number)].iloc[0]
+    if row["status"] == "ended":  # a version after an 'ended' marker revives the zone
+        return None
+    if row.geometry is None or not shapely.equals(row.geometry, geometry):
+        return None
+    name = row["name_en"] or row["name_ar"] or zone_id
+    saved = str(row.get("created_at") or "")[:10] or "an unknown date"
+    return (
+        f"identical to version {number} of {name} saved on {saved} by {row['author'] or 'unknown'}"
+    )
 
 
 def _names(f: ZoneFeature) -> tuple[str, str]:
@@ -102,18 +143,25 @@ def save(
     status: str,
     sources: str,
     who: auth.Identity | str,
+    allow_identical: bool = False,
 ) -> list[Saved]:
     """Store one new version per accepted feature in one transaction, as planned.
 
     ``sources`` defaults to the file's name; ``who`` is recorded in the store's log (an
     identity must have the right to upload, or to draw for a drawing, checked by the
     store: :func:`geo.auth.require`). Refuses (and stores nothing) when more than one
-    feature goes to one zone.
+    feature goes to one zone, and when a feature is identical to its zone's current
+    version (:attr:`ZonePlan.identical`) unless ``allow_identical`` confirms it.
     """
     upload = zone_plan.upload
     drawn = upload.file_name == DRAWN
     if zone_plan.clashes:
         raise InputError(zone_plan.clashes[0])
+    if not allow_identical and (same := zone_plan.identical):
+        raise InputError(
+            f"{same[0]}; confirm to save an identical version anyway"
+            + (f" ({len(same) - 1} more identical)" if len(same) > 1 else "")
+        )
     rows = zone_rules.new_versions(
         upload.accepted,
         zone_plan.targets,

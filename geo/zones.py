@@ -115,6 +115,13 @@ def history(versions: gpd.GeoDataFrame, zone_id: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def latest(versions: gpd.GeoDataFrame, zone_id: str) -> int:
+    """The zone's latest version (by valid-from date, then number): the one a rollback
+    replaces."""
+    rows = versions[versions["zone_id"] == zone_id].sort_values(["valid_from", "version"])
+    return int(rows["version"].iloc[-1])
+
+
 def slug(name: str, taken: set[str]) -> str:
     """A zone id from a name: lower case, words joined by '_', unique among ``taken``."""
     base = re.sub(r"[^\w]+", "_", name.casefold()).strip("_")[:60] or "zone"

@@ -159,10 +159,12 @@ st.dataframe(
     frame,
     width="stretch",
     hide_index=True,
+    column_order=T.column_order(frame.columns),  # date, type, fatalities, place, dataset
     column_config={
+        **{c: st.column_config.Column(width=w) for c, w in T.FIRST_COLUMNS.items()},
         # Only http(s) links are stored as links (geo.schema), so only they are clickable.
         EVENT_LABELS["source_url"]: st.column_config.LinkColumn(EVENT_LABELS["source_url"]),
-        EVENT_LABELS["date_start"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
+        EVENT_LABELS["date_start"]: st.column_config.DateColumn(format="YYYY-MM-DD", width=95),
         EVENT_LABELS["date_end"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
     },
 )

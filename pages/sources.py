@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from geo import shipped
@@ -13,4 +15,6 @@ page_setup("Sources")
 st.title("Sources")
 store = store_or_stop()
 st.caption(f"Data store: {store.description.split(' ')[0]}")
-st.markdown((shipped.data_dir() / "SOURCES.md").read_text(encoding="utf-8"))
+text = (shipped.data_dir() / "SOURCES.md").read_text(encoding="utf-8")
+# The file's own first heading ("# Data sources") would be a second title under the page's.
+st.markdown(re.sub(r"\A#[^#\n][^\n]*\n+", "", text))

@@ -68,6 +68,10 @@ def review(upload: ZoneUpload, key: str) -> None:
     for clash in plan.clashes:
         st.error(plain(clash.capitalize() + " (see 'Where each zone goes' below)."))
     _name_notes(plan)
+    for same in plan.identical:
+        st.warning(
+            plain(f"{same[0].upper()}{same[1:]}: saving adds a version that changes nothing.")
+        )
     _preview(plan, key)
     if len(upload.accepted) <= MAX_CHOICES:
         _choices(plan, key)
@@ -253,11 +257,16 @@ def _save_form(plan: ZonePlan, key: str) -> None:
             "Sources", max_chars=2000, placeholder="Where the boundary comes from"
         )
         note = st.text_area("Note", max_chars=5000, placeholder="What changed and why")
+        confirm = bool(plan.identical) and st.checkbox(
+            "Save even the identical versions",
+            help="Nothing is saved while a zone is identical to its current version, "
+            "unless you tick this.",
+        )
         label = f"Save {accepted} zone{'s' if accepted != 1 else ''}"
         if refused:
             label += f" (the {refused} refused not included)"
         if st.form_submit_button(label, type="primary"):
-            _save(plan, valid_from, status, sources, note)
+            _save(plan, valid_from, status, sources, note, confirm)
 
 
 def _label(f) -> str:
@@ -269,7 +278,7 @@ def _extent(zone_id: str):
     return hit.geometry.iloc[0] if len(hit) else None
 
 
-def _save(plan: ZonePlan, valid_from, status, sources, note) -> None:
+def _save(plan: ZonePlan, valid_from, status, sources, note, confirm: bool = False) -> None:
     who = identity()  # checked and recorded as the author by the store (geo.auth)
     try:
         saved = zone_workflow.save(
@@ -282,6 +291,7 @@ def _save(plan: ZonePlan, valid_from, status, sources, note) -> None:
             status=status,
             sources=sources.strip(),
             who=who,
+            allow_identical=confirm,
         )
     except ZoneWatchError as exc:
         st.error(f"Nothing was saved: {plain(exc)}")

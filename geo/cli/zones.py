@@ -105,6 +105,12 @@ def add_parsers(sub) -> None:
         help="give existing zones the file's names (by default a new version keeps its "
         "zone's name)",
     )
+    iz.add_argument(
+        "--allow-identical",
+        action="store_true",
+        help="store a zone even when its boundary and name are those of the zone's current "
+        "version (by default such a file stores nothing: a re-run is a no-op)",
+    )
     _author_option(iz)
 
 
@@ -236,6 +242,44 @@ def _zones_rollback(store, args) -> int:
     return 0
 
 
+def _print_saved(saved, plan, valid_from: date) -> None:
+    """One line per version stored."""
+    for s in saved:
+        f, t = s.feature, s.target
+        change = (
+            "new zone"
+            if t.is_new
+            else f"{_km2(t.diff.added_km2)} km² added, {_km2(t.diff.removed_km2)} km² removed"
+        )
+        kept = t.name_note(f.name, f.name_ar, f.number in plan.rename)
+        if kept and not plan.rename:
+            kept += "; give --rename to rename it"
+        notes = [*f.messages, kept]
+        extra = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
+        print(
+            f"{t.zone_id}: version {s.version} from {valid_from.isoformat()}, "
+            f"{_km2(f.area_km2)} km², {change}{extra}"
+        )
+
+
+def _identical(plan, file_name: str, allowed: bool) -> int | None:
+    """The exit code when the file would store versions identical to their zones' current
+    ones and --allow-identical was not given (each named on stderr), else None."""
+    if not (same := plan.identical) or allowed:
+        return None
+    for line in same:
+        print(f"{PROG}: identical: '{file_name}': {line}", file=sys.stderr)
+    print(
+        f"{PROG}: nothing stored; give --allow-identical to store "
+        + ("it" if len(same) == 1 else "them")
+        + " as new versions anyway",
+        file=sys.stderr,
+    )
+    # A re-run of the same file is a no-op (exit 0); a file that also changes other zones
+    # is all or nothing, as for a refusal (exit 2).
+    return 0 if len(same) == len(plan.targets) else 2
+
+
 def _cmd_import_zones(args) -> int:
     from pathlib import Path
 
@@ -290,6 +334,8 @@ def _cmd_import_zones(args) -> int:
             print(f"{PROG}: refused: '{path.name}': {line}", file=sys.stderr)
         print(f"{PROG}: nothing stored; fix the file and retry", file=sys.stderr)
         return 2
+    if (skip := _identical(plan, path.name, args.allow_identical)) is not None:
+        return skip
     user = _who(args)
     saved = zone_workflow.save(
         store,
@@ -301,21 +347,7 @@ def _cmd_import_zones(args) -> int:
         status=args.status,
         sources=args.sources,
         who=user,
+        allow_identical=args.allow_identical,
     )
-    for s in saved:
-        f, t = s.feature, s.target
-        change = (
-            "new zone"
-            if t.is_new
-            else f"{_km2(t.diff.added_km2)} km² added, {_km2(t.diff.removed_km2)} km² removed"
-        )
-        kept = t.name_note(f.name, f.name_ar, f.number in plan.rename)
-        if kept and not plan.rename:
-            kept += "; give --rename to rename it"
-        notes = [*f.messages, kept]
-        extra = f" ({'; '.join(n for n in notes if n)})" if any(notes) else ""
-        print(
-            f"{t.zone_id}: version {s.version} from {valid_from.isoformat()}, "
-            f"{_km2(f.area_km2)} km², {change}{extra}"
-        )
+    _print_saved(saved, plan, valid_from)
     return 0

@@ -58,6 +58,50 @@
     box.appendChild(el('p', text));
     return box;
   };
+  // The boxes of the map's controls (zoom, layers, legend, playback), in the map's pixels.
+  zw.controlBoxes = function (map) {
+    var origin = map.getContainer().getBoundingClientRect(), out = [];
+    map.getContainer().querySelectorAll('.leaflet-control').forEach(function (c) {
+      var b = c.getBoundingClientRect();
+      if (b.right > b.left && b.bottom > b.top) {
+        out.push({l: b.left - origin.left, t: b.top - origin.top,
+                  r: b.right - origin.left, b: b.bottom - origin.top});
+      }
+    });
+    return out;
+  };
+  // A popup is kept clear of the controls: once Leaflet has panned it into view, the map
+  // pans again, by the shorter way out (down or up, left or right), when it overlaps one
+  // (its close button under the layer control, say).
+  var GAP = 8;
+  zw.clearOfControls = function (map, popup) {
+    var e = popup.getElement();
+    if (!e || !map.hasLayer(popup)) { return; }
+    var origin = map.getContainer().getBoundingClientRect(), b = e.getBoundingClientRect();
+    var p = {l: b.left - origin.left, t: b.top - origin.top,
+             r: b.right - origin.left, b: b.bottom - origin.top};
+    var dx = 0, dy = 0, size = map.getSize();
+    zw.controlBoxes(map).forEach(function (c) {
+      if (!(p.l < c.r && c.l < p.r && p.t < c.b && c.t < p.b)) { return; }
+      var top = c.t < size.y / 2, left = c.l < size.x / 2;
+      var ways = [[0, top ? c.b - p.t + GAP : c.t - p.b - GAP],
+                  [left ? c.r - p.l + GAP : c.l - p.r - GAP, 0]];
+      var way = Math.abs(ways[0][1]) <= Math.abs(ways[1][0]) ? ways[0] : ways[1];
+      if (Math.abs(way[0]) > Math.abs(dx)) { dx = way[0]; }
+      if (Math.abs(way[1]) > Math.abs(dy)) { dy = way[1]; }
+    });
+    if (dx || dy) { map.panBy([-dx, -dy], {animate: false}); }
+  };
+  L.Map.addInitHook(function () {
+    this.on('popupopen', function (ev) {
+      var map = this, popup = ev.popup;
+      // after Leaflet's own pan (animated), and again when the content is filled in later
+      // (an event's details come from the server)
+      function clear() { setTimeout(function () { zw.clearOfControls(map, popup); }, 400); }
+      if (!popup.zwClears) { popup.zwClears = true; popup.on('contentupdate', clear); }
+      clear();
+    });
+  });
   zw.tag = function (layer, kind) { layer.options.zwKind = kind; return layer; };
   zw.pane = function (map, name, z, clickThrough) {
     if (!map.getPane(name)) {

@@ -108,8 +108,8 @@
     var group = L.featureGroup();
     var markers = [];
     // Labels sit under the zone outlines (the outlines stay visible) and are placed
-    // largest town first, on the side where they cover neither another label nor an
-    // outline; a label that fits nowhere is not shown (its dot and popup stay), except the
+    // largest town first, on the side where they cover neither another label, a control
+    // of the map nor an outline; a label that fits nowhere is not shown (its dot and popup stay), except the
     // main cities' (shown from zoom 6): put where they cover the least outline, above it
     // so that they stay readable.
     var labelPane = zw.pane(map, 'zwLabels', 440, true);
@@ -138,7 +138,8 @@
     function relabel() {
       if (!map.hasLayer(group)) { return; }
       var z = map.getZoom(), near = map.getBounds().pad(0.25);
-      var mask = zw.outlineMask(map), placed = [];
+      // The map's controls count as labels placed already: no label goes under them.
+      var mask = zw.outlineMask(map), placed = zw.controlBoxes(map);
       var origin = map.getContainer().getBoundingClientRect();
       // A label's box in the map, and how many outline pixels it covers, or pixels out of
       // the map (Infinity when it covers a label already placed).

@@ -1,0 +1,110 @@
+"""Real-browser checks of the walkthrough's findings: what a person sees at 1400 px wide
+(Debian's Chromium, Playwright; one app for the module, on its own copy of the store)."""
+
+from __future__ import annotations
+
+import pytest
+from test_browser import Session, _wait_for, browser, server  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+T = 60_000
+
+
+def _grid_overflow(s: Session) -> list[tuple[int, int]]:
+    """(width of the columns, width shown) of each st.dataframe on the page whose columns do
+    not all fit: a table that must be scrolled sideways to see its last columns."""
+    return s.page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid=stDataFrame]'))
+             .map(d => d.querySelector('.dvn-scroller'))
+             .filter(el => el && el.scrollWidth > el.clientWidth + 1)
+             .map(el => [el.scrollWidth, el.clientWidth])"""
+    )
+
+
+def test_zone_history_tables_show_every_column_at_1400px(server, browser):  # noqa: F811
+    s = Session(browser, server + "/zone_history")
+    s.page.get_by_role("heading", name="Compare two versions").wait_for(timeout=T)
+    grids = s.page.locator("[data-testid=stDataFrame] .dvn-scroller")
+    _wait_for(lambda: grids.count() >= 1)
+    s.page.wait_for_timeout(1500)
+    assert _grid_overflow(s) == []
+    s.page.close()
+
+
+def _headers_in_view(s: Session) -> list[str]:
+    """The column names the first st.dataframe draws (it draws only those in view)."""
+    table = s.page.locator("[data-testid=stDataFrame] table[role=grid]").first
+    table.wait_for(state="attached", timeout=T)
+    return table.evaluate("t => Array.from(t.querySelectorAll('thead th')).map(c => c.textContent)")
+
+
+def test_events_table_shows_the_key_columns_at_1400px(server, browser):  # noqa: F811
+    s = Session(browser, server + "/events")
+    s.page.get_by_role("heading", name="Table").wait_for(timeout=T)
+    s.page.locator("[data-testid=stDataFrame]").first.scroll_into_view_if_needed(timeout=T)
+    key = ["Start date", "Event type", "Fatalities (best)", "Location", "Dataset"]
+    headers = _wait_for(lambda: (h := _headers_in_view(s)) and set(key) <= set(h) and h, 30)
+    assert headers[: len(key)] == key
+    s.page.close()
+
+
+# --- 5. the map's popups and labels keep clear of its controls ----------------------------
+
+OVERLAPS = """sel => {
+  const box = e => e.getBoundingClientRect();
+  const hit = (a, b) => a.left < b.right && b.left < a.right
+    && a.top < b.bottom && b.top < a.bottom;
+  const controls = Array.from(document.querySelectorAll('.leaflet-control')).map(box)
+    .filter(b => b.width > 0 && b.height > 0);
+  // what is seen: a label fading out (opacity 0) is not
+  return Array.from(document.querySelectorAll(sel))
+    .filter(e => getComputedStyle(e).opacity !== '0').map(box)
+    .filter(b => b.width > 0 && controls.some(c => hit(b, c))).length;
+}"""
+
+#: Put the event at (lat, lon) at a corner of the map and open its popup.
+CORNER_POPUP = """([lat, lon, corner]) => {
+  const size = window.map.getSize();
+  const want = {tl: [70, 20], tr: [size.x - 20, 20], br: [size.x - 20, size.y - 20],
+                bl: [20, size.y - 20]}[corner];
+  window.map.closePopup();
+  window.map.setView([lat, lon], 9, {animate: false});
+  const p = window.map.latLngToContainerPoint([lat, lon]);
+  window.map.panBy([p.x - want[0], p.y - want[1]], {animate: false});
+  let done = false;
+  window.map.eachLayer(l => {
+    if (!done && l.options && l.options.zwKind === 'event' && l.getLatLng
+        && Math.abs(l.getLatLng().lat - lat) < 1e-3 && Math.abs(l.getLatLng().lng - lon) < 1e-3) {
+      l.fire('click', {latlng: l.getLatLng()}, true); done = true; }
+  });
+  return done;
+}"""
+
+
+def test_popups_and_place_labels_keep_clear_of_the_map_controls(server, browser):  # noqa: F811
+    s = Session(browser, server)
+    _wait_for(lambda: s.count_layers("event") > 10000)
+    frame = s.map_frame()
+    # the convoy strike of the founding report (25 May 2017)
+    for corner in ("tr", "tl", "br"):
+        assert frame.evaluate(CORNER_POPUP, [35.2576, 38.6459, corner])
+        frame.locator(".leaflet-popup .zw-popup h4").first.wait_for(timeout=T)
+        s.page.wait_for_timeout(1500)  # Leaflet's pan, then the content, then ours
+        assert frame.evaluate(OVERLAPS, ".leaflet-popup-close-button") == 0, corner
+        assert frame.evaluate(OVERLAPS, ".leaflet-popup-content-wrapper") == 0, corner
+    frame.evaluate("() => window.map.closePopup()")
+    # Damascus (the largest label) at each corner, under each control
+    for corner in ("tl", "tr", "br", "bl"):
+        frame.evaluate(
+            """corner => { const size = window.map.getSize();
+                 const want = {tl: [20, 20], tr: [size.x - 60, 20], br: [size.x - 60,
+                   size.y - 20], bl: [20, size.y - 20]}[corner];
+                 window.map.setView([33.51, 36.29], 9, {animate: false});
+                 const p = window.map.latLngToContainerPoint([33.51, 36.29]);
+                 window.map.panBy([p.x - want[0], p.y - want[1]], {animate: false}); }""",
+            corner,
+        )
+        s.page.wait_for_timeout(1000)
+        assert frame.evaluate(OVERLAPS, ".zw-label") == 0, corner
+    s.page.close()

@@ -1,0 +1,164 @@
+"""The walkthrough's findings on the pages (AppTest) and in geo/ (plain tests)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import shapely.geometry
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+
+def _page(path: str) -> AppTest:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(path)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+# --- 1. Zone history ----------------------------------------------------------------------
+
+
+def test_latest_is_by_valid_from_then_number():
+    import geopandas as gpd
+
+    from geo import zones
+
+    versions = gpd.GeoDataFrame(
+        {
+            "zone_id": ["a", "a", "a", "b"],
+            "version": [1, 2, 3, 1],
+            "valid_from": [date(2017, 5, 1), date(2019, 1, 1), date(2018, 1, 1), date(2030, 1, 1)],
+        },
+        geometry=[None] * 4,
+    )
+    assert zones.latest(versions, "a") == 2  # version 3 is valid from an earlier day
+    assert zones.latest(versions, "b") == 1
+
+
+def test_zone_history_never_compares_a_version_with_itself(store_env):
+    at = _page("pages/zone_history.py")
+    for zone in at.selectbox(key="history_zone").options:
+        at.selectbox(key="history_zone").set_value(zone.rsplit("(", 1)[1][:-1]).run()
+        zone_id = zone.rsplit("(", 1)[1][:-1]
+        boxes = {b.label: b for b in at.selectbox if b.label in ("From version", "To version")}
+        if zone_id == "m4_corridor":  # one version
+            assert boxes == {}
+            assert any("only one version" in i.value for i in at.info)
+            continue
+        a, b = boxes["From version"], boxes["To version"]
+        assert a.value != b.value
+        assert a.value not in b.options
+        # picking the "To" version as "From" moves "To" to another version
+        a.set_value(b.value).run()
+        a = at.selectbox(key=f"diff_a_{zone_id}")
+        b = at.selectbox(key=f"diff_b_{zone_id}")
+        assert not at.exception, at.exception
+        assert a.value != b.value and a.value not in b.options
+
+
+# --- 2. An identical re-upload ------------------------------------------------------------
+
+
+def _idlib_versions():
+    from geo.store import open_store
+
+    v = open_store(seed=False).zone_versions()
+    return v[v["zone_id"] == "idlib"].sort_values("version")
+
+
+def test_cli_skips_an_identical_reupload_unless_allowed(fresh_store_path, tmp_path):
+    from test_zone_upload_report import _cli, _idleb_only
+
+    path = tmp_path / "idleb.geojson"
+    path.write_bytes(_idleb_only())
+    code, out, err = _cli("import-zones", str(path), "--valid-from", "2021-01-01")
+    assert code == 0 and out.startswith("idlib: version 6"), err
+    six = _idlib_versions().iloc[-1]
+    name, saved_on = six["name_en"], str(six["created_at"])[:10]
+    code, out, err = _cli("import-zones", str(path), "--valid-from", "2021-02-01")
+    assert code == 0 and out == ""
+    assert f"identical to version 6 of {name} saved on {saved_on} by {six['author']}" in err, err
+    assert "nothing stored; give --allow-identical" in err
+    assert _idlib_versions()["version"].max() == 6  # nothing saved
+    code, out, err = _cli(
+        "import-zones", str(path), "--valid-from", "2021-02-01", "--allow-identical"
+    )
+    assert code == 0 and out.startswith("idlib: version 7"), err
+
+
+def test_workflow_refuses_an_identical_version_without_confirmation(fresh_store_path):
+
+    from geo import zone_workflow
+    from geo.errors import InputError
+    from geo.store import open_store
+    from geo.uploads.zones import read_zone_file
+
+    store = open_store()
+    versions = store.zone_versions()
+    # the Idlib zone's current boundary, uploaded again with its own name
+    current = _idlib_versions().iloc[-1]
+    upload = read_zone_file(
+        json.dumps(
+            {
+                "type": "Feature",
+                "properties": {"zone_id": "idlib", "name": current["name_en"]},
+                "geometry": shapely.geometry.mapping(current.geometry),
+            }
+        ).encode(),
+        "same.geojson",
+    )
+    plan = zone_workflow.plan(upload, versions)
+    (same,) = plan.identical
+    assert f"identical to version {current['version']} of {current['name_en']}" in same
+    args = dict(valid_from=date(2024, 3, 1), author="a", note="", status="agreed", sources="")
+    with pytest.raises(InputError, match="identical to version"):
+        zone_workflow.save(store, plan, versions, who="tester", **args)
+    assert len(store.zone_versions()) == len(versions)  # nothing saved
+    (saved,) = zone_workflow.save(store, plan, versions, who="tester", allow_identical=True, **args)
+    assert saved.version == current["version"] + 1
+
+
+def test_zones_page_warns_and_saves_an_identical_upload_only_when_confirmed(fresh_store_path):
+    from test_zone_upload_report import _idleb_only, _zones_page
+
+    from geo.store import open_store
+
+    open_store().zone_versions()
+    at = _zones_page()
+    at.file_uploader(key="zone_upload").set_value(("idleb.geojson", _idleb_only(), "")).run()
+    [b for b in at.button if "Save 1 zone" in str(b.proto.label)][0].click().run()
+    assert _idlib_versions()["version"].max() == 6
+    six = _idlib_versions().iloc[-1]
+    at.file_uploader(key="zone_upload_1").set_value(("idleb.geojson", _idleb_only(), "")).run()
+    want = f"identical to version 6 of {six['name_en']} saved on {str(six['created_at'])[:10]}"
+    assert any(want in w.value.replace("\\", "") for w in at.warning), [w.value for w in at.warning]
+    [b for b in at.button if "Save 1 zone" in str(b.proto.label)][0].click().run()
+    assert any("Nothing was saved" in e.value for e in at.error)
+    assert _idlib_versions()["version"].max() == 6  # not without the confirmation
+    (box,) = [c for c in at.checkbox if c.label == "Save even the identical versions"]
+    box.check()
+    [b for b in at.button if "Save 1 zone" in str(b.proto.label)][0].click().run()
+    assert not at.exception, at.exception
+    assert _idlib_versions()["version"].max() == 7
+
+
+# --- 3. Sources: one title ----------------------------------------------------------------
+
+
+def test_sources_page_has_one_title(store_env):
+    import re
+
+    at = _page("pages/sources.py")
+    titles = [t.value for t in at.title] + [
+        line for md in at.markdown for line in md.value.splitlines() if re.match(r"#\s", line)
+    ]
+    assert titles == ["Sources"]
+    assert any("Every layer ZoneWatch ships" in md.value for md in at.markdown)
