@@ -79,6 +79,16 @@ def in_view(lat: np.ndarray, lon: np.ndarray, view: View) -> np.ndarray:
     return (lon >= view.west) & (lon <= view.east) & (lat >= view.south) & (lat <= view.north)
 
 
+def _all_in(index, view: View) -> bool:
+    """Whether every event of ``index`` lies inside ``view`` (by the index's
+    :attr:`~geo.eventindex.EventIndex.extent`, when it has one): then no event needs
+    testing. False when unknown."""
+    west, south, east, north = getattr(index, "extent", None) or (np.nan,) * 4
+    return bool(
+        view.west <= west and east <= view.east and view.south <= south and north <= view.north
+    )
+
+
 def _bins(ix: np.ndarray, iy: np.ndarray, *weights: np.ndarray):
     """The non-empty cells among integer cell indices ``ix``, ``iy``: their indices (sorted
     by ix, then iy), the number of points in each and the sum of each of ``weights``.
@@ -239,15 +249,15 @@ def event_view(
         }
     else:
         area = region(view)
-        keep = in_view(lat, lon, area)
-        if not keep.all():
+        keep = None if _all_in(index, area) else in_view(lat, lon, area)
+        if keep is not None and not keep.all():
             sel, lat, lon, fat = sel[keep], lat[keep], lon[keep], fat[keep]
         ix, iy = _cells_of(index, sel, lat, lon, view.zoom)
         cx, cy, count, (cell_fat, sum_lat, sum_lon) = _bins(ix, iy, fat, lat, lon)
         got = _cell_table(cx, cy, size, count, cell_fat, sum_lat, sum_lon)
         # what lies in the view itself: the same cells, counted over the events inside it
-        inside = in_view(lat, lon, view)
-        if inside.all():
+        inside = None if _all_in(index, view) else in_view(lat, lon, view)
+        if inside is None or inside.all():
             n_in, fat_in = count, cell_fat
         else:
             n_in, fat_in = _in_cells(ix[inside], iy[inside], fat[inside], cx, cy)

@@ -120,6 +120,19 @@ class EventIndex:
         return np.nan_to_num(self.fatalities.astype(np.float64), nan=0.0)
 
     @cached_property
+    def extent(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) of every event, made once (NaN if any position is
+        missing): a view that holds it holds every event, with no test per event."""
+        if not len(self):
+            return (np.nan,) * 4
+        return (
+            float(self.lon.min()),
+            float(self.lat.min()),
+            float(self.lon.max()),
+            float(self.lat.max()),
+        )
+
+    @cached_property
     def fine_cells(self) -> tuple[np.ndarray, np.ndarray]:
         """Each event's grid cell at the map's deepest zoom (``int32`` column and row of
         :func:`geo.aggregate.cell_index` at :data:`geo.aggregate.MAX_ZOOM`), made once.

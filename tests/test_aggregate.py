@@ -356,19 +356,24 @@ def test_cells_from_the_deepest_zoom_are_the_cells_computed_per_zoom(indexed):
     assert np.array_equal(index.fine_cells[0], fine.fine_cells[0][: len(index)])
 
 
-@pytest.mark.parametrize("view", VIEWS, ids=["syria", "idlib", "ghouta", "raqqa"])
+MADE_ONCE = ("fine_cells", "fatalities_or_zero", "extent")
+
+
+@pytest.mark.parametrize(
+    "view",
+    [*VIEWS, View(30.0, 30.0, 45.0, 40.0, 6)],
+    ids=["syria", "idlib", "ghouta", "raqqa", "all"],
+)
 @pytest.mark.parametrize("flt", [FILTERS[i] for i in (0, 1, 2, 6)], ids=[0, 1, 2, 6])
 @pytest.mark.parametrize("limit", [3, 200, 20000])
 def test_the_map_layer_from_the_index_is_the_layer_computed_afresh(indexed, view, flt, limit):
-    """event_view from the index's cells made once (fine_cells, fatalities_or_zero) sends
-    the same payload and counts as from the positions alone (every cell computed anew)."""
+    """event_view from what the index makes once (MADE_ONCE) sends the same payload and
+    counts as from the positions alone (every cell computed anew, every event tested)."""
     import types
 
     store, index, zones = indexed
-    bare = types.SimpleNamespace(
-        **{k: v for k, v in vars(index).items() if k not in ("fine_cells", "fatalities_or_zero")}
-    )
-    index.fine_cells, index.fatalities_or_zero  # noqa: B018 - made once, as the page does
+    bare = types.SimpleNamespace(**{k: v for k, v in vars(index).items() if k not in MADE_ONCE})
+    index.fine_cells, index.fatalities_or_zero, index.extent  # noqa: B018 - as the page does
     mask = index.mask(flt, zones)
     colors = ["#000"] * len(index.types)
     fast = event_view(index, mask, view, colors, limit)
