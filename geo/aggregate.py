@@ -79,6 +79,16 @@ def in_view(lat: np.ndarray, lon: np.ndarray, view: View) -> np.ndarray:
     return (lon >= view.west) & (lon <= view.east) & (lat >= view.south) & (lat <= view.north)
 
 
+def _all_in(index, view: View) -> bool:
+    """Whether every event of ``index`` lies inside ``view`` (by the index's
+    :attr:`~geo.eventindex.EventIndex.extent`, when it has one): then no event needs
+    testing. False when unknown."""
+    west, south, east, north = getattr(index, "extent", None) or (np.nan,) * 4
+    return bool(
+        view.west <= west and east <= view.east and view.south <= south and north <= view.north
+    )
+
+
 def _bins(ix: np.ndarray, iy: np.ndarray, *weights: np.ndarray):
     """The non-empty cells among integer cell indices ``ix``, ``iy``: their indices (sorted
     by ix, then iy), the number of points in each and the sum of each of ``weights``.
@@ -100,7 +110,7 @@ def _bins(ix: np.ndarray, iy: np.ndarray, *weights: np.ndarray):
         full = np.flatnonzero(count)
         sums = [np.bincount(local, weights=w, minlength=nx * ny)[full] for w in weights]
         return full // ny + ix0, full % ny + iy0, count[full], sums
-    key = ix * (1 << 31) + iy
+    key = ix.astype(np.int64) * (1 << 31) + iy
     uniq, inverse, count = np.unique(key, return_inverse=True, return_counts=True)
     sums = [np.bincount(inverse, weights=w, minlength=len(uniq)) for w in weights]
     return uniq // (1 << 31), uniq % (1 << 31), count, sums
@@ -111,6 +121,26 @@ def _cell_index(lat: np.ndarray, lon: np.ndarray, size: float) -> tuple[np.ndarr
     ix = np.floor((lon + 180.0) / size).astype(np.int64)
     iy = np.floor((lat + 90.0) / size).astype(np.int64)
     return ix, iy
+
+
+def fine_cells(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The grid cell of each point at :data:`MAX_ZOOM`, as ``int32`` (what
+    :attr:`geo.eventindex.EventIndex.fine_cells` holds once per index)."""
+    ix, iy = _cell_index(lat, lon, cell_degrees(MAX_ZOOM))
+    return ix.astype(np.int32), iy.astype(np.int32)
+
+
+def _cells_of(index, sel: np.ndarray, lat, lon, zoom: int) -> tuple[np.ndarray, np.ndarray]:
+    """The grid cell at ``zoom`` of the events ``sel`` of ``index`` (positions ``lat``,
+    ``lon``): its :attr:`~geo.eventindex.EventIndex.fine_cells` shifted right by the
+    difference in zoom, the same cell as :func:`_cell_index` gives (a cell is 2**k cells
+    of the deepest zoom exactly, and the division by a power of two is exact in floating
+    point; tested); computed afresh for an index without them or a zoom beyond the grid."""
+    fine = getattr(index, "fine_cells", None)
+    if fine is None or not 0 <= zoom <= MAX_ZOOM:
+        return _cell_index(lat, lon, cell_degrees(zoom))
+    shift = MAX_ZOOM - zoom
+    return fine[0][sel] >> shift, fine[1][sel] >> shift
 
 
 def _cell_table(cx, cy, size: float, count, fat, sum_lat, sum_lon) -> dict[str, np.ndarray]:
@@ -203,33 +233,36 @@ def event_view(
         limit = point_limit()
     sel = np.flatnonzero(mask)
     lat, lon = index.lat[sel], index.lon[sel]
-    fat = np.nan_to_num(index.fatalities[sel].astype(np.float64), nan=0.0)
+    zero = getattr(index, "fatalities_or_zero", None)  # made once per index
+    fat = zero[sel] if zero is not None else np.nan_to_num(index.fatalities[sel], nan=0.0)
     size = cell_degrees(view.zoom)
     cell_km = size * 111.32 * math.cos(math.radians((view.south + view.north) / 2))
     if len(sel) <= limit:
         area = None
         inside = in_view(lat, lon, view)
-        ix, iy = _cell_index(lat[inside], lon[inside], size)
+        ix, iy = _cells_of(index, sel[inside], lat[inside], lon[inside], view.zoom)
         stats = {
             "in_view": int(inside.sum()),
-            "fatalities_in_view": int(fat[inside].sum()),
+            "fatalities_in_view": int(fat[inside].sum(dtype=np.float64)),
             "cells_in_view": int(len(_bins(ix, iy)[2])),
             "cell_km": cell_km,
         }
     else:
         area = region(view)
-        keep = in_view(lat, lon, area)
-        if not keep.all():
+        keep = None if _all_in(index, area) else in_view(lat, lon, area)
+        if keep is not None and not keep.all():
             sel, lat, lon, fat = sel[keep], lat[keep], lon[keep], fat[keep]
-        # One pass of counting gives the cells of the area sent and, through the weights,
-        # what lies in the view itself.
-        inside = in_view(lat, lon, view).astype(np.float64)
-        cx, cy, count, (cell_fat, sum_lat, sum_lon, n_in, fat_in) = _bins(
-            *_cell_index(lat, lon, size), fat, lat, lon, inside, fat * inside
-        )
+        ix, iy = _cells_of(index, sel, lat, lon, view.zoom)
+        cx, cy, count, (cell_fat, sum_lat, sum_lon) = _bins(ix, iy, fat, lat, lon)
         got = _cell_table(cx, cy, size, count, cell_fat, sum_lat, sum_lon)
+        # what lies in the view itself: the same cells, counted over the events inside it
+        inside = None if _all_in(index, view) else in_view(lat, lon, view)
+        if inside is None or inside.all():
+            n_in, fat_in = count, cell_fat
+        else:
+            n_in, fat_in = _in_cells(ix[inside], iy[inside], fat[inside], cx, cy)
         stats = {
-            "in_view": int(round(n_in.sum())),
+            "in_view": int(n_in.sum()),
             "fatalities_in_view": int(round(fat_in.sum())),
             "cells_in_view": int((n_in > 0).sum()),
             "cell_km": cell_km,
@@ -273,6 +306,20 @@ def event_view(
         json.dumps(payload, sort_keys=True).encode(), digest_size=12
     ).hexdigest()
     return EventView(mode=mode, payload=payload, **stats)
+
+
+def _in_cells(ix, iy, fat, cx, cy) -> tuple[np.ndarray, np.ndarray]:
+    """The number and fatalities of the events (cells ``ix``, ``iy``) in each of the
+    cells ``cx``, ``cy`` (sorted by ix, then iy, as :func:`_bins` returns them; every
+    event's cell among them)."""
+    sub_x, sub_y, sub_n, (sub_fat,) = _bins(ix, iy, fat)
+    n = np.zeros(len(cx), dtype=np.int64)
+    f = np.zeros(len(cx))
+    if len(sub_x):
+        keys = cx.astype(np.int64) * (1 << 32) + cy  # sorted, as the cells are
+        at = np.searchsorted(keys, sub_x.astype(np.int64) * (1 << 32) + sub_y)
+        n[at], f[at] = sub_n, sub_fat
+    return n, f
 
 
 def _day(value) -> int:

@@ -89,12 +89,13 @@ def ring(geometry, km: float):
 
 def inside(events: pd.DataFrame, geometry) -> pd.DataFrame:
     """The events whose point lies in ``geometry`` (boundary included)."""
-    if events.empty:
-        return events
-    keep = shapely.intersects_xy(
-        geometry, events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
-    )
-    return events[keep]
+    if events.empty or geometry is None:
+        return events.iloc[:0]
+    lon, lat = events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
+    x0, y0, x1, y1 = geometry.bounds  # only the points within its bounds are tested
+    near = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+    keep = near[shapely.intersects_xy(geometry, lon[near], lat[near])]
+    return events.iloc[keep]
 
 
 def around(events: pd.DataFrame, pivot, days: int) -> pd.DataFrame:

@@ -183,6 +183,10 @@ def zone_hits(lon, lat, start, versions, zone_ids: Iterable[str] | None = None):
             if statuses[i] == "ended" or geometry is None:
                 continue
             picked = np.flatnonzero(which == i)
+            if len(picked):  # only the points within the boundary's bounds are tested
+                x0, y0, x1, y1 = geometry.bounds
+                x, y = lon[picked], lat[picked]
+                picked = picked[(x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)]
             if not len(picked):
                 continue
             inside = shapely.intersects_xy(geometry, lon[picked], lat[picked])

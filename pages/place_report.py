@@ -44,9 +44,20 @@ if not chosen:
     st.info("Choose one or more places.")
     st.stop()
 
-report = place_report(
-    shown, places, chosen, float(km), freq, start=flt.start, end=flt.end, types=summary.types
-)
+revision = store.revision()
+
+
+@st.cache_resource(max_entries=8)
+def _report(revision: str, key: str, chosen: tuple, km: float, freq: str, _shown):
+    """The report and its map's rows, made once per store revision, filter and choices
+    (a rerun that changes none of them, or comes back to them, computes nothing)."""
+    report = place_report(
+        _shown, places, list(chosen), km, freq, start=flt.start, end=flt.end, types=summary.types
+    )
+    return report, rows_for_map(store, report.near)
+
+
+report, (drawn, near_count) = _report(revision, repr(flt), tuple(chosen), float(km), freq, shown)
 st.caption(
     f"Of the {len(shown):,} events shown ({flt.start:%d %b %Y} to {flt.end:%d %b %Y}), "
     f"within {km} km of each place:"
@@ -93,7 +104,6 @@ if int(report.totals["events"].sum()):
 else:
     st.info("No event shown lies within that distance of these places.")
 
-drawn, near_count = rows_for_map(store, report.near)
 st.subheader("Map")
 st.caption(
     f"The {near_count:,} events within {km} km of "
@@ -105,6 +115,8 @@ static_map(
         map_layers(data, zone_rules.in_force(data["zone_versions"], flt.end), drawn),
         all_types=list(summary.types),
         focus=report.focus,
+        # the zones, places and governorates made once per store revision and end date
+        cache_key=("place report", revision, flt.end),
     ),
     key="place_map",
     height=480,

@@ -73,21 +73,34 @@ pivot = c4.date_input(
 days = c5.number_input("Window (days each side)", 7, 730, 90, step=7, key=KEY_WINDOW, bind=URL)
 km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key=KEY_RING, bind=URL)
 
-report = zone_report(
-    shown,
-    versions,
-    zone_id,
-    zone_name=names[zone_id],
-    freq=freq,
-    pivot=pivot,
-    days=int(days),
-    km=float(km),
-    exclude_coarse=coarse,
-    filters=flt.describe(summary.types),
-    all_types=summary.types,
-    # the dates the events cover: the chosen dates, within the stored data
-    start=max(flt.start, summary.first),
-    end=min(flt.end, summary.last),
+revision = store.revision()
+
+
+@st.cache_resource(max_entries=8)
+def _report(revision: str, key: str, zone_id, freq, pivot, days, km, coarse, _shown):
+    """The report and its map's rows, made once per store revision, filter and choices
+    (a rerun that changes none of them, or comes back to them, computes nothing)."""
+    report = zone_report(
+        _shown,
+        versions,
+        zone_id,
+        zone_name=names[zone_id],
+        freq=freq,
+        pivot=pivot,
+        days=days,
+        km=km,
+        exclude_coarse=coarse,
+        filters=flt.describe(summary.types),
+        all_types=summary.types,
+        # the dates the events cover: the chosen dates, within the stored data
+        start=max(flt.start, summary.first),
+        end=min(flt.end, summary.last),
+    )
+    return report, rows_for_map(store, report.nearby)
+
+
+report, (drawn, nearby) = _report(
+    revision, repr(flt), zone_id, freq, pivot, int(days), float(km), coarse, shown
 )
 totals = timeline_totals(report)
 st.subheader(f"Events in the zone, per {freq}")
@@ -129,14 +142,13 @@ st.caption(
 st.dataframe(comparison_table(report), hide_index=True, width="stretch", key="report_table")
 
 
-drawn, nearby = rows_for_map(store, report.nearby)
-
-
 def _map() -> folium.Map:
     return build_map(
         map_layers(data, versions.loc[[row.name]], drawn),
         all_types=list(summary.types),
         focus=report.ring,
+        # the zone, places and governorates made once per store revision and zone version
+        cache_key=("zone report", revision, zone_id, int(row["version"])),
     )
 
 

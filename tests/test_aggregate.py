@@ -322,3 +322,60 @@ def test_dense_binning_equals_sorting_the_cell_keys(spread):
     assert list(count) == list(want)
     assert np.allclose(total, np.bincount(inverse, weights=weight))
     assert _bins(ix[:0], iy[:0])[2].size == 0
+
+
+def test_cells_from_the_deepest_zoom_are_the_cells_computed_per_zoom(indexed):
+    """The map bins from each event's cell at the deepest zoom, shifted to the zoom shown
+    (geo.eventindex.EventIndex.fine_cells): the same cell as computing it per zoom, for
+    the shipped events and for points on and beside the cells' edges at every zoom."""
+    from geo.aggregate import MAX_ZOOM, _cell_index, _cells_of
+
+    store, index, zones = indexed
+    rng = np.random.default_rng(14)
+    lat = [index.lat, rng.uniform(-90, 90, 20000)]
+    lon = [index.lon, rng.uniform(-180, 180, 20000)]
+    for zoom in range(MAX_ZOOM + 1):  # edges of every zoom's cells, and a hair either side
+        size = cell_degrees(zoom)
+        edges = (np.arange(-50, 50) + math.floor(216 / size)) * size - 180.0
+        for shift in (0.0, 1e-12, -1e-12):
+            lon.append(edges + shift)
+            lat.append(np.clip(edges - 2.0 + shift, -90, 90))
+    lat, lon = np.concatenate(lat), np.concatenate(lon)
+
+    class Plain:  # what the map bins over: positions and their cells at the deepest zoom
+        pass
+
+    fine = Plain()
+    fine.fine_cells = _cell_index(lat, lon, cell_degrees(MAX_ZOOM))
+    fine.fine_cells = tuple(a.astype(np.int32) for a in fine.fine_cells)
+    every = np.arange(len(lat))
+    for zoom in range(MAX_ZOOM + 1):
+        want = _cell_index(lat, lon, cell_degrees(zoom))
+        got = _cells_of(fine, every, lat, lon, zoom)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1]), zoom
+    assert np.array_equal(index.fine_cells[0], fine.fine_cells[0][: len(index)])
+
+
+MADE_ONCE = ("fine_cells", "fatalities_or_zero", "extent")
+
+
+@pytest.mark.parametrize(
+    "view",
+    [*VIEWS, View(30.0, 30.0, 45.0, 40.0, 6)],
+    ids=["syria", "idlib", "ghouta", "raqqa", "all"],
+)
+@pytest.mark.parametrize("flt", [FILTERS[i] for i in (0, 1, 2, 6)], ids=[0, 1, 2, 6])
+@pytest.mark.parametrize("limit", [3, 200, 20000])
+def test_the_map_layer_from_the_index_is_the_layer_computed_afresh(indexed, view, flt, limit):
+    """event_view from what the index makes once (MADE_ONCE) sends the same payload and
+    counts as from the positions alone (every cell computed anew, every event tested)."""
+    import types
+
+    store, index, zones = indexed
+    bare = types.SimpleNamespace(**{k: v for k, v in vars(index).items() if k not in MADE_ONCE})
+    index.fine_cells, index.fatalities_or_zero, index.extent  # noqa: B018 - as the page does
+    mask = index.mask(flt, zones)
+    colors = ["#000"] * len(index.types)
+    fast = event_view(index, mask, view, colors, limit)
+    plain = event_view(bare, mask, view, colors, limit)
+    assert fast == plain

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import zones as zone_rules
 from geo.aggregate import View, point_limit
@@ -19,8 +18,9 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
-from views.data import event_mask, index_or_stop, map_events, map_layers, once_note
+from views.data import event_mask, index_or_stop, layers, map_events, map_layers, once_note
 from views.filters import page_filter
+from views.livemap import live_folium
 from views.page import page_start
 from views.sharing import URL
 from views.state import (
@@ -57,6 +57,19 @@ HELP = {
     KEY_ONLINE_TILES: "Adds OpenStreetMap tiles to the layer control. They need internet; the "
     "built-in basemap works offline.",
 }
+
+
+@st.cache_resource(max_entries=64)
+def _zones_as_of(revision: str, as_of: date):
+    """The zones in force on ``as_of`` (:func:`geo.zones.in_force`), their (zone, version)
+    pairs and the caption's list of them: made once per store revision and date."""
+    zones = zone_rules.in_force(layers(revision)["zone_versions"], as_of)
+    text = ", ".join(plain(f"{r.zone_id} (v{r.version}, {r.status})") for r in zones.itertuples())
+    return (
+        zones,
+        tuple(zip(zones["zone_id"], zones["version"], strict=True)),
+        (text or "none in force on that date"),
+    )
 
 
 def _choice(label: str, key: str, default: bool) -> bool:
@@ -123,26 +136,26 @@ if fid is not None:
     except ZoneWatchError as exc:
         payload["detail"] = {"fid": fid, "missing": f"Its details could not be read: {exc}"}
 
-zones_then = zone_rules.in_force(data["zone_versions"], as_of)
-fmap = build_map(
-    map_layers(data, zones_then),
-    online_tiles=online,
-    all_types=list(summary.types),
-    share_view=True,
-    live_events=True,
-    # the zones, places and governorates are made once per store revision and zones shown
-    cache_key=(revision, tuple(zip(zones_then["zone_id"], zones_then["version"], strict=True))),
-)
-st_folium(
-    fmap,
+zones_then, zones_key, zones_caption = _zones_as_of(revision, as_of)
+live_folium(
+    # the map (zones, places, governorates, basemap) is made and turned into script once
+    # per store revision, zones shown and basemap choice; a rerun sends only the events
+    lambda: build_map(
+        map_layers(data, zones_then),
+        online_tiles=online,
+        all_types=list(summary.types),
+        share_view=True,
+        live_events=True,
+        cache_key=(revision, zones_key),
+    ),
+    cache_key=(revision, zones_key, online, tuple(summary.types)),
+    feature_group=event_view_group(payload),
     key=map_key,
     height=640,
-    use_container_width=True,
     # The view matters only when the events are too many to send all at once; otherwise
     # panning and zooming never rerun the page. (Not the click count: it would rerun the
     # page as soon as the map loads, its first value differing from streamlit-folium's.)
     returned_objects=["last_object_clicked_tooltip"] + (["bounds", "zoom"] if crowded else []),
-    feature_group_to_add=event_view_group(payload),
 )
 if shown.mode == "cells":
     st.caption(
@@ -159,13 +172,7 @@ else:
     st.caption(
         "Every selected event is on the map, each drawn as a circle; click one for its details."
     )
-st.caption(
-    f"Zones as of {as_of:%d %b %Y}: "
-    + (
-        ", ".join(plain(f"{r.zone_id} (v{r.version}, {r.status})") for r in zones_then.itertuples())
-        or "none in force on that date"
-    )
-)
+st.caption(f"Zones as of {as_of:%d %b %Y}: {zones_caption}")
 st.caption(
     "Press ▶ on the map to play the events drawn over time. Sources and licences: see the "
     "Sources page."
