@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS, PLACE_COLUMNS, ZONE_COLUMNS
@@ -251,12 +252,55 @@ def to_rows(table: Table, frame: pd.DataFrame) -> tuple[list[tuple], list]:
         raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
     columns = [_column(frame[c], k) for c, k in table.columns]
     rows = list(zip(*columns, strict=True)) if len(frame) else []
-    geoms: list = []
+    return rows, _geometries(table, frame)
+
+
+def _geometries(table: Table, frame: pd.DataFrame) -> list:
+    """The frame's geometries as stored: 2D, polygons as multipolygons where the table's are."""
+    if not table.geometry:
+        return []
+    geoms = list(shapely.force_2d(np.asarray(frame.geometry.values)))
+    if table.geometry == "MultiPolygon":
+        geoms = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geoms]
+    return geoms
+
+
+_ARROW_TYPES = {TEXT: pa.string(), INT: pa.int64(), REAL: pa.float64(), DATE: pa.string()}
+
+
+def _arrow_column(values: pd.Series, kind: str) -> pa.Array:
+    """One column as an Arrow array holding the values :func:`_column` gives, converted in
+    C where the column's type allows (numbers, dates, text), else through :func:`_column`."""
+    dtype = values.dtype
+    if kind == DATE and dtype.kind == "M":  # naive datetime64: the day, NaT as null
+        return pa.array(values.to_numpy().astype("datetime64[D]"), from_pandas=True)
+    if kind == INT and pd.api.types.is_integer_dtype(dtype):
+        return pa.array(values, type=pa.int64(), from_pandas=True)
+    if kind == INT and pd.api.types.is_float_dtype(dtype):  # as astype("int64"): truncated
+        floats = np.trunc(values.to_numpy(dtype="float64", na_value=np.nan))
+        return pa.array(floats, from_pandas=True).cast(pa.int64())
+    if kind == REAL and pd.api.types.is_numeric_dtype(dtype):
+        return pa.array(values.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
+    if kind == TEXT and isinstance(dtype, pd.StringDtype):
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    return pa.array(_column(values, kind), type=_ARROW_TYPES[kind])
+
+
+def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
+    """``frame``'s rows for ``table`` as an Arrow table (columns in the table's order, the
+    values :func:`to_rows` gives; the geometry last, as hex WKB), for a bulk load: an import
+    of a million rows converts 40 million cells, here a column at a time in C rather than
+    a Python object per cell."""
+    missing = [c for c in table.names if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
+    arrays = [_arrow_column(frame[c], k) for c, k in table.columns]
+    names = list(table.names)
     if table.geometry:
-        geoms = list(shapely.force_2d(np.asarray(frame.geometry.values)))
-        if table.geometry == "MultiPolygon":
-            geoms = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geoms]
-    return rows, geoms
+        hexes = shapely.to_wkb(np.asarray(_geometries(table, frame)), hex=True, output_dimension=2)
+        arrays.append(pa.array(hexes, type=pa.string()))
+        names.append("geom_hex")
+    return pa.Table.from_arrays(arrays, names=names)
 
 
 def from_rows(table: Table, rows: list[tuple], geoms: list | None) -> pd.DataFrame:
