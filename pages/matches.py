@@ -128,7 +128,16 @@ st.caption(
 if rows.empty:
     st.info(f"No {show} links.")
     st.stop()
-st.dataframe(review.list_table(rows), hide_index=True, width="stretch", key="matches_list")
+st.dataframe(
+    review.list_table(rows),
+    hide_index=True,
+    width="stretch",
+    key="matches_list",
+    column_config={
+        "score": st.column_config.NumberColumn(format="%.3f"),
+        "reasons": st.column_config.TextColumn(width="large"),
+    },
+)
 
 # --- one link -------------------------------------------------------------------------
 keys = rows["link_key"].tolist()
