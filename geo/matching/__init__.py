@@ -3,7 +3,8 @@
 Pure (no streamlit). The rules are in :mod:`geo.matching.rules`, the actor aliases in
 ``data/actor_aliases.csv`` (:mod:`geo.matching.actors`), the indexed search for candidates in
 :mod:`geo.matching.candidates`, scoring and reasons in :mod:`geo.matching.links`, groups and
-"count each event once" in :mod:`geo.matching.groups`.
+"count each event once" in :mod:`geo.matching.groups`; the links as stored (builds, decisions,
+counting once from them, for the pages and the command line) in :mod:`geo.matching.stored`.
 
     links = match_events(events, progress=lambda f, msg: print(f"{f:.0%} {msg}"))
     keep = count_once(events, links)      # a boolean mask over the rows of events
