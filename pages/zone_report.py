@@ -22,7 +22,7 @@ from geo.report import (
     zone_report,
 )
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
-from views.data import PLACE_ATTRIBUTION, map_layers, rows_for_map
+from views.data import PLACE_ATTRIBUTION, count_once, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
 from views.shell import page_setup
@@ -83,7 +83,7 @@ report = zone_report(
     days=int(days),
     km=float(km),
     exclude_coarse=coarse,
-    filters=flt.describe(summary.types),
+    filters=flt.describe(summary.types) + count_once().describe(),
     all_types=summary.types,
     # the dates the events cover: the chosen dates, within the stored data
     start=max(flt.start, summary.first),

@@ -314,3 +314,13 @@ def test_count_once_on_both_engines(make_store, engine):
     at.switch_page("pages/matches.py").run()
     assert not at.exception, at.exception
     assert len(at.dataframe[0].value) == min(len(store.match_links()), 50) > 0
+
+
+def test_the_choice_in_words_for_reports_and_downloads():
+    from views.data import CountOnce
+
+    assert CountOnce().describe() == "" and CountOnce().note() == ""
+    assert "each event counted once" in CountOnce(True).describe()
+    assert "most precisely located" in CountOnce(True).describe()
+    assert "the ucdp record" in CountOnce(True, "ucdp").describe()
+    assert "merged_records" in CountOnce(True, "ucdp").note()
