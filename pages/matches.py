@@ -110,8 +110,17 @@ st.subheader("Links")
 c1, c2, c3 = st.columns([2, 2, 1])
 show = c1.radio("Show", [ALL, *review.STATES], horizontal=True, key=KEY_SHOW)
 order = c2.selectbox("Order", list(review.ORDERS), key=KEY_ORDER)
-listed = review.only(review.with_state(links, decisions), None if show == ALL else show)
-listed = review.review_order(listed, order)
+
+
+@st.cache_resource(max_entries=4)
+def _listed(revision: str, show: str, order: str):
+    """The links in ``show`` state, in ``order``: once per store revision and choice."""
+    found = matches_or_stop(revision)
+    state = review.with_state(found["links"], found["decisions"])
+    return review.review_order(review.only(state, None if show == ALL else show), order)
+
+
+listed = _listed(revision, show, order)
 pages = review.page_count(len(listed))
 st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
 number = int(c3.number_input("Page", min_value=1, step=1, key=KEY_PAGE))
@@ -128,7 +137,16 @@ st.caption(
 if rows.empty:
     st.info(f"No {show} links.")
     st.stop()
-st.dataframe(review.list_table(rows), hide_index=True, width="stretch", key="matches_list")
+st.dataframe(
+    review.list_table(rows),
+    hide_index=True,
+    width="stretch",
+    key="matches_list",
+    column_config={
+        "score": st.column_config.NumberColumn(format="%.3f"),
+        "reasons": st.column_config.TextColumn(width="large"),
+    },
+)
 
 # --- one link -------------------------------------------------------------------------
 keys = rows["link_key"].tolist()

@@ -22,7 +22,7 @@ from geo.report import (
     zone_report,
 )
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
-from views.data import PLACE_ATTRIBUTION, map_layers, rows_for_map
+from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
 from views.shell import page_setup
@@ -90,7 +90,7 @@ def _report(revision: str, key: str, zone_id, freq, pivot, days, km, coarse, _sh
         days=days,
         km=km,
         exclude_coarse=coarse,
-        filters=flt.describe(summary.types),
+        filters=flt.describe(summary.types) + count_once().describe(),
         all_types=summary.types,
         # the dates the events cover: the chosen dates, within the stored data
         start=max(flt.start, summary.first),
@@ -100,7 +100,7 @@ def _report(revision: str, key: str, zone_id, freq, pivot, days, km, coarse, _sh
 
 
 report, (drawn, nearby) = _report(
-    revision, repr(flt), zone_id, freq, pivot, int(days), float(km), coarse, shown
+    revision, filter_key(flt), zone_id, freq, pivot, int(days), float(km), coarse, shown
 )
 totals = timeline_totals(report)
 st.subheader(f"Events in the zone, per {freq}")

@@ -299,3 +299,28 @@ def test_the_zone_and_place_reports_count_the_kept_records(built_env):
     assert any(c.value.startswith(f"Of the {counted:,} events shown") for c in at.caption)
     at.checkbox(key="once").uncheck().run()
     assert any(c.value.startswith(f"Of the {records:,} events shown") for c in at.caption)
+
+
+def test_count_once_on_both_engines(make_store, engine):
+    store = make_store()
+    stored.build(store, "tester")
+    index = EventIndex.from_frame(store.event_columns())
+    kept = stored.counted_mask(store, index, index.mask(EventFilter(*MAY_JUNE)))
+    at = _app()
+    at.date_input(key="dates").set_value(MAY_JUNE).run()
+    at.checkbox(key="once").check().run()
+    assert not at.exception, at.exception
+    assert showing(at)[0] == int(kept.sum()) == event_view_payload(at)["n"]
+    at.switch_page("pages/matches.py").run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == min(len(store.match_links()), 50) > 0
+
+
+def test_the_choice_in_words_for_reports_and_downloads():
+    from views.data import CountOnce
+
+    assert CountOnce().describe() == "" and CountOnce().note() == ""
+    assert "each event counted once" in CountOnce(True).describe()
+    assert "most precisely located" in CountOnce(True).describe()
+    assert "the ucdp record" in CountOnce(True, "ucdp").describe()
+    assert "merged_records" in CountOnce(True, "ucdp").note()

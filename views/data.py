@@ -119,6 +119,13 @@ class CountOnce:
     on: bool = False
     prefer: str | None = None
 
+    def describe(self) -> str:
+        """The choice in words, after a filter's description (empty when off)."""
+        if not self.on:
+            return ""
+        by = f"the {self.prefer} record" if self.prefer else "the most precisely located"
+        return f", each event counted once (matched records merged; {by} shown)"
+
     def note(self) -> str:
         """What a download says about it (empty when off)."""
         if not self.on:
