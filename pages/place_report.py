@@ -12,7 +12,7 @@ from geo.export import BEFORE_RULE
 from geo.place_report import DEFAULT_PLACES, place_report
 from geo.render import build_map
 from views.charts import period_axis
-from views.data import map_layers, rows_for_map
+from views.data import filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
 from views.shell import page_setup
@@ -57,7 +57,9 @@ def _report(revision: str, key: str, chosen: tuple, km: float, freq: str, _shown
     return report, rows_for_map(store, report.near)
 
 
-report, (drawn, near_count) = _report(revision, repr(flt), tuple(chosen), float(km), freq, shown)
+report, (drawn, near_count) = _report(
+    revision, filter_key(flt), tuple(chosen), float(km), freq, shown
+)
 st.caption(
     f"Of the {len(shown):,} events shown ({flt.start:%d %b %Y} to {flt.end:%d %b %Y}), "
     f"within {km} km of each place:"
