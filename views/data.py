@@ -98,10 +98,22 @@ def map_layers(data: dict, zones, events=None) -> MapLayers:
     )
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def events_version(revision: str) -> str:
+    """The store's events version at ``revision`` (:meth:`geo.store.base.Store.events_version`):
+    it changes with an import or a restore, not with a zone saved or a match decided."""
+    return _store().events_version(revision)
+
+
 @st.cache_resource(show_spinner="Indexing the events (once per data version)...", max_entries=2)
-def event_index(revision: str) -> EventIndex:
-    """Every event as compact columns, held once per process per store revision."""
+def _event_index(version: str) -> EventIndex:
     return EventIndex.from_frame(_store().event_columns())
+
+
+def event_index(revision: str) -> EventIndex:
+    """Every event as compact columns, held once per process per events version (a write
+    that adds no event, such as a zone or a match decision, keeps the index)."""
+    return _event_index(events_version(revision))
 
 
 def index_or_stop(revision: str) -> EventIndex:

@@ -164,6 +164,17 @@ class Store(MatchTables, ABC):
     def revision(self) -> str:
         """A token that changes whenever the stored data change (for caching)."""
 
+    def events_version(self, revision: str) -> str:
+        """A token that changes only when events are added (imports, restores), read at
+        ``revision`` (:meth:`revision`): what the in-memory event index is keyed on, so that
+        a zone saved or a match decided does not make every app process read every event
+        again. The events table is append-only (nothing updates or deletes a row), so its
+        largest ``fid`` changes with every write that adds an event; the revision's text up
+        to its last ``:`` (the engine and database, for PostGIS) keeps two stores apart."""
+        ((top,),) = self._read("SELECT max(fid) FROM events")
+        where = revision.rpartition(":")[0]
+        return f"{where}:events:{top}"
+
     @property
     @abstractmethod
     def description(self) -> str:
