@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sys
 
-from conftest import ROOT
 from test_store import _changed_zone
+
+from conftest import ROOT
 
 
 def _events(tag: str, n: int):
