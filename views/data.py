@@ -127,7 +127,7 @@ def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple
     return _view(revision, repr(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=1)  # the reports cache their figures: one frame is enough
 def _compact(revision: str, key: str, _mask):
     return event_index(revision).frame(_mask)
 
