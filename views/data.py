@@ -8,6 +8,8 @@ every visitor, read-only.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -94,8 +96,12 @@ def map_layers(data: dict, zones, events=None) -> MapLayers:
 
 @st.cache_resource(show_spinner="Indexing the events (once per data version)...", max_entries=2)
 def event_index(revision: str) -> EventIndex:
-    """Every event as compact columns, held once per process per store revision."""
-    return EventIndex.from_frame(_store().event_columns())
+    """Every event as compact columns, held once per process per store revision. (Then the
+    charts' library, altair, is imported in the background: a second of CPU the first page
+    with a chart would otherwise spend before it shows.)"""
+    index = EventIndex.from_frame(_store().event_columns())
+    threading.Thread(target=importlib.import_module, args=("altair",), daemon=True).start()
+    return index
 
 
 def index_or_stop(revision: str) -> EventIndex:
