@@ -15,9 +15,11 @@ uv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
 	  || python3 -m pip install --quiet --user --break-system-packages uv
 
-# Python packages pinned by uv.lock, and Leaflet copied from its package into static/.
+# Python packages pinned by uv.lock, compiled to bytecode once (where PYTHONDONTWRITEBYTECODE
+# is set, every new process would compile them again: a page's first use of altair took
+# over a second), and Leaflet copied from its package into static/.
 setup: uv
-	@$(UV) sync --locked --quiet
+	@$(UV) sync --locked --quiet --compile-bytecode
 	@$(UV) run --locked python -m geo.assets static
 
 run: setup

@@ -25,6 +25,7 @@ How it measures:
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import sys
@@ -94,7 +95,7 @@ def _set_dates(page, start: str, end: str, heading: str) -> float:
 
 def measure_pages(browser, store: Path, downloads: bool = True) -> dict:
     proc, url = start_app(store)
-    out: dict = {"pages": {}}
+    out: dict = {"pages": {}, "load": [os.getloadavg()[0]]}
     try:
         warm = browser.new_page()
         warm.goto(url)  # the first visit after start reads the index, as a user's would
@@ -124,6 +125,7 @@ def measure_pages(browser, store: Path, downloads: bool = True) -> dict:
         if downloads:
             out["downloads"] = _downloads(browser, url, proc.pid)
         out["peak_mb"] = peak_rss_mb(proc.pid)
+        out["load"].append(os.getloadavg()[0])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -168,10 +170,18 @@ def _downloads(browser, url: str, pid: int) -> dict:
 
 
 def table(results: dict[int, dict]) -> str:
-    """The pages' figures at each size, side by side, as a Markdown table."""
+    """The pages' figures at each size, side by side, as a Markdown table: for each page its
+    ready time, filter change and the app's peak memory (VmHWM) once it had been visited;
+    for each download its time, size and the app's peak memory after it."""
     sizes = sorted(results)
-    head = "| page | " + " | ".join(f"{n:,}: ready | {n:,}: filter change" for n in sizes) + " |\n"
-    head += "|---|" + "---:|---:|" * len(sizes) + "\n"
+    head = (
+        "| page | "
+        + " | ".join(
+            f"{n:,}: ready | {n:,}: filter change | {n:,}: app peak after it" for n in sizes
+        )
+        + " |\n"
+    )
+    head += "|---|" + "---:|---:|---:|" * len(sizes) + "\n"
     rows = []
     for title, *_ in PAGES:
         cells = []
@@ -179,6 +189,7 @@ def table(results: dict[int, dict]) -> str:
             row = results[n]["pages"].get(title, {})
             cells.append(f"{row['ready']:.2f} s" if "ready" in row else "")
             cells.append(f"{row['change']:.2f} s" if "change" in row else "(no filters)")
+            cells.append(f"{row['peak_mb']:,.0f} MB" if "peak_mb" in row else "")
         rows.append(f"| {title} | " + " | ".join(cells) + " |\n")
     for name in ("CSV", "GeoJSON"):
         cells = []
@@ -186,6 +197,7 @@ def table(results: dict[int, dict]) -> str:
             d = results[n].get("downloads", {}).get(name)
             cells.append(f"{d['seconds']:.1f} s ({d['mb']:,.0f} MB, {d['file']})" if d else "")
             cells.append("")
+            cells.append(f"{d['peak_mb']:,.0f} MB" if d else "")
         rows.append(f"| download all, {name} | " + " | ".join(cells) + " |\n")
     peaks = []
     for n in sizes:
@@ -194,8 +206,15 @@ def table(results: dict[int, dict]) -> str:
         peaks.append(f"{after_pages:,.0f} MB after the pages; {r['peak_mb']:,.0f} MB after "
                      "the downloads")  # fmt: skip
         peaks.append("")
+        peaks.append("")
     rows.append("| app peak memory (VmHWM) | " + " | ".join(peaks) + " |\n")
-    return head + "".join(rows)
+    loads = [f"{results[n]['load'][0]:.1f} → {results[n]['load'][1]:.1f}" for n in sizes
+             if "load" in results[n]]  # fmt: skip
+    note = (
+        "\nLoad average (1 min) at the start and the end of each size's pages: "
+        + ", ".join(loads) + ".\n" if loads else ""
+    )  # fmt: skip
+    return head + "".join(rows) + note
 
 
 if __name__ == "__main__":

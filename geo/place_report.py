@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import shapely
 
 from geo import analysis
 from geo.export import before_range
-from geo.filters import find_place
+from geo.filters import find_place, near_bbox
+from geo.timeline import timeline
 
 #: The places the report opens with, when the store has them.
 DEFAULT_PLACES = ("Raqqa", "Palmyra (Tadmur)")
@@ -49,7 +51,27 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
     or ``month``) from ``start`` to ``end``; ``types``: every event type, so each has its
     rows (default: those present)."""
     names = list(names)
-    counts = analysis.place_counts(events, places, names, km, freq, start, end, types)
+    found = [find_place(places, name) for name in names]
+    # Only the events within the box around each place can be within the distance: kept
+    # first (a million events shown, a few thousand kept), then tested each place.
+    lon, lat = events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
+    boxed = np.zeros(len(events), dtype=bool)
+    for y, x, _ in found:
+        west, south, east, north = near_bbox(y, x, km)
+        boxed |= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    events = events[boxed]
+    near = [analysis.near_place(events, y, x, km) for y, x, _ in found]
+    # as analysis.place_counts, from the events near each place found once
+    parts = []
+    for rows, (_, _, label) in zip(near, found, strict=True):
+        counted = timeline(rows, freq, start, end, types)
+        counted.insert(0, "place", label)
+        parts.append(counted)
+    counts = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["place", "period", "event_type", "events", "fatalities"])
+    )
     per_period = (
         counts.groupby(["place", "period", "label"], as_index=False, sort=True)[
             ["events", "fatalities"]
@@ -57,11 +79,7 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
         if not counts.empty
         else counts
     )
-    near, discs = [], []
-    for name in names:
-        lat, lon, _ = find_place(places, name)
-        near.append(analysis.near_place(events, lat, lon, km))
-        discs.append(analysis.ring(shapely.Point(lon, lat), km))
+    discs = [analysis.ring(shapely.Point(x, y), km) for y, x, _ in found]
     totals = pd.DataFrame(
         [
             {

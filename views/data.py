@@ -9,6 +9,8 @@ every visitor, read-only.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,7 +109,12 @@ def events_version(revision: str) -> str:
 
 @st.cache_resource(show_spinner="Indexing the events (once per data version)...", max_entries=2)
 def _event_index(version: str) -> EventIndex:
-    return EventIndex.from_frame(_store().event_columns())
+    """Every event as compact columns, held once per process per events version. (Then the
+    charts' library, altair, is imported in the background: a second of CPU the first page
+    with a chart would otherwise spend before it shows.)"""
+    index = EventIndex.from_frame(_store().event_columns())
+    threading.Thread(target=importlib.import_module, args=("altair",), daemon=True).start()
+    return index
 
 
 def event_index(revision: str) -> EventIndex:
@@ -242,7 +249,7 @@ def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple
     return _view(revision, filter_key(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=1)  # the reports cache their figures: one frame is enough
 def _compact(revision: str, key: str, _mask):
     return event_index(revision).frame(_mask)
 
