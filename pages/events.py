@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from geo import export, stream
+from geo import export, source_text, stream
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
@@ -131,9 +131,11 @@ st.caption(
 with stop_on_error("The events could not be read"):
     events = store.events_by_fids(index.fid[rows]).reset_index(drop=True)
 near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
-frame = events.assign(nearest_place=near.name_of(), nearest_km=near.km).rename(
-    columns={**EVENT_LABELS, "nearest_place": "Nearest place", "nearest_km": "Distance (km)"}
-)
+frame = events.assign(
+    nearest_place=near.name_of(),
+    nearest_km=near.km,
+    source=events["source"].map(source_text.readable),  # one article a line; click: whole
+).rename(columns={**EVENT_LABELS, "nearest_place": "Nearest place", "nearest_km": "Distance (km)"})
 st.dataframe(
     frame,
     width="stretch",

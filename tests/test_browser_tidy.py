@@ -108,3 +108,21 @@ def test_popups_and_place_labels_keep_clear_of_the_map_controls(server, browser)
         s.page.wait_for_timeout(1000)
         assert frame.evaluate(OVERLAPS, ".zw-label") == 0, corner
     s.page.close()
+
+
+def test_event_popup_gives_each_source_article_its_line(server, browser):  # noqa: F811
+    # UCDP event 224661 (29 Jan 2016): three articles in its source field
+    s = Session(browser, server + "/?dates=2016-01-29&dates=2016-01-29")
+    _wait_for(lambda: s.count_layers("event") > 0)
+    frame = s.map_frame()
+    assert frame.evaluate(CORNER_POPUP, [36.48259, 37.19709, "tl"])
+    cell = frame.locator(".leaflet-popup tr", has=frame.locator("th", has_text="Source")).locator(
+        "td"
+    )
+    _wait_for(lambda: cell.count() == 1, 30)
+    lines = cell.inner_text().splitlines()
+    assert len(lines) == 3, lines
+    assert (
+        lines[1] == "Human Rights Watch, 2016-02-08: Russia/Syria: Daily Cluster Munition Attacks"
+    )
+    s.page.close()
