@@ -204,3 +204,31 @@ def test_events_table_shows_the_source_one_article_a_line(store_env):
     sources = frame["Source"].dropna()
     assert len(sources) and not sources.str.contains('";"').any()
     assert sources.str.contains("\nHuman Rights Watch, 2016-02-08: ").any()
+
+
+# --- 8. the count under a map of squares says what it counts -------------------------------
+
+
+def test_the_count_under_the_squares_is_of_the_events_inside_the_view(store_env, monkeypatch):
+    import re
+
+    from test_browser_scale import stdlib_in_box
+
+    monkeypatch.setenv("ZONEWATCH_POINT_LIMIT", "100")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    box = (36.0, 35.0, 37.5, 36.5)  # west, south, east, north: around Idlib and Hama
+    at.session_state["map_view"] = {
+        "bounds": {
+            "_southWest": {"lat": box[1], "lng": box[0]},
+            "_northEast": {"lat": box[3], "lng": box[2]},
+        },
+        "zoom": 8,
+    }
+    at.run()
+    caption = next(c.value for c in at.caption if c.value.startswith("In view"))
+    n = int(re.search(r"In view: ([\d,]+) events", caption).group(1).replace(",", ""))
+    assert n == stdlib_in_box("2016-01-01", "2019-12-31", box) > 100
+    assert "counted inside the map's edges" in caption
+    assert "a square on an edge also holds events just beyond them" in caption
