@@ -317,11 +317,10 @@ def legend_payload(zones: gpd.GeoDataFrame, types: list[str], live_events: bool)
         else "Shipped zones: approximate, not official boundaries. Click a zone for what it is.",
         "events": event_types_legend(types),
         "cells": live_events,
-        "event_note": "Circle size grows with fatalities (best estimate)."
-        + (
-            " When many events are in view, squares count them (darker: more); click a "
-            "square to zoom in."
-            if live_events
-            else ""
-        ),
+        "event_note": "Circle size grows with fatalities (best estimate).",
+        # shown only while squares are drawn (window.zw.eventView)
+        "cells_note": "Squares count the events in them (darker: more); click a square to "
+        "zoom in."
+        if live_events
+        else "",
     }
