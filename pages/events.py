@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from geo import export, stream
+from geo import export, source_text, stream
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
@@ -147,7 +147,11 @@ near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
 merged = merged_column(revision, flt, data["zone_versions"])
 if merged is not None:
     events["merged_records"] = merged[np.searchsorted(np.flatnonzero(mask), rows)]
-frame = events.assign(nearest_place=near.name_of(), nearest_km=near.km).rename(
+frame = events.assign(
+    nearest_place=near.name_of(),
+    nearest_km=near.km,
+    source=events["source"].map(source_text.readable),  # one article a line; click: whole
+).rename(
     columns={
         **EVENT_LABELS,
         "nearest_place": "Nearest place",

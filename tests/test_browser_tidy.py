@@ -108,3 +108,61 @@ def test_popups_and_place_labels_keep_clear_of_the_map_controls(server, browser)
         s.page.wait_for_timeout(1000)
         assert frame.evaluate(OVERLAPS, ".zw-label") == 0, corner
     s.page.close()
+
+
+def test_event_popup_gives_each_source_article_its_line(server, browser):  # noqa: F811
+    # UCDP event 224661 (29 Jan 2016): three articles in its source field
+    s = Session(browser, server + "/?dates=2016-01-29&dates=2016-01-29")
+    _wait_for(lambda: s.count_layers("event") > 0)
+    frame = s.map_frame()
+    assert frame.evaluate(CORNER_POPUP, [36.48259, 37.19709, "tl"])
+    cell = frame.locator(".leaflet-popup tr", has=frame.locator("th", has_text="Source")).locator(
+        "td"
+    )
+    _wait_for(lambda: cell.count() == 1, 30)
+    lines = cell.inner_text().splitlines()
+    assert len(lines) == 3, lines
+    assert (
+        lines[1] == "Human Rights Watch, 2016-02-08: Russia/Syria: Daily Cluster Munition Attacks"
+    )
+    s.page.close()
+
+
+# --- 7. the squares' scale in the legend only while squares are drawn ----------------------
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory, session_store_path):
+    """The app drawing squares beyond 2,000 events (instead of 20,000)."""
+    import shutil
+
+    from test_browser import _start_app, _stop_app
+
+    store = tmp_path_factory.mktemp("crowded") / "store.gpkg"
+    shutil.copyfile(session_store_path, store)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZONEWATCH_POINT_LIMIT", "2000")
+    proc, url = _start_app(store)
+    mp.undo()
+    yield url
+    _stop_app(proc)
+
+
+SCALE_SHOWN = """() => Array.from(document.querySelectorAll('.zw-legend .zw-cells'))
+    .map(e => e.offsetParent !== null)"""
+
+
+def test_legend_shows_the_squares_scale_only_while_squares_are_drawn(crowded, browser):  # noqa: F811
+    s = Session(browser, crowded)  # every event: squares
+    _wait_for(lambda: s.count_layers("cell") > 0)
+    frame = s.map_frame()
+    assert _wait_for(lambda: frame.evaluate(SCALE_SHOWN) == [True, True])
+    assert "events per square" in frame.locator("details.zw-legend").inner_text()
+    s.page.close()
+    s = Session(browser, crowded + "/?dates=2017-05-01&dates=2017-05-31")  # few: circles
+    _wait_for(lambda: s.count_layers("event") > 0)
+    frame = s.map_frame()
+    assert s.count_layers("cell") == 0
+    assert _wait_for(lambda: frame.evaluate(SCALE_SHOWN) == [False, False])
+    assert "events per square" not in frame.locator("details.zw-legend").inner_text()
+    s.page.close()

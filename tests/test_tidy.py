@@ -162,3 +162,73 @@ def test_sources_page_has_one_title(store_env):
     ]
     assert titles == ["Sources"]
     assert any("Every layer ZoneWatch ships" in md.value for md in at.markdown)
+
+
+# --- 6. UCDP's source field, readable ----------------------------------------------------
+
+
+def _ucdp_row(event_id: str) -> dict:
+    import csv
+
+    from conftest import DATA
+
+    with open(DATA / "ucdp" / "ged_syria.csv", encoding="utf-8", newline="") as fh:
+        return next(r for r in csv.DictReader(fh) if r["id"] == event_id)
+
+
+def test_ucdp_source_is_one_article_a_line_with_nothing_left_out():
+    from geo import source_text
+
+    raw = _ucdp_row("224661")["source_article"]
+    stored = raw.strip().strip('"')  # as geo/sources/ucdp.py stores it
+    lines = source_text.readable(stored).splitlines()
+    assert len(lines) == raw.count('";"') + 1 >= 3
+    assert lines[0].startswith("SOHR, 2016-01-30: About 10 factions merge")
+    assert (
+        lines[1] == "Human Rights Watch, 2016-02-08: Russia/Syria: Daily Cluster Munition Attacks"
+    )
+    assert all(line == line.strip() and '"' not in line[:1] + line[-1:] for line in lines)
+    # every headline whole, commas inside it kept
+    for entry in raw.strip('"').split('";"'):
+        assert entry.split(",", 2)[2] in source_text.readable(stored)
+    # ACLED's outlets joined by ';', and a plain one
+    assert source_text.entries("SOHR; Step News Agency ;") == ["SOHR", "Step News Agency"]
+    assert source_text.readable("Asharq Al-Awsat") == "Asharq Al-Awsat"
+    assert source_text.readable(None) == source_text.readable("  ") == ""
+
+
+def test_events_table_shows_the_source_one_article_a_line(store_env):
+    at = _page("pages/events.py")
+    at.date_input(key="dates").set_value((date(2016, 1, 29), date(2016, 1, 29))).run()
+    frame = at.dataframe[0].value
+    sources = frame["Source"].dropna()
+    assert len(sources) and not sources.str.contains('";"').any()
+    assert sources.str.contains("\nHuman Rights Watch, 2016-02-08: ").any()
+
+
+# --- 8. the count under a map of squares says what it counts -------------------------------
+
+
+def test_the_count_under_the_squares_is_of_the_events_inside_the_view(store_env, monkeypatch):
+    import re
+
+    from test_browser_scale import stdlib_in_box
+
+    monkeypatch.setenv("ZONEWATCH_POINT_LIMIT", "100")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    box = (36.0, 35.0, 37.5, 36.5)  # west, south, east, north: around Idlib and Hama
+    at.session_state["map_view"] = {
+        "bounds": {
+            "_southWest": {"lat": box[1], "lng": box[0]},
+            "_northEast": {"lat": box[3], "lng": box[2]},
+        },
+        "zoom": 8,
+    }
+    at.run()
+    caption = next(c.value for c in at.caption if c.value.startswith("In view"))
+    n = int(re.search(r"In view: ([\d,]+) events", caption).group(1).replace(",", ""))
+    assert n == stdlib_in_box("2016-01-01", "2019-12-31", box) > 100
+    assert "counted inside the map's edges" in caption
+    assert "a square on an edge also holds events just beyond them" in caption

@@ -160,8 +160,9 @@ live_folium(
 if shown.mode == "cells":
     st.caption(
         f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities) in "
-        f"{shown.cells_in_view:,} squares of about {shown.cell_km:,.0f} km. Zoom in or narrow "
-        f"the filters to see each event (up to {point_limit():,} are drawn one by one)."
+        f"{shown.cells_in_view:,} squares of about {shown.cell_km:,.0f} km, counted inside "
+        "the map's edges (a square on an edge also holds events just beyond them). Zoom in "
+        f"or narrow the filters to see each event (up to {point_limit():,} are drawn one by one)."
     )
 elif payload["region"] is not None:
     st.caption(

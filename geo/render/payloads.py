@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from markupsafe import Markup
 
+from geo import source_text
 from geo.colors import event_type_colors, event_types_legend, zone_colors
 from geo.schema import EVENT_COLUMNS, EVENT_LABELS, is_http_url
 from geo.shipped import SHIPPED_AUTHOR
@@ -100,6 +101,8 @@ def event_detail(events: pd.DataFrame, fid: int, attribution: dict[str, str]) ->
         value = row[col]
         if col == "source_url":
             value = value if is_http_url(str(value)) else ""
+        elif col == "source":
+            value = source_text.readable(value)  # one article a line
         rows.append([EVENT_LABELS[col], _text(value), "url" if col == "source_url" else None])
     rows.append(["Attribution", attribution.get(str(row["dataset"]), ""), None])
     return {
@@ -211,6 +214,8 @@ def event_payload(events: pd.DataFrame, attribution: dict[str, str], all_types=N
             series = series.dt.strftime("%Y-%m-%d").fillna("")
         elif col == "source_url":
             series = series.astype(str).map(lambda u: u if is_http_url(u) else "")
+        elif col == "source":
+            series = series.map(source_text.readable)  # one article a line
         if col.startswith("fatalities_"):
             cols[col] = [None if pd.isna(v) else int(v) for v in series]
         elif col == "event_type" or series.nunique() * 2 < len(series):
@@ -312,11 +317,9 @@ def legend_payload(zones: gpd.GeoDataFrame, types: list[str], live_events: bool)
         else "Shipped zones: approximate, not official boundaries. Click a zone for what it is.",
         "events": event_types_legend(types),
         "cells": live_events,
-        "event_note": "Circle size grows with fatalities (best estimate)."
-        + (
-            " When many events are in view, squares count them (darker: more); click a "
-            "square to zoom in."
-            if live_events
-            else ""
-        ),
+        "event_note": "Circle size grows with fatalities (best estimate).",
+        # shown only while squares are drawn (window.zw.eventView)
+        "cells_note": "Squares count the events in them (darker: more); click a square to zoom in."
+        if live_events
+        else "",
     }

@@ -101,6 +101,7 @@
       live.group.clearLayers();
       if (p.mode === 'points') { zw.drawEvents(live.group, zw.decodePoints(p)); }
       else { zw.drawCells(live.group, zw.decodeCells(p)); }
+      if (zw.showCellsLegend) { zw.showCellsLegend(live.map, p.mode !== 'points'); }
       live.playback.reset();
     }
     // Entering the per-view mode (too many events to send all): report the view now, so

@@ -34,8 +34,9 @@
         row.appendChild(sw); row.appendChild(document.createTextNode(t[0]));
         box.appendChild(row);
       });
+      // The squares' scale: shown only while squares are drawn (zw.showCellsLegend).
       if (data.cells) {
-        var row = el('div');
+        var row = el('div', null, 'zw-cells');
         zw.legendRamp().forEach(function (c) {
           var sw = el('span', null, 'zw-sw'); sw.style.background = c; sw.style.marginRight = '0';
           row.appendChild(sw);
@@ -44,13 +45,23 @@
         box.appendChild(row);
       }
       box.appendChild(el('div', data.event_note, 'zw-note'));
+      if (data.cells_note) { box.appendChild(el('div', data.cells_note, 'zw-note zw-cells')); }
+      map.zwCells = map.zwCells || false;
       L.DomEvent.disableClickPropagation(outer);
       L.DomEvent.disableScrollPropagation(outer);
       return outer;
     };
     ctl.addTo(map);
+    zw.showCellsLegend(map, map.zwCells);
     zw.furniture(map, ctl.getContainer());
     return ctl;
+  };
+  // Show the squares' part of the legend only while squares are drawn.
+  zw.showCellsLegend = function (map, on) {
+    map.zwCells = on;
+    map.getContainer().querySelectorAll('.zw-legend .zw-cells').forEach(function (e) {
+      e.style.display = on ? '' : 'none';
+    });
   };
   // The legend (bottom right) and the layer control (top right) never overlap: the legend's
   // body is never taller than the room under the layer control (it scrolls). On a small map
