@@ -133,8 +133,13 @@ def explain(url: str, indexes: bool) -> str:
         n = con.execute("SELECT count(*) FROM events").fetchone()[0]
         version = con.execute("SELECT version()").fetchone()[0].split(" on ")[0]
         postgis = con.execute("SELECT postgis_lib_version()").fetchone()[0]
+        table, total = con.execute(
+            "SELECT pg_size_pretty(pg_relation_size('events')),"
+            " pg_size_pretty(pg_total_relation_size('events'))"
+        ).fetchone()
         out.append(
-            f"Store: {n:,} events; {version}, PostGIS {postgis}; filter: {p['start']} to "
+            f"Store: {n:,} events (table {table}, {total} with its indexes); {version}, "
+            f"PostGIS {postgis}; filter: {p['start']} to "
             f"{p['end']}, {len(p['types'])} types (the pages' default); load average "
             f"{os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"
         )
