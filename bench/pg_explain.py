@@ -48,14 +48,14 @@ QUERIES = {
     "count (the Events page's total, the map's 'Showing N of M')": (
         f"SELECT count(*) FROM events e WHERE {FILTER}"
     ),
-    "grid counts, all of Syria at zoom 7 (cells of 0.176°)": (
+    "grid counts, all of Syria at zoom 7 (cells of 0.352°)": (
         "SELECT floor((e.longitude + 180) / %(size7)s)::int AS ix,"
         " floor((e.latitude + 90) / %(size7)s)::int AS iy,"
         " count(*), sum(coalesce(e.fatalities_best, 0)), avg(e.latitude), avg(e.longitude)"
         f" FROM events e WHERE {FILTER}"
         " AND e.geom && ST_MakeEnvelope(32.3, 31.3, 44.9, 38.3, 4326) GROUP BY 1, 2"
     ),
-    "grid counts, Idlib at zoom 10 (cells of 0.022°)": (
+    "grid counts, Idlib at zoom 10 (cells of 0.044°)": (
         "SELECT floor((e.longitude + 180) / %(size10)s)::int AS ix,"
         " floor((e.latitude + 90) / %(size10)s)::int AS iy,"
         " count(*), sum(coalesce(e.fatalities_best, 0)), avg(e.latitude), avg(e.longitude)"
