@@ -48,14 +48,14 @@ QUERIES = {
     "count (the Events page's total, the map's 'Showing N of M')": (
         f"SELECT count(*) FROM events e WHERE {FILTER}"
     ),
-    "grid counts, all of Syria at zoom 7 (cells of 0.176°)": (
+    "grid counts, all of Syria at zoom 7 (cells of 0.352°)": (
         "SELECT floor((e.longitude + 180) / %(size7)s)::int AS ix,"
         " floor((e.latitude + 90) / %(size7)s)::int AS iy,"
         " count(*), sum(coalesce(e.fatalities_best, 0)), avg(e.latitude), avg(e.longitude)"
         f" FROM events e WHERE {FILTER}"
         " AND e.geom && ST_MakeEnvelope(32.3, 31.3, 44.9, 38.3, 4326) GROUP BY 1, 2"
     ),
-    "grid counts, Idlib at zoom 10 (cells of 0.022°)": (
+    "grid counts, Idlib at zoom 10 (cells of 0.044°)": (
         "SELECT floor((e.longitude + 180) / %(size10)s)::int AS ix,"
         " floor((e.latitude + 90) / %(size10)s)::int AS iy,"
         " count(*), sum(coalesce(e.fatalities_best, 0)), avg(e.latitude), avg(e.longitude)"
@@ -133,8 +133,13 @@ def explain(url: str, indexes: bool) -> str:
         n = con.execute("SELECT count(*) FROM events").fetchone()[0]
         version = con.execute("SELECT version()").fetchone()[0].split(" on ")[0]
         postgis = con.execute("SELECT postgis_lib_version()").fetchone()[0]
+        table, total = con.execute(
+            "SELECT pg_size_pretty(pg_relation_size('events')),"
+            " pg_size_pretty(pg_total_relation_size('events'))"
+        ).fetchone()
         out.append(
-            f"Store: {n:,} events; {version}, PostGIS {postgis}; filter: {p['start']} to "
+            f"Store: {n:,} events (table {table}, {total} with its indexes); {version}, "
+            f"PostGIS {postgis}; filter: {p['start']} to "
             f"{p['end']}, {len(p['types'])} types (the pages' default); load average "
             f"{os.getloadavg()[0]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n"
         )

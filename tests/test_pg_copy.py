@@ -47,6 +47,9 @@ def _frames() -> dict[str, pd.DataFrame]:
     plain["i"] = np.arange(n, dtype="int32")
     plain["t"] = pd.Series(["x", "y", "z", "", "v", "w"], dtype=object)
     frames["plain"] = plain
+    aware = pd.DataFrame(base)  # a zone's date with a time zone: its local day, as before
+    aware["d"] = pd.to_datetime(base["d"]).tz_localize("Asia/Damascus") + pd.Timedelta(hours=1)
+    frames["aware"] = aware
     return {k: gpd.GeoDataFrame(f, geometry=points, crs="EPSG:4326") for k, f in frames.items()}
 
 

@@ -272,7 +272,7 @@ def _arrow_column(values: pd.Series, kind: str) -> pa.Array:
     """One column as an Arrow array holding the values :func:`_column` gives, converted in
     C where the column's type allows (numbers, dates, text), else through :func:`_column`."""
     dtype = values.dtype
-    if kind == DATE and dtype.kind == "M":  # naive datetime64: the day, NaT as null
+    if kind == DATE and isinstance(dtype, np.dtype) and dtype.kind == "M":  # naive: the day
         return pa.array(values.to_numpy().astype("datetime64[D]"), from_pandas=True)
     if kind == INT and pd.api.types.is_integer_dtype(dtype):
         return pa.array(values, type=pa.int64(), from_pandas=True)
