@@ -57,14 +57,30 @@ def _running(page) -> bool:
     return page.locator('[data-testid="stStatusWidget"]').count() > 0
 
 
+#: A typed date lost (the page reran while it was typed, say when the map reported its
+#: view): nothing runs and nothing changes for this long, so it is typed again.
+LOST = 20.0
+
+
+class LostChange(Exception):
+    """The dates typed changed nothing: the page stayed still (see :data:`LOST`)."""
+
+
 def _idle(page, since_text: str | None = None, cap: float = CAP) -> float:
     """The time the page stopped running (and, given ``since_text``, once its main text
-    differs from it), after QUIET seconds of calm."""
+    differs from it), after QUIET seconds of calm. Given ``since_text``, raises
+    :class:`LostChange` when nothing has run nor changed for :data:`LOST` seconds."""
     deadline = time.perf_counter() + cap
     calm = None
+    still = time.perf_counter()
     while time.perf_counter() < deadline:
         changed = since_text is None or _main_text(page) != since_text
-        if _running(page) or not changed:
+        running = _running(page)
+        if running or changed:
+            still = time.perf_counter()
+        elif time.perf_counter() - still >= LOST:
+            raise LostChange
+        if running or not changed:
             calm = None
         elif calm is None:
             calm = time.perf_counter()
@@ -114,8 +130,15 @@ def measure_pages(browser, store: Path, downloads: bool = True) -> dict:
                 changes = []
                 for start, end in CHANGES:
                     before = _main_text(page)
-                    t = _set_dates(page, start, end, heading)
-                    calm = _idle(page, since_text=before)
+                    for _attempt in range(3):  # typed again when the typing was lost
+                        t = _set_dates(page, start, end, heading)
+                        try:
+                            calm = _idle(page, since_text=before)
+                            break
+                        except LostChange:
+                            print(f"  {title}: dates typed again", flush=True)
+                    else:
+                        raise TimeoutError(f"{title}: the dates typed changed nothing")
                     changes.append(calm - t)
                 row["change"] = statistics.median(changes)
             row["peak_mb"] = peak_rss_mb(proc.pid)

@@ -64,3 +64,42 @@ def test_the_place_report_is_the_report_over_every_event(shipped, monkeypatch, n
             ["events", "fatalities"]
         ].sum()
         pd.testing.assert_frame_equal(cut.per_period, want)
+
+
+@pytest.mark.parametrize(
+    ("page", "module", "name", "key", "value"),
+    [
+        ("pages/zone_report.py", "geo.report", "zone_report", "window", 60),
+        ("pages/place_report.py", "geo.place_report", "place_report", "radius", 30),
+    ],
+)
+def test_a_report_is_computed_once_per_filter_and_choices(
+    store_env, monkeypatch, page, module, name, key, value
+):
+    """A rerun that changes neither the filters nor the report's choices (a click
+    elsewhere, a download) reuses the report: at a million events it took seconds."""
+    import importlib
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    target = importlib.import_module(module)
+    real, calls = getattr(target, name), []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, counted)
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    at.run()
+    at.run()
+    assert len(calls) == 1
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception and len(calls) == 2
