@@ -88,3 +88,46 @@ def test_the_csv_reads_back_in_postgresql(postgis):
     rows, _ = T.to_rows(TABLE, frame)
     assert got == rows
     assert got[1][0] == "" and got[2][0] is None  # empty text kept apart from missing
+
+
+def _events_frame(n: int = 4) -> gpd.GeoDataFrame:
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from store_worker import _events
+
+    ev = _events("xy", n).assign(import_id="i")
+    return gpd.GeoDataFrame(
+        ev, geometry=gpd.points_from_xy(ev["longitude"], ev["latitude"]), crs="EPSG:4326"
+    )
+
+
+def test_points_are_made_from_lon_lat_only_when_they_are_exactly_there():
+    frame = _events_frame()
+    assert T.points_at_lon_lat(T.EVENTS, frame)
+    moved = frame.copy()
+    moved.loc[2, "geometry"] = shapely.Point(36.6, 35.5020000001)
+    assert not T.points_at_lon_lat(T.EVENTS, moved)
+    gone = frame.copy()
+    gone.loc[1, "geometry"] = None
+    assert not T.points_at_lon_lat(T.EVENTS, gone)
+    assert not T.points_at_lon_lat(T.ZONE_VERSIONS, frame)  # not a point table
+    assert not T.points_at_lon_lat(T.EVENTS, frame.iloc[0:0])
+
+
+def test_a_point_not_at_its_lon_lat_is_stored_as_given(postgis):
+    """The fallback of the bulk load: the geometry sent as WKB, kept exactly."""
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore.open(postgis.create_db("xy_probe", template="zonewatch_template"))
+    frame = _events_frame()
+    frame.loc[2, "geometry"] = shapely.Point(36.25, 35.75)
+    with store._transaction() as tx:
+        assert store._insert(tx, T.EVENTS, frame, skip_existing=True) == len(frame)
+    stored = store.read_table(T.EVENTS)
+    stored = stored[stored["dataset"] == "worker"].reset_index(drop=True)
+    assert list(stored.geometry) == list(frame.geometry)
+    with store._transaction() as tx:  # the same rows again: nothing added
+        assert store._insert(tx, T.EVENTS, frame, skip_existing=True) == 0

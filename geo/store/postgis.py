@@ -231,12 +231,22 @@ class PostGISStore(Store):
 
         The rows go as COPY's CSV, written by Arrow from the frame's columns
         (:func:`~geo.store.tables.to_arrow`): text quoted (so an empty text stays empty),
-        a missing value unquoted and empty (NULL), the geometry as hex WKB."""
+        a missing value unquoted and empty (NULL), the geometry as hex WKB, or, when every
+        point is at its row's longitude and latitude (events), made from them in SQL (less
+        to convert and send). An anti-join leaving out existing rows before ``ON CONFLICT``
+        was tried: with the table's statistics stale during a large import, the planner
+        scanned the whole table for every chunk, and the import took more server time."""
         stage = _ident(f"zonewatch_stage_{table.name}")
         names = list(map(_ident, table.names))
         typed = [f"{_ident(c)} {_SQL_TYPES[k]}" for c, k in table.columns]
         copied, target, selected = list(names), list(names), list(names)
-        if table.geometry:
+        by_xy = T.points_at_lon_lat(table, frame)
+        if by_xy:
+            target.append("geom")
+            selected.append(
+                f"ST_SetSRID(ST_MakePoint({_ident('longitude')}, {_ident('latitude')}), 4326)"
+            )
+        elif table.geometry:
             typed.append("geom_hex text")
             copied.append("geom_hex")
             target.append("geom")
@@ -245,9 +255,9 @@ class PostGISStore(Store):
         copy = f"COPY {stage} ({', '.join(copied)}) FROM STDIN (FORMAT csv)"
         with tx.cursor() as cur, cur.copy(copy) as cp:
             for start in range(0, len(frame), _COPY_BATCH):  # bounded memory for big frames
-                rows = T.to_arrow(table, frame.iloc[start : start + _COPY_BATCH])
+                part = frame.iloc[start : start + _COPY_BATCH]
                 buf = io.BytesIO()
-                pa_csv.write_csv(rows, buf, _CSV_OPTIONS)
+                pa_csv.write_csv(T.to_arrow(table, part, geometry=not by_xy), buf, _CSV_OPTIONS)
                 cp.write(buf.getbuffer())
         tx.execute("SET LOCAL work_mem = '64MB'")  # the sort by seq, in memory
         insert = (

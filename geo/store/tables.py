@@ -286,17 +286,35 @@ def _arrow_column(values: pd.Series, kind: str) -> pa.Array:
     return pa.array(_column(values, kind), type=_ARROW_TYPES[kind])
 
 
-def to_arrow(table: Table, frame: pd.DataFrame) -> pa.Table:
+def points_at_lon_lat(table: Table, frame: pd.DataFrame) -> bool:
+    """True when every row's geometry is the point at its ``longitude`` and ``latitude``
+    exactly (as an import makes events' points), so a bulk load can make the points from
+    those columns instead of sending them."""
+    if table.geometry != "Point" or not {"longitude", "latitude"} <= set(table.names):
+        return False
+    if not len(frame):
+        return False
+    geoms = np.asarray(frame.geometry.values)
+    if not (shapely.get_type_id(geoms) == 0).all():  # 0: Point (a missing one is -1)
+        return False
+    lon = frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+    lat = frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+    return bool(
+        np.array_equal(shapely.get_x(geoms), lon) and np.array_equal(shapely.get_y(geoms), lat)
+    )
+
+
+def to_arrow(table: Table, frame: pd.DataFrame, geometry: bool = True) -> pa.Table:
     """``frame``'s rows for ``table`` as an Arrow table (columns in the table's order, the
-    values :func:`to_rows` gives; the geometry last, as hex WKB), for a bulk load: an import
-    of a million rows converts 40 million cells, here a column at a time in C rather than
-    a Python object per cell."""
+    values :func:`to_rows` gives; the geometry last, as hex WKB, unless ``geometry`` is
+    False), for a bulk load: an import of a million rows converts 40 million cells, here a
+    column at a time in C rather than a Python object per cell."""
     missing = [c for c in table.names if c not in frame.columns]
     if missing:
         raise ValueError(f"{table.name}: missing column(s) {', '.join(missing)}")
     arrays = [_arrow_column(frame[c], k) for c, k in table.columns]
     names = list(table.names)
-    if table.geometry:
+    if table.geometry and geometry:
         hexes = shapely.to_wkb(np.asarray(_geometries(table, frame)), hex=True, output_dimension=2)
         arrays.append(pa.array(hexes, type=pa.string()))
         names.append("geom_hex")
