@@ -61,6 +61,32 @@ def _lookup(dictionary: tuple[str, ...], keep) -> np.ndarray:
     return table
 
 
+def _merge(
+    old: tuple[str, ...], new: tuple[str, ...], ordered: bool = False
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """Two dictionaries as one (``old``'s values first, then ``new``'s unseen ones; sorted
+    when ``ordered``) and, for each, the table from its codes to the merged codes."""
+    seen = set(old)
+    merged = list(old) + [v for v in new if v not in seen]
+    if ordered:
+        merged.sort()
+    where = {v: i for i, v in enumerate(merged)}
+    return (
+        tuple(merged),
+        np.array([where[v] for v in old], dtype=np.int64),
+        np.array([where[v] for v in new], dtype=np.int64),
+    )
+
+
+def _recode(codes: list[np.ndarray], tables: list[np.ndarray], dtype) -> np.ndarray:
+    """Each code array through its table (code -1, missing, stays -1), one after another."""
+    out = []
+    for c, table in zip(codes, tables, strict=True):
+        lookup = np.append(table, -1)  # code -1 reads the last slot
+        out.append(lookup[c.astype(np.int64)].astype(dtype))
+    return np.concatenate(out) if out else np.empty(0, dtype=dtype)
+
+
 @dataclass(frozen=True, eq=False)
 class EventIndex:
     """Every stored event as columns (see the module docstring)."""
@@ -112,6 +138,42 @@ class EventIndex:
 
     def __len__(self) -> int:
         return len(self.fid)
+
+    def extended(self, more: EventIndex) -> EventIndex:
+        """This index with the events of ``more`` (read after it: larger fids) appended, as
+        :meth:`from_frame` would build it from both frames read at once: each dictionary
+        keeps its codes and gains the new values in order of appearance (the actors' stays
+        sorted, so the old codes are recoded through a small table). An import then costs
+        the app a read of the new events, not of every event again."""
+        if not len(more):
+            return self
+        if len(self) and more.fid[0] <= self.fid[-1]:
+            raise ValueError("the events to append must come after the index's")
+        types, type_old, type_new = _merge(self.types, more.types)
+        datasets, ds_old, ds_new = _merge(self.datasets, more.datasets)
+        precisions, pr_old, pr_new = _merge(self.precisions, more.precisions)
+        actors, ac_old, ac_new = _merge(self.actors, more.actors, ordered=True)
+        return EventIndex(
+            fid=np.concatenate([self.fid, more.fid]),
+            lat=np.concatenate([self.lat, more.lat]),
+            lon=np.concatenate([self.lon, more.lon]),
+            start=np.concatenate([self.start, more.start]),
+            end=np.concatenate([self.end, more.end]),
+            fatalities=np.concatenate([self.fatalities, more.fatalities]),
+            type_code=_recode([self.type_code, more.type_code], [type_old, type_new], np.int16),
+            types=types,
+            dataset_code=_recode(
+                [self.dataset_code, more.dataset_code], [ds_old, ds_new], np.int16
+            ),
+            datasets=datasets,
+            precision_code=_recode(
+                [self.precision_code, more.precision_code], [pr_old, pr_new], np.int8
+            ),
+            precisions=precisions,
+            actor1_code=_recode([self.actor1_code, more.actor1_code], [ac_old, ac_new], np.int32),
+            actor2_code=_recode([self.actor2_code, more.actor2_code], [ac_old, ac_new], np.int32),
+            actors=actors,
+        )
 
     @cached_property
     def fatalities_or_zero(self) -> np.ndarray:

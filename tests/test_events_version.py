@@ -49,3 +49,74 @@ def test_the_pages_index_survives_a_zone_write(make_store):
     store.add_events(_events("w", 2), who="ana", file_name="x.csv", sha256="cd" * 32)
     second = data.event_index(store.revision())
     assert second is not first and len(second.fid) == len(first.fid) + 2
+
+
+def _decoded(index) -> dict:
+    """Each event's values as text and numbers, whatever the dictionaries' order."""
+    import numpy as np
+
+    def text(codes, dictionary):
+        table = np.array([*dictionary, None], dtype=object)
+        return table[codes].tolist()
+
+    return {
+        "fid": index.fid.tolist(),
+        "lat": index.lat.tolist(),
+        "lon": index.lon.tolist(),
+        "start": index.start.tolist(),
+        "end": index.end.tolist(),
+        "fatalities": np.nan_to_num(index.fatalities, nan=-1).tolist(),
+        "type": text(index.type_code, index.types),
+        "dataset": text(index.dataset_code, index.datasets),
+        "precision": text(index.precision_code, index.precisions),
+        "actor1": text(index.actor1_code, index.actors),
+        "actor2": text(index.actor2_code, index.actors),
+    }
+
+
+def test_an_index_extended_with_the_new_events_equals_one_read_at_once(make_store):
+    from geo.eventindex import EventIndex
+    from geo.filters import EventFilter
+
+    store = make_store()
+    cut = int(store.event_columns()["fid"].iloc[9000])
+    old = EventIndex.from_frame(store.event_columns().query("fid <= @cut"))
+    more = _events("x", 40)
+    more["actor1"] = "Aardvark Brigade"  # sorts first: every older actor's code moves
+    store.add_events(more, who="ana", file_name="x.csv", sha256="cd" * 32)
+    new = store.event_columns(after=cut)
+    assert new["fid"].min() > cut
+    whole = EventIndex.from_frame(store.event_columns())
+    grown = old.extended(EventIndex.from_frame(new))
+    assert _decoded(grown) == _decoded(whole)
+    assert grown.actors == whole.actors  # still sorted: the table's actor order holds
+    assert list(grown.actors) == sorted(grown.actors)
+    assert "Aardvark Brigade" in grown.actors and "Aardvark Brigade" not in old.actors
+    for flt in (
+        EventFilter(),
+        EventFilter(types=("airstrike",)),
+        EventFilter(datasets=("curated",)),
+        EventFilter(actor="Russia"),
+    ):
+        assert (grown.mask(flt) == whole.mask(flt)).all()
+    assert store.event_columns(after=int(whole.fid[-1])).empty
+
+
+def test_the_pages_read_only_the_new_events_after_an_import(make_store, monkeypatch):
+    from views import data
+
+    store = make_store()
+    data._store.clear()
+    first = data.event_index(store.revision())
+    afters = []
+    real = type(store).event_columns
+
+    def spy(self, after=None):
+        afters.append(after)
+        return real(self, after)
+
+    monkeypatch.setattr(type(store), "event_columns", spy)
+    store.add_events(_events("y", 5), who="ana", file_name="y.csv", sha256="ef" * 32)
+    second = data.event_index(store.revision())
+    assert afters == [int(first.fid[-1])]
+    assert len(second) == len(first) + 5

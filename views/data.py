@@ -109,12 +109,28 @@ def events_version(revision: str) -> str:
 
 @st.cache_resource(show_spinner="Indexing the events (once per data version)...", max_entries=2)
 def _event_index(version: str) -> EventIndex:
-    """Every event as compact columns, held once per process per events version. (Then the
-    charts' library, altair, is imported in the background: a second of CPU the first page
-    with a chart would otherwise spend before it shows.)"""
-    index = EventIndex.from_frame(_store().event_columns())
+    """Every event as compact columns, held once per process per events version. After an
+    import into the store this process has read, only the new events are read and appended
+    (:meth:`EventIndex.extended`; the events table is append-only). (Then the charts'
+    library, altair, is imported in the background: a second of CPU the first page with a
+    chart would otherwise spend before it shows.)"""
+    store, (where, _, top) = _store(), version.rpartition(":")
+    with _LAST_LOCK:
+        last = _LAST_INDEX.get(where)
+    if last is not None and len(last) and top.isdigit() and int(top) > int(last.fid[-1]):
+        index = last.extended(EventIndex.from_frame(store.event_columns(after=int(last.fid[-1]))))
+    else:
+        index = EventIndex.from_frame(store.event_columns())
+    with _LAST_LOCK:
+        _LAST_INDEX.clear()  # one store per process: keep only the latest index
+        _LAST_INDEX[where] = index
     threading.Thread(target=importlib.import_module, args=("altair",), daemon=True).start()
     return index
+
+
+#: the latest index read, by store (what :func:`_event_index` extends after an import)
+_LAST_INDEX: dict[str, EventIndex] = {}
+_LAST_LOCK = threading.Lock()
 
 
 def event_index(revision: str) -> EventIndex:

@@ -197,11 +197,14 @@ class Store(MatchTables, ABC):
     #: the engine's SQL parameter placeholder
     _PARAM = "?"
 
-    def event_columns(self) -> pd.DataFrame:
+    def event_columns(self, after: int | None = None) -> pd.DataFrame:
         """``fid`` and :data:`geo.store.tables.INDEX_COLUMNS` of every event, in ``fid`` order:
-        what the map's in-memory index is built from (engines may read it faster)."""
+        what the map's in-memory index is built from (engines may read it faster). With
+        ``after``, only the events whose ``fid`` is larger: those added since an index was
+        read (the events table is append-only, see :meth:`events_version`)."""
         names = ("fid", *T.INDEX_COLUMNS)
-        rows = self._read(f"SELECT {', '.join(names)} FROM events ORDER BY fid")
+        where, params = ("", ()) if after is None else (f" WHERE fid > {self._PARAM}", (after,))
+        rows = self._read(f"SELECT {', '.join(names)} FROM events{where} ORDER BY fid", params)
         df = pd.DataFrame.from_records(rows, columns=list(names))
         for col in ("date_start", "date_end"):
             text = [str(v)[:10] for v in df[col]]  # ISO text (SQLite) or a date (PostGIS)
