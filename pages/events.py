@@ -15,12 +15,12 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from geo import export, source_text, stream
+from geo import export, source_text, stream, timeline
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
-from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import event_index, event_mask, layers, stop_on_error
 from views.filters import page_filter
 from views.page import page_start
@@ -44,7 +44,12 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
     """The timeline of the selected events over the chosen dates, from the compact columns
     (no text read), and what began before them (left out of the chart, said in the caption)."""
     frame = event_index(revision).frame(_mask)
-    return export.timeline(frame, freq, start, end, list(types)), export.before_range(frame, start)
+    longer = timeline.longer_than_period(frame, freq, start, end, types)
+    return (
+        export.timeline(frame, freq, start, end, list(types)),
+        export.before_range(frame, start),
+        longer,
+    )
 
 
 @st.cache_resource(
@@ -79,7 +84,9 @@ st.markdown(
 
 st.subheader("Timeline")
 freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ)
-series, before = _timeline(revision, repr(flt), freq, flt.start, flt.end, summary.types, mask)
+series, before, longer = _timeline(
+    revision, repr(flt), freq, flt.start, flt.end, summary.types, mask
+)
 st.caption(
     f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
     f"(best estimates). {export.BEFORE_RULE}"
@@ -105,6 +112,8 @@ if not series.empty:
         ),
         width="stretch",
     )
+if note := longer_note(longer, freq):
+    st.caption(note)
 
 st.subheader("Table")
 left, middle, right = st.columns([2, 2, 1])

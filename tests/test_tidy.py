@@ -232,3 +232,71 @@ def test_the_count_under_the_squares_is_of_the_events_inside_the_view(store_env,
     assert n == stdlib_in_box("2016-01-01", "2019-12-31", box) > 100
     assert "counted inside the map's edges" in caption
     assert "a square on an edge also holds events just beyond them" in caption
+
+
+# --- 10. events longer than a bar; no pandas deprecation in the timeline --------------------
+
+
+@pytest.mark.filterwarnings("error")
+def test_timeline_leaves_out_other_types_without_a_deprecation():
+    import pandas as pd
+
+    from geo.timeline import timeline
+
+    events = pd.DataFrame(
+        {
+            "date_start": pd.to_datetime(["2017-01-02", "2017-01-03", "2017-01-04"]),
+            "event_type": ["Air strike", "Shelling", None],  # text, not categorical
+            "fatalities_best": [1.0, 2.0, 4.0],
+        }
+    )
+    got = timeline(events, "week", types=["Air strike"])
+    assert got["event_type"].tolist() == ["Air strike"]
+    assert (got["events"].tolist(), got["fatalities"].tolist()) == ([1], [1])
+
+
+def test_longer_than_period_counts_the_year_long_records():
+    import pandas as pd
+
+    from geo.timeline import longer_than_period
+
+    events = pd.DataFrame(
+        {
+            "date_start": pd.to_datetime(["2017-01-01", "2017-01-02", "2017-01-02", "2016-06-01"]),
+            "date_end": pd.to_datetime(["2017-12-31", "2017-01-08", "2017-01-05", "2017-06-01"]),
+            "event_type": ["A", "A", "B", "A"],
+            "fatalities_best": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    # weeks from Monday: 1 Jan 2017 was a Sunday; 2-8 Jan is one week
+    assert longer_than_period(events, "week", "2017-01-01", "2017-12-31") == 1
+    assert longer_than_period(events, "day", "2017-01-01", "2017-12-31") == 3
+    assert longer_than_period(events, "month", "2017-01-01", "2017-12-31") == 1
+    assert longer_than_period(events, "day", "2017-01-01", "2017-12-31", types=["B"]) == 1
+    assert longer_than_period(events, "week") == 2  # no dates: the 2016 record counts too
+
+
+def test_events_page_says_how_many_events_are_longer_than_a_bar(store_env):
+    import csv
+
+    from conftest import DATA
+
+    at = _page("pages/events.py")
+    at.date_input(key="dates").set_value((date(2017, 1, 1), date(2017, 12, 31))).run()
+    with open(DATA / "ucdp" / "ged_syria.csv", encoding="utf-8", newline="") as fh:
+        rows = [(r["date_start"][:10], r["date_end"][:10]) for r in csv.DictReader(fh)]
+    with open(DATA / "events" / "curated_strikes.csv", encoding="utf-8", newline="") as fh:
+        rows += [(r["date_start"][:10], r["date_end"][:10]) for r in csv.DictReader(fh)]
+
+    def week_end(day: str) -> date:
+        d = date.fromisoformat(day)
+        return date.fromordinal(d.toordinal() - d.weekday() + 6)
+
+    want = sum(
+        1
+        for s, e in rows
+        if "2017-01-01" <= s <= "2017-12-31" and date.fromisoformat(e) > week_end(s)
+    )
+    assert want > 0
+    note = f"{want:,} events with a date range longer than the bar (a week) are counted at"
+    assert any(c.value.startswith(note) for c in at.caption), [c.value for c in at.caption]

@@ -34,6 +34,18 @@ def type_colour(all_types) -> alt.Color:
     )
 
 
+def longer_note(count: int, freq: str) -> str:
+    """The note under a timeline about events longer than its bars
+    (:func:`geo.timeline.longer_than_period`); '' for none."""
+    if not count:
+        return ""
+    return (
+        f"{count:,} event{'s' if count != 1 else ''} with a date range longer than the bar "
+        f"(a {freq}) {'are' if count != 1 else 'is'} counted at {'their' if count != 1 else 'its'} "
+        "start: a UCDP record dated over a whole year, say, is in its first bar."
+    )
+
+
 #: The tooltip of a period and type's bar.
 PERIOD_TOOLTIP = [
     alt.Tooltip("label:N", title="Period"),
