@@ -26,11 +26,11 @@ from views.filters import page_filter
 from views.page import page_start
 from views.sharing import URL
 from views.shell import page_setup
-from views.state import KEY_FREQ
+from views.state import KEY_FREQ, KEY_TABLE_PAGE
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
-KEY_PAGE = "table_page"
+KEY_PAGE = KEY_TABLE_PAGE  # in the address, checked by views.sharing
 KEY_TABLE_STATE = "table_state"  # the filter and order the page number belongs to
 KEY_PREPARED = "prepared_downloads"  # {format: (what, path)} of downloads written ahead
 #: Beyond this many rows a download is written first, with its progress shown, then
@@ -83,7 +83,7 @@ st.markdown(
 )
 
 st.subheader("Timeline")
-freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ)
+freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ, bind=URL)
 series, before, longer = _timeline(
     revision, repr(flt), freq, flt.start, flt.end, summary.types, mask
 )
@@ -123,11 +123,16 @@ by = left.selectbox(
 direction = middle.radio("Order", ORDERS, horizontal=True, key=KEY_SORT_DESC, bind=URL)
 pages = T.page_count(shown)
 state = (revision, repr(flt), by, direction)
+if KEY_TABLE_STATE not in st.session_state and KEY_PAGE in st.query_params:
+    # Opened from a link: its page (a number, checked by views.sharing), at most the last.
+    st.session_state[KEY_TABLE_STATE] = state
+    st.session_state[KEY_PAGE] = min(max(1, int(float(st.query_params[KEY_PAGE]))), pages)
 if st.session_state.get(KEY_TABLE_STATE) != state:  # new rows or a new order: page 1
     st.session_state[KEY_TABLE_STATE] = state
     st.session_state[KEY_PAGE] = 1
 st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
-page = int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE))
+# (a link's page past the last shows the last)
+page = min(int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE, bind=URL)), pages)
 order = _order(revision, repr(flt), by, direction == "descending", mask)
 rows = T.page_rows(order, page)
 first = (page - 1) * T.PAGE_SIZE

@@ -166,3 +166,16 @@ def test_legend_shows_the_squares_scale_only_while_squares_are_drawn(crowded, br
     assert _wait_for(lambda: frame.evaluate(SCALE_SHOWN) == [False, False])
     assert "events per square" not in frame.locator("details.zw-legend").inner_text()
     s.page.close()
+
+
+def test_events_period_and_page_go_into_the_address(server, browser):  # noqa: F811
+    s = Session(browser, server + "/events")
+    s.page.get_by_role("heading", name="Table").wait_for(timeout=T)
+    s.page.get_by_text("month", exact=True).click()
+    _wait_for(lambda: "timeline_freq=month" in s.page.url, 30)
+    page = s.page.get_by_label("Page")
+    page.fill("2")
+    page.press("Enter")
+    _wait_for(lambda: "table_page=2" in s.page.url, 30)
+    assert "timeline_freq=month" in s.page.url
+    s.page.close()

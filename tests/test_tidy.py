@@ -10,7 +10,7 @@ import shapely.geometry
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, stdlib_count
 
 
 def _page(path: str) -> AppTest:
@@ -300,3 +300,39 @@ def test_events_page_says_how_many_events_are_longer_than_a_bar(store_env):
     assert want > 0
     note = f"{want:,} events with a date range longer than the bar (a week) are counted at"
     assert any(c.value.startswith(note) for c in at.caption), [c.value for c in at.caption]
+
+
+# --- 12. the Events page's period and page number in the address --------------------------
+
+
+def _events_link(query: dict) -> AppTest:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page("pages/events.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_events_period_and_page_are_in_the_address_and_a_link_restores_them(store_env):
+    # (that the widgets write the address is checked in a browser: test_browser_tidy.py)
+    at = _events_link({"timeline_freq": "month", "table_page": "3"})
+    assert at.radio(key="timeline_freq").value == "month"
+    assert at.number_input(key="table_page").value == 3
+    assert any(c.value.startswith("Rows 201-300 of") for c in at.caption)
+    # a page past the last: the last; nonsense: page 1, and said
+    at = _events_link({"table_page": "99999"})
+    pages = -(-stdlib_count(None, None) // 100)
+    assert any(c.value.startswith(f"Rows {(pages - 1) * 100 + 1:,}-") for c in at.caption)
+    assert any(f"page {pages:,} of {pages:,}" in c.value for c in at.caption)
+    at = _events_link({"table_page": "1e999"})
+    assert at.number_input(key="table_page").value == 1
+    assert any("table_page" in i.value for i in at.info)
+    # a filter changed after opening a link: page 1 again
+    at = _events_link({"table_page": "3"})
+    at.date_input(key="dates").set_value((date(2017, 1, 1), date(2017, 12, 31))).run()
+    assert at.number_input(key="table_page").value == 1
+    assert any(c.value.startswith("Rows 1-100 of") for c in at.caption)
