@@ -336,3 +336,56 @@ def test_events_period_and_page_are_in_the_address_and_a_link_restores_them(stor
     at.date_input(key="dates").set_value((date(2017, 1, 1), date(2017, 12, 31))).run()
     assert at.number_input(key="table_page").value == 1
     assert any(c.value.startswith("Rows 1-100 of") for c in at.caption)
+
+
+# --- 13. import-events shows progress in a log too ----------------------------------------
+
+
+def test_progress_in_a_log_is_a_line_per_tenth_or_per_interval():
+    import io
+
+    from geo.cli.common import StageProgress
+
+    log, now = io.StringIO(), [0.0]
+    shown = StageProgress(log, clock=lambda: now[0])
+    for i in range(1001):
+        shown("reading", i / 1000, f"{i:,} rows")
+    lines = log.getvalue().splitlines()
+    assert [line.split("... ")[1].split(" ")[0] for line in lines] == [
+        f"{p}%" for p in range(0, 101, 10)
+    ]
+    assert lines[-1] == "zonewatch: reading... 100% (1,000 rows)"
+    # stuck below the next tenth: a line every 30 seconds all the same
+    log = io.StringIO()
+    shown = StageProgress(log, clock=lambda: now[0])
+    for second in range(0, 95):
+        now[0] = float(second)
+        shown("saving", 0.05, "indexing")
+    assert len(log.getvalue().splitlines()) == 4  # at 0, 30, 60 and 90 s
+    assert "\r" not in log.getvalue()
+
+
+def test_import_events_prints_progress_lines_when_stderr_is_not_a_terminal(fresh_store_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import DATA
+
+    env = {**os.environ, "ZONEWATCH_STORE": str(fresh_store_path)}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "import-events", str(DATA / "ucdp" / "ged_syria.csv")],
+        capture_output=True,  # stderr a pipe, as in a log or a CI job
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    reading = [line for line in lines if line.startswith("zonewatch: reading... ")]
+    # (the reader reports once per chunk of rows: for this file, once)
+    assert 1 <= len(reading) <= 12 and reading[-1].startswith("zonewatch: reading... 100%")
+    assert any(line.startswith("zonewatch: saving... ") for line in lines), lines
+    assert "\r" not in out.stderr
