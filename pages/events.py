@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from geo import export, source_text, stream, timeline
+from geo import source_text, stream, timeline
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
@@ -46,8 +46,8 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
     frame = event_index(revision).frame(_mask)
     longer = timeline.longer_than_period(frame, freq, start, end, types)
     return (
-        export.timeline(frame, freq, start, end, list(types)),
-        export.before_range(frame, start),
+        timeline.timeline(frame, freq, start, end, list(types)),
+        timeline.before_range(frame, start),
         longer,
     )
 
@@ -89,7 +89,7 @@ series, before, longer = _timeline(
 )
 st.caption(
     f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
-    f"(best estimates). {export.BEFORE_RULE}"
+    f"(best estimates). {timeline.BEFORE_RULE}"
     + (
         f" Left out here: {before['events']:,} events ({before['fatalities']:,} fatalities) "
         "that began earlier."

@@ -389,3 +389,19 @@ def test_import_events_prints_progress_lines_when_stderr_is_not_a_terminal(fresh
     assert 1 <= len(reading) <= 12 and reading[-1].startswith("zonewatch: reading... 100%")
     assert any(line.startswith("zonewatch: saving... ") for line in lines), lines
     assert "\r" not in out.stderr
+
+
+# --- 14. one home for each helper ---------------------------------------------------------
+
+
+def test_geo_export_no_longer_re_exports_the_timeline_and_spreadsheet_helpers():
+    import geo.export
+    import geo.spreadsheet
+    import geo.timeline
+
+    gone = ("timeline", "before_range", "BEFORE_RULE", "FREQS", "period_start", "period_end")
+    assert [
+        n for n in (*gone, "period_label", "from_spreadsheet_safe") if n in geo.export.__all__
+    ] == []
+    assert not any(hasattr(geo.export, n) for n in gone)
+    assert callable(geo.timeline.timeline) and callable(geo.spreadsheet.from_spreadsheet_safe)

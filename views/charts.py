@@ -13,7 +13,7 @@ from geo.colors import event_types_legend
 def period_axis() -> alt.X:
     """One mark per period, named as a period ("May 2017", "week of 01 May 2017"), in time
     order (empty periods are there, as zero): the ``label`` column of
-    :func:`geo.export.timeline`. Labels are slanted and kept whole (Vega cuts them
+    :func:`geo.timeline.timeline`. Labels are slanted and kept whole (Vega cuts them
     past a short width by default: "week of 01 May 2…")."""
     return alt.X(
         "label:O",

@@ -319,8 +319,7 @@ def legend_payload(zones: gpd.GeoDataFrame, types: list[str], live_events: bool)
         "cells": live_events,
         "event_note": "Circle size grows with fatalities (best estimate).",
         # shown only while squares are drawn (window.zw.eventView)
-        "cells_note": "Squares count the events in them (darker: more); click a square to "
-        "zoom in."
+        "cells_note": "Squares count the events in them (darker: more); click a square to zoom in."
         if live_events
         else "",
     }
