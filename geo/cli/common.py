@@ -121,9 +121,12 @@ class StageProgress:
     """Progress on stderr. On a terminal: one line, rewritten in place. Otherwise (a log
     file, a pipe, a CI job): a line each time a stage passes another tenth, or when
     ``every`` seconds have gone by since its last line, so a log shows the work moving
-    without thousands of lines."""
+    without thousands of lines; nothing in the first ``delay`` seconds (a small file's
+    import, or a refusal, stays one line)."""
 
-    def __init__(self, stream=None, step: float = 0.1, every: float = 30.0, clock=None):
+    def __init__(
+        self, stream=None, step: float = 0.1, every: float = 30.0, delay: float = 1.0, clock=None
+    ):
         import time
 
         self.stream = stream if stream is not None else sys.stderr
@@ -131,7 +134,8 @@ class StageProgress:
         self.step, self.every = step, every
         self.clock = clock or time.monotonic
         self._next: dict[str, float] = {}
-        self._last = self.clock()
+        self._last = self._start = self.clock()
+        self.delay = delay
         self._open = False
 
     def __call__(self, stage: str, fraction: float, detail: str = "") -> None:
@@ -141,6 +145,8 @@ class StageProgress:
             self._open = True
             return
         now = self.clock()
+        if now - self._start < self.delay:
+            return
         if fraction >= self._next.get(stage, 0.0) or now - self._last >= self.every:
             print(text.replace(f"{fraction:4.0%}", f"{fraction:.0%}"), file=self.stream, flush=True)
             self._next[stage] = (int(fraction / self.step + 1e-9) + 1) * self.step
