@@ -179,3 +179,23 @@ def test_events_period_and_page_go_into_the_address(server, browser):  # noqa: F
     _wait_for(lambda: "table_page=2" in s.page.url, 30)
     assert "timeline_freq=month" in s.page.url
     s.page.close()
+
+
+# --- 11. the drawing map has the main map's place labels -----------------------------------
+
+
+def test_the_drawing_map_has_the_place_labels(server, browser):  # noqa: F811
+    from test_browser_zones import _visible_map
+
+    s = Session(browser, server + "/zones")
+    s.page.get_by_text("Draw on the map", exact=True).click()
+    s.page.get_by_text("Nothing drawn yet.").wait_for(timeout=T)
+    _, frame = _visible_map(s)
+    count = """() => { let n = 0; window.map.eachLayer(l => {
+                 if (l.options && l.options.zwKind === 'place') n++; }); return n; }"""
+    assert _wait_for(lambda: frame.evaluate(count) == 308)
+    frame.evaluate("() => window.map.setView([33.51, 36.29], 9, {animate: false})")
+    labels = frame.locator(".zw-label", has_text="Damascus · دمشق")
+    _wait_for(lambda: labels.count() == 1, 30)
+    assert labels.first.is_visible()
+    s.page.close()
