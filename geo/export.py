@@ -10,33 +10,9 @@ import pandas as pd
 import shapely
 
 from geo.schema import DATE_COLUMNS, EVENT_COLUMNS, INT_COLUMNS
-from geo.spreadsheet import from_spreadsheet_safe, spreadsheet_safe
-from geo.timeline import (
-    BEFORE_RULE,
-    FREQS,
-    before_range,
-    period_end,
-    period_label,
-    period_start,
-    timeline,
-)
+from geo.spreadsheet import spreadsheet_safe
 
-#: Re-exported: the pages and reports found the timeline and the cell rule here first.
-__all__ = [
-    "BEFORE_RULE",
-    "FREQS",
-    "before_range",
-    "dump_json",
-    "events_csv",
-    "events_geojson",
-    "from_spreadsheet_safe",
-    "period_end",
-    "period_label",
-    "period_start",
-    "spreadsheet_safe",
-    "timeline",
-    "zones_geojson",
-]
+__all__ = ["dump_json", "events_csv", "events_geojson", "zones_geojson"]
 
 if TYPE_CHECKING:
     import geopandas as gpd

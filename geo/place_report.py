@@ -14,9 +14,8 @@ import pandas as pd
 import shapely
 
 from geo import analysis
-from geo.export import before_range
 from geo.filters import find_place, near_bbox
-from geo.timeline import timeline
+from geo.timeline import before_range, timeline
 
 #: The places the report opens with, when the store has them.
 DEFAULT_PLACES = ("Raqqa", "Palmyra (Tadmur)")
@@ -31,7 +30,7 @@ class PlaceReport:
     label, events, fatalities. ``totals``: per place (as chosen), all the events within the
     distance and their fatalities, including those that began before the chosen dates.
     ``early``: how many of those began before ``start`` (left out of ``per_period``, see
-    :data:`geo.export.BEFORE_RULE`), summed over the places. ``near``: the events within
+    :data:`geo.timeline.BEFORE_RULE`), summed over the places. ``near``: the events within
     the distance of any place, each once, in the order of the events given. ``focus``: the
     discs of the distance around the places, for a map to show."""
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from geo import analysis
 from geo.colors import event_types_legend
-from geo.export import before_range, spreadsheet_safe, timeline
+from geo.spreadsheet import spreadsheet_safe
+from geo.timeline import before_range, timeline
 
 
 @dataclass
@@ -72,7 +73,7 @@ def zone_report(
 
     ``start``, ``end``: the dates the events were chosen for (default: the first start and
     last end among ``shown``). The timeline runs over them (events that began earlier are
-    left out of it, see :func:`geo.export.timeline`); the before/after windows are kept
+    left out of it, see :func:`geo.timeline.timeline`); the before/after windows are kept
     inside them and inside the zone's life (see :func:`geo.analysis.comparison_window`)."""
     coarse = analysis.is_coarse(shown)
     row = analysis.boundary_at(versions, zone_id, pivot)

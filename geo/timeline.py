@@ -66,6 +66,24 @@ def before_range(events: pd.DataFrame, start) -> dict:
     return {"events": int(early.sum()), "fatalities": int(np.nansum(fatalities[early]))}
 
 
+def longer_than_period(events: pd.DataFrame, freq: str, start=None, end=None, types=None) -> int:
+    """How many of the events :func:`timeline` counts (start within ``start``..``end``, of
+    one of ``types``) last beyond the period of their start date: a UCDP record dated
+    1 January to 31 December is counted in its first week, for a caption to say so."""
+    if events.empty or "date_end" not in events:
+        return 0
+    starts = events["date_start"].to_numpy().astype("datetime64[D]")
+    ends = events["date_end"].to_numpy().astype("datetime64[D]")
+    keep = np.ones(len(starts), dtype=bool)
+    if start is not None:
+        keep &= starts >= np.datetime64(pd.Timestamp(start).date(), "D")
+    if end is not None:
+        keep &= starts <= np.datetime64(pd.Timestamp(end).date(), "D")
+    if types is not None:
+        keep &= events["event_type"].astype(object).isin(list(types)).to_numpy()
+    return int((keep & (ends > period_end(period_start(starts, freq), freq))).sum())
+
+
 def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) -> pd.DataFrame:
     """Events and fatalities per period (``day``, ``week`` from Monday, or ``month``) and
     event type, for every period from the one holding ``start`` to the one holding ``end``
@@ -107,7 +125,8 @@ def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) 
     if isinstance(kinds.dtype, pd.CategoricalDtype):  # recoded on the categories: fast
         type_code = kinds.cat.set_categories(types).cat.codes.to_numpy()[keep]
     else:
-        type_code = pd.Categorical(kinds.astype(object).to_numpy()[keep], categories=types).codes
+        # -1 for a type not among ``types`` (pd.Categorical with such values is deprecated)
+        type_code = pd.Index(types).get_indexer(kinds.astype(object).to_numpy()[keep])
     where = np.searchsorted(periods, period_start(starts[keep], freq))
     fatalities = pd.to_numeric(events["fatalities_best"], errors="coerce").to_numpy(float)[keep]
     counted = type_code >= 0

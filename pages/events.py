@@ -15,12 +15,12 @@ import altair as alt
 import numpy as np
 import streamlit as st
 
-from geo import export, source_text, stream
+from geo import source_text, stream, timeline
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
-from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
     count_once,
     event_index,
@@ -35,11 +35,11 @@ from views.filters import page_filter
 from views.page import page_start
 from views.sharing import URL
 from views.shell import page_setup
-from views.state import KEY_FREQ
+from views.state import KEY_FREQ, KEY_TABLE_PAGE
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
-KEY_PAGE = "table_page"
+KEY_PAGE = KEY_TABLE_PAGE  # in the address, checked by views.sharing
 KEY_TABLE_STATE = "table_state"  # the filter and order the page number belongs to
 KEY_PREPARED = "prepared_downloads"  # {format: (what, path)} of downloads written ahead
 #: Beyond this many rows a download is written first, with its progress shown, then
@@ -53,7 +53,12 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
     """The timeline of the selected events over the chosen dates, from the compact columns
     (no text read), and what began before them (left out of the chart, said in the caption)."""
     frame = event_index(revision).frame(_mask)
-    return export.timeline(frame, freq, start, end, list(types)), export.before_range(frame, start)
+    longer = timeline.longer_than_period(frame, freq, start, end, types)
+    return (
+        timeline.timeline(frame, freq, start, end, list(types)),
+        timeline.before_range(frame, start),
+        longer,
+    )
 
 
 @st.cache_resource(
@@ -89,11 +94,11 @@ st.markdown(
 )
 
 st.subheader("Timeline")
-freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ)
-series, before = _timeline(revision, key, freq, flt.start, flt.end, summary.types, mask)
+freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ, bind=URL)
+series, before, longer = _timeline(revision, key, freq, flt.start, flt.end, summary.types, mask)
 st.caption(
     f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
-    f"(best estimates). {export.BEFORE_RULE}"
+    f"(best estimates). {timeline.BEFORE_RULE}"
     + (
         f" Left out here: {before['events']:,} events ({before['fatalities']:,} fatalities) "
         "that began earlier."
@@ -116,6 +121,8 @@ if not series.empty:
         ),
         width="stretch",
     )
+if note := longer_note(longer, freq):
+    st.caption(note)
 
 st.subheader("Table")
 left, middle, right = st.columns([2, 2, 1])
@@ -125,11 +132,16 @@ by = left.selectbox(
 direction = middle.radio("Order", ORDERS, horizontal=True, key=KEY_SORT_DESC, bind=URL)
 pages = T.page_count(shown)
 state = (revision, key, by, direction)
+if KEY_TABLE_STATE not in st.session_state and KEY_PAGE in st.query_params:
+    # Opened from a link: its page (a number, checked by views.sharing), at most the last.
+    st.session_state[KEY_TABLE_STATE] = state
+    st.session_state[KEY_PAGE] = min(max(1, int(float(st.query_params[KEY_PAGE]))), pages)
 if st.session_state.get(KEY_TABLE_STATE) != state:  # new rows or a new order: page 1
     st.session_state[KEY_TABLE_STATE] = state
     st.session_state[KEY_PAGE] = 1
 st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
-page = int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE))
+# (a link's page past the last shows the last)
+page = min(int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE, bind=URL)), pages)
 order = _order(revision, key, by, direction == "descending", mask)
 rows = T.page_rows(order, page)
 first = (page - 1) * T.PAGE_SIZE

@@ -8,9 +8,9 @@ import altair as alt
 import streamlit as st
 
 from geo import zones as zone_rules
-from geo.export import BEFORE_RULE
 from geo.place_report import DEFAULT_PLACES, place_report
 from geo.render import build_map
+from geo.timeline import BEFORE_RULE
 from views.charts import period_axis
 from views.data import filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map

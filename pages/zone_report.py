@@ -11,7 +11,6 @@ from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
-from geo.export import BEFORE_RULE
 from geo.render import build_map
 from geo.report import (
     before_note,
@@ -21,6 +20,7 @@ from geo.report import (
     timeline_totals,
     zone_report,
 )
+from geo.timeline import BEFORE_RULE
 from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map

@@ -22,7 +22,7 @@ from geo.uploads.archive import Limits as ArchiveLimits
 from geo.uploads.zones import Limits, Wording, ZoneUpload, read_zone_file, report_rows
 from geo.zone_workflow import ZonePlan
 from views.auth import identity
-from views.data import load_or_stop, store_or_stop
+from views.data import PLACE_ATTRIBUTION, load_or_stop, store_or_stop
 from views.shell import page_setup
 from views.state import KEY_SAVED, KEY_ZONE_UPLOAD, KEY_ZONES_PENDING
 from views.text import plain
@@ -436,6 +436,8 @@ def draw_mode() -> None:
         data["admin0"],
         [_in_force_shapes()],
         editable=None if editing == NEW else _extent(editing),
+        places=data["places"],  # labelled as on the Map
+        place_attribution=PLACE_ATTRIBUTION,
     )
     result = st_folium(
         dmap,

@@ -59,11 +59,14 @@ PARAMS = {
     "places": OTHER,
     "radius": NUMBERS + [["100000"]],
     "place_per": OTHER,
+    # the Events page
+    "timeline_freq": OTHER,
+    "table_page": NUMBERS + [["0"], ["99999999"]],
 }
 SHARED = ("dates", "min_fatalities", "km", "types", "datasets", "precision", "zones", "near")
 OWN = {
     "app.py": SHARED + ("actor", "zones_follow", "zones_as_of", "online_tiles"),
-    "pages/events.py": SHARED,
+    "pages/events.py": SHARED + ("timeline_freq", "table_page"),
     "pages/zone_report.py": ("dates", "zone", "per", "coarse", "pivot", "window", "ring"),
     "pages/place_report.py": ("dates", "km", "places", "radius", "place_per"),
 }

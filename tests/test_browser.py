@@ -35,10 +35,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_app(store) -> tuple[subprocess.Popen, str]:
-    env = {**os.environ, "ZONEWATCH_STORE": str(store)}
-    env.pop("DATABASE_URL", None)
-    port = _free_port()
+def _start_app(
+    store, *, address="127.0.0.1", port=None, args=(), env=None, unset=()
+) -> tuple[subprocess.Popen, str]:
+    """The app on its own store, served on ``address`` (reached through 127.0.0.1) at
+    ``port`` (default: a free one), with more ``streamlit run`` ``args``, ``env`` over the
+    environment and the variables ``unset`` left out of it; once it answers its health check."""
+    full_env = {**os.environ, "ZONEWATCH_STORE": str(store), **(env or {})}
+    for name in ("DATABASE_URL", *unset):
+        full_env.pop(name, None)
+    port = port or _free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -49,12 +55,13 @@ def _start_app(store) -> tuple[subprocess.Popen, str]:
             "--server.port",
             str(port),
             "--server.address",
-            "127.0.0.1",
+            address,
             "--server.headless",
             "true",
+            *args,
         ],
         cwd=ROOT,
-        env=env,
+        env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -180,12 +187,9 @@ class Session:
         text = self.page.get_by_text(re.compile(r"Showing [\d,]+ of")).inner_text(timeout=60000)
         return int(re.search(r"Showing ([\d,]+) of", text).group(1).replace(",", ""))
 
-    def settle(self, quiet: float = 1.5, timeout: float = 60) -> None:
-        """Wait until the map has drawn its events and the page has stopped running for
-        ``quiet`` seconds. With more events than the map draws one by one, the map reports
-        its view once after it loads, which reruns the page; keys typed into a date field
-        during that rerun can be lost, as they would be for a person."""
-        self.map_frame()
+    def idle(self, quiet: float = 1.0, timeout: float = 60, strict: bool = False) -> None:
+        """Wait until the page has stopped running for ``quiet`` seconds (Streamlit's
+        status widget gone); ``strict``: fail when it is still running after ``timeout``."""
         deadline, since = time.time() + timeout, time.time()
         while time.time() < deadline:
             if self.page.locator('[data-testid="stStatusWidget"]').count():
@@ -193,6 +197,16 @@ class Session:
             elif time.time() - since >= quiet:
                 return
             time.sleep(0.2)
+        if strict:
+            raise AssertionError("the page kept running")
+
+    def settle(self, quiet: float = 1.5, timeout: float = 60) -> None:
+        """Wait until the map has drawn its events and the page has stopped running for
+        ``quiet`` seconds. With more events than the map draws one by one, the map reports
+        its view once after it loads, which reruns the page; keys typed into a date field
+        during that rerun can be lost, as they would be for a person."""
+        self.map_frame()
+        self.idle(quiet, timeout)
 
     def set_dates(self, start: str, end: str) -> None:
         """Type a range into Streamlit's segmented date field; it commits on blur."""

@@ -8,7 +8,6 @@ Roles: ``@team.example.org`` edits, ``boss@x.org`` administers, anyone else view
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,10 +17,8 @@ import urllib.request
 
 import pytest
 import test_browser
-from test_browser import Session, _free_port, _stop_app, _wait_for
+from test_browser import Session, _free_port, _start_app, _stop_app, _wait_for
 from test_browser_zones import _grid, _report, _save, _select, _try
-
-from conftest import ROOT
 
 browser = test_browser.browser
 pytestmark = pytest.mark.browser
@@ -80,38 +77,15 @@ def _serve(store, address: str, secrets, env=None) -> tuple[subprocess.Popen, st
     """The app on ``address`` (reached through 127.0.0.1), reading only ``secrets``."""
     port = _free_port() if not isinstance(secrets, tuple) else secrets[1]
     path = secrets[0] if isinstance(secrets, tuple) else secrets
-    full_env = {**os.environ, "ZONEWATCH_STORE": str(store), **(env or {})}
-    full_env.pop("DATABASE_URL", None)
-    if not (env or {}).get("ZONEWATCH_ALLOW_ANONYMOUS_WRITES"):
-        full_env.pop("ZONEWATCH_ALLOW_ANONYMOUS_WRITES", None)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            address,
-            "--server.headless",
-            "true",
-            "--secrets.files",
-            str(path),
-        ],
-        cwd=ROOT,
-        env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    keep = (env or {}).get("ZONEWATCH_ALLOW_ANONYMOUS_WRITES")
+    return _start_app(
+        store,
+        address=address,
+        port=port,
+        args=("--secrets.files", str(path)),
+        env=env,
+        unset=() if keep else ("ZONEWATCH_ALLOW_ANONYMOUS_WRITES",),
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _get(f"{url}/_stcore/health")
-    except AssertionError:
-        proc.kill()
-        raise
-    return proc, url
 
 
 def _team_app(tmp, session_store_path, oidc, roles: str):

@@ -166,3 +166,100 @@ def test_legend_shows_the_squares_scale_only_while_squares_are_drawn(crowded, br
     assert _wait_for(lambda: frame.evaluate(SCALE_SHOWN) == [False, False])
     assert "events per square" not in frame.locator("details.zw-legend").inner_text()
     s.page.close()
+
+
+def test_events_period_and_page_go_into_the_address(server, browser):  # noqa: F811
+    s = Session(browser, server + "/events")
+    s.page.get_by_role("heading", name="Table").wait_for(timeout=T)
+    s.page.get_by_text("month", exact=True).click()
+    _wait_for(lambda: "timeline_freq=month" in s.page.url, 30)
+    page = s.page.get_by_label("Page")
+    page.fill("2")
+    page.press("Enter")
+    _wait_for(lambda: "table_page=2" in s.page.url, 30)
+    assert "timeline_freq=month" in s.page.url
+    s.page.close()
+
+
+# --- 11. the drawing map has the main map's place labels -----------------------------------
+
+
+def test_the_drawing_map_has_the_place_labels(server, browser):  # noqa: F811
+    from test_browser_zones import _visible_map
+
+    s = Session(browser, server + "/zones")
+    s.page.get_by_text("Draw on the map", exact=True).click()
+    s.page.get_by_text("Nothing drawn yet.").wait_for(timeout=T)
+    _, frame = _visible_map(s)
+    count = """() => { let n = 0; window.map.eachLayer(l => {
+                 if (l.options && l.options.zwKind === 'place') n++; }); return n; }"""
+    assert _wait_for(lambda: frame.evaluate(count) == 308)
+    frame.evaluate("() => window.map.setView([33.51, 36.29], 9, {animate: false})")
+    labels = frame.locator(".zw-label", has_text="Damascus · دمشق")
+    _wait_for(lambda: labels.count() == 1, 30)
+    assert labels.first.is_visible()
+    s.page.close()
+
+
+# --- 9. a long event type is readable in the sidebar's tags --------------------------------
+
+LONG_TYPE = "Explosions/Remote violence: shelling, artillery and missile attack"
+
+
+@pytest.fixture(scope="module")
+def long_type(tmp_path_factory, session_store_path):
+    """The app with one more event, of a long type (the CLI's own CSV, imported back)."""
+    import csv
+    import io
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from test_browser import _start_app, _stop_app
+
+    from conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("long_type")
+    store = folder / "store.gpkg"
+    shutil.copyfile(session_store_path, store)
+    env = {**os.environ, "ZONEWATCH_STORE": str(store)}
+    env.pop("DATABASE_URL", None)
+    zw = [sys.executable, "-m", "geo.cli"]
+    out = subprocess.run(
+        [*zw, "events", "--from", "2017-05-25", "--to", "2017-05-25", "--format", "csv"],
+        capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+    )  # fmt: skip
+    row = next(csv.DictReader(io.StringIO(out.stdout)))
+    row.update(event_type=LONG_TYPE, dataset_id=row["dataset_id"] + "-long")
+    path = folder / "long.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        w.writeheader()
+        w.writerow(row)
+    subprocess.run(
+        [*zw, "import-events", str(path), "--format", "zonewatch"], env=env, cwd=ROOT, check=True
+    )
+    proc, url = _start_app(store)
+    yield url
+    _stop_app(proc)
+
+
+def test_a_long_event_type_is_readable_in_the_sidebar(long_type, browser):  # noqa: F811
+    s = Session(browser, long_type + "/events")
+    s.page.get_by_role("heading", name="Timeline").wait_for(timeout=T)
+    tag = s.page.locator("[data-testid=stSidebar] [data-tag] > span[title]", has_text="Explosions")
+    tag.first.wait_for(timeout=T)
+    assert tag.first.get_attribute("title") == LONG_TYPE
+    assert tag.first.inner_text() == LONG_TYPE
+    # the whole name is drawn: nothing overflows the tag's box, which stays in the sidebar
+    cut = tag.first.evaluate("e => e.scrollWidth > e.clientWidth + 1")
+    inside = s.page.evaluate(
+        """() => { const bar = document.querySelector('[data-testid=stSidebar]')
+                     .getBoundingClientRect();
+                   const t = document.querySelector('[data-tag] > span[title^=Explosions]')
+                     .getBoundingClientRect();
+                   return t.right <= bar.right && t.width > 0; }"""
+    )
+    assert not cut and inside
+    s.page.close()

@@ -195,24 +195,13 @@ def _save(s: Session) -> str:
     return ok.inner_text()
 
 
-def _idle(s: Session, quiet: float = 1.0, timeout: float = 60) -> None:
-    """Wait until the page has stopped running for ``quiet`` seconds."""
-    deadline, since = time.time() + timeout, time.time()
-    while time.time() < deadline:
-        if s.page.locator('[data-testid="stStatusWidget"]').count():
-            since = time.time()
-        elif time.time() - since >= quiet:
-            return
-        time.sleep(0.2)
-
-
 def _select(s: Session, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox (a combobox) with real clicks, once the page
     has stopped running: a rerun that redraws the box closes its open list, as it would for
     a person, who would open it again (so does this, up to three times)."""
     box = s.page.get_by_role("combobox", name=label, exact=True)
     for attempt in range(3):
-        _idle(s)
+        s.idle()
         box.click()
         choice = s.page.get_by_role("option", name=option, exact=True)
         try:

@@ -10,7 +10,7 @@ import shapely.geometry
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, stdlib_count
 
 
 def _page(path: str) -> AppTest:
@@ -232,3 +232,192 @@ def test_the_count_under_the_squares_is_of_the_events_inside_the_view(store_env,
     assert n == stdlib_in_box("2016-01-01", "2019-12-31", box) > 100
     assert "counted inside the map's edges" in caption
     assert "a square on an edge also holds events just beyond them" in caption
+
+
+# --- 10. events longer than a bar; no pandas deprecation in the timeline --------------------
+
+
+@pytest.mark.filterwarnings("error")
+def test_timeline_leaves_out_other_types_without_a_deprecation():
+    import pandas as pd
+
+    from geo.timeline import timeline
+
+    events = pd.DataFrame(
+        {
+            "date_start": pd.to_datetime(["2017-01-02", "2017-01-03", "2017-01-04"]),
+            "event_type": ["Air strike", "Shelling", None],  # text, not categorical
+            "fatalities_best": [1.0, 2.0, 4.0],
+        }
+    )
+    got = timeline(events, "week", types=["Air strike"])
+    assert got["event_type"].tolist() == ["Air strike"]
+    assert (got["events"].tolist(), got["fatalities"].tolist()) == ([1], [1])
+
+
+def test_longer_than_period_counts_the_year_long_records():
+    import pandas as pd
+
+    from geo.timeline import longer_than_period
+
+    events = pd.DataFrame(
+        {
+            "date_start": pd.to_datetime(["2017-01-01", "2017-01-02", "2017-01-02", "2016-06-01"]),
+            "date_end": pd.to_datetime(["2017-12-31", "2017-01-08", "2017-01-05", "2017-06-01"]),
+            "event_type": ["A", "A", "B", "A"],
+            "fatalities_best": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    # weeks from Monday: 1 Jan 2017 was a Sunday; 2-8 Jan is one week
+    assert longer_than_period(events, "week", "2017-01-01", "2017-12-31") == 1
+    assert longer_than_period(events, "day", "2017-01-01", "2017-12-31") == 3
+    assert longer_than_period(events, "month", "2017-01-01", "2017-12-31") == 1
+    assert longer_than_period(events, "day", "2017-01-01", "2017-12-31", types=["B"]) == 1
+    assert longer_than_period(events, "week") == 2  # no dates: the 2016 record counts too
+
+
+def test_events_page_says_how_many_events_are_longer_than_a_bar(store_env):
+    import csv
+
+    from conftest import DATA
+
+    at = _page("pages/events.py")
+    at.date_input(key="dates").set_value((date(2017, 1, 1), date(2017, 12, 31))).run()
+    with open(DATA / "ucdp" / "ged_syria.csv", encoding="utf-8", newline="") as fh:
+        rows = [(r["date_start"][:10], r["date_end"][:10]) for r in csv.DictReader(fh)]
+    with open(DATA / "events" / "curated_strikes.csv", encoding="utf-8", newline="") as fh:
+        rows += [(r["date_start"][:10], r["date_end"][:10]) for r in csv.DictReader(fh)]
+
+    def week_end(day: str) -> date:
+        d = date.fromisoformat(day)
+        return date.fromordinal(d.toordinal() - d.weekday() + 6)
+
+    want = sum(
+        1
+        for s, e in rows
+        if "2017-01-01" <= s <= "2017-12-31" and date.fromisoformat(e) > week_end(s)
+    )
+    assert want > 0
+    note = f"{want:,} events with a date range longer than the bar (a week) are counted at"
+    assert any(c.value.startswith(note) for c in at.caption), [c.value for c in at.caption]
+
+
+# --- 12. the Events page's period and page number in the address --------------------------
+
+
+def _events_link(query: dict) -> AppTest:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page("pages/events.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_events_period_and_page_are_in_the_address_and_a_link_restores_them(store_env):
+    # (that the widgets write the address is checked in a browser: test_browser_tidy.py)
+    at = _events_link({"timeline_freq": "month", "table_page": "3"})
+    assert at.radio(key="timeline_freq").value == "month"
+    assert at.number_input(key="table_page").value == 3
+    assert any(c.value.startswith("Rows 201-300 of") for c in at.caption)
+    # a page past the last: the last; nonsense: page 1, and said
+    at = _events_link({"table_page": "99999"})
+    pages = -(-stdlib_count(None, None) // 100)
+    assert any(c.value.startswith(f"Rows {(pages - 1) * 100 + 1:,}-") for c in at.caption)
+    assert any(f"page {pages:,} of {pages:,}" in c.value for c in at.caption)
+    at = _events_link({"table_page": "1e999"})
+    assert at.number_input(key="table_page").value == 1
+    assert any("table_page" in i.value for i in at.info)
+    # a filter changed after opening a link: page 1 again
+    at = _events_link({"table_page": "3"})
+    at.date_input(key="dates").set_value((date(2017, 1, 1), date(2017, 12, 31))).run()
+    assert at.number_input(key="table_page").value == 1
+    assert any(c.value.startswith("Rows 1-100 of") for c in at.caption)
+
+
+# --- 13. import-events shows progress in a log too ----------------------------------------
+
+
+def test_progress_in_a_log_is_a_line_per_tenth_or_per_interval():
+    import io
+
+    from geo.cli.common import StageProgress
+
+    log, now = io.StringIO(), [0.0]
+    shown = StageProgress(log, clock=lambda: now[0])
+    shown("reading", 0.5, "quick")  # nothing in the first second
+    assert log.getvalue() == ""
+    now[0] = 1.0
+    shown = StageProgress(log, clock=lambda: now[0], delay=0)
+    for i in range(1001):
+        shown("reading", i / 1000, f"{i:,} rows")
+    lines = log.getvalue().splitlines()
+    assert [line.split("... ")[1].split(" ")[0] for line in lines] == [
+        f"{p}%" for p in range(0, 101, 10)
+    ]
+    assert lines[-1] == "zonewatch: reading... 100% (1,000 rows)"
+    # stuck below the next tenth: a line every 30 seconds all the same
+    log = io.StringIO()
+    now[0] = 0.0
+    shown = StageProgress(log, clock=lambda: now[0], delay=0)
+    for second in range(0, 95):
+        now[0] = float(second)
+        shown("saving", 0.05, "indexing")
+    assert len(log.getvalue().splitlines()) == 4  # at 0, 30, 60 and 90 s
+    assert "\r" not in log.getvalue()
+
+
+def test_import_events_prints_progress_lines_when_stderr_is_not_a_terminal(fresh_store_path):
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from conftest import DATA
+
+    # the UCDP release six times over, each copy with its own ids: an import of seconds
+    big = fresh_store_path.parent / "ged_x6.csv"
+    with open(DATA / "ucdp" / "ged_syria.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(big, "w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        out.writeheader()
+        for copy in range(6):
+            for r in rows:
+                out.writerow({**r, "id": f"{r['id']}{copy}9"})
+    env = {**os.environ, "ZONEWATCH_STORE": str(fresh_store_path)}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "import-events", str(big)],
+        capture_output=True,  # stderr a pipe, as in a log or a CI job
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    reading = [line for line in lines if line.startswith("zonewatch: reading... ")]
+    saving = [line for line in lines if line.startswith("zonewatch: saving... ")]
+    # (lines start after the first second; the reader reports once per chunk of rows)
+    assert 1 <= len(reading) + len(saving) <= 24, lines
+    assert "\r" not in out.stderr
+
+
+# --- 14. one home for each helper ---------------------------------------------------------
+
+
+def test_geo_export_no_longer_re_exports_the_timeline_and_spreadsheet_helpers():
+    import geo.export
+    import geo.spreadsheet
+    import geo.timeline
+
+    gone = ("timeline", "before_range", "BEFORE_RULE", "FREQS", "period_start", "period_end")
+    assert [
+        n for n in (*gone, "period_label", "from_spreadsheet_safe") if n in geo.export.__all__
+    ] == []
+    assert not any(hasattr(geo.export, n) for n in gone)
+    assert callable(geo.timeline.timeline) and callable(geo.spreadsheet.from_spreadsheet_safe)

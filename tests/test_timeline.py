@@ -85,7 +85,7 @@ def _overlapping(events, first, last):
     ],
 )
 def test_timeline_counts_every_period_of_the_dates(shipped, first, last, freq):
-    from geo.export import before_range, timeline
+    from geo.timeline import before_range, timeline
 
     shown = _overlapping(shipped, first, last)
     got = timeline(shown, freq, first, last)
@@ -119,7 +119,7 @@ def test_timeline_counts_every_period_of_the_dates(shipped, first, last, freq):
 def test_may_june_2017_starts_in_may_and_leaves_out_the_year_long_events(shipped):
     """The issue: four year-long events of 1 January made the chart start in December 2016
     with 1,900 fatalities in its first bar."""
-    from geo.export import before_range, timeline
+    from geo.timeline import before_range, timeline
 
     first, last = date(2017, 5, 1), date(2017, 6, 30)
     shown = _overlapping(shipped, first, last)
@@ -140,7 +140,7 @@ def test_may_june_2017_starts_in_may_and_leaves_out_the_year_long_events(shipped
 
 
 def test_empty_periods_are_zero_and_labels_name_periods():
-    from geo.export import timeline
+    from geo.timeline import timeline
 
     frame = pd.DataFrame(
         {
@@ -182,7 +182,7 @@ def test_empty_periods_are_zero_and_labels_name_periods():
 def test_a_compact_frame_gives_the_same_timeline(shipped):
     """The Events page builds its frame from the index's compact columns: three columns,
     the type as a category, fatalities as float32."""
-    from geo.export import timeline
+    from geo.timeline import timeline
 
     first, last = date(2016, 3, 1), date(2019, 11, 30)
     full = timeline(shipped, "week", first, last)

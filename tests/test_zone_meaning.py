@@ -84,9 +84,9 @@ def test_events_zone_report_and_stats_agree_with_an_independent_count(
     make_store, features, zone_id, first, last, some_began_before
 ):
     from geo.eventindex import EventIndex
-    from geo.export import before_range
     from geo.filters import EventFilter, select_events
     from geo.report import timeline_totals, zone_report
+    from geo.timeline import before_range
 
     store = make_store()
     want, early = _independent(features, zone_id, first, last)

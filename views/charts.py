@@ -13,7 +13,7 @@ from geo.colors import event_types_legend
 def period_axis() -> alt.X:
     """One mark per period, named as a period ("May 2017", "week of 01 May 2017"), in time
     order (empty periods are there, as zero): the ``label`` column of
-    :func:`geo.export.timeline`. Labels are slanted and kept whole (Vega cuts them
+    :func:`geo.timeline.timeline`. Labels are slanted and kept whole (Vega cuts them
     past a short width by default: "week of 01 May 2…")."""
     return alt.X(
         "label:O",
@@ -31,6 +31,18 @@ def type_colour(all_types) -> alt.Color:
         "event_type:N",
         title="Event type",
         scale=alt.Scale(domain=[t for t, _ in legend], range=[c for _, c in legend]),
+    )
+
+
+def longer_note(count: int, freq: str) -> str:
+    """The note under a timeline about events longer than its bars
+    (:func:`geo.timeline.longer_than_period`); '' for none."""
+    if not count:
+        return ""
+    return (
+        f"{count:,} event{'s' if count != 1 else ''} with a date range longer than the bar "
+        f"(a {freq}) {'are' if count != 1 else 'is'} counted at {'their' if count != 1 else 'its'} "
+        "start: a UCDP record dated over a whole year, say, is in its first bar."
     )
 
 

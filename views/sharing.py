@@ -30,6 +30,7 @@ from views.state import (
     KEY_PIVOT,
     KEY_RADIUS,
     KEY_RING,
+    KEY_TABLE_PAGE,
     KEY_WINDOW,
     KEY_ZONES_AS_OF,
 )
@@ -125,6 +126,7 @@ CHECKS: dict[str, Callable[[Sequence[str]], str | None]] = {
     KEY_WINDOW: _number(7, 730),
     KEY_RING: _number(1, 100),
     KEY_RADIUS: _number(1, 200),  # the Place report
+    KEY_TABLE_PAGE: _number(1, 10**9),  # the Events page (past the last page: the last)
 }
 
 

@@ -49,6 +49,13 @@ def page_setup(title: str) -> None:
     clean_link()
     who = identity()
     with st.sidebar:
+        # A chosen option's tag (an event type in the sidebar, say) wraps onto more lines
+        # rather than ending in "...": long names stay readable.
+        st.html(
+            "<style>[data-testid=stMultiSelectTagsContainer] [data-tag]{max-width:100%;"
+            "height:auto}[data-testid=stMultiSelectTagsContainer] [data-tag]>span[title]"
+            "{white-space:normal;overflow-wrap:anywhere;text-overflow:clip}</style>"
+        )
         auth_sidebar(who)
         # Streamlit's own list of the files is hidden (client.showSidebarNavigation): it
         # would name the Map "app" and the pages by their file names. Pages for rights

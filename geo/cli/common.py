@@ -115,3 +115,45 @@ def _zone_id(versions, name: str) -> str:
 def _write_lines(lines: list[str], output: str | None) -> None:
     with atomic_output(output) as out:
         out.writelines(line + "\n" for line in lines)
+
+
+class StageProgress:
+    """Progress on stderr. On a terminal: one line, rewritten in place. Otherwise (a log
+    file, a pipe, a CI job): a line each time a stage passes another tenth, or when
+    ``every`` seconds have gone by since its last line, so a log shows the work moving
+    without thousands of lines; nothing in the first ``delay`` seconds (a small file's
+    import, or a refusal, stays one line)."""
+
+    def __init__(
+        self, stream=None, step: float = 0.1, every: float = 30.0, delay: float = 1.0, clock=None
+    ):
+        import time
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.step, self.every = step, every
+        self.clock = clock or time.monotonic
+        self._next: dict[str, float] = {}
+        self._last = self._start = self.clock()
+        self.delay = delay
+        self._open = False
+
+    def __call__(self, stage: str, fraction: float, detail: str = "") -> None:
+        text = f"{PROG}: {stage}... {fraction:4.0%}" + (f" ({detail})" if detail else "")
+        if self.tty:
+            print(f"\r{text}   ", end="", file=self.stream, flush=True)
+            self._open = True
+            return
+        now = self.clock()
+        if now - self._start < self.delay:
+            return
+        if fraction >= self._next.get(stage, 0.0) or now - self._last >= self.every:
+            print(text.replace(f"{fraction:4.0%}", f"{fraction:.0%}"), file=self.stream, flush=True)
+            self._next[stage] = (int(fraction / self.step + 1e-9) + 1) * self.step
+            self._last = now
+
+    def end(self) -> None:
+        """Close the terminal's progress line (before the summary)."""
+        if self._open:
+            print(file=self.stream)
+            self._open = False

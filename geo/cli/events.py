@@ -7,6 +7,7 @@ import sys
 
 from geo.cli.common import (
     PROG,
+    StageProgress,
     _author_option,
     _open_store,
     _positive,
@@ -259,15 +260,14 @@ def _cmd_import(args) -> int:
         raise InputError(f"'{args.path}' is not a file")
     store = _open_store(args.store)
 
+    shown = StageProgress()  # a line per tenth when stderr is not a terminal
+
     def progress(fraction: float, rows: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\r{PROG}: reading... {fraction:4.0%} ({rows:,} rows)", end="", file=sys.stderr)
+        shown("reading", fraction, f"{rows:,} rows")
 
     def saving(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            share = done / max(total, 1)
-            what = "indexing..." if done >= total else f"{done:,} of {total:,} events"
-            print(f"\r{PROG}: saving... {share:4.0%} ({what})   ", end="", file=sys.stderr)
+        what = "indexing" if done >= total else f"{done:,} of {total:,} events"
+        shown("saving", done / max(total, 1), what)
 
     report = import_events(
         store,
@@ -279,8 +279,7 @@ def _cmd_import(args) -> int:
         saving=saving,
         size_limit=False,  # a local file, read streamed: no upload limit
     )
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    shown.end()
     print(report.summary())
     print(f"format {report.format}, dataset {report.dataset}, version {report.version}")
     for problem in report.problems[:50]:

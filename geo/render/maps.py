@@ -199,12 +199,21 @@ def shapes_map(admin0: gpd.GeoDataFrame, layers: list[Shapes]) -> folium.Map:
     return m
 
 
-def draw_map(admin0: gpd.GeoDataFrame, context: list[Shapes], editable=None) -> folium.Map:
+def draw_map(
+    admin0: gpd.GeoDataFrame,
+    context: list[Shapes],
+    editable=None,
+    places: gpd.GeoDataFrame | None = None,
+    place_attribution: str = "",
+) -> folium.Map:
     """An offline map with the drawing tools. ``editable`` (a lon/lat (multi)polygon) is
-    put in the drawing layer so its vertices can be moved; ``context`` is shown around."""
+    put in the drawing layer so its vertices can be moved; ``context`` is shown around,
+    and ``places`` with the main map's labels (English and Arabic, placed as you zoom)."""
     m = _base_map(outline_payload(admin0))
     for shapes in context:
         ShapeLayer(shapes.name, shapes_payload(shapes)).add_to(m)
+    if places is not None and not places.empty:
+        PlaceLayer(LAYER_PLACES, js_literal(place_payload(places, place_attribution))).add_to(m)
     group = folium.FeatureGroup(name="Drawing", control=False)
     if editable is not None and not editable.is_empty:
         for part in getattr(editable, "geoms", [editable]):

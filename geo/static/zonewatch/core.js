@@ -71,26 +71,42 @@
     return out;
   };
   // A popup is kept clear of the controls: once Leaflet has panned it into view, the map
-  // pans again, by the shorter way out (down or up, left or right), when it overlaps one
-  // (its close button under the layer control, say).
+  // pans again by the shortest move (down, up, left or right of a control it overlaps)
+  // after which it overlaps no control and stays in the map (its close button under the
+  // layer control, say).
   var GAP = 8;
+  function hits(a, b) { return a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b; }
   zw.clearOfControls = function (map, popup) {
     var e = popup.getElement();
     if (!e || !map.hasLayer(popup)) { return; }
     var origin = map.getContainer().getBoundingClientRect(), b = e.getBoundingClientRect();
     var p = {l: b.left - origin.left, t: b.top - origin.top,
              r: b.right - origin.left, b: b.bottom - origin.top};
-    var dx = 0, dy = 0, size = map.getSize();
-    zw.controlBoxes(map).forEach(function (c) {
-      if (!(p.l < c.r && c.l < p.r && p.t < c.b && c.t < p.b)) { return; }
-      var top = c.t < size.y / 2, left = c.l < size.x / 2;
-      var ways = [[0, top ? c.b - p.t + GAP : c.t - p.b - GAP],
-                  [left ? c.r - p.l + GAP : c.l - p.r - GAP, 0]];
-      var way = Math.abs(ways[0][1]) <= Math.abs(ways[1][0]) ? ways[0] : ways[1];
-      if (Math.abs(way[0]) > Math.abs(dx)) { dx = way[0]; }
-      if (Math.abs(way[1]) > Math.abs(dy)) { dy = way[1]; }
+    var size = map.getSize(), controls = zw.controlBoxes(map);
+    var over = controls.filter(function (c) { return hits(p, c); });
+    if (!over.length) { return; }
+    var moves = [];
+    over.forEach(function (c) {
+      moves.push([0, c.b - p.t + GAP], [0, c.t - p.b - GAP],
+                 [c.r - p.l + GAP, 0], [c.l - p.r - GAP, 0]);
     });
-    if (dx || dy) { map.panBy([-dx, -dy], {animate: false}); }
+    // combined moves too (below one control and beside another)
+    moves.slice().forEach(function (m1) {
+      moves.slice().forEach(function (m2) {
+        if (!m1[0] && !m2[1]) { moves.push([m2[0], m1[1]]); }
+      });
+    });
+    function fits(m) {
+      var q = {l: p.l + m[0], t: p.t + m[1], r: p.r + m[0], b: p.b + m[1]};
+      return q.l >= 0 && q.t >= 0 && q.r <= size.x && q.b <= size.y &&
+        !controls.some(function (c) { return hits(q, c); });
+    }
+    var best = null;
+    moves.forEach(function (m) {
+      if (fits(m) && (!best || Math.abs(m[0]) + Math.abs(m[1]) <
+                      Math.abs(best[0]) + Math.abs(best[1]))) { best = m; }
+    });
+    if (best) { map.panBy([-best[0], -best[1]], {animate: false}); }
   };
   L.Map.addInitHook(function () {
     this.on('popupopen', function (ev) {
