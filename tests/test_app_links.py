@@ -177,7 +177,8 @@ def test_within_km_beyond_the_bound_is_applied_at_the_bound_and_said(store_env):
 def test_the_sources_page_cites_no_path_outside_the_project(store_env):
     at = _open("pages/sources.py", {})
     text = " ".join(m.value for m in at.markdown)
-    assert "Data sources" in text
+    assert "Every layer ZoneWatch ships" in text  # data/SOURCES.md, under the page's title
+    assert [t.value for t in at.title] == ["Sources"]
     assert not re.search(r"\.\./|/work/|/home/|/tmp/", text), "a path outside the project"
 
 

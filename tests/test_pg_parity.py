@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED
-from geo import export, stream
+from geo import export, stream, timeline
 from geo import table as T
 from geo.aggregate import View, event_view
 from geo.eventindex import EventIndex
@@ -77,8 +77,8 @@ class Figures:
     def timeline(self, which: str, freq: str) -> tuple[pd.DataFrame, dict]:
         flt = self.filters[which]
         frame = self.index.frame(self.masks[which])
-        series = export.timeline(frame, freq, flt.start, flt.end, list(self.summary.types))
-        return series, export.before_range(frame, flt.start)
+        series = timeline.timeline(frame, freq, flt.start, flt.end, list(self.summary.types))
+        return series, timeline.before_range(frame, flt.start)
 
     @cached_property
     def nearest(self) -> T.Nearest:
