@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED
-from geo import export, stream, timeline
+from geo import stream, timeline
 from geo import table as T
 from geo.aggregate import View, event_view
 from geo.eventindex import EventIndex
