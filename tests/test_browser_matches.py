@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import test_browser
 from test_browser import Session, _wait_for
-from test_browser_zones import T, _idle, _select, app  # noqa: F401
+from test_browser_zones import T, _select, app  # noqa: F401
 
 from geo.eventindex import EventIndex
 from geo.matching import review, stored
@@ -78,7 +78,7 @@ def test_build_pick_reject_and_count_once(app, browser, tmp_path):  # noqa: F811
     s.page.get_by_label("Note (optional)").fill("not the same village")
     s.page.get_by_role("button", name="Reject").click()
     s.page.get_by_text(re.compile(r": rejected \(version 1, by ")).wait_for(timeout=T)
-    _idle(s)
+    s.idle()
     # marked rejected on the link's line and in the list (the filter "rejected" lists it
     # alone); its history names the decision and the note
     score = f"Score {label.split(' ')[0]}"
