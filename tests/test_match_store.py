@@ -8,6 +8,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 import pytest
+from test_cli_matches import TWINS  # the same twins
 
 from geo import auth
 from geo.errors import NotAllowedError
@@ -19,34 +20,8 @@ from geo.schema import EVENT_COLUMNS
 from geo.store.matches import MatchInputError
 from geo.store.version import SCHEMA_VERSION
 
-GOV_UCDP, GOV_ACLED = "Government of Syria", "Military Forces of Syria (2000-)"
-REBELS_UCDP, REBELS_ACLED = "Syrian insurgents", "Opposition Rebels (Syria)"
 MAY = "acled:a1|ucdp:u1"  # the twins of May: u1 placed "near", a1 exactly
 AUGUST = "acled:a3|ucdp:u3"
-
-
-def _row(dataset_id: str, day: str, lat: float, lon: float, **overrides) -> dict:
-    ucdp = dataset_id.startswith("u")
-    row = {c: "" for c in EVENT_COLUMNS}
-    row.update(
-        date_start=day, date_end=day, date_precision="day", latitude=str(lat),
-        longitude=str(lon), location_precision="exact",
-        event_type="State-based conflict" if ucdp else "Battles",
-        actor1=GOV_UCDP if ucdp else GOV_ACLED, actor2=REBELS_UCDP if ucdp else REBELS_ACLED,
-        fatalities_best="3", dataset="ucdp" if ucdp else "acled", dataset_id=dataset_id,
-    )  # fmt: skip
-    row.update(overrides)
-    return row
-
-
-TWINS = [
-    _row("u1", "2017-05-10", 35.300, 36.600, location_precision="near"),
-    _row("a1", "2017-05-10", 35.304, 36.600, fatalities_best="2"),
-    _row("u2", "2017-05-20", 35.330, 40.140),
-    _row("a2", "2017-07-01", 35.930, 36.630),
-    _row("u3", "2017-08-01", 36.200, 37.150),
-    _row("a3", "2017-08-01", 36.200, 37.150),
-]
 
 
 @pytest.fixture
