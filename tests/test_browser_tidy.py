@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from test_browser import Session, _wait_for, browser, server  # noqa: F401
+from test_browser_scale import crowded  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -132,34 +133,22 @@ def test_event_popup_gives_each_source_article_its_line(server, browser):  # noq
 
 
 @pytest.fixture(scope="module")
-def crowded(tmp_path_factory, session_store_path):
-    """The app drawing squares beyond 2,000 events (instead of 20,000)."""
-    import shutil
-
-    from test_browser import _start_app, _stop_app
-
-    store = tmp_path_factory.mktemp("crowded") / "store.gpkg"
-    shutil.copyfile(session_store_path, store)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZONEWATCH_POINT_LIMIT", "2000")
-    proc, url = _start_app(store)
-    mp.undo()
-    yield url
-    _stop_app(proc)
+def crowded_url(crowded):  # noqa: F811  (test_browser_scale's app: squares beyond 2,000 events)
+    return crowded[0]
 
 
 SCALE_SHOWN = """() => Array.from(document.querySelectorAll('.zw-legend .zw-cells'))
     .map(e => e.offsetParent !== null)"""
 
 
-def test_legend_shows_the_squares_scale_only_while_squares_are_drawn(crowded, browser):  # noqa: F811
-    s = Session(browser, crowded)  # every event: squares
+def test_legend_shows_the_squares_scale_only_while_squares_are_drawn(crowded_url, browser):  # noqa: F811
+    s = Session(browser, crowded_url)  # every event: squares
     _wait_for(lambda: s.count_layers("cell") > 0)
     frame = s.map_frame()
     assert _wait_for(lambda: frame.evaluate(SCALE_SHOWN) == [True, True])
     assert "events per square" in frame.locator("details.zw-legend").inner_text()
     s.page.close()
-    s = Session(browser, crowded + "/?dates=2017-05-01&dates=2017-05-31")  # few: circles
+    s = Session(browser, crowded_url + "/?dates=2017-05-01&dates=2017-05-31")  # few: circles
     _wait_for(lambda: s.count_layers("event") > 0)
     frame = s.map_frame()
     assert s.count_layers("cell") == 0
