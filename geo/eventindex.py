@@ -9,6 +9,7 @@ run once over each dictionary, not once per event.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -78,13 +79,44 @@ def _merge(
     )
 
 
+def _merge_all(
+    dictionaries: list[tuple[str, ...]], ordered: bool = False
+) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """Many dictionaries as one (each one's unseen values in turn, as :func:`_merge` joins
+    two; sorted when ``ordered``) and, for each, the table from its codes to the merged."""
+    merged, seen = [], set()
+    for dictionary in dictionaries:
+        for value in dictionary:
+            if value not in seen:
+                seen.add(value)
+                merged.append(value)
+    if ordered:
+        merged.sort()
+    where = {v: i for i, v in enumerate(merged)}
+    tables = [np.array([where[v] for v in d], dtype=np.int64) for d in dictionaries]
+    return tuple(merged), tables
+
+
 def _recode(codes: list[np.ndarray], tables: list[np.ndarray], dtype) -> np.ndarray:
-    """Each code array through its table (code -1, missing, stays -1), one after another."""
-    out = []
+    """Each code array through its table (code -1, missing, stays -1), one after another,
+    written straight into the result (no recoded copy of each part first)."""
+    out = np.empty(sum(len(c) for c in codes), dtype=dtype)
+    at = 0
     for c, table in zip(codes, tables, strict=True):
-        lookup = np.append(table, -1)  # code -1 reads the last slot
-        out.append(lookup[c.astype(np.int64)].astype(dtype))
-    return np.concatenate(out) if out else np.empty(0, dtype=dtype)
+        lookup = np.append(table, -1).astype(dtype)  # code -1 reads the last slot
+        out[at : at + len(c)] = lookup[c]
+        at += len(c)
+    return out
+
+
+#: the index's coded columns with a dictionary of their own: (codes, dictionary, codes' type)
+_CODED = (
+    ("type_code", "types", np.int16),
+    ("dataset_code", "datasets", np.int16),
+    ("precision_code", "precisions", np.int8),
+)
+#: the index's columns that are plain values, joined end to end
+_PLAIN = ("fid", "lat", "lon", "start", "end", "fatalities")
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +170,58 @@ class EventIndex:
 
     def __len__(self) -> int:
         return len(self.fid)
+
+    @classmethod
+    def from_frames(cls, frames: Iterable[pd.DataFrame]) -> EventIndex:
+        """The index of the batches ``frames`` (each as :meth:`from_frame` takes it, in
+        ``fid`` order one after another, as :meth:`geo.store.base.Store.event_column_batches`
+        gives them): what :meth:`from_frame` builds from them joined
+        (:func:`geo.store.tables.concat_columns`), built a batch at a time. Each batch
+        becomes compact columns as soon as it is read and is then dropped, so the joined
+        frame (its numbers, dates and categoricals: several times the index) is never
+        held; at ten million events the load peaks at the index plus a batch, not at the
+        joined frame plus the index."""
+        parts = [cls.from_frame(frame) for frame in frames]
+        if not parts:
+            raise ValueError("no batch of events to index (an empty store gives one empty batch)")
+        return cls._joined(parts)
+
+    @classmethod
+    def _joined(cls, parts: list[EventIndex]) -> EventIndex:
+        """The parts' events end to end, as one index (``parts`` is emptied: each part's
+        columns are freed as soon as they are copied into the whole). Dictionaries merge
+        as :meth:`extended` merges them; rows out of ``fid`` order are put in order (a
+        stable sort, as the store's frame would be sorted)."""
+        if len(parts) == 1:
+            return parts.pop()
+        fields: dict = {}
+        columns = {name: [getattr(p, name) for p in parts] for name in _PLAIN}
+        coded = {}
+        for codes, dictionary, dtype in _CODED:
+            fields[dictionary], tables = _merge_all([getattr(p, dictionary) for p in parts])
+            coded[codes] = ([getattr(p, codes) for p in parts], tables, dtype)
+        fields["actors"], tables = _merge_all([p.actors for p in parts], ordered=True)
+        for codes in ("actor1_code", "actor2_code"):
+            coded[codes] = ([getattr(p, codes) for p in parts], tables, np.int32)
+        parts.clear()  # the columns lists now hold the parts' arrays, each dropped once used
+        for name in _PLAIN:
+            fields[name] = np.concatenate(columns.pop(name))
+        for name in list(coded):
+            arrays, tables, dtype = coded.pop(name)
+            fields[name] = _recode(arrays, tables, dtype)
+            del arrays
+        fid = fields["fid"]
+        if len(fid) > 1 and not (fid[1:] >= fid[:-1]).all():
+            order = np.argsort(fid, kind="stable")
+            for name in (*_PLAIN, *(c[0] for c in _CODED), "actor1_code", "actor2_code"):
+                fields[name] = fields[name][order]
+        return cls(**fields)
+
+    @classmethod
+    def read(cls, store, after: int | None = None) -> EventIndex:
+        """The index of the events in ``store`` (with ``after``: only those with a larger
+        ``fid``), read batch by batch (:meth:`from_frames`)."""
+        return cls.from_frames(store.event_column_batches(after))
 
     def extended(self, more: EventIndex) -> EventIndex:
         """This index with the events of ``more`` (read after it: larger fids) appended, as
@@ -312,3 +396,79 @@ def _day(value) -> int:
 def day_text(day: int) -> str:
     """YYYY-MM-DD of a day number."""
     return str(np.datetime64(int(day), "D"))
+
+
+#: indexed events per block of :meth:`Selection.blocks` (a block's frame: about 50 MB)
+BLOCK = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Selection:
+    """The events ``mask`` selects in ``index``, not copied: what the reports and the
+    Events page's timeline count from. :meth:`EventIndex.frame` of every selected event
+    takes about 50 bytes an event (half a gigabyte at ten million); a report needs the
+    few events near its zone or places, and a timeline three columns a block at a time.
+    ``len()`` is the number selected."""
+
+    index: EventIndex
+    mask: np.ndarray
+
+    @cached_property
+    def count(self) -> int:
+        return int(np.count_nonzero(self.mask))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def frame(self, where: np.ndarray | None = None) -> pd.DataFrame:
+        """:meth:`EventIndex.frame` of the selected events, or of those of them ``where``
+        (a mask over the whole index) also keeps, labelled by their position among the
+        selected: the rows and labels of ``index.frame(mask)[keep]`` for the same events,
+        without that frame of every selected event."""
+        if where is None:
+            return self.index.frame(self.mask)
+        kept = self.mask & where
+        frame = self.index.frame(kept)
+        # each kept event's position among the selected: those selected before it
+        rank = np.cumsum(self.mask, dtype=np.int64 if len(self.mask) >= 2**31 else np.int32)
+        frame.index = pd.Index(rank[kept].astype(np.int64) - 1)
+        return frame
+
+    def in_boxes(self, boxes) -> np.ndarray:
+        """Over the whole index: the events within any of ``boxes`` (west, south, east,
+        north; edges included)."""
+        keep = np.zeros(len(self.index), dtype=bool)
+        for box in boxes:
+            keep |= self.index._in_box(box)
+        return keep
+
+    def with_precision(self, precisions) -> np.ndarray:
+        """Over the whole index: the events whose location precision is one of
+        ``precisions`` (as ``isin`` on the text; unknown precision is none of them)."""
+        wanted = set(precisions)
+        return _lookup(self.index.precisions, wanted.__contains__)[self.index.precision_code]
+
+    def first_start(self):
+        """The earliest start date selected (a ``datetime.date``), None when none."""
+        return _date_of(self.index.start, self.mask, np.min)
+
+    def last_end(self):
+        """The latest end date selected (a ``datetime.date``), None when none."""
+        return _date_of(self.index.end, self.mask, np.max)
+
+    def blocks(self, size: int | None = None):
+        """The selected events as compact frames (:meth:`EventIndex.frame`), a block of
+        ``size`` (default :data:`BLOCK`) indexed events at a time, in index order: what
+        sums over every selected event reads, holding one block's frame at a time."""
+        size = size or BLOCK
+        for start in range(0, len(self.mask), size):
+            part = np.zeros(len(self.mask), dtype=bool)
+            part[start : start + size] = self.mask[start : start + size]
+            if part.any():
+                yield self.index.frame(part)
+
+
+def _date_of(days: np.ndarray, mask: np.ndarray, pick):
+    if not mask.any():
+        return None
+    return np.datetime64(int(pick(days[mask])), "D").astype(object)

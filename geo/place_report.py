@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from geo import analysis
+from geo.eventindex import Selection
 from geo.filters import find_place, near_bbox
 from geo.timeline import before_range, timeline
 
@@ -45,7 +46,8 @@ class PlaceReport:
 
 
 def place_report(events, places, names, km: float, freq="month", start=None, end=None, types=None):
-    """The :class:`PlaceReport` of ``events`` (a frame of events) within ``km`` of each
+    """The :class:`PlaceReport` of ``events`` (a frame of events, or a
+    :class:`~geo.eventindex.Selection` of the index: the same report) within ``km`` of each
     of ``names`` (places found by :func:`geo.filters.find_place`), per ``freq`` (``week``
     or ``month``) from ``start`` to ``end``; ``types``: every event type, so each has its
     rows (default: those present)."""
@@ -53,12 +55,15 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
     found = [find_place(places, name) for name in names]
     # Only the events within the box around each place can be within the distance: kept
     # first (a million events shown, a few thousand kept), then tested each place.
-    lon, lat = events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
-    boxed = np.zeros(len(events), dtype=bool)
-    for y, x, _ in found:
-        west, south, east, north = near_bbox(y, x, km)
-        boxed |= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    events = events[boxed]
+    boxes = [near_bbox(y, x, km) for y, x, _ in found]
+    if isinstance(events, Selection):  # the frame of those events alone, same labels
+        events = events.frame(events.in_boxes(boxes))
+    else:
+        lon, lat = events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
+        boxed = np.zeros(len(events), dtype=bool)
+        for west, south, east, north in boxes:
+            boxed |= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        events = events[boxed]
     near = [analysis.near_place(events, y, x, km) for y, x, _ in found]
     # as analysis.place_counts, from the events near each place found once
     parts = []

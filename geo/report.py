@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo import analysis
 from geo.colors import event_types_legend
+from geo.eventindex import Selection
 from geo.spreadsheet import spreadsheet_safe
 from geo.timeline import before_range, timeline
 
@@ -54,7 +55,7 @@ class ZoneReport:
 
 
 def zone_report(
-    shown: pd.DataFrame,
+    shown: pd.DataFrame | Selection,
     versions,
     zone_id: str,
     *,
@@ -69,25 +70,25 @@ def zone_report(
     start: date | None = None,
     end: date | None = None,
 ) -> ZoneReport:
-    """Compute the report from the events the filters show and the stored zone versions.
+    """Compute the report from the events the filters show (a frame, or a
+    :class:`~geo.eventindex.Selection` of the index: the same report) and the stored zone
+    versions.
 
     ``start``, ``end``: the dates the events were chosen for (default: the first start and
     last end among ``shown``). The timeline runs over them (events that began earlier are
     left out of it, see :func:`geo.timeline.timeline`); the before/after windows are kept
     inside them and inside the zone's life (see :func:`geo.analysis.comparison_window`)."""
-    coarse = analysis.is_coarse(shown)
     row = analysis.boundary_at(versions, zone_id, pivot)
     band = analysis.ring(row.geometry, km)
     if start is None and len(shown):
-        start = shown["date_start"].min().date()
+        start = _first_start(shown)
     if end is None and len(shown):
-        end = shown["date_end"].max().date()
+        end = _last_end(shown)
     # Every figure below counts events inside one of the zone's versions or the ring: the
     # others are left out first, by the bounds of those shapes (a million events shown,
     # a few thousand kept), so that no step copies or tests every event shown.
     shapes = [g for g in versions.loc[versions["zone_id"] == zone_id].geometry if g is not None]
-    keep = _within_bounds(shown, [*shapes, band])
-    events = shown[keep & ~coarse.to_numpy()] if exclude_coarse else shown[keep]
+    events, coarse_count = _near_shapes(shown, [*shapes, band], exclude_coarse)
     in_zone = analysis.in_zone(events, versions, zone_id)
     asked = int(days)
     days, note = analysis.comparison_window(versions, zone_id, pivot, asked, start, end)
@@ -103,7 +104,7 @@ def zone_report(
         exclude_coarse=exclude_coarse,
         filters=filters,
         shown=len(shown),
-        coarse_left_out=int(coarse.sum()) if exclude_coarse else 0,
+        coarse_left_out=coarse_count if exclude_coarse else 0,
         boundary=row,
         ring=band,
         in_zone=in_zone,
@@ -116,6 +117,36 @@ def zone_report(
         window_note=note,
         before_start=before_range(in_zone, start),
     )
+
+
+def _first_start(shown):
+    if isinstance(shown, Selection):
+        return shown.first_start()
+    return shown["date_start"].min().date()
+
+
+def _last_end(shown):
+    if isinstance(shown, Selection):
+        return shown.last_end()
+    return shown["date_end"].max().date()
+
+
+def _near_shapes(shown, shapes, exclude_coarse: bool) -> tuple[pd.DataFrame, int]:
+    """(the events shown within the bounds of any of ``shapes``, less the coarse ones
+    when ``exclude_coarse``; how many events shown are coarse). ``shown``: a frame, or a
+    :class:`~geo.eventindex.Selection`, whose frame is made of those events alone (with
+    the labels they have in the frame of every event shown)."""
+    if isinstance(shown, Selection):
+        boxes = [s.bounds for s in shapes if s is not None and not s.is_empty]
+        coarse = shown.with_precision(analysis.COARSE)
+        keep = shown.in_boxes(boxes)
+        if exclude_coarse:
+            keep &= ~coarse
+        return shown.frame(keep), int(np.count_nonzero(coarse & shown.mask))
+    coarse = analysis.is_coarse(shown)
+    keep = _within_bounds(shown, shapes)
+    events = shown[keep & ~coarse.to_numpy()] if exclude_coarse else shown[keep]
+    return events, int(coarse.sum())
 
 
 def _within_bounds(events: pd.DataFrame, shapes) -> np.ndarray:

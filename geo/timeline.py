@@ -56,20 +56,44 @@ def _all_periods(first: np.datetime64, last: np.datetime64, freq: str) -> np.nda
     return np.arange(first, last + np.timedelta64(1, "D"), np.timedelta64(step, "D"))
 
 
+def _blocks(events):
+    """The events as frames to sum over: a :class:`~geo.eventindex.Selection` a block at a
+    time (:meth:`~geo.eventindex.Selection.blocks`), a frame whole."""
+    from geo.eventindex import Selection
+
+    return events.blocks() if isinstance(events, Selection) else [events]
+
+
+def _empty(events) -> bool:
+    return not len(events)
+
+
 def before_range(events: pd.DataFrame, start) -> dict:
     """The events (and their fatalities, best estimates) that began before ``start``: those
-    :func:`timeline` leaves out, for a caption to say so."""
-    if start is None or events.empty:
+    :func:`timeline` leaves out, for a caption to say so. ``events``: a frame, or a
+    :class:`~geo.eventindex.Selection` (summed a block at a time: the same counts)."""
+    if start is None or _empty(events):
         return {"events": 0, "fatalities": 0}
-    early = (events["date_start"] < pd.Timestamp(start)).to_numpy()
-    fatalities = pd.to_numeric(events["fatalities_best"], errors="coerce").to_numpy(float)
-    return {"events": int(early.sum()), "fatalities": int(np.nansum(fatalities[early]))}
+    n, dead = 0, 0
+    for block in _blocks(events):
+        early = (block["date_start"] < pd.Timestamp(start)).to_numpy()
+        fatalities = pd.to_numeric(block["fatalities_best"], errors="coerce").to_numpy(float)
+        n += int(early.sum())
+        dead += int(np.nansum(fatalities[early]))
+    return {"events": n, "fatalities": dead}
 
 
 def longer_than_period(events: pd.DataFrame, freq: str, start=None, end=None, types=None) -> int:
     """How many of the events :func:`timeline` counts (start within ``start``..``end``, of
     one of ``types``) last beyond the period of their start date: a UCDP record dated
-    1 January to 31 December is counted in its first week, for a caption to say so."""
+    1 January to 31 December is counted in its first week, for a caption to say so.
+    ``events``: a frame, or a :class:`~geo.eventindex.Selection` (a block at a time)."""
+    if _empty(events):
+        return 0
+    return sum(_longer(block, freq, start, end, types) for block in _blocks(events))
+
+
+def _longer(events: pd.DataFrame, freq: str, start, end, types) -> int:
     if events.empty or "date_end" not in events:
         return 0
     starts = events["date_start"].to_numpy().astype("datetime64[D]")
@@ -97,30 +121,79 @@ def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) 
 
     ``events`` needs only ``date_start``, ``event_type`` and ``fatalities_best`` (any
     dtype: text or categorical types, float or integer fatalities); the work is vectorised
-    (a million events take well under a second). ``types``: the event types to give a row
+    (a million events take well under a second). ``events`` may also be a
+    :class:`~geo.eventindex.Selection` of the index: counted a block of a million at a
+    time, with the same result (the counts add up; fatalities are whole numbers, whose
+    sums in float64 are exact in any order). ``types``: the event types to give a row
     each (default: those present, sorted); events of other types are left out.
 
     Columns: ``period`` (the first day), ``event_type``, ``events``, ``fatalities``,
     ``period_end`` (the last day) and ``label`` (``May 2017``, ``week of 01 May 2017``).
     """
     columns = ["period", "event_type", "events", "fatalities", "period_end", "label"]
-    starts = events["date_start"].to_numpy().astype("datetime64[D]")
     lo = np.datetime64(pd.Timestamp(start).date(), "D") if start is not None else None
     hi = np.datetime64(pd.Timestamp(end).date(), "D") if end is not None else None
+    if types is None:
+        found: set[str] = set()
+        for block in _blocks(events):
+            present = block["event_type"].to_numpy()[_kept(_starts(block), lo, hi)]
+            found |= {str(t) for t in pd.unique(present) if pd.notna(t)}
+        types = sorted(found)
+    types = list(types)
+    first, last = lo, hi
+    if first is None or last is None:
+        spans = [_span(_starts(block), lo, hi) for block in _blocks(events)]
+        spans = [s for s in spans if s is not None]
+        first = first if first is not None else (min(s[0] for s in spans) if spans else None)
+        last = last if last is not None else (max(s[1] for s in spans) if spans else None)
+    if first is None or last is None or not types:
+        return pd.DataFrame({c: [] for c in columns})
+    periods = _all_periods(period_start(first, freq), period_start(last, freq), freq)
+    size = len(periods) * len(types)
+    n_events = np.zeros(size, dtype=np.int64)
+    n_fatalities = np.zeros(size, dtype=np.float64)
+    for block in _blocks(events):
+        counts, dead = _count(block, freq, lo, hi, types, periods)
+        n_events += counts
+        n_fatalities += dead
+    period_col = np.repeat(periods, len(types))
+    return pd.DataFrame(
+        {
+            "period": period_col.astype("datetime64[s]"),
+            "event_type": np.tile(np.array(types, dtype=object), len(periods)),
+            "events": n_events.astype("int64"),
+            "fatalities": np.rint(n_fatalities).astype("int64"),
+            "period_end": period_end(period_col, freq).astype("datetime64[s]"),
+            "label": np.repeat(period_label(periods, freq), len(types)),
+        },
+        columns=columns,
+    )
+
+
+def _starts(events: pd.DataFrame) -> np.ndarray:
+    return events["date_start"].to_numpy().astype("datetime64[D]")
+
+
+def _kept(starts: np.ndarray, lo, hi) -> np.ndarray:
     keep = np.ones(len(starts), dtype=bool)
     if lo is not None:
         keep &= starts >= lo
     if hi is not None:
         keep &= starts <= hi
-    if types is None:
-        present = events["event_type"].to_numpy()[keep]
-        types = sorted({str(t) for t in pd.unique(present) if pd.notna(t)})
-    types = list(types)
-    first = lo if lo is not None else (starts[keep].min() if keep.any() else None)
-    last = hi if hi is not None else (starts[keep].max() if keep.any() else None)
-    if first is None or last is None or not types:
-        return pd.DataFrame({c: [] for c in columns})
-    periods = _all_periods(period_start(first, freq), period_start(last, freq), freq)
+    return keep
+
+
+def _span(starts: np.ndarray, lo, hi):
+    """(first, last) start date kept, None when none is."""
+    keep = _kept(starts, lo, hi)
+    return (starts[keep].min(), starts[keep].max()) if keep.any() else None
+
+
+def _count(events: pd.DataFrame, freq: str, lo, hi, types: list, periods: np.ndarray):
+    """(events, fatalities) of ``events`` per slot (period × type, as :func:`timeline`
+    lays them out)."""
+    starts = _starts(events)
+    keep = _kept(starts, lo, hi)
     kinds = events["event_type"]
     if isinstance(kinds.dtype, pd.CategoricalDtype):  # recoded on the categories: fast
         type_code = kinds.cat.set_categories(types).cat.codes.to_numpy()[keep]
@@ -134,15 +207,4 @@ def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) 
     size = len(periods) * len(types)
     n_events = np.bincount(slot, minlength=size)
     n_fatalities = np.bincount(slot, weights=np.nan_to_num(fatalities[counted]), minlength=size)
-    period_col = np.repeat(periods, len(types))
-    return pd.DataFrame(
-        {
-            "period": period_col.astype("datetime64[s]"),
-            "event_type": np.tile(np.array(types, dtype=object), len(periods)),
-            "events": n_events.astype("int64"),
-            "fatalities": np.rint(n_fatalities).astype("int64"),
-            "period_end": period_end(period_col, freq).astype("datetime64[s]"),
-            "label": np.repeat(period_label(periods, freq), len(types)),
-        },
-        columns=columns,
-    )
+    return n_events, n_fatalities

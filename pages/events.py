@@ -19,6 +19,7 @@ from geo import source_text, stream, timeline
 from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
+from geo.eventindex import Selection
 from geo.schema import EVENT_LABELS
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
@@ -51,8 +52,9 @@ ORDERS = ("ascending", "descending")
 @st.cache_resource(max_entries=8)
 def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mask):
     """The timeline of the selected events over the chosen dates, from the compact columns
-    (no text read), and what began before them (left out of the chart, said in the caption)."""
-    frame = event_index(revision).frame(_mask)
+    (no text read), and what began before them (left out of the chart, said in the caption);
+    counted a block at a time (no frame of every selected event: 0.5 GB at ten million)."""
+    frame = Selection(event_index(revision), _mask)
     longer = timeline.longer_than_period(frame, freq, start, end, types)
     return (
         timeline.timeline(frame, freq, start, end, list(types)),

@@ -109,13 +109,13 @@ def test_the_pages_read_only_the_new_events_after_an_import(make_store, monkeypa
     data._store.clear()
     first = data.event_index(store.revision())
     afters = []
-    real = type(store).event_columns
+    real = type(store).event_column_batches  # what the index is read through
 
     def spy(self, after=None):
         afters.append(after)
         return real(self, after)
 
-    monkeypatch.setattr(type(store), "event_columns", spy)
+    monkeypatch.setattr(type(store), "event_column_batches", spy)
     store.add_events(_events("y", 5), who="ana", file_name="y.csv", sha256="ef" * 32)
     second = data.event_index(store.revision())
     assert afters == [int(first.fid[-1])]

@@ -179,6 +179,12 @@ def _cmd_events(args) -> int:
 
     if args.output is not None and args.format == "count":
         raise InputError("--output needs --format csv or --format geojson")
+    if args.format != "count" and not args.dedupe and not _filtering(args):
+        # Every event: its ids are read a chunk at a time as it is written, with no index
+        # (constant memory at any number of events).
+        store = _open_store(args.store)
+        datasets = [d for d in store.event_summary().datasets if d is not None]
+        return _write(store, stream.StoredFids.of(store), args, datasets)
     store, index, mask = filtered_index(args)
     if args.dedupe:
         mask = dedupe(store, index, mask)
@@ -186,8 +192,23 @@ def _cmd_events(args) -> int:
         print(int(mask.sum()))
         return 0
     datasets = {index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0}
+    return _write(store, index.fid[mask], args, datasets)
+
+
+def _filtering(args) -> bool:
+    """Does any option of :func:`add_filter_options` narrow the events?"""
+    options = ("start", "end", "types", "actor", "min_fatalities", "datasets", "precisions",
+               "zones", "near", "near_place", "km")  # fmt: skip
+    return any(getattr(args, name) is not None for name in options)
+
+
+def _write(store, fids, args, datasets) -> int:
+    """The events ``fids`` written as ``args.format`` to ``args.output`` (or standard
+    output), all or nothing."""
+    from geo import stream
+
     try:
-        stream.to_path_or_stdout(store, index.fid[mask], args.format, args.output, datasets)
+        stream.to_path_or_stdout(store, fids, args.format, args.output, datasets)
     except OSError as exc:
         if args.output in (None, "-"):
             raise
@@ -246,7 +267,7 @@ def filtered_index(args):
     )
     # The filters run on the events' compact columns; only the rows written are read in
     # full, a chunk at a time (constant memory), in the order they were stored.
-    index = EventIndex.from_frame(store.event_columns())
+    index = EventIndex.read(store)  # a batch at a time (EventIndex.from_frames)
     return store, index, index.mask(flt, zones)
 
 

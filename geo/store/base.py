@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -210,6 +210,28 @@ class Store(MatchTables, ABC):
             text = [str(v)[:10] for v in df[col]]  # ISO text (SQLite) or a date (PostGIS)
             df[col] = pd.to_datetime(pd.Series(text, dtype=object), format="%Y-%m-%d")
         return df
+
+    def event_column_batches(self, after: int | None = None) -> Iterator[pd.DataFrame]:
+        """:meth:`event_columns` in batches, one after another in ``fid`` order (at least
+        one, maybe empty): what :meth:`geo.eventindex.EventIndex.read` indexes a batch at a
+        time. Engines that read in batches give them as read; this one gives the whole."""
+        yield self.event_columns(after)
+
+    def event_fid_range(self) -> tuple[int, int]:
+        """(how many events, the largest ``fid``; 0 when none): what
+        :meth:`fids_after` pages through, read in one snapshot."""
+        count, top = self._read("SELECT COUNT(*), MAX(fid) FROM events")[0]
+        return int(count), int(top or 0)
+
+    def fids_after(self, after: int, upto: int, limit: int) -> np.ndarray:
+        """The next ``limit`` row ids larger than ``after`` and at most ``upto``, ascending:
+        every event a page at a time, read by the primary key (no list of every id)."""
+        p = self._PARAM
+        rows = self._read(
+            f"SELECT fid FROM events WHERE fid > {p} AND fid <= {p} ORDER BY fid LIMIT {p}",
+            (int(after), int(upto), int(limit)),
+        )
+        return np.array([r[0] for r in rows], dtype=np.int64)
 
     def _event_select(self) -> list[str]:
         """The event columns as the engine must select them to get the stored text."""

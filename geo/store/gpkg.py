@@ -19,6 +19,7 @@ import os
 import sqlite3
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -457,6 +458,12 @@ class GeoPackageStore(Store):
         return "fid IN (SELECT value FROM json_each(?))", (json.dumps(fids),)
 
     def event_columns(self, after: int | None = None) -> pd.DataFrame:
+        df = T.concat_columns(list(self.event_column_batches(after)))
+        if df["fid"].is_monotonic_increasing:
+            return df
+        return df.sort_values("fid", kind="stable").reset_index(drop=True)
+
+    def event_column_batches(self, after: int | None = None) -> Iterator[pd.DataFrame]:
         # GDAL reads the columns straight into Arrow: about 0.4 s for a million events,
         # against 5 s through Python rows. Read in batches, each turned into categoricals
         # at once: the events' text is never held whole (ten million events' actors as
@@ -472,18 +479,14 @@ class GeoPackageStore(Store):
                 batch_size=INDEX_BATCH,
                 where=None if after is None else f"fid > {int(after)}",
             ) as (_, reader):
-                frames = [
-                    batch.to_pandas(strings_to_categorical=True, date_as_object=False)
-                    for batch in reader
-                ]
+                any_batch = False
+                for batch in reader:
+                    any_batch = True
+                    yield batch.to_pandas(strings_to_categorical=True, date_as_object=False)
         except pyogrio.errors.DataSourceError as exc:
             raise StoreError(f"the store's events could not be read ({exc})") from None
-        if not frames:  # nothing after ``after``: the common SQL gives the empty frame
-            return super().event_columns(after)
-        df = T.concat_columns(frames)
-        if df["fid"].is_monotonic_increasing:
-            return df
-        return df.sort_values("fid", kind="stable").reset_index(drop=True)
+        if not any_batch:  # nothing after ``after``: the common SQL gives the empty frame
+            yield super().event_columns(after)
 
     def revision(self) -> str:
         (value,) = self._read("SELECT value FROM zonewatch_meta WHERE key = 'revision'")[0]

@@ -1,0 +1,141 @@
+"""The reports and the timeline computed from a ``Selection`` of the index (what the pages
+now give them: no frame of every event shown) equal those computed from the compact frame
+of every event shown (what the pages gave them before)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import eventindex, timeline
+from geo.eventindex import EventIndex, Selection
+from geo.filters import EventFilter
+from geo.place_report import place_report
+from geo.report import report_csv, zone_report
+
+
+@pytest.fixture(scope="module")
+def shipped(session_store_path):
+    from geo.store.gpkg import GeoPackageStore
+
+    store = GeoPackageStore.open(session_store_path)
+    return store, EventIndex.read(store), store.zone_versions()
+
+
+FILTERS = [
+    EventFilter(start=date(2017, 1, 1), end=date(2018, 12, 31)),
+    EventFilter(start=date(2017, 5, 1), end=date(2017, 6, 30), min_fatalities=2),
+    EventFilter(start=date(2016, 1, 1), end=date(2019, 12, 1), zones=("idlib",)),
+    EventFilter(start=date(2030, 1, 1), end=date(2030, 2, 1)),  # nothing shown
+]
+IDS = ["2017-18", "may-june-2", "idlib", "none"]
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(eventindex, "BLOCK", 1000)  # many blocks over the shipped events
+
+
+def _both(shipped, flt):
+    _, index, versions = shipped
+    mask = index.mask(flt, versions)
+    return index.frame(mask), Selection(index, mask)
+
+
+def test_a_selections_frame_keeps_the_rows_and_labels_of_the_whole_frame(shipped):
+    _, index, versions = shipped
+    mask = index.mask(FILTERS[0], versions)
+    where = index._in_box((36.0, 35.0, 37.5, 36.5))
+    whole = index.frame(mask)
+    keep = where[mask]
+    got = Selection(index, mask).frame(where)
+    assert 0 < len(got) < len(whole)
+    pd.testing.assert_frame_equal(got, whole[keep])
+    pd.testing.assert_frame_equal(Selection(index, mask).frame(), whole)
+    assert len(Selection(index, mask)) == len(whole)
+    blocks = list(Selection(index, mask).blocks())
+    assert len(blocks) > 5
+    assert pd.concat(blocks, ignore_index=True)["fid"].tolist() == whole["fid"].tolist()
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=IDS)
+@pytest.mark.parametrize("zone_id", ["idlib", "eastern_ghouta"])
+@pytest.mark.parametrize("coarse", [True, False])
+def test_the_zone_report_of_a_selection_equals_that_of_the_frame(shipped, flt, zone_id, coarse):
+    _, index, versions = shipped
+    frame, selection = _both(shipped, flt)
+    for dates in ({"start": flt.start, "end": flt.end}, {}):  # given, or from the events
+        args = dict(
+            zone_name=zone_id,
+            freq="month",
+            pivot=date(2017, 5, 6),
+            days=90,
+            km=20.0,
+            exclude_coarse=coarse,
+            all_types=tuple(index.types),
+            **dates,
+        )
+        if not len(frame) and not dates:
+            continue  # no events and no dates: no window to report on, either way
+        a = zone_report(frame, versions, zone_id, **args)
+        b = zone_report(selection, versions, zone_id, **args)
+        assert report_csv(a) == report_csv(b)
+        assert (a.zone_ba, a.ring_ba, a.before_start) == (b.zone_ba, b.ring_ba, b.before_start)
+        assert (a.shown, a.coarse_left_out, a.days) == (b.shown, b.coarse_left_out, b.days)
+        pd.testing.assert_frame_equal(a.nearby, b.nearby)
+        pd.testing.assert_frame_equal(a.in_zone, b.in_zone)
+        pd.testing.assert_frame_equal(a.timeline, b.timeline)
+    if flt is FILTERS[0]:
+        assert len(a.nearby) > 0 and len(a.in_zone) > 0
+        assert coarse is False or a.coarse_left_out > 0
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=IDS)
+@pytest.mark.parametrize("freq", ["week", "month"])
+def test_the_place_report_of_a_selection_equals_that_of_the_frame(shipped, flt, freq):
+    store, index, _ = shipped
+    frame, selection = _both(shipped, flt)
+    places = store.places()
+    names = ["Douma", "Idlib", "Raqqa"]
+    args = dict(start=flt.start, end=flt.end, types=index.types)
+    a = place_report(frame, places, names, 25.0, freq, **args)
+    b = place_report(selection, places, names, 25.0, freq, **args)
+    pd.testing.assert_frame_equal(a.per_period, b.per_period)
+    pd.testing.assert_frame_equal(a.totals, b.totals)
+    pd.testing.assert_frame_equal(a.near, b.near)
+    assert a.early == b.early and a.focus.equals(b.focus)
+    if flt is FILTERS[0]:
+        assert a.totals["events"].sum() > 0
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=IDS)
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+def test_the_timeline_of_a_selection_equals_that_of_the_frame(shipped, flt, freq):
+    _, index, _ = shipped
+    frame, selection = _both(shipped, flt)
+    start = date(2017, 3, 1)
+    for args in (
+        (flt.start, flt.end, list(index.types)),
+        (start, flt.end, None),  # types: those present
+        (None, None, None),  # dates: those of the events
+    ):
+        pd.testing.assert_frame_equal(
+            timeline.timeline(selection, freq, *args), timeline.timeline(frame, freq, *args)
+        )
+        assert timeline.longer_than_period(selection, freq, *args) == (
+            timeline.longer_than_period(frame, freq, *args)
+        )
+    assert timeline.before_range(selection, start) == timeline.before_range(frame, start)
+    if flt is FILTERS[0]:
+        assert timeline.before_range(frame, start)["events"] > 0
+        assert timeline.timeline(frame, freq, flt.start, flt.end)["fatalities"].sum() > 0
+
+
+def test_the_selection_sums_whole_fatalities_exactly(shipped):
+    """The blocks' sums add up to the whole's: fatalities are whole numbers."""
+    _, index, _ = shipped
+    known = index.fatalities[~np.isnan(index.fatalities)]
+    assert (known == np.floor(known)).all()
