@@ -307,7 +307,10 @@ def start_app(store: Path | None, script: str = "app.py") -> tuple[subprocess.Po
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         # a source file edited during a run would leave Streamlit's "Rerun?" prompt up,
+         # which the pages' timing reads as a run that never ends
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

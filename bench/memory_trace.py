@@ -85,9 +85,7 @@ def main(argv: list[str]) -> None:
     store = Path(argv[0])
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else None
     tracer = Tracer()
-    start_app, new_context, set_dates = (
-        pages_scale.start_app, None, pages_scale._set_dates
-    )  # fmt: skip
+    start_app, set_dates = pages_scale.start_app, pages_scale._set_dates
 
     def traced_start(*args, **kwargs):
         proc, url = start_app(*args, **kwargs)
@@ -95,11 +93,8 @@ def main(argv: list[str]) -> None:
         tracer.step("index load (first visit)")
         return proc, url
 
-    counter = {"n": 0}
-
     def traced_dates(page, start, end, heading):
-        counter["n"] = counter["n"] % 3 + 1
-        tracer.step(f"{heading}: change {counter['n']} ({start} to {end})")
+        tracer.step(f"{tracer.label.split(':')[0]}: dates {start} to {end}")
         return set_dates(page, start, end, heading)
 
     pages_scale.start_app = traced_start
@@ -114,14 +109,18 @@ def main(argv: list[str]) -> None:
             return original(*args, **kwargs)
 
         browser.new_context = traced_context
-        del new_context
-        result = pages_scale.measure_pages(browser, store, downloads="--no-downloads" not in argv)
-        browser.close()
-    tracer.stop()
-    print(json.dumps(result, indent=1))
-    print(tracer.summary())
-    if out:
-        out.write_text(json.dumps({"result": result, "samples": tracer.samples}))
+        result = None
+        try:
+            result = pages_scale.measure_pages(
+                browser, store, downloads="--no-downloads" not in argv
+            )
+        finally:  # what was measured, even when a page failed
+            browser.close()
+            tracer.stop()
+            print(json.dumps(result, indent=1))
+            print(tracer.summary())
+            if out:
+                out.write_text(json.dumps({"result": result, "samples": tracer.samples}))
 
 
 if __name__ == "__main__":

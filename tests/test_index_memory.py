@@ -86,3 +86,12 @@ def test_a_text_column_of_plain_objects_in_some_batches_indexes_the_same(shipped
     assert (text(a, "actor2_code") == text(b, "actor2_code")).all()
     assert (text(a, "actor1_code") == text(b, "actor1_code")).all()
     assert list(a.actors) == sorted(a.actors)  # the table's actor order holds
+
+
+@pytest.mark.parametrize("hint", [0, 2500, 10**6], ids=["none", "too few", "too many"])
+def test_the_columns_grow_or_are_trimmed_when_the_count_given_is_wrong(shipped, hint):
+    frame = shipped.event_columns()
+    parts = [frame.iloc[i : i + 2000].reset_index(drop=True) for i in range(0, len(frame), 2000)]
+    got = EventIndex.from_frames(iter(parts), size_hint=hint)
+    assert_same_index(got, EventIndex.from_frame(frame))
+    assert got.fid.base is None or len(got.fid.base) == len(got)  # no unused room kept
