@@ -4,6 +4,9 @@ frame (measured in a subprocess: the peak of the process, ``ru_maxrss``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,3 +98,74 @@ def test_the_columns_grow_or_are_trimmed_when_the_count_given_is_wrong(shipped, 
     got = EventIndex.from_frames(iter(parts), size_hint=hint)
     assert_same_index(got, EventIndex.from_frame(frame))
     assert got.fid.base is None or len(got.fid.base) == len(got)  # no unused room kept
+
+
+#: Indexes N events given in batches of B (synthetic, as the GeoPackage's reader gives
+#: them), then prints how far the process's peak rose (MB), the index's size (MB), events.
+MEASURE = """
+import resource, sys
+import numpy as np, pandas as pd
+from geo.eventindex import EventIndex
+from geo.store.tables import concat_columns
+
+N, B = int(sys.argv[2]), int(sys.argv[3])
+TYPES = [f"type {i}" for i in range(12)]
+ACTORS = [f"actor {i:05d}" for i in range(5000)]
+
+def batch(k):
+    rng = np.random.default_rng(k)
+    n = min(B, N - k * B)
+    fid = np.arange(k * B + 1, k * B + n + 1)
+    day = rng.integers(16000, 19000, n)
+    def cat(values, m):
+        return pd.Categorical.from_codes(rng.integers(-1, len(values), n), categories=values[:])
+    return pd.DataFrame({
+        "fid": fid, "latitude": rng.uniform(32, 37, n), "longitude": rng.uniform(35, 42, n),
+        "date_start": pd.to_datetime(day, unit="D"), "date_end": pd.to_datetime(day + 3, unit="D"),
+        "event_type": cat(TYPES, n), "dataset": cat(["ucdp", "acled"], n),
+        "fatalities_best": rng.integers(0, 9, n).astype(float),
+        "location_precision": cat(["exact", "admin1"], n),
+        "actor1": cat(ACTORS, n), "actor2": cat(ACTORS, n),
+    })
+
+class Fake:
+    def event_column_batches(self, after=None):
+        for k in range(-(-N // B)):
+            yield batch(k)
+    def event_columns(self, after=None):
+        return concat_columns(list(self.event_column_batches()))
+    def event_fid_range(self):
+        return N, N
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+before = peak()
+store = Fake()
+if sys.argv[1] == "read":
+    index = EventIndex.read(store)
+else:  # the way before: the joined frame, then its index
+    index = EventIndex.from_frame(store.event_columns())
+print((peak() - before) / 1e6, index.nbytes / 1e6, len(index))
+"""
+
+
+def _peak_rise(how: str, n: int, batch: int) -> tuple[float, float]:
+    from conftest import ROOT
+
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, how, str(n), str(batch)],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    )  # fmt: skip
+    rise, size, count = out.stdout.split()
+    assert int(count) == n
+    return float(rise), float(size)
+
+
+def test_reading_four_million_events_holds_the_index_and_a_batch_not_the_joined_frame():
+    """Four million events in batches of 200,000: the index takes 196 MB. Read a batch at a
+    time, the peak rises by the index and a batch's work (measured: 242 MB); built from
+    the joined frame (the way before), by the frame as well (488 MB). The bound, the index
+    plus 100 MB, holds the first and not the second whatever the number of events."""
+    rise, size = _peak_rise("read", 4_000_000, 200_000)
+    assert size == pytest.approx(196, abs=1)
+    assert rise < size + 100
