@@ -220,6 +220,17 @@ class EventIndex:
         return np.nan_to_num(self.fatalities.astype(np.float64), nan=0.0)
 
     @cached_property
+    def in_fid_order(self) -> bool:
+        """Are the events in strictly increasing ``fid`` order (as the store gives them)?
+        Then so is any selection of them. Found once."""
+        fid, last = self.fid, len(self.fid) - 1
+        for i in range(0, max(last, 0), BLOCK):  # a block at a time: no array of every pair
+            j = min(i + BLOCK, last)
+            if not (fid[i + 1 : j + 1] > fid[i:j]).all():
+                return False
+        return True
+
+    @cached_property
     def extent(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) of every event, made once (NaN if any position is
         missing): a view that holds it holds every event, with no test per event."""

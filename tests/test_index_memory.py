@@ -169,3 +169,26 @@ def test_reading_four_million_events_holds_the_index_and_a_batch_not_the_joined_
     rise, size = _peak_rise("read", 4_000_000, 200_000)
     assert size == pytest.approx(196, abs=1)
     assert rise < size + 100
+
+
+@pytest.mark.parametrize("swap", [None, 0, 998, 999, 1000, -2], ids=str)
+def test_fid_order_is_found_a_block_at_a_time(shipped, monkeypatch, swap):
+    from dataclasses import replace
+
+    from geo import eventindex
+
+    monkeypatch.setattr(eventindex, "BLOCK", 1000)
+    index = EventIndex.read(shipped)
+    fid = index.fid.copy()
+    if swap is not None:  # two neighbours swapped, at a block's edge or inside one
+        fid[[swap, swap + 1]] = fid[[swap + 1, swap]]
+    assert replace(index, fid=fid).in_fid_order is (swap is None)
+    assert replace(index, fid=fid[:1]).in_fid_order and replace(index, fid=fid[:0]).in_fid_order
+
+
+def test_the_tables_order_keeps_positions_as_int32(shipped):
+    from geo import table as T
+
+    index = EventIndex.read(shipped)
+    order = T.sort_order(index, np.ones(len(index), dtype=bool), "date")
+    assert order.dtype == np.int32 and sorted(order.tolist()) == list(range(len(index)))
