@@ -4,10 +4,10 @@ reports nothing back, and the note under a report's map."""
 from __future__ import annotations
 
 import folium
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.eventindex import Selection
 from geo.filters import EventFilter
 from geo.store import Store
 from views.data import open_or_stop, shown_or_stop
@@ -26,7 +26,7 @@ def page_start(title: str, intro: str = "", small: bool = False) -> tuple[Store,
 
 def report_start(
     title: str, intro: str, layer: str, needs: str
-) -> tuple[Store, dict, EventFilter, pd.DataFrame]:
+) -> tuple[Store, dict, EventFilter, Selection]:
     """The title and introduction of a report page that needs events and the layer
     ``layer`` of :func:`views.data.layers` (named ``needs`` in the message shown, and the
     page stopped, when the store lacks them); then the store, its layers, the shared
