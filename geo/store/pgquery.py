@@ -281,14 +281,16 @@ class PgEvents:
         colors: list[str],
         limit: int | None = None,
         dates: tuple | None = None,
+        total: int | None = None,
     ) -> A.EventView:
         """What :func:`geo.aggregate.event_view` gives for the events matching ``flt``
         (colours per :attr:`types`): the events themselves when at most ``limit``, else the
-        counts per grid cell of the area around the view, counted in SQL."""
+        counts per grid cell of the area around the view, counted in SQL. ``total``:
+        :meth:`count`, when known."""
         if limit is None:
             limit = A.point_limit()
         w = self.where(flt)
-        total = self.count(flt)
+        total = self.count(flt) if total is None else total
         if total <= limit:
             return self._points(w, None, view, colors, limit, dates)
         got, in_area = self._cells(w, view)
@@ -419,13 +421,19 @@ class PgEvents:
         return series, before, int(longer)
 
     def page(
-        self, flt: EventFilter, by: str, descending: bool, page: int, size: int = PAGE_SIZE
+        self,
+        flt: EventFilter,
+        by: str,
+        descending: bool,
+        page: int,
+        size: int = PAGE_SIZE,
+        total: int | None = None,
     ) -> np.ndarray:
         """The row ids on page ``page`` (1-based, clamped to the pages there are) of the
         Events table in the order of :func:`geo.table.sort_order` (``by`` one of
-        :data:`SQL_ORDERS`)."""
+        :data:`SQL_ORDERS`). ``total``: :meth:`count`, when known."""
         w = self.where(flt)
-        total = self.count(flt)
+        total = self.count(flt) if total is None else total
         pages = max(1, math.ceil(total / size))
         page = min(max(1, int(page)), pages)
         way = "DESC" if descending else "ASC"
@@ -498,3 +506,10 @@ def _timeline_frame(grouped: list[tuple], freq: str, start, end, types: list[str
         },
         columns=columns,
     )
+
+
+def in_sql(store) -> bool:
+    """Whether the pages' figures for ``store`` can run in SQL (a PostGIS store)."""
+    from geo.store.postgis import PostGISStore
+
+    return isinstance(store, PostGISStore)
