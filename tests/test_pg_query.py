@@ -166,3 +166,23 @@ def test_no_event_gives_empty_figures(pair):
     assert len(pair.sql.page(flt, "date", False, 1)) == 0
     got = pair.sql.event_view(flt, VIEWS["syria"], [], 1000, (flt.start, flt.end))
     assert got.mode == "points" and got.in_view == 0
+
+
+def test_the_sql_indexes_are_made_on_new_and_older_stores(postgis):
+    from geo.store.postgis import PostGISStore
+
+    url = postgis.create_db("query_indexes", template="zonewatch_template")
+    store = PostGISStore.open(url, seed=False)
+    names = {"events_start_fid", "events_fatalities_fid"}
+
+    def present() -> set[str]:
+        rows = store._read("SELECT indexname FROM pg_indexes WHERE tablename = 'events'")
+        return {r[0] for r in rows} & names
+
+    assert present() == names
+    with store._connect() as con:  # a store made before them
+        con.execute("DROP INDEX events_start_fid")
+        con.execute("DROP INDEX events_fatalities_fid")
+    assert present() == set()
+    PostGISStore.open(url, seed=False)
+    assert present() == names
