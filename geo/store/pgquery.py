@@ -37,6 +37,7 @@ import pandas as pd
 
 from geo import aggregate as A
 from geo import timeline as TL
+from geo.errors import StoreError
 from geo.filters import _SPHERE_KM, _SPHERE_MARGIN, EventFilter, distance_km, near_bbox
 from geo.table import PAGE_SIZE, text_rank
 
@@ -45,6 +46,9 @@ from geo.table import PAGE_SIZE, text_rank
 SQL_ORDERS = ("date", "fatalities", "type", "dataset", "actor")
 
 _EPOCH = "DATE '1970-01-01'"
+
+#: The memory each query's sorts and hashes may take on the server (per node and worker).
+WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,19 @@ class PgEvents:
         self.store = store
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return self.store._read(sql, params)
+        """Rows of a query, on a connection whose ``work_mem`` lets the grid's and the
+        timeline's sorts and hashes stay in memory (the server's default, 4 MB, spills
+        them to disk at a million events)."""
+        if getattr(self.store._local, "con", None) is not None:
+            return self.store._read(sql, params)  # inside a snapshot: its connection
+        con = self.store._read_connection()
+        try:
+            con.execute(f"SET work_mem = '{WORK_MEM}'")
+            return con.execute(sql, params).fetchall()
+        except self.store._READ_ERRORS as exc:
+            raise StoreError(self.store._read_failed(exc)) from None
+        finally:
+            con.close()
 
     # --- dictionaries -----------------------------------------------------------------
 
@@ -384,40 +400,28 @@ class PgEvents:
             "week": f"{trunc} + 6",
             "month": f"({trunc} + interval '1 month' - interval '1 day')::date",
         }[freq]
-        within, wparams = ["TRUE"], []
-        if start is not None:
-            within.append("e.date_start >= %s")
-            wparams.append(pd.Timestamp(start).date())
-        if end is not None:
-            within.append("e.date_start <= %s")
-            wparams.append(pd.Timestamp(end).date())
-        within_sql = " AND ".join(within)
+        lo = pd.Timestamp(start).date() if start is not None else None
+        hi = pd.Timestamp(end).date() if end is not None else None
+        # one scan: each (period, type) group, split into the events that began before the
+        # dates (-1), within them (0) and after them (1)
         grouped = self._read(
             f"SELECT {trunc} AS period, e.event_type, count(*),"
-            " coalesce(sum(e.fatalities_best), 0), min(e.date_start), max(e.date_start)"
-            f" FROM events e WHERE ({w.sql}) AND {within_sql} GROUP BY 1, 2",
-            (*w.params, *wparams),
+            " coalesce(sum(e.fatalities_best), 0), min(e.date_start), max(e.date_start),"
+            f" count(*) FILTER (WHERE e.date_end > {last_day}),"
+            " CASE WHEN e.date_start < %s::date THEN -1"
+            " WHEN e.date_start > %s::date THEN 1 ELSE 0 END"
+            f" FROM events e WHERE {w.sql} GROUP BY 1, 2, 8",
+            (lo, hi, *w.params),
         )
-        series = _timeline_frame(grouped, freq, start, end, types)
-        early, early_fat, longer = self._read(
-            "SELECT count(*) FILTER (WHERE e.date_start < %s),"
-            " coalesce(sum(e.fatalities_best) FILTER (WHERE e.date_start < %s), 0),"
-            f" count(*) FILTER (WHERE {within_sql} AND e.event_type = ANY(%s)"
-            f" AND e.date_end > {last_day})"
-            f" FROM events e WHERE {w.sql}",
-            (
-                pd.Timestamp(start).date() if start is not None else None,
-                pd.Timestamp(start).date() if start is not None else None,
-                *wparams,
-                types,
-                *w.params,
-            ),
-        )[0]
-        before = (
-            {"events": 0, "fatalities": 0}
-            if start is None
-            else {"events": int(early), "fatalities": int(early_fat)}
-        )
+        within = [g for g in grouped if g[7] == 0]
+        series = _timeline_frame(within, freq, start, end, types)
+        early = [g for g in grouped if g[7] == -1]
+        before = {
+            "events": int(sum(g[2] for g in early)),
+            "fatalities": int(sum(g[3] for g in early)),
+        }
+        wanted = set(types)
+        longer = sum(g[6] for g in within if g[1] in wanted)
         return series, before, int(longer)
 
     def page(
