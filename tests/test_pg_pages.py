@@ -77,3 +77,37 @@ def test_map_and_events_on_postgis_read_no_index_and_show_the_same(
             assert got[1] == want[1]
         else:
             assert got == want, key
+
+
+def test_count_once_on_postgis_falls_back_to_the_index(postgis, monkeypatch):
+    """With "count each event once" on, the pages take the in-memory index (read only then)
+    and count as on GeoPackage; off again, the figures come from SQL again."""
+    from geo.eventindex import EventIndex
+    from geo.filters import EventFilter
+    from geo.matching import stored
+    from geo.store.postgis import PostGISStore
+    from views import data
+
+    url = postgis.create_db("pages_once", "zonewatch_template")
+    store = PostGISStore.open(url, seed=False)
+    stored.build(store, "tester")
+    may_june = (date(2017, 5, 1), date(2017, 6, 30))
+    index = EventIndex.from_frame(store.event_columns())
+    mask = index.mask(EventFilter(*may_june))
+    counted, records = int(stored.counted_mask(store, index, mask).sum()), int(mask.sum())
+    assert counted < records
+
+    monkeypatch.delenv("ZONEWATCH_STORE", raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data._LAST_INDEX.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.date_input(key="dates").set_value(may_june).run()
+    assert showing(at)[0] == records and not data._LAST_INDEX  # from SQL
+    at.checkbox(key="once").check().run()
+    assert not at.exception, at.exception
+    assert showing(at)[0] == counted == event_view_payload(at)["n"]
+    assert data._LAST_INDEX  # the index, read for count-once
+    at.checkbox(key="once").uncheck().run()
+    assert showing(at)[0] == records == event_view_payload(at)["n"]
