@@ -111,3 +111,43 @@ def test_count_once_on_postgis_falls_back_to_the_index(postgis, monkeypatch):
     assert data._LAST_INDEX  # the index, read for count-once
     at.checkbox(key="once").uncheck().run()
     assert showing(at)[0] == records == event_view_payload(at)["n"]
+
+
+def _reports() -> dict:
+    """What the Zone and Place reports show (tables, captions, text), and whether the event
+    index was read."""
+    from views import data
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data._LAST_INDEX.clear()
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    for page in ("pages/zone_report.py", "pages/place_report.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        out[page] = (
+            [d.value for d in at.dataframe],
+            [c.value for c in at.caption],
+            [m.value for m in at.markdown],
+        )
+    out["index read"] = bool(data._LAST_INDEX)
+    return out
+
+
+def test_zone_and_place_reports_on_postgis_read_no_index_and_show_the_same(
+    postgis, session_store_path, monkeypatch
+):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ZONEWATCH_STORE", str(session_store_path))
+    gpkg = _reports()
+    monkeypatch.delenv("ZONEWATCH_STORE")
+    monkeypatch.setenv("DATABASE_URL", postgis.create_db("reports_sql", "zonewatch_template"))
+    pg = _reports()
+    assert gpkg["index read"] and not pg["index read"]
+    for page in ("pages/zone_report.py", "pages/place_report.py"):
+        (g_frames, g_captions, g_text), (p_frames, p_captions, p_text) = gpkg[page], pg[page]
+        assert g_frames and len(g_frames) == len(p_frames), page
+        for g, p in zip(g_frames, p_frames, strict=True):
+            pd.testing.assert_frame_equal(p, g, obj=page)
+        assert p_captions == g_captions and p_text == g_text

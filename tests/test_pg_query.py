@@ -186,3 +186,9 @@ def test_the_sql_indexes_are_made_on_new_and_older_stores(postgis):
     assert present() == set()
     PostGISStore.open(url, seed=False)
     assert present() == names
+
+
+def test_the_reports_compact_frame_is_the_index_s(pair):
+    for name, flt in pair.filters.items():
+        got = pair.sql.frame(flt)
+        pd.testing.assert_frame_equal(got, pair.index.frame(pair.masks[name]), obj=name)

@@ -326,8 +326,17 @@ def shown_or_stop(revision: str, flt: EventFilter, versions):
     """The events the filters select, as a compact frame with no text
     (:meth:`geo.eventindex.EventIndex.frame`): what the reports count and chart, at any
     scale (a million events take about 40 MB). Cached per store revision and filter
-    (with count-once applied when it is on)."""
+    (with count-once applied when it is on). On PostGIS (count-once off) read from SQL,
+    with no event index."""
+    if sql_events(revision) is not None:
+        with stop_on_error("The events could not be read"):
+            return _sql_compact(revision, filter_key(flt), flt)
     return _compact(revision, filter_key(flt), event_mask(revision, flt, versions))
+
+
+@st.cache_resource(max_entries=1)  # as _compact: one frame is enough
+def _sql_compact(revision: str, key: str, _flt: EventFilter):
+    return _sql_events(events_version(revision)).frame(_flt)
 
 
 def rows_for_map(store: Store, events, limit: int | None = None):
