@@ -300,10 +300,13 @@ class PgEvents:
         names = ["fid", "latitude", "longitude", "date_start", "date_end", "event_type",
                  "dataset", "location_precision", "fatalities_best"]  # fmt: skip
         buf = bytearray()
-        with self.store._read_connection() as con, con.cursor() as cur:
-            with cur.copy(query, w.params) as cp:
-                for chunk in cp:
-                    buf += chunk
+        try:
+            with self.store._read_connection() as con, con.cursor() as cur:
+                with cur.copy(query, w.params) as cp:
+                    for chunk in cp:
+                        buf += chunk
+        except self.store._READ_ERRORS as exc:
+            raise StoreError(self.store._read_failed(exc)) from None
         types = {"fid": pa.int64(), "latitude": pa.float64(), "longitude": pa.float64(),
                  "date_start": pa.date32(), "date_end": pa.date32(), "event_type": pa.string(),
                  "dataset": pa.string(), "location_precision": pa.string(),
