@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 from test_pg_parity import ACLED_REAL, VIEWS, _import_acled
 
+from geo import aggregate as A
 from geo import table as T
 from geo import timeline
 from geo.aggregate import event_view
 from geo.eventindex import EventIndex
 from geo.filters import EventFilter, distance_km
-from geo.store.pgquery import SQL_ORDERS, PgEvents
+from geo.store.pgquery import SQL_ORDERS, PgEvents, _in_view
 
 RAQQA = (35.9594, 39.0079)
 ALEPPO = (36.2021, 37.1343)
@@ -131,6 +132,68 @@ def test_the_map_view_is_the_same(pair, view, limit):
         assert got == want, name
         modes.add(got.mode)
     assert ("cells" in modes) if limit == 1000 else (modes == {"points"})
+
+
+def _views_around(view):
+    """The view, and views of the same zoom a little wider, narrower and shifted (most keep
+    the area around the view, ``A.region``; some cells straddle their edges)."""
+    w, h = view.east - view.west, view.north - view.south
+    out = [view]
+    for dw, dh, sx in ((0.02, 0.02, 0), (-0.03, -0.01, 0), (0, 0, 0.01), (0.3, 0.3, 0)):
+        out.append(
+            A.View(
+                view.west - w * dw + w * sx,
+                view.south - h * dh,
+                view.east + w * dw + w * sx,
+                view.north + h * dh,
+                view.zoom,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_the_count_and_cells_in_one_scan_and_the_kept_cells_are_the_index_s(pair, view):
+    """The Map's count with its view (one scan with the grid, which is then kept) and the
+    map's figures for the views around it (the kept cells, read again when a cell straddles
+    the new view's edge) are the in-memory index's; the count and the first grid are one
+    query."""
+    colors = [f"#{k:06x}" for k in range(len(pair.index.types))]
+    for name in ("default", "2017-fatal", "zone", "types-any-case"):
+        flt, mask = pair.filters[name], pair.masks[name]
+        sql = PgEvents(pair.store)
+        _ = sql.types, sql.datasets, sql.precisions
+        where = sql.where(flt)  # the zone windows: read once here
+        sql.where = lambda f, w=where: w
+        sent = []
+        plain = sql._read
+        sql._read = lambda q, p=(), s=sent, r=plain: s.append(q) or r(q, p)
+        assert sql.count(flt, VIEWS[view]) == int(mask.sum()), name
+        assert sql.count(flt) == int(mask.sum()) and len(sent) == 1, name
+        first = sql.event_view(flt, VIEWS[view], colors, 100, (flt.start, flt.end))
+        want = event_view(pair.index, mask, VIEWS[view], colors, 100, (flt.start, flt.end))
+        assert first == want, name
+        if first.mode == "cells":
+            assert len(sent) == 1, name  # the grid of the count's scan
+        for other in _views_around(VIEWS[view]):
+            want = event_view(pair.index, mask, other, colors, 100, (flt.start, flt.end))
+            assert sql.event_view(flt, other, colors, 100, (flt.start, flt.end)) == want, name
+
+
+def test_kept_cells_give_the_figures_in_a_view_only_when_no_cell_straddles_its_edge():
+    size = 1.0
+    # cells (ix, iy) -> lon [ix - 180, ix - 179), lat [iy - 90, iy - 89)
+    arr = np.array([[216, 125, 5, 2, 5, 2], [218, 126, 7, 1, 0, 0]], dtype=np.int64)
+    kept = A.View(35.0, 34.0, 38.5, 36.5, 7)
+    assert _in_view(kept, arr, kept, size) is arr
+    wider = A.View(35.5, 34.5, 39.5, 37.5, 7)  # both cells inside
+    got = _in_view(kept, arr, wider, size)
+    assert got[:, 4].tolist() == [5, 7] and got[:, 5].tolist() == [2, 1]
+    narrow = A.View(35.5, 34.5, 37.5, 36.5, 7)  # the first inside, the second outside
+    got = _in_view(kept, arr, narrow, size)
+    assert got[:, 4].tolist() == [5, 0] and got[:, 5].tolist() == [2, 0]
+    straddling = A.View(36.5, 34.5, 39.5, 37.5, 7)  # the first cell is cut by the west edge
+    assert _in_view(kept, arr, straddling, size) is None
 
 
 @pytest.mark.parametrize("freq", ["day", "week", "month"])

@@ -250,16 +250,19 @@ def sql_events(revision: str) -> pgquery.PgEvents | None:
 
 
 @st.cache_resource(max_entries=16)
-def _sql_count(revision: str, key: str, _flt: EventFilter) -> int:
-    return _sql_events(events_version(revision)).count(_flt)
+def _sql_count(revision: str, key: str, _flt: EventFilter, _view: View | None = None) -> int:
+    return _sql_events(events_version(revision)).count(_flt, _view)
 
 
-def selected_count(revision: str, flt: EventFilter, zones) -> int:
-    """How many events the page shows (in SQL on PostGIS, else from :func:`event_mask`)."""
+def selected_count(revision: str, flt: EventFilter, zones, view: View | None = None) -> int:
+    """How many events the page shows (in SQL on PostGIS, else from :func:`event_mask`).
+    ``view``: the Map's view, when it is likely to draw counts per cell: on PostGIS the
+    count then comes from the same scan as the grid's cells around it
+    (:meth:`geo.store.pgquery.PgEvents.count`)."""
     if sql_events(revision) is None:
         return int(event_mask(revision, flt, zones).sum())
     with stop_on_error("The events could not be read"):
-        return _sql_count(revision, filter_key(flt), flt)
+        return _sql_count(revision, filter_key(flt), flt, view)
 
 
 def event_types(revision: str) -> tuple[str, ...]:

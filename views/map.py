@@ -101,7 +101,10 @@ with st.sidebar:
     st.header("Basemap")
     online = _choice("Offer online map tiles", KEY_ONLINE_TILES, False)
 
-selected = selected_count(revision, flt, data["zone_versions"])  # in SQL on PostGIS
+reported = st.session_state.get(KEY_MAP_VIEW) or {}  # the view the map last reported
+likely = View.from_bounds(reported.get("bounds"), reported.get("zoom")) or START_VIEW
+# in SQL on PostGIS, in one scan with the grid's cells around the likely view
+selected = selected_count(revision, flt, data["zone_versions"], likely)
 once = once_note(revision, flt, data["zone_versions"])
 st.markdown(
     f"**Showing {selected:,} of {summary.count:,} events** "

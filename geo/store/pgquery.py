@@ -29,6 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -136,8 +138,25 @@ class PgEvents:
     dictionaries (read once) and the actors' (read when first needed): make one per events
     version (:meth:`geo.store.base.Store.events_version`)."""
 
+    #: How many grids (counts per cell of an area) and totals a PgEvents keeps.
+    KEEP = 16
+
     def __init__(self, store):
         self.store = store
+        self._lock = threading.Lock()
+        self._grids: OrderedDict = OrderedDict()  # (where, size, area) -> (view, rows)
+        self._totals: OrderedDict = OrderedDict()  # where -> count
+
+    def _remember(self, memo: OrderedDict, key, value) -> None:
+        with self._lock:
+            memo[key] = value
+            memo.move_to_end(key)
+            while len(memo) > self.KEEP:
+                memo.popitem(last=False)
+
+    def _recall(self, memo: OrderedDict, key):
+        with self._lock:
+            return memo.get(key)
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Rows of a query, on a connection whose ``work_mem`` lets the grid's and the
@@ -273,10 +292,19 @@ class PgEvents:
 
     # --- figures ----------------------------------------------------------------------
 
-    def count(self, flt: EventFilter) -> int:
-        """How many events match ``flt``."""
+    def count(self, flt: EventFilter, view: A.View | None = None) -> int:
+        """How many events match ``flt``. With the map's ``view``, counted in the same scan
+        as the grid's counts per cell around it (kept for :meth:`event_view`: a date change
+        on the Map then reads the table once, not twice)."""
         w = self.where(flt)
-        return int(self._read(f"SELECT count(*) FROM events e WHERE {w.sql}", w.params)[0][0])
+        known = self._recall(self._totals, _wkey(w))
+        if known is not None:
+            return known
+        if view is not None:
+            return self._grid(w, view, with_total=True)[1]
+        total = int(self._read(f"SELECT count(*) FROM events e WHERE {w.sql}", w.params)[0][0])
+        self._remember(self._totals, _wkey(w), total)
+        return total
 
     def fids(self, flt: EventFilter) -> np.ndarray:
         """The row ids of the events matching ``flt``, in ``fid`` order (for a download)."""
@@ -375,7 +403,7 @@ class PgEvents:
         if limit is None:
             limit = A.point_limit()
         w = self.where(flt)
-        total = self.count(flt) if total is None else total
+        total = self.count(flt, view) if total is None else total
         if total <= limit:
             return self._points(w, None, view, colors, limit, dates)
         got, in_area = self._cells(w, view)
@@ -417,19 +445,7 @@ class PgEvents:
         size = A.cell_degrees(view.zoom)
         cell_km = size * 111.32 * math.cos(math.radians((view.south + view.north) / 2))
         area = A.region(view)
-        box = _box((area.west, area.south, area.east, area.north))
-        inside = "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
-        in_params = (view.west, view.east, view.south, view.north)
-        rows = self._read(
-            "SELECT floor((e.longitude + 180.0) / %s)::bigint AS ix,"
-            " floor((e.latitude + 90.0) / %s)::bigint AS iy, count(*),"
-            " coalesce(sum(e.fatalities_best), 0),"
-            f" count(*) FILTER (WHERE {inside}),"
-            f" coalesce(sum(e.fatalities_best) FILTER (WHERE {inside}), 0)"
-            f" FROM events e WHERE ({w.sql}) AND {box.sql} GROUP BY 1, 2 ORDER BY 1, 2",
-            (size, size, *in_params, *in_params, *w.params, *box.params),
-        )
-        arr = np.array(rows, dtype=np.int64).reshape(-1, 6)
+        arr = self._grid(w, view)[0]
         cx, cy, count, fat, n_in, fat_in = (arr[:, i] for i in range(6))
         payload = {
             "mode": "cells",
@@ -450,6 +466,57 @@ class PgEvents:
             cell_km=cell_km,
             payload=payload,
         ), int(count.sum())
+
+    def _grid(self, w: Where, view: A.View, with_total: bool = False) -> tuple[np.ndarray, int]:
+        """(ix, iy, count, fatalities, count in view, fatalities in view) per non-empty cell
+        of the area around ``view`` (``A.region``), in cell order, and how many events
+        ``w`` selects in all (-1 unless ``with_total``).
+
+        Kept per (filter, cell size, area): the same area for another view (the map
+        reporting its view after a draw, a small pan) is read again only when a cell holding
+        events straddles the new view's edge (else the figures in view are the sums of the
+        cells inside it). ``with_total``: one scan of the selection gives the cells and,
+        from the events outside the area (one group), the total."""
+        size = A.cell_degrees(view.zoom)
+        area = A.region(view)
+        key = (_wkey(w), size, (area.west, area.south, area.east, area.north))
+        kept = self._recall(self._grids, key)
+        total = self._recall(self._totals, _wkey(w)) if with_total else -1
+        if kept is not None and total is not None:
+            arr = _in_view(*kept, view, size)
+            if arr is not None:
+                return arr, total
+        inside = "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
+        in_params = (view.west, view.east, view.south, view.north)
+        a_params = (area.west, area.east, area.south, area.north)
+        cells = "floor((e.longitude + 180.0) / %s)::bigint, floor((e.latitude + 90.0) / %s)::bigint"
+        sums = (
+            "count(*), coalesce(sum(e.fatalities_best), 0),"
+            f" count(*) FILTER (WHERE {inside}),"
+            f" coalesce(sum(e.fatalities_best) FILTER (WHERE {inside}), 0)"
+        )
+        if with_total:
+            # the events outside the area fall in one group, (NULL, NULL)
+            rows = self._read(
+                f"SELECT c.ix, c.iy, {sums} FROM events e CROSS JOIN LATERAL (SELECT"
+                f" CASE WHEN {inside} THEN {cells.split(', ')[0]} END AS ix,"
+                f" CASE WHEN {inside} THEN {cells.split(', ')[1]} END AS iy) c"
+                f" WHERE {w.sql} GROUP BY 1, 2 ORDER BY 1, 2",
+                (*in_params, *in_params, *a_params, size, *a_params, size, *w.params),
+            )
+            total = int(sum(r[2] for r in rows))
+            rows = [r for r in rows if r[0] is not None]
+            self._remember(self._totals, _wkey(w), total)
+        else:
+            box = _box((area.west, area.south, area.east, area.north))
+            rows = self._read(
+                f"SELECT {cells}, {sums} FROM events e WHERE ({w.sql}) AND {box.sql}"
+                " GROUP BY 1, 2 ORDER BY 1, 2",
+                (size, size, *in_params, *in_params, *w.params, *box.params),
+            )
+        arr = np.array(rows, dtype=np.int64).reshape(-1, 6)
+        self._remember(self._grids, key, (view, arr))
+        return arr, total
 
     def timeline(self, flt: EventFilter, freq: str, start, end, types) -> tuple:
         """(:func:`geo.timeline.timeline`, :func:`geo.timeline.before_range`,
@@ -533,6 +600,41 @@ class PgEvents:
             (*jparams, *w.params, size, (page - 1) * size),
         )
         return np.array([r[0] for r in rows], dtype=np.int64)
+
+
+def _wkey(w: Where) -> tuple:
+    return (w.sql, repr(w.params))
+
+
+def _in_view(kept_view: A.View, arr: np.ndarray, view: A.View, size: float):
+    """The grid ``arr`` (counted for ``kept_view``) with its figures in view for ``view``:
+    itself for the same view; else the cells' sums when every non-empty cell lies clearly
+    inside or clearly outside ``view`` (a margin of a millionth of a cell for rounding);
+    else None (to be counted again)."""
+    if view == kept_view:
+        return arr
+    eps = size * 1e-6
+    west = arr[:, 0] * size - 180.0
+    south = arr[:, 1] * size - 90.0
+    east, north = west + size, south + size
+    inside = (
+        (west > view.west + eps)
+        & (east < view.east - eps)
+        & (south > view.south + eps)
+        & (north < view.north - eps)
+    )
+    outside = (
+        (east < view.west - eps)
+        | (west > view.east + eps)
+        | (north < view.south - eps)
+        | (south > view.north + eps)
+    )
+    if not (inside | outside).all():
+        return None
+    out = arr.copy()
+    out[:, 4] = np.where(inside, arr[:, 2], 0)
+    out[:, 5] = np.where(inside, arr[:, 3], 0)
+    return out
 
 
 def _key(payload: dict) -> str:
