@@ -21,6 +21,7 @@ from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.eventindex import Selection
 from geo.schema import EVENT_LABELS
+from geo.store.pgquery import SQL_ORDERS
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
     count_once,
@@ -30,6 +31,8 @@ from views.data import (
     layers,
     merged_column,
     once_note,
+    selected_count,
+    sql_events,
     stop_on_error,
 )
 from views.filters import page_filter
@@ -77,6 +80,23 @@ def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndar
     return T.sort_order(event_index(revision), _mask, by, descending, nearest)
 
 
+@st.cache_resource(max_entries=8)
+def _sql_timeline(revision: str, key: str, freq: str, start, end, types: tuple, _sql, _flt):
+    """:func:`_timeline`, counted in SQL (PostGIS)."""
+    return _sql.timeline(_flt, freq, start, end, types)
+
+
+@st.cache_resource(max_entries=16)
+def _sql_page(revision: str, key: str, by: str, descending: bool, page: int, _sql, _flt, _n):
+    """The row ids of one page of the table, put in order in SQL (PostGIS)."""
+    return _sql.page(_flt, by, descending, page, total=_n)
+
+
+@st.cache_resource(max_entries=8)
+def _sql_datasets(revision: str, key: str, _sql, _flt) -> list[str]:
+    return _sql.datasets_present(_flt)
+
+
 page_setup("Events")
 
 store, revision, data = page_start("Events")
@@ -85,9 +105,15 @@ if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 flt = page_filter()
-index = event_index(revision)
-mask = event_mask(revision, flt, data["zone_versions"])
-shown = int(mask.sum())
+# On PostGIS (count-once off) the figures come from SQL and no event index is read; else,
+# or for what SQL does not give yet (the order by nearest place), from the index.
+sql = sql_events(revision)
+index, mask = (
+    (event_index(revision), event_mask(revision, flt, data["zone_versions"]))
+    if sql is None
+    else (None, None)
+)
+shown = selected_count(revision, flt, data["zone_versions"])
 counted = once_note(revision, flt, data["zone_versions"])
 key = filter_key(flt)  # the filters and the count-once choice: what the rows depend on
 st.markdown(
@@ -97,7 +123,13 @@ st.markdown(
 
 st.subheader("Timeline")
 freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ, bind=URL)
-series, before, longer = _timeline(revision, key, freq, flt.start, flt.end, summary.types, mask)
+if sql is None:
+    series, before, longer = _timeline(revision, key, freq, flt.start, flt.end, summary.types, mask)
+else:
+    with stop_on_error("The events could not be read"):
+        series, before, longer = _sql_timeline(
+            revision, key, freq, flt.start, flt.end, summary.types, sql, flt
+        )
 st.caption(
     f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
     f"(best estimates). {timeline.BEFORE_RULE}"
@@ -144,8 +176,16 @@ if st.session_state.get(KEY_TABLE_STATE) != state:  # new rows or a new order: p
 st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
 # (a link's page past the last shows the last)
 page = min(int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE, bind=URL)), pages)
-order = _order(revision, key, by, direction == "descending", mask)
-rows = T.page_rows(order, page)
+if sql is not None and by in SQL_ORDERS:
+    with stop_on_error("The events could not be read"):
+        fids = _sql_page(revision, key, by, direction == "descending", page, sql, flt, shown)
+    rows = fids
+else:
+    if index is None:  # an order SQL does not give: the index, read only now
+        index, mask = event_index(revision), event_mask(revision, flt, data["zone_versions"])
+    order = _order(revision, key, by, direction == "descending", mask)
+    rows = T.page_rows(order, page)
+    fids = index.fid[rows]
 first = (page - 1) * T.PAGE_SIZE
 st.caption(
     f"Rows {first + 1:,}-{first + len(rows):,} of {shown:,}, page {page:,} of {pages:,}. "
@@ -154,7 +194,7 @@ st.caption(
     else "No events match the filters."
 )
 with stop_on_error("The events could not be read"):
-    events = store.events_by_fids(index.fid[rows]).reset_index(drop=True)
+    events = store.events_by_fids(fids).reset_index(drop=True)
 near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
 # Counting each event once: each row names the records merged into it, in the table and
 # the downloads (``merged`` follows the shown events in index order; rows are positions).
@@ -187,8 +227,12 @@ st.dataframe(
     },
 )
 
-present = np.bincount(index.dataset_code[mask] + 1, minlength=len(index.datasets) + 1)[1:]
-datasets = sorted(index.datasets[c] for c in np.flatnonzero(present))  # a count, no sort
+if sql is None:
+    present = np.bincount(index.dataset_code[mask] + 1, minlength=len(index.datasets) + 1)[1:]
+    datasets = sorted(index.datasets[c] for c in np.flatnonzero(present))  # a count, no sort
+else:
+    with stop_on_error("The events could not be read"):
+        datasets = _sql_datasets(revision, key, sql, flt)
 credits = attributions(datasets)
 with st.expander("Attribution of the datasets shown"):
     for dataset, text in credits.items():
@@ -211,12 +255,18 @@ if merged is not None:
     )
 
 
+def _selected_fids() -> np.ndarray:
+    """The row ids of the events shown (from SQL on PostGIS), read when a download is
+    written (a failed read is a StoreError there, as the download's own reads)."""
+    return index.fid[mask] if sql is None or mask is not None else sql.fids(flt)
+
+
 def _written_on_click(fmt: str):
     """Called by Streamlit when the button is clicked (on another thread): the rows
     written from the store in chunks to a temporary file, handed over for download."""
 
     def build():
-        return stream.to_temporary_file(store, index.fid[mask], fmt, datasets, extra=extra)
+        return stream.to_temporary_file(store, _selected_fids(), fmt, datasets, extra=extra)
 
     return build
 
@@ -229,7 +279,7 @@ def _prepared(fmt: str, path: Path):
         try:
             handle = open(path, "rb")  # noqa: SIM115 - Streamlit reads and closes it
         except FileNotFoundError:
-            return stream.to_temporary_file(store, index.fid[mask], fmt, datasets, extra=extra)
+            return stream.to_temporary_file(store, _selected_fids(), fmt, datasets, extra=extra)
         path.unlink(missing_ok=True)
         return handle
 
@@ -284,7 +334,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         os.close(handle)
         path = Path(name_on_disk)
         try:
-            stream.write_zipped(store, index.fid[mask], fmt, path, datasets, progress, extra=extra)
+            stream.write_zipped(store, _selected_fids(), fmt, path, datasets, progress, extra=extra)
         except (ZoneWatchError, OSError) as exc:
             path.unlink(missing_ok=True)
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)

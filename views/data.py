@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from geo.aggregate import EventView, View, event_view, point_limit
@@ -27,7 +28,7 @@ from geo.filters import EventFilter
 from geo.matching import stored
 from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
-from geo.store import Store, open_store
+from geo.store import Store, open_store, pgquery
 from views.state import KEY_COUNT_ONCE
 
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
@@ -226,6 +227,51 @@ def event_mask(revision: str, flt: EventFilter, zones) -> np.ndarray:
         return _counted(revision, repr(flt), once.prefer, mask)
 
 
+# --- PostGIS: the figures in SQL (geo.store.pgquery; docs/postgis-sql.md) -------------
+
+
+@st.cache_resource(max_entries=1)
+def _in_sql() -> bool:
+    return pgquery.in_sql(_store())
+
+
+@st.cache_resource(max_entries=2)
+def _sql_events(version: str) -> pgquery.PgEvents:
+    return pgquery.PgEvents(_store())
+
+
+def sql_events(revision: str) -> pgquery.PgEvents | None:
+    """The store's figures in SQL, when the pages take them there: on PostGIS with "count
+    each event once" off (decided once per process by the store's engine); else None, and
+    the pages use the in-memory index (:func:`event_index`, read only then)."""
+    if count_once().on or not _in_sql():
+        return None
+    with stop_on_error("The events could not be read"):
+        return _sql_events(events_version(revision))
+
+
+@st.cache_resource(max_entries=16)
+def _sql_count(revision: str, key: str, _flt: EventFilter, _view: View | None = None) -> int:
+    return _sql_events(events_version(revision)).count(_flt, _view)
+
+
+def selected_count(revision: str, flt: EventFilter, zones, view: View | None = None) -> int:
+    """How many events the page shows (in SQL on PostGIS, else from :func:`event_mask`).
+    ``view``: the Map's view, when it is likely to draw counts per cell: on PostGIS the
+    count then comes from the same scan as the grid's cells around it
+    (:meth:`geo.store.pgquery.PgEvents.count`)."""
+    if sql_events(revision) is None:
+        return int(event_mask(revision, flt, zones).sum())
+    with stop_on_error("The events could not be read"):
+        return _sql_count(revision, filter_key(flt), flt, view)
+
+
+def event_types(revision: str) -> tuple[str, ...]:
+    """The stored event types in the order the map's type codes follow."""
+    sql = sql_events(revision)
+    return sql.types if sql is not None else index_or_stop(revision).types
+
+
 def once_note(revision: str, flt: EventFilter, zones) -> str:
     """ "counted once: 12,057 of 14,346 records" when count-once is on, else empty."""
     if not count_once().on:
@@ -258,20 +304,39 @@ def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask,
     return event_view(event_index(revision), _mask, view, list(colors), limit, _dates)
 
 
+@st.cache_resource(max_entries=16)
+def _sql_view(revision: str, key: str, view: View, colors: tuple, limit: int, _flt):
+    sql, total = _sql_events(events_version(revision)), _sql_count(revision, key, _flt)
+    return sql.event_view(_flt, view, list(colors), limit, (_flt.start, _flt.end), total)
+
+
 def map_events(revision: str, flt: EventFilter, zones, view: View, colors: tuple) -> EventView:
     """What the map draws for ``view`` (see :func:`geo.aggregate.event_view`), cached per
-    revision, filter and view: a new visitor on the default view gets it ready-made."""
+    revision, filter and view: a new visitor on the default view gets it ready-made.
+    Counted in SQL on PostGIS (:func:`sql_events`)."""
+    if sql_events(revision) is not None:
+        with stop_on_error("The events could not be read"):
+            return _sql_view(revision, filter_key(flt), view, colors, point_limit(), flt)
     mask = event_mask(revision, flt, zones)
     return _view(revision, filter_key(flt), view, colors, point_limit(), mask, (flt.start, flt.end))
 
 
-def shown_or_stop(revision: str, flt: EventFilter, versions) -> Selection:
+def shown_or_stop(revision: str, flt: EventFilter, versions) -> Selection | pd.DataFrame:
     """The events the filters select (with count-once applied when it is on), as a
     :class:`geo.eventindex.Selection` of the index: what the reports count and chart, at
     any scale. Nothing is copied: a report makes the compact frame of the events near its
     zone or places alone (the frame of every event shown took half a gigabyte at ten
-    million, held while cached)."""
+    million, held while cached). On PostGIS (count-once off) the compact frame read from
+    SQL, with no event index (the reports take either)."""
+    if sql_events(revision) is not None:
+        with stop_on_error("The events could not be read"):
+            return _sql_compact(revision, filter_key(flt), flt)
     return Selection(event_index(revision), event_mask(revision, flt, versions))
+
+
+@st.cache_resource(max_entries=1)  # as _compact: one frame is enough
+def _sql_compact(revision: str, key: str, _flt: EventFilter):
+    return _sql_events(events_version(revision)).frame(_flt)
 
 
 def rows_for_map(store: Store, events, limit: int | None = None):

@@ -18,7 +18,7 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
-from views.data import event_mask, index_or_stop, layers, map_events, map_layers, once_note
+from views.data import event_types, layers, map_events, map_layers, once_note, selected_count
 from views.filters import page_filter
 from views.livemap import live_folium
 from views.page import page_start
@@ -101,9 +101,10 @@ with st.sidebar:
     st.header("Basemap")
     online = _choice("Offer online map tiles", KEY_ONLINE_TILES, False)
 
-mask = event_mask(revision, flt, data["zone_versions"])
-index = index_or_stop(revision)
-selected = int(mask.sum())
+reported = st.session_state.get(KEY_MAP_VIEW) or {}  # the view the map last reported
+likely = View.from_bounds(reported.get("bounds"), reported.get("zoom")) or START_VIEW
+# in SQL on PostGIS, in one scan with the grid's cells around the likely view
+selected = selected_count(revision, flt, data["zone_versions"], likely)
 once = once_note(revision, flt, data["zone_versions"])
 st.markdown(
     f"**Showing {selected:,} of {summary.count:,} events** "
@@ -123,9 +124,8 @@ map_key = KEY_MAP_VIEW if crowded else KEY_MAP
 state = st.session_state.get(map_key) or {}
 view = (View.from_bounds(state.get("bounds"), state.get("zoom")) if crowded else None) or START_VIEW
 legend = dict(event_types_legend(list(summary.types)))
-shown = map_events(
-    revision, flt, data["zone_versions"], view, tuple(legend.get(t, "#7f7f7f") for t in index.types)
-)
+colors = tuple(legend.get(t, "#7f7f7f") for t in event_types(revision))  # by type code
+shown = map_events(revision, flt, data["zone_versions"], view, colors)
 payload = dict(shown.payload)
 fid = clicked_event(state.get("last_object_clicked_tooltip"))  # see geo.render.contract
 if fid is not None:

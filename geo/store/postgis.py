@@ -88,6 +88,28 @@ def _ddl(table: T.Table) -> list[str]:
     return out
 
 
+#: The indexes the pages' queries in SQL need (geo.store.pgquery; docs/postgis-sql.md):
+#: the Events table's first pages by date and by fatalities read from them. Made on a new
+#: store and, when missing, on opening an older one (IF NOT EXISTS: no schema version).
+SQL_INDEXES = (
+    'CREATE INDEX IF NOT EXISTS "events_start_fid" ON "events" (date_start, fid)',
+    'CREATE INDEX IF NOT EXISTS "events_fatalities_fid"'
+    ' ON "events" (fatalities_best DESC NULLS LAST, fid)',
+)
+
+
+def _add_sql_indexes(con) -> None:
+    """Make :data:`SQL_INDEXES` on a store made before them (once, under the schema lock;
+    seconds at a million events)."""
+    missing = con.execute(
+        "SELECT count(*) FROM unnest(%s::text[]) AS i WHERE to_regclass(i) IS NULL",
+        (["events_start_fid", "events_fatalities_fid"],),
+    ).fetchone()[0]
+    if missing:
+        for statement in SQL_INDEXES:
+            con.execute(statement)
+
+
 def schema() -> list[str]:
     """The statements that create a new store's tables and indexes."""
     return [
@@ -95,6 +117,7 @@ def schema() -> list[str]:
         *[stmt for table in T.TABLES for stmt in _ddl(table)],
         'CREATE INDEX "events_dates" ON "events" (date_start, date_end)',
         'CREATE INDEX "events_type" ON "events" (event_type)',
+        *SQL_INDEXES,
     ]
 
 
@@ -199,6 +222,7 @@ class PostGISStore(Store):
                     "UPDATE zonewatch_meta SET value = %s WHERE key = 'schema_version'",
                     (str(T.SCHEMA_VERSION),),
                 )
+        _add_sql_indexes(con)
         if seed and self.is_empty():
             self.seed()  # a schema whose first fill never finished, or a failed restore
         elif seed:

@@ -1,0 +1,153 @@
+"""The Map and Events pages on PostGIS take their figures from SQL (geo.store.pgquery) and
+read no event index, showing what they show on GeoPackage (AppTest, both engines, the
+same visit: a date change on each page, every order of the table, a second page)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_app import event_view_payload, showing
+
+from conftest import ROOT
+
+SQL_SORTS = [(by, way) for by in ("date", "fatalities", "type", "dataset", "actor")
+             for way in ("ascending", "descending")]  # fmt: skip
+
+
+def _visit() -> dict:
+    """What the pages show along one visit, and whether the event index was read before
+    the table was sorted by nearest place (the one order SQL does not give)."""
+    from views import data
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data._LAST_INDEX.clear()
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    out["map"] = (showing(at), event_view_payload(at))
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 8, 31))).run()
+    out["map, summer 2017"] = (showing(at), event_view_payload(at))
+    at.switch_page("pages/events.py").run()
+    assert not at.exception, at.exception
+    at.date_input(key="dates").set_value((date(2017, 3, 1), date(2017, 12, 31))).run()
+    out["events"] = (showing(at), [c.value for c in at.caption])
+    for by, way in SQL_SORTS:
+        at.selectbox(key="sort").set_value(by).run()
+        at.radio(key="sort_order").set_value(way).run()
+        out[f"{by} {way}"] = at.dataframe[0].value
+    at.number_input(key="table_page").set_value(2).run()
+    out["page 2"] = (at.dataframe[0].value, [c.value for c in at.caption])
+    assert not at.exception, at.exception
+    out["credits"] = [t.value for t in at.expander[0].text]
+    out["index read"] = bool(data._LAST_INDEX)
+    at.selectbox(key="sort").set_value("place").run()
+    assert not at.exception, at.exception
+    out["place"] = at.dataframe[0].value
+    out["index read for place"] = bool(data._LAST_INDEX)
+    return out
+
+
+def test_map_and_events_on_postgis_read_no_index_and_show_the_same(
+    postgis, session_store_path, monkeypatch
+):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ZONEWATCH_STORE", str(session_store_path))
+    gpkg = _visit()
+    monkeypatch.delenv("ZONEWATCH_STORE")
+    monkeypatch.setenv("DATABASE_URL", postgis.create_db("pages_sql", "zonewatch_template"))
+    pg = _visit()
+
+    assert gpkg["index read"] and gpkg["index read for place"]  # GeoPackage: as before
+    assert not pg["index read"]  # PostGIS: every figure above from SQL
+    assert pg["index read for place"]  # the nearest place's order: the index, when asked
+    assert gpkg["map"][0][0] > gpkg["map, summer 2017"][0][0] > 0
+    for key, want in gpkg.items():
+        got = pg[key]
+        if key.startswith("index read"):
+            continue
+        if isinstance(want, pd.DataFrame):
+            assert len(want) == 100, key
+            pd.testing.assert_frame_equal(got, want, obj=key)
+        elif key == "page 2":
+            pd.testing.assert_frame_equal(got[0], want[0])
+            assert got[1] == want[1]
+        else:
+            assert got == want, key
+
+
+def test_count_once_on_postgis_falls_back_to_the_index(postgis, monkeypatch):
+    """With "count each event once" on, the pages take the in-memory index (read only then)
+    and count as on GeoPackage; off again, the figures come from SQL again."""
+    from geo.eventindex import EventIndex
+    from geo.filters import EventFilter
+    from geo.matching import stored
+    from geo.store.postgis import PostGISStore
+    from views import data
+
+    url = postgis.create_db("pages_once", "zonewatch_template")
+    store = PostGISStore.open(url, seed=False)
+    stored.build(store, "tester")
+    may_june = (date(2017, 5, 1), date(2017, 6, 30))
+    index = EventIndex.from_frame(store.event_columns())
+    mask = index.mask(EventFilter(*may_june))
+    counted, records = int(stored.counted_mask(store, index, mask).sum()), int(mask.sum())
+    assert counted < records
+
+    monkeypatch.delenv("ZONEWATCH_STORE", raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data._LAST_INDEX.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.date_input(key="dates").set_value(may_june).run()
+    assert showing(at)[0] == records and not data._LAST_INDEX  # from SQL
+    at.checkbox(key="once").check().run()
+    assert not at.exception, at.exception
+    assert showing(at)[0] == counted == event_view_payload(at)["n"]
+    assert data._LAST_INDEX  # the index, read for count-once
+    at.checkbox(key="once").uncheck().run()
+    assert showing(at)[0] == records == event_view_payload(at)["n"]
+
+
+def _reports() -> dict:
+    """What the Zone and Place reports show (tables, captions, text), and whether the event
+    index was read."""
+    from views import data
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data._LAST_INDEX.clear()
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    for page in ("pages/zone_report.py", "pages/place_report.py"):
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        out[page] = (
+            [d.value for d in at.dataframe],
+            [c.value for c in at.caption],
+            [m.value for m in at.markdown],
+        )
+    out["index read"] = bool(data._LAST_INDEX)
+    return out
+
+
+def test_zone_and_place_reports_on_postgis_read_no_index_and_show_the_same(
+    postgis, session_store_path, monkeypatch
+):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ZONEWATCH_STORE", str(session_store_path))
+    gpkg = _reports()
+    monkeypatch.delenv("ZONEWATCH_STORE")
+    monkeypatch.setenv("DATABASE_URL", postgis.create_db("reports_sql", "zonewatch_template"))
+    pg = _reports()
+    assert gpkg["index read"] and not pg["index read"]
+    for page in ("pages/zone_report.py", "pages/place_report.py"):
+        (g_frames, g_captions, g_text), (p_frames, p_captions, p_text) = gpkg[page], pg[page]
+        assert g_frames and len(g_frames) == len(p_frames), page
+        for g, p in zip(g_frames, p_frames, strict=True):
+            pd.testing.assert_frame_equal(p, g, obj=page)
+        assert p_captions == g_captions and p_text == g_text
