@@ -22,6 +22,7 @@ from geo.aggregate import _b64
 from geo.assets import ZONEWATCH_DIR, ZONEWATCH_SCRIPTS, ZONEWATCH_STYLESHEET, _asset_files
 from geo.colors import MAP_STYLE
 from geo.render import browser_config, clicked_event, event_payload, event_tooltip
+from geo.render.payloads import place_payload
 
 browser = test_browser.browser  # the module-scoped Chromium, shared by name
 
@@ -320,3 +321,52 @@ def test_the_stylesheet_wins_over_folium_s_own(browser, tmp_path):
     )
     assert font == "12px" and errors == []
     page.close()
+
+
+# --- the place labels: placed once, after the map has settled --------------------------------
+
+
+def test_place_labels_open_only_when_placed_and_once_per_change(zw):
+    """Adding the places opens no label there and then (each label opened one by one is
+    placed by reading its size: the map's slowest step with ~300 places); the labels are
+    placed once after a burst of events that may move them, and not again when an event
+    changes nothing they depend on."""
+    payload = place_payload(shipped.places(), "GeoNames")
+    assert len(payload["rows"]) > 100
+    opened_at_add, total = zw.evaluate(
+        """p => { const div = document.createElement('div');  // a map of its own
+           div.id = 'plmap'; div.style.cssText = 'width:800px;height:600px';
+           document.body.appendChild(div);
+           const map = window.plMap = L.map(div, {preferCanvas: true}).setView([35, 38], 7);
+           window.plCalls = 0;
+           if (!zw.outlineMask.counted) {
+             const real = zw.outlineMask;  // called once by each placing of the labels
+             zw.outlineMask = function (m) { window.plCalls++; return real(m); };
+             zw.outlineMask.counted = true;
+           }
+           zw.places(map, p).addTo(map);
+           const open = document.querySelectorAll('#plmap .zw-label').length;
+           map.fitBounds([[32.3, 35.6], [37.35, 42.4]], {animate: false});
+           map.fire('moveend'); map.fire('resize'); map.fire('overlayadd');
+           return [open, p.rows.length]; }""",
+        payload,
+    )
+    assert opened_at_add == 0 and total == len(payload["rows"])
+    shown = zw.evaluate(
+        "() => new Promise(r => setTimeout(() => r(document.querySelectorAll("
+        "'#plmap .zw-label').length), 50))"
+    )
+    assert 0 < shown < total  # placed: the largest towns labelled, the rest not
+    assert zw.evaluate("() => plCalls") == 1
+    # a view reported again, nothing moved: no new placing
+    again = "() => { plMap.fire('moveend'); "
+    again += "return new Promise(r => setTimeout(() => r(plCalls), 50)); }"
+    assert zw.evaluate(again) == 1
+    # a real move (zoom in on Idlib): placed again, with more labels at the closer zoom
+    calls, closer = zw.evaluate(
+        """() => { plMap.setView([35.9, 36.6], 10, {animate: false});
+           return new Promise(r => setTimeout(() => r([plCalls,
+             document.querySelectorAll('#plmap .zw-label').length]), 50)); }"""
+    )
+    assert calls == 2 and closer > 0
+    zw.evaluate("() => { plMap.remove(); document.getElementById('plmap').remove(); }")
