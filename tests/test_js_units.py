@@ -370,3 +370,42 @@ def test_place_labels_open_only_when_placed_and_once_per_change(zw):
     )
     assert calls == 2 and closer > 0
     zw.evaluate("() => { plMap.remove(); document.getElementById('plmap').remove(); }")
+
+
+def test_a_map_opens_on_its_view_without_a_pan(browser, tmp_path):
+    """A map opens directly on the view it fits (all of Syria): no animated pan from its
+    starting centre, whose end would report the view and place the labels again a quarter
+    of a second after the map is drawn."""
+    from geo.assets import inline_assets
+    from geo.render import MapLayers, build_map
+
+    fmap = build_map(
+        MapLayers(
+            zones=shipped.zones().head(2), places=shipped.places().head(20),
+            events=shipped.events().head(5), admin0=shipped.admin(0), admin1=shipped.admin(1),
+            event_attribution={}, place_attribution="GeoNames",
+        )
+    )  # fmt: skip
+    path = tmp_path / "map.html"
+    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
+    for width, height in ((1400, 640), (1180, 640), (900, 500), (1280, 720)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        # every map's moves from its creation, and how many of them the map's own script
+        # made (counted once it has run); Leaflet is caught as it defines window.L
+        page.add_init_script(
+            """window.zwMoves = [];
+            Object.defineProperty(window, 'L', {configurable: true, get() { return this.zwL; },
+              set(v) { this.zwL = v; v.Map.addInitHook(function () {
+                this.on('movestart moveend', e => window.zwMoves.push(e.type));
+                Promise.resolve().then(() => { window.zwScript = window.zwMoves.length; });
+              }); }});"""
+        )
+        page.goto(path.as_uri())
+        page.wait_for_selector(".zw-legend")
+        page.wait_for_timeout(1000)
+        moves, in_script = page.evaluate("() => [window.zwMoves, window.zwScript]")
+        assert in_script and len(moves) == in_script, (width, height, moves, in_script)
+        assert errors == []
+        page.close()
