@@ -369,6 +369,15 @@ def test_place_labels_open_only_when_placed_and_once_per_change(zw):
              document.querySelectorAll('#plmap .zw-label').length]), 50)); }"""
     )
     assert calls == 2 and closer > 0
+    # a pan at that zoom: placed again, but no dot restyled (each restyle redraws it)
+    calls, restyled = zw.evaluate(
+        """() => { let n = 0; const real = L.CircleMarker.prototype.setRadius;
+           L.CircleMarker.prototype.setRadius = function (r) { n++; return real.call(this, r); };
+           plMap.panBy([40, 0], {animate: false});
+           return new Promise(r => setTimeout(() => {
+             L.CircleMarker.prototype.setRadius = real; r([plCalls, n]); }, 50)); }"""
+    )
+    assert calls == 3 and restyled == 0
     zw.evaluate("() => { plMap.remove(); document.getElementById('plmap').remove(); }")
 
 

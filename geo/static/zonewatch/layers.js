@@ -200,8 +200,11 @@
         if (!shown && m.isTooltipOpen()) { m.closeTooltip(); }
         // Unlabelled places stay as faint dots, so the towns that are named stand out.
         var on = z >= m.zwLabelZoom;
-        m.setStyle(on ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
-        m.setRadius(on ? 3.5 : 2);
+        if (m.zwOn !== on) {  // (each change redraws the dot: only when it changes)
+          m.zwOn = on;
+          m.setStyle(on ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
+          m.setRadius(on ? 3.5 : 2);
+        }
       });
     }
     zw.relabel = relabel;
