@@ -4,8 +4,9 @@ draws every layer, and one stylesheet).
 
 Streamlit serves the folder ``static/`` beside ``app.py`` at ``/app/static/``
 (``[server] enableStaticServing``). :func:`install_static` copies Leaflet there from
-the installed ``xstatic-leaflet`` package, and ZoneWatch's files from this package, so no
-asset is fetched from a CDN and no third-party JavaScript is committed to the repository.
+the installed ``xstatic-leaflet`` package, and ZoneWatch's files from this package (its
+scripts also joined into one file, the one a map loads), so no asset is fetched from a CDN
+and no third-party JavaScript is committed to the repository.
 :func:`inline_assets` puts all of them into one standalone HTML file instead.
 """
 
