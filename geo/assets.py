@@ -4,8 +4,9 @@ draws every layer, and one stylesheet).
 
 Streamlit serves the folder ``static/`` beside ``app.py`` at ``/app/static/``
 (``[server] enableStaticServing``). :func:`install_static` copies Leaflet there from
-the installed ``xstatic-leaflet`` package, and ZoneWatch's files from this package, so no
-asset is fetched from a CDN and no third-party JavaScript is committed to the repository.
+the installed ``xstatic-leaflet`` package, and ZoneWatch's files from this package (its
+scripts also joined into one file, the one a map loads), so no asset is fetched from a CDN
+and no third-party JavaScript is committed to the repository.
 :func:`inline_assets` puts all of them into one standalone HTML file instead.
 """
 
@@ -55,17 +56,36 @@ ZONEWATCH_SCRIPTS = (
     "share.js",
 )
 ZONEWATCH_STYLESHEET = "zonewatch.css"
+#: The scripts above joined into one file, written beside them in ``static/zonewatch`` by
+#: :func:`install_static` (never kept in the source folder): a map loads it in one request.
+#: (streamlit-folium loads a map's scripts one after another, each waiting for the last.)
+ZONEWATCH_BUNDLE = "bundle.js"
 
 
-def _versioned(name: str) -> str:
+def bundle_source() -> str:
+    """The text of :data:`ZONEWATCH_BUNDLE`: ZoneWatch's scripts in their order, each
+    marked with its file's name (each is a self-contained ``(function () {...})();``)."""
+    parts = []
+    for name in ZONEWATCH_SCRIPTS:
+        code = (ZONEWATCH_DIR / name).read_text(encoding="utf-8")
+        parts.append(f"// ---- {name} ----\n{code.rstrip()}\n;\n")
+    return "".join(parts)
+
+
+_BUNDLE = bundle_source()
+
+
+def _versioned(name: str, data: bytes | None = None) -> str:
     """The URL of one of ZoneWatch's files, with its content's hash: a browser never keeps
     an old copy after the file changes."""
-    digest = hashlib.sha256((ZONEWATCH_DIR / name).read_bytes()).hexdigest()[:12]
+    data = (ZONEWATCH_DIR / name).read_bytes() if data is None else data
+    digest = hashlib.sha256(data).hexdigest()[:12]
     return f"{STATIC_URL}/{ZONEWATCH}/{name}?v={digest}"
 
 
-#: (name, URL) of ZoneWatch's scripts and stylesheet, as folium elements list them.
-ZONEWATCH_JS = [(f"zw_{n.removesuffix('.js')}", _versioned(n)) for n in ZONEWATCH_SCRIPTS]
+#: (name, URL) of ZoneWatch's script (the bundle) and stylesheet, as folium elements list
+#: them.
+ZONEWATCH_JS = [("zw_bundle", _versioned(ZONEWATCH_BUNDLE, _BUNDLE.encode("utf-8")))]
 ZONEWATCH_CSS = [("zw_css", _versioned(ZONEWATCH_STYLESHEET))]
 
 
@@ -97,7 +117,19 @@ def install_static(static_dir: Path) -> bool:
         for member in members:
             changed |= _copy(base / member, static_dir / VENDOR / name / member)
     changed |= _copy(ZONEWATCH_DIR, static_dir / ZONEWATCH)
+    changed |= _write(static_dir / ZONEWATCH / ZONEWATCH_BUNDLE, _BUNDLE.encode("utf-8"))
     return changed
+
+
+def _write(dst: Path, data: bytes) -> bool:
+    """Write ``data`` to ``dst`` unless it holds them already (atomically, as _copy)."""
+    if dst.exists() and dst.read_bytes() == data:
+        return False
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(dst)
+    return True
 
 
 if __name__ == "__main__":
@@ -113,7 +145,7 @@ def _asset_files() -> dict[str, Path]:
         for member in members:
             if (base / member).is_file():
                 files[f"{STATIC_URL}/{VENDOR}/{name}/{member}"] = base / member
-    for _, url in ZONEWATCH_JS + ZONEWATCH_CSS:
+    for _, url in ZONEWATCH_CSS:
         files[url] = ZONEWATCH_DIR / url.rsplit("/", 1)[1].split("?")[0]
     return files
 
@@ -136,13 +168,16 @@ def inline_assets(page: str) -> str:
     """A rendered map page with the app's Leaflet script and stylesheet inlined: one file
     that needs neither the app nor a network. Raises ValueError if a script or stylesheet
     of ours is left referenced."""
+    scripts = {url: _BUNDLE for _, url in ZONEWATCH_JS}  # the bundle has no source file
     for url, path in _asset_files().items():
         if path.suffix == ".js":
-            code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
-            page = page.replace(f'<script src="{url}"></script>', f"<script>{code}</script>")
+            scripts[url] = path.read_text(encoding="utf-8")
         elif path.suffix == ".css":
             css = _inline_css(path).replace("</style", "<\\/style")
             page = page.replace(f'<link rel="stylesheet" href="{url}"/>', f"<style>{css}</style>")
+    for url, code in scripts.items():
+        code = code.replace("</script", "<\\/script")
+        page = page.replace(f'<script src="{url}"></script>', f"<script>{code}</script>")
     # only markup counts: the data in the page may well mention the same path as text
     if re.search(r"""(?:src|href)\s*=\s*["']?""" + re.escape(STATIC_URL), page):
         raise ValueError("the map still refers to a file served by the app")

@@ -22,6 +22,7 @@ from geo.aggregate import _b64
 from geo.assets import ZONEWATCH_DIR, ZONEWATCH_SCRIPTS, ZONEWATCH_STYLESHEET, _asset_files
 from geo.colors import MAP_STYLE
 from geo.render import browser_config, clicked_event, event_payload, event_tooltip
+from geo.render.payloads import place_payload
 
 browser = test_browser.browser  # the module-scoped Chromium, shared by name
 
@@ -320,3 +321,100 @@ def test_the_stylesheet_wins_over_folium_s_own(browser, tmp_path):
     )
     assert font == "12px" and errors == []
     page.close()
+
+
+# --- the place labels: placed once, after the map has settled --------------------------------
+
+
+def test_place_labels_open_only_when_placed_and_once_per_change(zw):
+    """Adding the places opens no label there and then (each label opened one by one is
+    placed by reading its size: the map's slowest step with ~300 places); the labels are
+    placed once after a burst of events that may move them, and not again when an event
+    changes nothing they depend on."""
+    payload = place_payload(shipped.places(), "GeoNames")
+    assert len(payload["rows"]) > 100
+    opened_at_add, total = zw.evaluate(
+        """p => { const div = document.createElement('div');  // a map of its own
+           div.id = 'plmap'; div.style.cssText = 'width:800px;height:600px';
+           document.body.appendChild(div);
+           const map = window.plMap = L.map(div, {preferCanvas: true}).setView([35, 38], 7);
+           window.plCalls = 0;
+           if (!zw.outlineMask.counted) {
+             const real = zw.outlineMask;  // called once by each placing of the labels
+             zw.outlineMask = function (m) { window.plCalls++; return real(m); };
+             zw.outlineMask.counted = true;
+           }
+           zw.places(map, p).addTo(map);
+           const open = document.querySelectorAll('#plmap .zw-label').length;
+           map.fitBounds([[32.3, 35.6], [37.35, 42.4]], {animate: false});
+           map.fire('moveend'); map.fire('resize'); map.fire('overlayadd');
+           return [open, p.rows.length]; }""",
+        payload,
+    )
+    assert opened_at_add == 0 and total == len(payload["rows"])
+    shown = zw.evaluate(
+        "() => new Promise(r => setTimeout(() => r(document.querySelectorAll("
+        "'#plmap .zw-label').length), 50))"
+    )
+    assert 0 < shown < total  # placed: the largest towns labelled, the rest not
+    assert zw.evaluate("() => plCalls") == 1
+    # a view reported again, nothing moved: no new placing
+    again = "() => { plMap.fire('moveend'); "
+    again += "return new Promise(r => setTimeout(() => r(plCalls), 50)); }"
+    assert zw.evaluate(again) == 1
+    # a real move (zoom in on Idlib): placed again, with more labels at the closer zoom
+    calls, closer = zw.evaluate(
+        """() => { plMap.setView([35.9, 36.6], 10, {animate: false});
+           return new Promise(r => setTimeout(() => r([plCalls,
+             document.querySelectorAll('#plmap .zw-label').length]), 50)); }"""
+    )
+    assert calls == 2 and closer > 0
+    # a pan at that zoom: placed again, but no dot restyled (each restyle redraws it)
+    calls, restyled = zw.evaluate(
+        """() => { let n = 0; const real = L.CircleMarker.prototype.setRadius;
+           L.CircleMarker.prototype.setRadius = function (r) { n++; return real.call(this, r); };
+           plMap.panBy([40, 0], {animate: false});
+           return new Promise(r => setTimeout(() => {
+             L.CircleMarker.prototype.setRadius = real; r([plCalls, n]); }, 50)); }"""
+    )
+    assert calls == 3 and restyled == 0
+    zw.evaluate("() => { plMap.remove(); document.getElementById('plmap').remove(); }")
+
+
+def test_a_map_opens_on_its_view_without_a_pan(browser, tmp_path):
+    """A map opens directly on the view it fits (all of Syria): no animated pan from its
+    starting centre, whose end would report the view and place the labels again a quarter
+    of a second after the map is drawn."""
+    from geo.assets import inline_assets
+    from geo.render import MapLayers, build_map
+
+    fmap = build_map(
+        MapLayers(
+            zones=shipped.zones().head(2), places=shipped.places().head(20),
+            events=shipped.events().head(5), admin0=shipped.admin(0), admin1=shipped.admin(1),
+            event_attribution={}, place_attribution="GeoNames",
+        )
+    )  # fmt: skip
+    path = tmp_path / "map.html"
+    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
+    for width, height in ((1400, 640), (1180, 640), (900, 500), (1280, 720)):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        # every map's moves from its creation, and how many of them the map's own script
+        # made (counted once it has run); Leaflet is caught as it defines window.L
+        page.add_init_script(
+            """window.zwMoves = [];
+            Object.defineProperty(window, 'L', {configurable: true, get() { return this.zwL; },
+              set(v) { this.zwL = v; v.Map.addInitHook(function () {
+                this.on('movestart moveend', e => window.zwMoves.push(e.type));
+                Promise.resolve().then(() => { window.zwScript = window.zwMoves.length; });
+              }); }});"""
+        )
+        page.goto(path.as_uri())
+        page.wait_for_selector(".zw-legend")
+        page.wait_for_timeout(1000)
+        moves, in_script = page.evaluate("() => [window.zwMoves, window.zwScript]")
+        assert in_script and len(moves) == in_script, (width, height, moves, in_script)
+        assert errors == []
+        page.close()

@@ -80,7 +80,13 @@ def _literal(payload: object) -> Markup:
 
 
 class _FitBounds(FitBounds, _NoCompile):
-    pass
+    """The view a map opens on, set at once: Leaflet would otherwise animate the pan from
+    the map's starting centre (a quarter of a second, after which the view is reported and
+    the labels placed again)."""
+
+    def __init__(self, bounds, **options):
+        super().__init__(bounds, **options)
+        self.options["animate"] = False
 
 
 class OfflineMap(folium.Map, _NoCompile):

@@ -122,6 +122,10 @@
       label.dir = 'auto';
       m.bindTooltip(label, {permanent: true, direction: 'right', offset: [4, 0],
         className: 'zw-label', interactive: false, pane: labelPane});
+      // A permanent tooltip opens as its marker is added; relabel opens the labels that
+      // fit, so none opens before (opening ~300 labels one by one, each placed by reading
+      // its size, took most of the map's first draw).
+      m.off('add', m._openTooltip, m);
       m.zwLabelZoom = r[7];
       m.zwPopulation = r[5];
       m.bindPopup(function () {
@@ -196,13 +200,36 @@
         if (!shown && m.isTooltipOpen()) { m.closeTooltip(); }
         // Unlabelled places stay as faint dots, so the towns that are named stand out.
         var on = z >= m.zwLabelZoom;
-        m.setStyle(on ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
-        m.setRadius(on ? 3.5 : 2);
+        if (m.zwOn !== on) {  // (each change redraws the dot: only when it changes)
+          m.zwOn = on;
+          m.setStyle(on ? {opacity: 1, fillOpacity: 1} : {opacity: 0.45, fillOpacity: 0.6});
+          m.setRadius(on ? 3.5 : 2);
+        }
       });
     }
     zw.relabel = relabel;
-    map.on('moveend overlayadd overlayremove resize', function () { setTimeout(relabel, 0); });
-    group.on('add', function () { setTimeout(relabel, 0); });
+    // Labels are placed once after the events that move them: when the map opens, the
+    // layer's add and the moves of fitting the view come together and need one placing;
+    // and not again while nothing they depend on has changed (a 'moveend' fired to report
+    // the view, say): view, size, the layers shown and the boxes of the controls.
+    var queued = false, placedFor = null;
+    function state() {
+      return JSON.stringify([map.getZoom(), map.getPixelBounds(), map.getSize(),
+        map.hasLayer(group), (map.zwZoneLines || []).map(function (z) {
+          return map.hasLayer(z.group);
+        }), zw.controlBoxes(map)]);
+    }
+    function later() {
+      if (queued) { return; }
+      queued = true;
+      setTimeout(function () {
+        queued = false;
+        var now = state();
+        if (now !== placedFor) { relabel(); placedFor = state(); }
+      }, 0);
+    }
+    map.on('moveend overlayadd overlayremove resize', later);
+    group.on('add', later);
     return group;
   };
 })();
