@@ -251,7 +251,13 @@ def _save_form(plan: ZonePlan, key: str) -> None:
         valid_from = c1.date_input(
             "Valid from", value=date.today(), min_value=date(2011, 1, 1), max_value=date(2100, 1, 1)
         )
-        status = c2.selectbox("Status", zone_rules.STATUSES)
+        status = c2.selectbox(
+            "Status",
+            zone_rules.STATUSES,
+            index=zone_rules.STATUSES.index(plan.status),
+            help="Preselected: the status of the version each zone repeats unchanged, "
+            "when every zone in the file is identical to its current version; else 'proposed'.",
+        )
         c1.caption(f"Saved as added by **{plain(identity().author)}**")
         sources = c2.text_input(
             "Sources", max_chars=2000, placeholder="Where the boundary comes from"

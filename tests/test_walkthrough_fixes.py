@@ -1,0 +1,78 @@
+"""The second new-user walkthrough's findings on the pages (AppTest) and in geo/."""
+
+from __future__ import annotations
+
+import json
+
+import shapely.geometry
+
+# --- 1. An identical zone re-upload keeps the status the user sees and chooses ----------
+
+
+def _idlib_current():
+    from geo.store import open_store
+
+    v = open_store(seed=False).zone_versions()
+    return v[v["zone_id"] == "idlib"].sort_values("version").iloc[-1]
+
+
+def _same_as_current() -> bytes:
+    current = _idlib_current()
+    return json.dumps(
+        {
+            "type": "Feature",
+            "properties": {"zone_id": "idlib", "name": current["name_en"]},
+            "geometry": shapely.geometry.mapping(current.geometry),
+        }
+    ).encode()
+
+
+def _save_identical(at, status: str | None = None):
+    at.file_uploader(key="zone_upload").set_value(("same.geojson", _same_as_current(), "")).run()
+    assert not at.exception, at.exception
+    (box,) = [s for s in at.selectbox if s.label == "Status"]
+    if status is not None:
+        box.set_value(status)
+    shown = box.value
+    (tick,) = [c for c in at.checkbox if c.label == "Save even the identical versions"]
+    tick.check()
+    [b for b in at.button if "Save 1 zone" in str(b.proto.label)][0].click().run()
+    assert not at.exception, at.exception
+    return shown
+
+
+def test_identical_reupload_keeps_the_status_of_the_version_it_repeats(fresh_store_path):
+    from test_zone_upload_report import _zones_page
+
+    before = _idlib_current()
+    assert before["status"] != "proposed"  # shipped: Idlib in force since March 2020
+    shown = _save_identical(_zones_page())
+    after = _idlib_current()
+    assert after["version"] == before["version"] + 1
+    assert shown == before["status"]  # what the form showed
+    assert after["status"] == before["status"]  # is what was saved
+
+
+def test_identical_reupload_saves_the_status_the_user_chose(fresh_store_path):
+    from test_zone_upload_report import _zones_page
+
+    before = _idlib_current()
+    _save_identical(_zones_page(), "agreed")
+    after = _idlib_current()
+    assert (after["version"], after["status"]) == (before["version"] + 1, "agreed")
+
+
+def test_plan_status_is_proposed_unless_every_feature_repeats_one_status(fresh_store_path):
+    from geo import zone_workflow
+    from geo.store import open_store
+    from geo.uploads.zones import read_zone_file
+
+    versions = open_store().zone_versions()
+    same = zone_workflow.plan(read_zone_file(_same_as_current(), "same.geojson"), versions)
+    assert same.status == _idlib_current()["status"]
+    doc = json.loads(_same_as_current())
+    doc["geometry"] = shapely.geometry.mapping(
+        shapely.geometry.shape(doc["geometry"]).buffer(-0.05)
+    )
+    changed = zone_workflow.plan(read_zone_file(json.dumps(doc).encode(), "x.geojson"), versions)
+    assert changed.identical == [] and changed.status == "proposed"
