@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import shapely.geometry
 
@@ -76,3 +77,31 @@ def test_plan_status_is_proposed_unless_every_feature_repeats_one_status(fresh_s
     )
     changed = zone_workflow.plan(read_zone_file(json.dumps(doc).encode(), "x.geojson"), versions)
     assert changed.identical == [] and changed.status == "proposed"
+
+
+# --- 2. The Matches page ------------------------------------------------------------------
+
+
+def test_matches_page_says_to_press_build_here_and_the_build_time_is_not_zero(fresh_store_path):
+    from test_matches_page import _build, _page
+
+    at = _page()
+    (info,) = [i.value for i in at.info if "No links to review" in i.value]
+    assert "on the Matches page" not in info
+    assert "Press **Build the matches** above" in info
+    _build(at)
+    texts = [m.value.replace("\\", "") for m in at.markdown]
+    (line,) = [t for t in texts if t.startswith("Last build:")]
+    assert "(0 s)" not in line
+    assert re.search(r"\((under 1 s|\d+\.\d s|[\d,]+ s)\)\.$", line), line
+
+
+def test_build_duration_in_words():
+    import pandas as pd
+
+    from geo.matching import review
+
+    row = {"at": "2026-12-06T16:25:00", "who": "ana", "links": 3, "events": 10}
+    for seconds, words in ((0.0, "under 1 s"), (0.4, "under 1 s"), (2.24, "2.2 s"), (38.4, "38 s")):
+        text = review.last_build(pd.DataFrame([row | {"seconds": seconds}]))
+        assert text.endswith(f"({words}).")
