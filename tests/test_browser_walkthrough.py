@@ -7,8 +7,10 @@ import re
 
 import pytest
 import test_browser
-from test_browser import Session, _wait_for
+from test_browser import MAP_IFRAME, Session, _wait_for
 from test_browser_zones import T, app  # noqa: F401
+
+from conftest import stdlib_count
 
 browser = test_browser.browser
 pytestmark = pytest.mark.browser
@@ -56,4 +58,59 @@ def test_matches_pair_fits_and_its_map_has_places_and_a_legend(app, browser):  #
     s.page.screenshot(path=str(app.store.parent / "matches.png"))
     assert s.page.get_by_test_id("stException").count() == 0
     assert s.external_requests() == []
+    s.page.close()
+
+
+CONVOY = (35.2576, 38.6459)  # the curated convoy strike of 25 May 2017
+
+
+def _at(s: Session, frame, lat: float, lon: float) -> tuple[float, float]:
+    """The page's pixel at a map coordinate."""
+    x, y = frame.evaluate(
+        "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+        "return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = s.page.locator(MAP_IFRAME).bounding_box()
+    return box["x"] + x, box["y"] + y
+
+
+def test_event_hover_says_type_and_date_and_its_popup_is_wide(app, browser):  # noqa: F811
+    s = _session(browser, app.url)
+    s.set_dates("2017-05-25", "2017-05-25")
+    _wait_for(lambda: s.showing() == stdlib_count("2017-05-25", "2017-05-25"))
+    _wait_for(lambda: s.count_layers("event") == s.showing())
+    s.idle()
+    frame = s.map_frame()
+    s.page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    x, y = _at(s, frame, *CONVOY)
+    assert 0 < y < SIZE["height"], y
+    # what a person reads on the convoy's marker: the type and the day, never the store's
+    # record number
+    shown = frame.evaluate(
+        """([lat, lon]) => { let best = null, d = 1e9;
+             window.map.eachLayer(l => { if (l.options.zwKind !== 'event') return;
+               const e = Math.hypot(l.getLatLng().lat - lat, l.getLatLng().lng - lon);
+               if (e < d) { d = e; best = l; } });
+             best.openTooltip(); const text = best.getTooltip().getElement().innerText;
+             best.closeTooltip(); return text; }""",
+        list(CONVOY),
+    )
+    assert shown == "Air strike · 2017-05-25", shown
+    s.page.mouse.click(x, y)
+    popup = frame.locator(".leaflet-popup .zw-popup")
+    popup.locator("h4").wait_for(timeout=T)
+    assert popup.locator("h4").inner_text() == "Air strike, 2017-05-25"  # the click found it
+    assert "Asharq Al-Awsat" in popup.inner_text()
+    s.page.wait_for_timeout(500)  # the popup fades in
+    width = frame.locator(".leaflet-popup-content").evaluate("e => e.getBoundingClientRect().width")
+    assert width >= 300, width
+    # the values get room: their column is wider than the names' (the walkthrough saw a
+    # 161 px popup whose values wrapped a word or two a line)
+    names, values = frame.locator(".leaflet-popup tr").first.evaluate(
+        "r => Array.from(r.children).map(c => c.getBoundingClientRect().width)"
+    )
+    assert values >= 170 and values > names, (names, values)
+    s.page.screenshot(path=str(app.store.parent / "popup.png"))
+    assert s.page.get_by_test_id("stException").count() == 0
     s.page.close()
