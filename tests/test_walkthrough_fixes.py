@@ -105,3 +105,41 @@ def test_build_duration_in_words():
     for seconds, words in ((0.0, "under 1 s"), (0.4, "under 1 s"), (2.24, "2.2 s"), (38.4, "38 s")):
         text = review.last_build(pd.DataFrame([row | {"seconds": seconds}]))
         assert text.endswith(f"({words}).")
+
+
+# --- 4. No nearest place for an event located only by region or country ------------------
+
+
+def test_no_nearest_place_for_region_country_or_international(store_env):
+    import numpy as np
+
+    from geo import table as T
+    from geo.eventindex import EventIndex
+    from geo.store import open_store
+
+    store = open_store()
+    index = EventIndex.from_frame(store.event_columns())
+    precision = T.precisions_of(index)
+    coarse = np.isin(precision, ["region", "country", "international"])
+    assert coarse.sum() > 100 and (~coarse).sum() > 100  # the shipped data has both
+    near = T.nearest_places(index.lat, index.lon, store.places(), precision=precision)
+    names = near.name_of()
+    assert (names[coarse] == "").all() and np.isnan(near.km[coarse]).all()
+    assert (names[~coarse] != "").all() and not np.isnan(near.km[~coarse]).any()
+    # sorted by nearest place, they come last (no place), whichever the direction
+    mask = np.ones(len(index), dtype=bool)
+    for descending in (False, True):
+        order = T.sort_order(index, mask, "place", descending, near)
+        assert coarse[order[-coarse.sum() :]].all()
+
+
+def test_events_page_shows_no_nearest_place_for_a_country_level_event(store_env):
+    from test_tidy import _page
+
+    at = _page("pages/events.py")
+    table = at.dataframe[0].value
+    coarse = table["Location precision"].isin(["region", "country", "international"])
+    assert coarse.any() and (~coarse).any()  # the first page has both
+    assert (table.loc[coarse, "Nearest place"] == "").all()
+    assert table.loc[coarse, "Distance (km)"].isna().all()
+    assert (table.loc[~coarse, "Nearest place"] != "").all()
