@@ -114,3 +114,27 @@ def test_event_hover_says_type_and_date_and_its_popup_is_wide(app, browser):  # 
     s.page.screenshot(path=str(app.store.parent / "popup.png"))
     assert s.page.get_by_test_id("stException").count() == 0
     s.page.close()
+
+
+# Every chosen tag of each multiselect box within its box (none cut, no hidden scrolling).
+TAGS_SHOWN = """() => Array.from(document.querySelectorAll(
+    '[data-testid=stSidebar] [data-testid=stMultiSelectTagsContainer]')).map(c => {
+  const box = c.getBoundingClientRect();
+  const cut = Array.from(c.querySelectorAll('[data-tag]')).filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.bottom > box.bottom + 1 || r.top < box.top - 1;
+  }).map(t => t.innerText);
+  return {tags: c.querySelectorAll('[data-tag]').length, cut: cut,
+          hidden: c.scrollHeight - c.clientHeight};
+})"""
+
+
+def test_every_chosen_event_type_is_visible_in_the_sidebar(app, browser):  # noqa: F811
+    s = _session(browser, app.url)
+    s.page.get_by_text("Event types").first.wait_for(timeout=T)
+    s.idle()
+    boxes = s.page.evaluate(TAGS_SHOWN)
+    assert boxes and boxes[0]["tags"] >= 6, boxes  # the event types: every shipped type
+    for box in boxes:
+        assert box["cut"] == [] and box["hidden"] <= 1, boxes
+    s.page.close()
