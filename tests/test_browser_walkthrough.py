@@ -138,3 +138,37 @@ def test_every_chosen_event_type_is_visible_in_the_sidebar(app, browser):  # noq
     for box in boxes:
         assert box["cut"] == [] and box["hidden"] <= 1, boxes
     s.page.close()
+
+
+def test_zones_feature_table_fits_the_page(app, browser, tmp_path):  # noqa: F811
+    import json
+
+    from test_zone_upload_report import _geojson
+
+    doc = json.loads(_geojson()[0])
+    doc["features"] = doc["features"][:3] + [
+        {  # refused, with a long name and a long reason
+            "type": "Feature",
+            "properties": {"name": "Somewhere in France with a rather long name"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[2, 48], [3, 48], [3, 49], [2, 49], [2, 48]]],
+            },
+        }
+    ]
+    path = tmp_path / "mixed.geojson"
+    path.write_text(json.dumps(doc))
+    s = _session(browser, app.url + "/zones")
+    s.page.locator("input[type=file]").first.set_input_files(str(path))
+    s.page.get_by_text("3 accepted or repaired, 1 refused").wait_for(timeout=60_000)
+    s.idle()
+    grid = s.page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    # the grid scrolls sideways when its columns are wider than the page's column
+    wide, shown = grid.locator(".dvn-scroller").evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert wide <= shown + 1, (wide, shown)
+    # nothing offers to swap latitude and longitude for a file that is simply bad
+    assert s.page.get_by_text("Swap latitude and longitude").count() == 0
+    s.page.screenshot(path=str(tmp_path / "zones.png"))
+    assert s.page.get_by_test_id("stException").count() == 0
+    s.page.close()

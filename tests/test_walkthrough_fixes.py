@@ -143,3 +143,32 @@ def test_events_page_shows_no_nearest_place_for_a_country_level_event(store_env)
     assert (table.loc[coarse, "Nearest place"] == "").all()
     assert table.loc[coarse, "Distance (km)"].isna().all()
     assert (table.loc[~coarse, "Nearest place"] != "").all()
+
+
+# --- 6. 'Swap latitude and longitude' only where swapping helps ---------------------------
+
+
+def test_swap_is_offered_only_when_swapping_puts_the_zones_in_syria(fresh_store_path):
+    from test_zone_upload_report import CASES, _idleb_only, _zones_page
+
+    def offered(at) -> bool:
+        return any(c.label == "Swap latitude and longitude" for c in at.checkbox)
+
+    at = _zones_page()
+
+    def upload(name: str, data: bytes) -> None:
+        at.file_uploader(key="zone_upload").set_value((name, data, "")).run()
+        assert not at.exception, at.exception
+
+    upload("x.geojson", CASES["outside-syria"][2])  # simply bad: swapping does not help
+    assert at.dataframe[0].value["outcome"].tolist() == ["refused"]
+    assert not offered(at)
+    upload("idleb.geojson", _idleb_only())  # fine as it is
+    assert not offered(at)
+    upload("y.geojson", CASES["swapped"][2])
+    assert offered(at)
+    (box,) = [c for c in at.checkbox if c.label == "Swap latitude and longitude"]
+    box.check().run()
+    assert not at.exception, at.exception
+    assert "refused" not in at.dataframe[0].value["outcome"].tolist()
+    assert offered(at)  # still there, to untick
