@@ -172,3 +172,20 @@ def test_swap_is_offered_only_when_swapping_puts_the_zones_in_syria(fresh_store_
     assert not at.exception, at.exception
     assert "refused" not in at.dataframe[0].value["outcome"].tolist()
     assert offered(at)  # still there, to untick
+
+
+# --- 6. A zone's name in a message, never cut inside a word -------------------------------
+
+
+def test_a_feature_label_keeps_a_zone_name_whole_or_cuts_it_between_words():
+    from geo.uploads.model import LABEL_CHARS, ZoneFeature
+
+    idlib = "Idlib de-escalation zone (Idlib and parts of Latakia, Hama and Aleppo)"
+    assert ZoneFeature(1, name=idlib).label == f"feature 1 '{idlib}'"
+    long = " ".join(["Eastern Ghouta de-escalation zone"] * 8)
+    label = ZoneFeature(2, name=long).label
+    shown = label.removeprefix("feature 2 '").removesuffix("…'")
+    assert label.endswith("…'") and len(shown) < LABEL_CHARS
+    assert long.startswith(shown) and long[len(shown)] == " "  # cut between words
+    one_word = "x" * 300
+    assert ZoneFeature(3, name=one_word).label == f"feature 3 '{'x' * (LABEL_CHARS - 1)}…'"
