@@ -189,3 +189,16 @@ def test_a_feature_label_keeps_a_zone_name_whole_or_cuts_it_between_words():
     assert long.startswith(shown) and long[len(shown)] == " "  # cut between words
     one_word = "x" * 300
     assert ZoneFeature(3, name=one_word).label == f"feature 3 '{'x' * (LABEL_CHARS - 1)}…'"
+
+
+# --- 6. The Map's zones caption names the zones --------------------------------------------
+
+
+def test_map_caption_lists_the_zones_shown_by_name(store_env):
+    from test_tidy import _page
+
+    at = _page("app.py")
+    (line,) = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Zones as of")]
+    # the whole UCDP release ends in 2019: Idlib and the Sochi demilitarised zone
+    assert "Idlib (v4, agreed)" in line and "Sochi demilitarised zone (v2, agreed)" in line, line
+    assert "idlib (" not in line and "sochi_dmz" not in line
