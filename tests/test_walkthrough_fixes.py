@@ -202,3 +202,25 @@ def test_map_caption_lists_the_zones_shown_by_name(store_env):
     # the whole UCDP release ends in 2019: Idlib and the Sochi demilitarised zone
     assert "Idlib (v4, agreed)" in line and "Sochi demilitarised zone (v2, agreed)" in line, line
     assert "idlib (" not in line and "sochi_dmz" not in line
+
+
+# --- 6. The Sources page: names, origins and licences, no project paths -------------------
+
+
+def test_sources_page_names_datasets_and_licences_but_no_paths(store_env):
+    from test_tidy import _page
+
+    at = _page("pages/sources.py")
+    text = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+    for path in ("data/", "scripts/", "geo/", "tests/", ".py", str(store_env)):
+        assert path not in text, path
+    for words in (
+        "Uppsala Conflict Data Program",
+        "CC BY 4.0",
+        "GeoNames",
+        "CC BY-IGO",
+        "ged_syria.csv",  # a file by its own name
+        "knapply/data4ds4da",  # where the UCDP copy came from
+        "ACLED's terms forbid redistribution",
+    ):
+        assert words in text, words
