@@ -26,6 +26,8 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
     if " " in cut.strip():
         cut = cut[: cut.rstrip().rfind(" ")]
     return cut.rstrip(" ,;:(-") + "…"
+
+
 NO_NAME = "has no name"
 Progress = Callable[[float, str], None]
 
