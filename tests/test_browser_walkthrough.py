@@ -172,3 +172,30 @@ def test_zones_feature_table_fits_the_page(app, browser, tmp_path):  # noqa: F81
     s.page.screenshot(path=str(tmp_path / "zones.png"))
     assert s.page.get_by_test_id("stException").count() == 0
     s.page.close()
+
+
+def test_the_server_log_has_no_widget_state_warning(browser, tmp_path, session_store_path):
+    """Going from page to page (the filters kept) logs no 'created with a default value but
+    also had its value set via the Session State API' (the "dates" box did)."""
+    import shutil
+
+    from test_browser import _start_app, _stop_app
+
+    store = tmp_path / "zonewatch.gpkg"
+    shutil.copyfile(session_store_path, store)
+    proc, url = _start_app(store)
+    try:
+        s = _session(browser, url + "/events?dates=2017-05-01&dates=2017-06-30")
+        s.page.get_by_role("heading", name="Events", exact=True).wait_for(timeout=T)
+        for page in ("Map", "Zones", "Events", "Zone report", "Map"):
+            s.idle()
+            s.page.get_by_role("link", name=page, exact=True).click()
+            heading = "ZoneWatch" if page == "Map" else page
+            s.page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=T)
+        s.idle()
+        assert "dates=2017-05-01" in s.page.url  # the filters followed
+        s.page.close()
+    finally:
+        _stop_app(proc)
+    log = proc.stdout.read().decode()
+    assert "was created with a default value" not in log, log[-3000:]
