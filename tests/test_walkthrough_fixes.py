@@ -224,3 +224,62 @@ def test_sources_page_names_datasets_and_licences_but_no_paths(store_env):
         "ACLED's terms forbid redistribution",
     ):
         assert words in text, words
+
+
+# --- 7. The reports' timelines say which events run past their bar -----------------------
+
+LONGER = re.compile(r"([\d,]+) events? with a date range longer than the bar \(a (week|month)\)")
+
+
+def _longer_in(at) -> tuple[int, str]:
+    (found,) = [m for c in at.caption if (m := LONGER.search(c.value.replace("\\", "")))]
+    return int(found.group(1).replace(",", "")), found.group(2)
+
+
+def _past_their_period(frame, freq: str) -> int:
+    """Counted independently: an event's last day after the last day of its start's
+    week (from Monday) or month."""
+    import pandas as pd
+
+    start = pd.to_datetime(frame["date_start"])
+    end = pd.to_datetime(frame["date_end"])
+    if freq == "month":
+        last = start + pd.offsets.MonthEnd(0)
+    else:
+        last = start + pd.to_timedelta(6 - start.dt.weekday, unit="D")
+    return int((end > last).sum())
+
+
+def test_zone_report_timeline_says_how_many_events_run_past_their_bar(store_env):
+    from datetime import date
+
+    from test_tidy import _page
+
+    from geo.report import zone_report
+    from geo.store import open_store
+
+    at = _page("pages/zone_report.py")
+    count, freq = _longer_in(at)
+    # the events of the page's zone (the default filters select all), counted again
+    store = open_store()
+    zone_id = at.selectbox(key="zone").value
+    report = zone_report(
+        store.events(),
+        store.zone_versions(),
+        zone_id,
+        zone_name=zone_id,
+        freq=freq,
+        pivot=date(2018, 1, 1),
+        days=90,
+        km=20,
+        exclude_coarse=at.checkbox(key="coarse").value,
+    )
+    assert count == _past_their_period(report.in_zone, freq) > 0
+
+
+def test_place_report_timeline_says_how_many_events_run_past_their_bar(store_env):
+    from test_tidy import _page
+
+    at = _page("pages/place_report.py")
+    count, freq = _longer_in(at)
+    assert count > 0 and freq in ("week", "month")
