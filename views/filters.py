@@ -86,8 +86,6 @@ def shared_filters(with_filters: bool) -> None:
         ctx = get_script_run_ctx()
         with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
             st.session_state[KEY_FILTER] = sidebar_filters(data, revision)
-    else:
-        keep_state(FILTER_KEYS)
 
 
 def page_filter() -> EventFilter:
@@ -127,9 +125,8 @@ def count_once_filter(datasets, built: bool) -> CountOnce:
 
 def sidebar_filters(data: dict, revision: str) -> EventFilter:
     """The filter widgets (in the sidebar, the same on every page) as one EventFilter; the
-    count-once choice goes to the session (:func:`views.data.count_once`). Every filter's
-    widget is drawn here, so their values need no keep_state (re-assigning a value just
-    before its widget, which has a default, makes Streamlit log a warning)."""
+    count-once choice goes to the session (:func:`views.data.count_once`)."""
+    keep_state(FILTER_KEYS)
     summary, zones, places = data["summary"], data["zones"], data["places"]
     _follow_new_data(summary)
     first, last = summary.first, summary.last
