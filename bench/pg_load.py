@@ -315,9 +315,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
-def _args() -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=100_000, help="events imported first")
+def add_load_options(ap: argparse.ArgumentParser) -> None:
+    """The load test's options (this script's and pg_scale.py's load step)."""
     ap.add_argument("--duration", type=float, default=120, help="seconds of load")
     ap.add_argument("--users", type=int, default=12)
     ap.add_argument("--apps", type=int, default=3, help="app processes on the database")
@@ -325,6 +324,12 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--import-rows", type=int, default=20_000, help="rows imported under load")
     ap.add_argument("--pause", type=float, default=1.0, help="mean pause between changes, s")
     ap.add_argument("--timeout", type=float, default=120, help="seconds before a change fails")
+
+
+def _args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=100_000, help="events imported first")
+    add_load_options(ap)
     ap.add_argument("--csv", type=Path, help="the events file to import first (default: made)")
     ap.add_argument("--import-only", action="store_true", help="time the import and stop")
     ap.add_argument("--out", type=Path, help="also write the report (Markdown) here")

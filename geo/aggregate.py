@@ -288,6 +288,7 @@ def event_view(
             "type": _b64(index.type_code[sel], "<u2"),
             "fat": _b64(np.clip(fat, 0, 65535), "<u2"),
             "colors": colors,
+            "types": [str(t) for t in index.types],  # for the hover label (zw.eventTooltip)
         }
         mode = "points"
     else:

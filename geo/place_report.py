@@ -16,7 +16,7 @@ import shapely
 from geo import analysis
 from geo.eventindex import Selection
 from geo.filters import find_place, near_bbox
-from geo.timeline import before_range, timeline
+from geo.timeline import before_range, longer_than_period, timeline
 
 #: The places the report opens with, when the store has them.
 DEFAULT_PLACES = ("Raqqa", "Palmyra (Tadmur)")
@@ -31,7 +31,8 @@ class PlaceReport:
     label, events, fatalities. ``totals``: per place (as chosen), all the events within the
     distance and their fatalities, including those that began before the chosen dates.
     ``early``: how many of those began before ``start`` (left out of ``per_period``, see
-    :data:`geo.timeline.BEFORE_RULE`), summed over the places. ``near``: the events within
+    :data:`geo.timeline.BEFORE_RULE`), summed over the places; ``longer``: how many of
+    those counted run past the period of their start (summed likewise). ``near``: the events within
     the distance of any place, each once, in the order of the events given. ``focus``: the
     discs of the distance around the places, for a map to show."""
 
@@ -43,6 +44,7 @@ class PlaceReport:
     early: int
     near: pd.DataFrame
     focus: object  # a shapely geometry
+    longer: int = 0  # as ``early``: counted events whose dates run past their period
 
 
 def place_report(events, places, names, km: float, freq="month", start=None, end=None, types=None):
@@ -106,4 +108,5 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
         early=sum(before_range(rows, start)["events"] for rows in near),
         near=anywhere,
         focus=shapely.union_all(discs),
+        longer=sum(longer_than_period(rows, freq, start, end, types) for rows in near),
     )

@@ -20,7 +20,7 @@ from geo import analysis
 from geo.colors import event_types_legend
 from geo.eventindex import Selection
 from geo.spreadsheet import spreadsheet_safe
-from geo.timeline import before_range, timeline
+from geo.timeline import before_range, longer_than_period, timeline
 
 
 @dataclass
@@ -48,6 +48,7 @@ class ZoneReport:
     asked_days: int = 0  # the window asked for (``days`` is the one used, maybe shorter)
     window_note: str = ""  # why the windows are shorter than asked, or why none ("" if not)
     before_start: dict | None = None  # events in the zone that began before the dates
+    longer: int = 0  # events in the timeline whose dates run past their bar (counted at start)
 
     @property
     def ring_label(self) -> str:
@@ -116,6 +117,7 @@ def zone_report(
         asked_days=asked,
         window_note=note,
         before_start=before_range(in_zone, start),
+        longer=longer_than_period(in_zone, freq, start, end),
     )
 
 

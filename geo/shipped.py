@@ -90,3 +90,21 @@ def places() -> gpd.GeoDataFrame:
 def admin(level: int) -> gpd.GeoDataFrame:
     """OCHA boundaries: 0 = country outline, 1 = the 14 governorates."""
     return ocha.read_admin(data_dir() / ADMIN[level], level)
+
+
+#: A path in the project, as SOURCES.md writes them (`data/...`, `scripts/...`).
+_PATH = r"`(?:data|scripts|geo|tests)/[^`]*`"
+
+
+def sources_for_readers() -> str:
+    """data/SOURCES.md for the Sources page: each layer's name, origin, licence and how it
+    was derived, without the project's own paths (which file, made by which script): the
+    files are named by their own names, the scripts and folders left out. The file's first
+    heading is left out too (the page has its title)."""
+    import re
+
+    text = (data_dir() / "SOURCES.md").read_text(encoding="utf-8")
+    text = re.sub(r"\A#[^#\n][^\n]*\n+", "", text)
+    text = re.sub(r",?\s+(?:made|converted to the event model) by\s+" + _PATH, "", text)
+    text = re.sub(r"\s*\(" + _PATH + r"\)", "", text)
+    return re.sub(_PATH, lambda m: "`" + m.group(0).strip("`/").rsplit("/", 1)[-1] + "`", text)

@@ -79,17 +79,43 @@ def _coded(codes: np.ndarray, dictionary: tuple[str, ...]) -> tuple[np.ndarray, 
     return rank[codes], blank[codes]
 
 
+#: Location precisions that give no nearest place: the point stands for a region, the
+#: whole country or international waters or airspace, so a town next to it is no nearer
+#: to the event than any other (UCDP ``where_prec`` 5 to 7, ACLED ``geo_precision`` 3).
+NO_NEAREST = ("region", "country", "international")
+
+#: The help of the table's columns that need one.
+COLUMN_HELP = {
+    "Nearest place": "The place nearest the event's point. Empty when the event is located "
+    "only by a region, the country or international waters (location precision "
+    + ", ".join(NO_NEAREST)
+    + "): its point is a stand-in, no place is nearer to the event than another.",
+    "Distance (km)": "Geodesic distance from the event's point to its nearest place; empty "
+    "when there is no nearest place (see Nearest place).",
+}
+
+
 @dataclass(frozen=True, eq=False)
 class Nearest:
     """For events (in the order asked), the index of the nearest place and its geodesic
-    distance in km (rounded to 0.1), with the places' names."""
+    distance in km (rounded to 0.1; NaN for an event that has none), with the places'
+    names."""
 
     place: np.ndarray
     km: np.ndarray
     names: np.ndarray
 
     def name_of(self) -> np.ndarray:
-        return self.names[self.place] if len(self.names) else np.full(len(self.place), "")
+        """Each event's nearest place's name; '' where it has none."""
+        if not len(self.names):
+            return np.full(len(self.place), "")
+        return np.where(np.isnan(self.km), "", self.names[self.place])
+
+
+def precisions_of(index: EventIndex) -> np.ndarray:
+    """Each indexed event's location precision (text; '' when missing)."""
+    words = np.append(np.asarray(index.precisions, dtype=object), "")  # slot -1: missing
+    return words[index.precision_code.astype(np.int64)]
 
 
 def place_names(places) -> np.ndarray:
@@ -105,11 +131,12 @@ def _haversine(lat1, lon1, lat2, lon2) -> np.ndarray:
     )
 
 
-def nearest_places(lat, lon, places, chunk: int = 100_000) -> Nearest:
+def nearest_places(lat, lon, places, chunk: int = 100_000, precision=None) -> Nearest:
     """Each point's nearest place on the sphere (the same choice as
     :func:`geo.analysis.nearest_places`, ties to the first place), found with an R-tree of
     the places rather than every point against every place; the distance given is the
-    WGS84 geodesic one.
+    WGS84 geodesic one. ``precision``: each point's location precision; a point whose
+    precision is one of :data:`NO_NEAREST` gets none (distance NaN, name '').
 
     How: the R-tree's nearest place in longitude/latitude gives an upper bound on the
     angle to the true nearest place; every place within that angle lies in a box around
@@ -132,7 +159,10 @@ def nearest_places(lat, lon, places, chunk: int = 100_000) -> Nearest:
         la, lo = lat[start : start + chunk], lon[start : start + chunk]
         best[start : start + chunk] = _nearest_chunk(la, lo, tree, prad, xrad)
     _, _, metres = Geod(ellps="WGS84").inv(lon, lat, px[best], py[best])
-    return Nearest(best, np.round(np.asarray(metres) / 1000, 1), names)
+    km = np.round(np.asarray(metres) / 1000, 1)
+    if precision is not None:
+        km[np.isin(np.asarray(precision, dtype=object), NO_NEAREST)] = np.nan
+    return Nearest(best, km, names)
 
 
 def _nearest_chunk(lat, lon, tree, prad, xrad) -> np.ndarray:

@@ -44,6 +44,27 @@ class ZonePlan:
         """One message per feature that would save a version identical to its zone's
         current one (the same boundary, and no new name): 'identical to version 3 of
         Idlib saved on 2024-01-15 by ana'. Saving those needs an explicit confirmation."""
+        features = self.features
+        return [
+            f"{features[number].label} is {_identical_text(row)}"
+            for number, row in self._identical_rows()
+        ]
+
+    @property
+    def status(self) -> str:
+        """The status a save starts from: when every feature repeats its zone's current
+        version unchanged (:attr:`identical`) and those versions share one status, that
+        status (re-saving Idlib 'in force' keeps it in force); else 'proposed'."""
+        rows = self._identical_rows()
+        statuses = {row["status"] for _, row in rows}
+        if rows and len(rows) == len(self.targets) and len(statuses) == 1:
+            (status,) = statuses
+            if status in zone_rules.STATUSES:
+                return status
+        return zone_rules.STATUSES[0]
+
+    def _identical_rows(self) -> list[tuple[int, object]]:
+        """(feature number, the current version it repeats) per identical feature."""
         if self.versions is None:
             return []
         features = self.features
@@ -52,8 +73,8 @@ class ZonePlan:
             f = features[t.number]
             if t.is_new or (t.number in self.rename and t.name_differs(f.name, f.name_ar)):
                 continue
-            if (same := identical_version(self.versions, t.zone_id, f.geometry)) is not None:
-                out.append(f"{f.label} is {same}")
+            if (row := _identical_row(self.versions, t.zone_id, f.geometry)) is not None:
+                out.append((t.number, row))
         return out
 
     @property
@@ -104,6 +125,13 @@ def identical_version(versions, zone_id: str, geometry) -> str | None:
     """'identical to version N of <zone> saved on <date> by <who>' when ``geometry`` is
     the boundary of the zone's current version (the same shape, whatever the order of its
     vertices) and that version has not ended the zone, else None."""
+    row = _identical_row(versions, zone_id, geometry)
+    return None if row is None else _identical_text(row)
+
+
+def _identical_row(versions, zone_id: str, geometry):
+    """The zone's current version when ``geometry`` is its boundary (see
+    :func:`identical_version`), else None."""
     import shapely
 
     if geometry is None or not (versions["zone_id"] == zone_id).any():
@@ -114,10 +142,15 @@ def identical_version(versions, zone_id: str, geometry) -> str | None:
         return None
     if row.geometry is None or not shapely.equals(row.geometry, geometry):
         return None
-    name = row["name_en"] or row["name_ar"] or zone_id
+    return row
+
+
+def _identical_text(row) -> str:
+    name = row["name_en"] or row["name_ar"] or row["zone_id"]
     saved = str(row.get("created_at") or "")[:10] or "an unknown date"
     return (
-        f"identical to version {number} of {name} saved on {saved} by {row['author'] or 'unknown'}"
+        f"identical to version {row['version']} of {name} saved on {saved} "
+        f"by {row['author'] or 'unknown'}"
     )
 
 

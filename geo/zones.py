@@ -82,6 +82,23 @@ def in_force(versions: gpd.GeoDataFrame, as_of: date | None = None) -> gpd.GeoDa
     return latest.sort_values("zone_id").reset_index(drop=True)
 
 
+def short_name(row) -> str:
+    """A zone's name for a list: its English name before any bracket, without
+    "de-escalation zone" ("Idlib", "Sochi demilitarised zone"); else its Arabic name,
+    else its id."""
+    name = _text(row.get("name_en")).split(" (", 1)[0].replace(" de-escalation zone", "")
+    return name.strip() or _text(row.get("name_ar")) or str(row.get("zone_id") or "")
+
+
+def versions_line(zones: gpd.GeoDataFrame) -> str:
+    """The versions of ``zones`` (rows of zone versions) in words, by name: "Idlib (v5,
+    in force), M4 security corridor (v1, in force)"; '' when there are none."""
+    return ", ".join(
+        f"{short_name(r)} (v{int(r['version'])}, {_text(r.get('status')) or 'no status'})"
+        for _, r in zones.iterrows()
+    )
+
+
 def last_extent(versions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Each zone's latest boundary that is not an 'ended' marker: what it covered last."""
     live = versions[versions["status"].fillna("") != "ended"]

@@ -71,7 +71,8 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
 )
 def _all_nearest(revision: str) -> T.Nearest:
     index = event_index(revision)
-    return T.nearest_places(index.lat, index.lon, layers(revision)["places"])
+    places = layers(revision)["places"]
+    return T.nearest_places(index.lat, index.lon, places, precision=T.precisions_of(index))
 
 
 @st.cache_resource(show_spinner="Sorting...", max_entries=4)
@@ -195,7 +196,9 @@ st.caption(
 )
 with stop_on_error("The events could not be read"):
     events = store.events_by_fids(fids).reset_index(drop=True)
-near = T.nearest_places(events["latitude"], events["longitude"], data["places"])
+near = T.nearest_places(
+    events["latitude"], events["longitude"], data["places"], precision=events["location_precision"]
+)
 # Counting each event once: each row names the records merged into it, in the table and
 # the downloads (``merged`` follows the shown events in index order; rows are positions).
 merged = merged_column(revision, flt, data["zone_versions"])
@@ -219,7 +222,11 @@ st.dataframe(
     hide_index=True,
     column_order=T.column_order(frame.columns),  # date, type, fatalities, place, dataset
     column_config={
-        **{c: st.column_config.Column(width=w) for c, w in T.FIRST_COLUMNS.items()},
+        **{
+            c: st.column_config.Column(width=w, help=T.COLUMN_HELP.get(c))
+            for c, w in T.FIRST_COLUMNS.items()
+        },
+        "Distance (km)": st.column_config.NumberColumn(help=T.COLUMN_HELP["Distance (km)"]),
         # Only http(s) links are stored as links (geo.schema), so only they are clickable.
         EVENT_LABELS["source_url"]: st.column_config.LinkColumn(EVENT_LABELS["source_url"]),
         EVENT_LABELS["date_start"]: st.column_config.DateColumn(format="YYYY-MM-DD", width=95),

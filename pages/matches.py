@@ -17,8 +17,7 @@ from geo.errors import ZoneWatchError
 from geo.matching import review, stored
 from geo.render import shapes_map
 from views.auth import identity
-from views.data import counted_in_store, matches_or_stop, stop_on_error
-from views.filters import HOW_TO_BUILD
+from views.data import PLACE_ATTRIBUTION, counted_in_store, matches_or_stop, stop_on_error
 from views.page import page_start, static_map
 from views.shell import page_setup
 from views.text import plain
@@ -99,10 +98,7 @@ if who.may(auth.MATCH_BUILD):
 else:
     st.caption(f"Only editors build the matches: {_why_not(auth.MATCH_BUILD)}.")
 if links.empty:
-    st.info(
-        "No links to review: "
-        + ("the last build found none." if summary else HOW_TO_BUILD.split(": ", 1)[1])
-    )
+    st.info("No links to review: " + review.how_to_build(summary, who.may(auth.MATCH_BUILD)))
     st.stop()
 
 # --- the list -------------------------------------------------------------------------
@@ -176,15 +172,22 @@ st.markdown(
     f"**Score {float(link['score']):.3f}** · {plain(link['state'])} · "
     + " · ".join(plain(r) for r in review.reasons_list(link.get("reasons")))
 )
-st.dataframe(review.side_by_side(link, a, b), hide_index=True, width="stretch", key="matches_pair")
+# a table, not a grid: long places and sources wrap within the page's width
+st.table(review.side_by_side(link, a, b), hide_index=True)
 st.caption(
     "Each record at its position, within the area its location precision stands for "
     "(dashed), and the line between them."
 )
 static_map(
-    shapes_map(data["admin0"], review.pair_shapes(link, a, b)),
+    shapes_map(
+        data["admin0"],
+        review.pair_shapes(link, a, b),
+        places=data["places"],  # labelled as on the Map
+        place_attribution=PLACE_ATTRIBUTION,
+        legend="This link",
+    ),
     key=f"matches_map_{pick}",
-    height=380,
+    height=460,  # room for the layer control and the legend, both open
 )
 
 

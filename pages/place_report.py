@@ -11,7 +11,7 @@ from geo import zones as zone_rules
 from geo.place_report import DEFAULT_PLACES, place_report
 from geo.render import build_map
 from geo.timeline import BEFORE_RULE
-from views.charts import period_axis
+from views.charts import longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
@@ -103,6 +103,8 @@ if int(report.totals["events"].sum()):
             .properties(height=220),
             width="stretch",
         )
+    if note := longer_note(report.longer, freq):
+        st.caption(note)
 else:
     st.info("No event shown lies within that distance of these places.")
 

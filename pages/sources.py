@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from geo import shipped
@@ -15,6 +13,4 @@ page_setup("Sources")
 st.title("Sources")
 store = store_or_stop()
 st.caption(f"Data store: {store.description.split(' ')[0]}")
-text = (shipped.data_dir() / "SOURCES.md").read_text(encoding="utf-8")
-# The file's own first heading ("# Data sources") would be a second title under the page's.
-st.markdown(re.sub(r"\A#[^#\n][^\n]*\n+", "", text))
+st.markdown(shipped.sources_for_readers())  # names, origins, licences; no project paths

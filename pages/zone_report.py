@@ -21,7 +21,7 @@ from geo.report import (
     zone_report,
 )
 from geo.timeline import BEFORE_RULE
-from views.charts import PERIOD_TOOLTIP, period_axis, type_colour
+from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
@@ -123,6 +123,8 @@ if not report.timeline.empty:
         ),
         width="stretch",
     )
+    if note := longer_note(report.longer, freq):
+        st.caption(note)
 
 row = report.boundary
 st.subheader("Before and after")

@@ -115,11 +115,18 @@ def _report(upload: ZoneUpload, rows: list[dict], key: str) -> None:
         hide_index=True,
         width="stretch",
         key=f"{key}_report",
-        column_config={
-            c: st.column_config.TextColumn(c, alignment="right")
-            for c in ("area km²", "added km²", "removed km²")
+        # Widths that fit the page's column at 1400 px: no column beyond the edge; a long
+        # name or detail ends in "..." (in full below).
+        column_config={"feature": st.column_config.NumberColumn("feature", width=55)}
+        | {
+            c: st.column_config.TextColumn(c, width=w)
+            for c, w in (("name", 150), ("Arabic name", 100), ("outcome", 75), ("saved as", 140))
         }
-        | {"details": st.column_config.TextColumn("details", width="large")},
+        | {
+            c: st.column_config.TextColumn(c, alignment="right", width=w)
+            for c, w in (("area km²", 80), ("added km²", 80), ("removed km²", 90))
+        }
+        | {"details": st.column_config.TextColumn("details", width=160)},
     )
     detailed = [r for r in rows if r["details"]]
     if detailed:
@@ -251,7 +258,13 @@ def _save_form(plan: ZonePlan, key: str) -> None:
         valid_from = c1.date_input(
             "Valid from", value=date.today(), min_value=date(2011, 1, 1), max_value=date(2100, 1, 1)
         )
-        status = c2.selectbox("Status", zone_rules.STATUSES)
+        status = c2.selectbox(
+            "Status",
+            zone_rules.STATUSES,
+            index=zone_rules.STATUSES.index(plan.status),
+            help="Preselected: the status of the version each zone repeats unchanged, "
+            "when every zone in the file is identical to its current version; else 'proposed'.",
+        )
         c1.caption(f"Saved as added by **{plain(identity().author)}**")
         sources = c2.text_input(
             "Sources", max_chars=2000, placeholder="Where the boundary comes from"
@@ -330,13 +343,16 @@ def upload_mode() -> None:
     if file is None:
         return
     opts = st.columns(3)
-    swap = opts[2].checkbox(
-        "Swap latitude and longitude",
-        key=f"swap_{file.file_id}",
-        help="For files that list latitude first; the check below says when it helps.",
-    )
+    swap = bool(st.session_state.get(f"swap_{file.file_id}", False))
     layer = st.session_state.get(f"layer_{file.file_id}")
     upload = _check_file(file, layer, swap)
+    if swap or upload.swap_would_help:  # offered only when swapping puts zones in Syria
+        opts[2].checkbox(
+            "Swap latitude and longitude",
+            key=f"swap_{file.file_id}",
+            help="For files that list latitude first: some zones lie outside Syria as read, "
+            "and inside with latitude and longitude swapped.",
+        )
     if upload.layers and len(upload.layers) > 1:
         opts[0].selectbox(
             "Layer",

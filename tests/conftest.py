@@ -127,3 +127,20 @@ def stdlib_count(start: str | None, end: str | None, types: set[str] | None = No
         and date.fromisoformat(e) >= lo
         and (types is None or t in types)
     )
+
+
+@pytest.fixture(scope="module")
+def shipped_layers():
+    """The Map page's layers from the shipped data, with no events (the map's base)."""
+    from geo import shipped
+    from geo.render import MapLayers
+
+    return MapLayers(
+        zones=shipped.zones(),
+        places=shipped.places(),
+        events=None,
+        admin0=shipped.admin(0),
+        admin1=shipped.admin(1),
+        event_attribution={},
+        place_attribution="GeoNames",
+    )

@@ -267,6 +267,7 @@ def test_imported_types_and_datasets_show_without_touching_the_filters(fresh_sto
 
 def test_a_clicked_event_gets_its_details_and_nothing_else(store_env):
     from geo.aggregate import decode
+    from geo.render import event_tooltip
     from geo.store import open_store
 
     at = _app()
@@ -276,7 +277,7 @@ def test_a_clicked_event_gets_its_details_and_nothing_else(store_env):
     fid = int(fids[len(fids) // 2])
     # what the map returns when an event is clicked: its tooltip, which holds its id
     at.session_state["map"] = {
-        "last_object_clicked_tooltip": f"Event {fid} · 2017-05-25",
+        "last_object_clicked_tooltip": event_tooltip(fid, date(2017, 5, 25), "Air strike"),
         "last_object_clicked_count": 1,
     }
     at.run()
@@ -286,11 +287,19 @@ def test_a_clicked_event_gets_its_details_and_nothing_else(store_env):
     assert detail["title"] == f"{row['event_type']}, {row['date_start']:%Y-%m-%d}"
     assert ["Location", row["location"], None] in detail["rows"]
     # an id no longer in the store: the popup says so instead of waiting
-    at.session_state["map"] = {"last_object_clicked_tooltip": "Event 999999999 · 2017-05-25"}
+    gone = event_tooltip(999999999, date(2017, 5, 25), "Air strike")
+    at.session_state["map"] = {"last_object_clicked_tooltip": gone}
     at.run()
     assert event_view_payload(at)["detail"]["missing"].startswith("This event is no longer")
     # anything else in that field is ignored: no detail, no error
-    for forged in (f"Event {fid}<img src=x> · 2017-05-25", "Event -1 · 2017-05-25", "x" * 5000):
+    forgeries = (
+        f"Event {fid}<img src=x> · 2017-05-25",
+        "Event -1 · 2017-05-25",
+        f"Air strike · 2017-05-25 #{fid}<img src=x>",
+        "Air strike · 2017-05-25 #-1",
+        "x" * 5000,
+    )
+    for forged in forgeries:
         at.session_state["map"] = {"last_object_clicked_tooltip": forged}
         at.run()
         assert not at.exception and not at.error

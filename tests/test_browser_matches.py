@@ -71,7 +71,7 @@ def test_build_pick_reject_and_count_once(app, browser, tmp_path):  # noqa: F811
 
     key, label, expected = _a_link_whose_rejection_counts(app.store, tmp_path)
     _select(s, "Review the link", label)
-    pair = s.page.get_by_test_id("stDataFrame").nth(1)
+    pair = s.page.get_by_test_id("stTable")
     pair.wait_for(timeout=T)
     # the small map: both records and the line between them, drawn from the app's assets
     s.page.locator('iframe[title="streamlit_folium.st_folium"]').wait_for(timeout=T)

@@ -214,6 +214,6 @@ def test_a_link_after_saving_a_zone_keeps_zones_as_of(app, browser, tmp_path):  
     other = Session(browser, link)
     _wait_for(lambda: other.showing())
     assert _wait_for(lambda: _zones_caption(other).startswith("Zones as of 15 Jan 2024"))
-    assert f"idlib (v{version}" in _zones_caption(other)
+    assert f"Idlib (v{version}" in _zones_caption(other)  # by name
     s.page.close()
     other.page.close()

@@ -268,14 +268,26 @@ def test_playback_hides_the_events_outside_the_window(zw):
 
 
 def test_tooltip_contract_agrees_on_both_sides(zw):
-    cases = [(1, date(2017, 5, 6)), (987654, date(2011, 3, 15)), (2**40 + 7, date(2024, 12, 31))]
+    cases = [
+        (1, date(2017, 5, 6), "Air strike"),
+        (987654, date(2011, 3, 15), "<img src=x onerror=alert(1)> · 2011-01-01 #5"),
+        (2**40 + 7, date(2024, 12, 31), ""),
+    ]
     epoch = date(1970, 1, 1)
-    got = zw.evaluate(
-        "cs => cs.map(c => zw.eventTooltip(c[0], c[1]))",
-        [[fid, (day - epoch).days] for fid, day in cases],
+    # the text streamlit-folium returns for a click: the tooltip's HTML, as text
+    got, shown = zw.evaluate(
+        """cs => { const html = cs.map(c => zw.eventTooltip(c[0], c[1], c[2]));
+             const box = document.createElement('div'); document.body.appendChild(box);
+             const text = [], seen = [];
+             html.forEach(h => { box.innerHTML = h; text.push(box.textContent);
+                                 seen.push(box.innerText); });
+             box.remove(); return [text, seen]; }""",
+        [[fid, (day - epoch).days, kind] for fid, day, kind in cases],
     )
-    assert got == [event_tooltip(fid, day) for fid, day in cases]
-    assert [clicked_event(t) for t in got] == [fid for fid, _ in cases]
+    assert got == [event_tooltip(fid, day, kind) for fid, day, kind in cases]
+    assert [clicked_event(t) for t in got] == [fid for fid, _, _ in cases]
+    # what a person sees: the type (as text, never markup) and the day, not the id
+    assert shown == [f"{kind or 'Event'} · {day:%Y-%m-%d}" for _, day, kind in cases]
     # the marker drawn for an event carries that tooltip
     first = date(2017, 5, 6)
     p = {
@@ -283,15 +295,16 @@ def test_tooltip_contract_agrees_on_both_sides(zw):
         "lat": _b64(np.array([35.0]), "<f4"), "lon": _b64(np.array([38.0]), "<f4"),
         "start": _b64(np.array([(first - epoch).days]), "<i4"), "days": _b64(np.array([0]), "<u2"),
         "type": _b64(np.array([0]), "<u2"), "fat": _b64(np.array([3]), "<u2"),
-        "colors": ["#123456"],
+        "colors": ["#123456"], "types": ["Air strike"],
     }  # fmt: skip
     tip, radius, colour = zw.evaluate(
         """p => { const g = L.featureGroup(); zw.drawEvents(g, zw.decodePoints(p));
-           const m = g.getLayers()[0];
-           return [m.getTooltip().getContent(), m.options.radius, m.options.color]; }""",
+           const m = g.getLayers()[0], box = document.createElement('span');
+           box.innerHTML = m.getTooltip().getContent();
+           return [box.textContent, m.options.radius, m.options.color]; }""",
         p,
     )
-    assert clicked_event(tip) == 4242 and tip == event_tooltip(4242, first)
+    assert clicked_event(tip) == 4242 and tip == event_tooltip(4242, first, "Air strike")
     assert radius == pytest.approx(MAP_STYLE["radius"]["base"] + 2) and colour == "#123456"
     assert clicked_event("Event 12 · 2017-5-7") is None and clicked_event(None) is None
 

@@ -7,27 +7,13 @@ from __future__ import annotations
 import pytest
 import streamlit_folium as stf
 
-from geo import shipped
-from geo.render import MapLayers, build_map, event_view_group
+from geo.render import build_map, event_view_group
 from views import livemap
 
 
-@pytest.fixture(scope="module")
-def layers():
-    return MapLayers(
-        zones=shipped.zones(),
-        places=shipped.places(),
-        events=None,
-        admin0=shipped.admin(0),
-        admin1=shipped.admin(1),
-        event_attribution={},
-        place_attribution="GeoNames",
-    )
-
-
-def _make(layers, online=False):
+def _make(shipped_layers, online=False):
     def make():
-        return build_map(layers, online_tiles=online, all_types=["Air strike"],
+        return build_map(shipped_layers, online_tiles=online, all_types=["Air strike"],
                          share_view=True, live_events=True, cache_key="livemap")  # fmt: skip
 
     return make
@@ -37,10 +23,10 @@ def _make(layers, online=False):
 @pytest.mark.parametrize(
     "returned", [["last_object_clicked_tooltip"], ["last_object_clicked_tooltip", "bounds", "zoom"]]
 )
-def test_the_component_gets_what_st_folium_sends(layers, monkeypatch, online, returned):
+def test_the_component_gets_what_st_folium_sends(shipped_layers, monkeypatch, online, returned):
     sent = []
     monkeypatch.setattr(stf, "_component_func", lambda **kw: sent.append(kw) or {})
-    make = _make(layers, online)
+    make = _make(shipped_layers, online)
     for payload in ({"key": "a", "mode": "cells", "n": 0}, {"key": "b", "mode": "points"}):
         stf.st_folium(
             make(),
@@ -59,10 +45,10 @@ def test_the_component_gets_what_st_folium_sends(layers, monkeypatch, online, re
         assert f'"{payload["key"]}"' in got["feature_group"]  # this rerun's layer
 
 
-def test_the_map_is_made_once_per_key(layers, monkeypatch):
+def test_the_map_is_made_once_per_key(shipped_layers, monkeypatch):
     monkeypatch.setattr(stf, "_component_func", lambda **kw: {})
     made = []
-    make = _make(layers)
+    make = _make(shipped_layers)
 
     def counted():
         made.append(1)

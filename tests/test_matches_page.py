@@ -86,7 +86,7 @@ def test_build_list_pick_and_decide(fresh_store_path):
     pick.set_value(key).run()
     assert not at.exception, at.exception
     row = want.iloc[1]
-    pair = at.dataframe[1].value
+    pair = at.table[0].value
     assert pair[""].tolist() == list(review.FIELDS)
     assert pair.iloc[0, 1:].tolist() == [
         f"{row.a_dataset}:{row.a_id}",
@@ -111,7 +111,7 @@ def test_build_list_pick_and_decide(fresh_store_path):
     assert at.selectbox(key="matches_pick").value == key
     assert any(m.value.startswith(f"**Score {row.score:.3f}** · rejected") for m in at.markdown)
     assert at.dataframe[0].value["state"].tolist()[1] == review.REJECTED
-    history = at.dataframe[2].value
+    history = at.dataframe[1].value
     assert history["decision"].tolist() == ["reject"]
     assert history["who"].iloc[0] == decisions["who"].iloc[0] != ""
     assert _total(at) == _counted(fresh_store_path)
@@ -120,7 +120,7 @@ def test_build_list_pick_and_decide(fresh_store_path):
     # then accept it: version 2; the list's filter shows it among the accepted only
     at.button[-2].click().run()  # Accept
     assert not at.exception, at.exception
-    assert at.dataframe[2].value["decision"].tolist() == [
+    assert at.dataframe[1].value["decision"].tolist() == [
         "reject",
         "accept",
     ]

@@ -64,7 +64,7 @@ def _zones_as_of(revision: str, as_of: date):
     """The zones in force on ``as_of`` (:func:`geo.zones.in_force`), their (zone, version)
     pairs and the caption's list of them: made once per store revision and date."""
     zones = zone_rules.in_force(layers(revision)["zone_versions"], as_of)
-    text = ", ".join(plain(f"{r.zone_id} (v{r.version}, {r.status})") for r in zones.itertuples())
+    text = plain(zone_rules.versions_line(zones))  # by name: "Idlib (v5, in force), ..."
     return (
         zones,
         tuple(zip(zones["zone_id"], zones["version"], strict=True)),

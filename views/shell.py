@@ -50,11 +50,14 @@ def page_setup(title: str) -> None:
     who = identity()
     with st.sidebar:
         # A chosen option's tag (an event type in the sidebar, say) wraps onto more lines
-        # rather than ending in "...": long names stay readable.
+        # rather than ending in "...": long names stay readable. The box grows to show
+        # every chosen tag (Streamlit caps it, scrolling with no visible bar).
         st.html(
             "<style>[data-testid=stMultiSelectTagsContainer] [data-tag]{max-width:100%;"
             "height:auto}[data-testid=stMultiSelectTagsContainer] [data-tag]>span[title]"
-            "{white-space:normal;overflow-wrap:anywhere;text-overflow:clip}</style>"
+            "{white-space:normal;overflow-wrap:anywhere;text-overflow:clip}"
+            "[data-testid=stMultiSelectTagsContainer],"
+            "div:has(>[data-testid=stMultiSelectTagsContainer]){max-height:none}</style>"
         )
         auth_sidebar(who)
         # Streamlit's own list of the files is hidden (client.showSidebarNavigation): it

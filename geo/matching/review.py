@@ -220,8 +220,31 @@ def last_build(builds: pd.DataFrame) -> str | None:
     )
     seconds = row.get("seconds")
     if seconds is not None and not pd.isna(seconds):
-        text += f" ({float(seconds):,.0f} s)"
+        text += f" ({duration(float(seconds))})"
     return text + "."
+
+
+def duration(seconds: float) -> str:
+    """A build's time in words: "under 1 s", "2.2 s", "38 s", "1,204 s"."""
+    if seconds < 1:
+        return "under 1 s"
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:,.0f} s"
+
+
+def how_to_build(summary: str | None, may_build: bool) -> str:
+    """What the Matches page says when it has no link to review (``summary``: the last
+    build's, None when none is stored), for someone who may build them or not."""
+    if summary:
+        return "the last build found none."
+    if may_build:
+        return (
+            "no matches are stored yet. Press **Build the matches** above (or run "
+            "`zonewatch matches build`)."
+        )
+    return (
+        "no matches are stored yet. An editor builds them on this page (or with "
+        "`zonewatch matches build`)."
+    )
 
 
 def counted_note(counted: int, records: int) -> str:

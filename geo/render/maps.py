@@ -41,6 +41,7 @@ from geo.render.payloads import (
     legend_payload,
     outline_payload,
     place_payload,
+    shapes_legend,
     shapes_payload,
     zone_payload,
 )
@@ -181,10 +182,19 @@ def _base_map(outline, prefer_canvas: bool = False) -> folium.Map:
     return m
 
 
-def shapes_map(admin0: gpd.GeoDataFrame, layers: list[Shapes]) -> folium.Map:
+def shapes_map(
+    admin0: gpd.GeoDataFrame,
+    layers: list[Shapes],
+    places: gpd.GeoDataFrame | None = None,
+    place_attribution: str = "",
+    legend: str = "",
+) -> folium.Map:
     """An offline map of labelled shapes (upload previews, version diffs), fitted to the
-    last non-empty layer."""
+    last non-empty layer; with ``places`` labelled as on the main map, and with a
+    ``legend`` titled so giving each layer's colour."""
     m = _base_map(outline_payload(admin0))
+    if places is not None and not places.empty:
+        PlaceLayer(LAYER_PLACES, js_literal(place_payload(places, place_attribution))).add_to(m)
     last = max(
         (
             i
@@ -196,6 +206,8 @@ def shapes_map(admin0: gpd.GeoDataFrame, layers: list[Shapes]) -> folium.Map:
     for i, shapes in enumerate(layers):
         ShapeLayer(shapes.name, shapes_payload(shapes, fit=i == last)).add_to(m)
     LayerControl(collapsed=False).add_to(m)
+    if legend:
+        Legend(js_literal(shapes_legend(legend, layers))).add_to(m)
     return m
 
 

@@ -323,3 +323,17 @@ def legend_payload(zones: gpd.GeoDataFrame, types: list[str], live_events: bool)
         if live_events
         else "",
     }
+
+
+def shapes_legend(title: str, layers: list[Shapes]) -> dict:
+    """A legend (the main map's, :func:`legend_payload`) giving each layer's colour under
+    ``title``, with no event section."""
+    return {
+        "zones": [[s.name, s.color] for s in layers],
+        "zones_title": title,
+        "zone_note": "",
+        "events": [],
+        "cells": False,
+        "event_note": "",
+        "cells_note": "",
+    }

@@ -12,6 +12,22 @@ from geo.uploads.common import UploadError, env_limit
 
 ACCEPTED_FORMATS = "GeoJSON, a zipped Shapefile, a GeoPackage, KML or KMZ"
 MAX_NAME_CHARS = 200
+#: How much of a feature's name its label in a message shows (a zone's full name, as the
+#: shipped "Idlib de-escalation zone (Idlib and parts of Latakia, Hama and Aleppo)").
+LABEL_CHARS = 100
+
+
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    """``text`` whole when it fits in ``limit`` characters, else cut at the last space
+    before it (never inside a word, unless it is one word) and ended with '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" ,;:(-") + "…"
+
+
 NO_NAME = "has no name"
 Progress = Callable[[float, str], None]
 
@@ -79,7 +95,9 @@ class ZoneFeature:
 
     @property
     def label(self) -> str:
-        return f"feature {self.number}" + (f" '{self.name[:60]}'" if self.name else "")
+        """'feature 3 'Idlib de-escalation zone (...)'': the name whole up to
+        :data:`LABEL_CHARS`, a longer one cut between words, ending in '…'."""
+        return f"feature {self.number}" + (f" '{_short(self.name)}'" if self.name else "")
 
     def refuse(self, reason: str) -> None:
         self.outcome = "refused"

@@ -31,7 +31,7 @@
       lat: zw.b64(p.lat, Float32Array), lon: zw.b64(p.lon, Float32Array),
       start: start, end: end,
       type: zw.b64(p.type, Uint16Array), fat: zw.b64(p.fat, Uint16Array),
-      colors: p.colors
+      colors: p.colors, types: p.types || []
     };
   };
   // A report map's events in the same shape (no fid: their details are in the data).

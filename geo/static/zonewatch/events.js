@@ -18,7 +18,7 @@
       opts.zwStart = ev.start[i]; opts.zwEnd = ev.end[i];
       if (ev.fid) { opts.zwFid = ev.fid[i]; }
       var m = L.circleMarker([ev.lat[i], ev.lon[i]], opts);
-      if (ev.fid) { m.bindTooltip(zw.eventTooltip(ev.fid[i], ev.start[i])); }
+      if (ev.fid) { m.bindTooltip(zw.eventTooltip(ev.fid[i], ev.start[i], ev.types[ev.type[i]])); }
       group.addLayer(m);
     }
   };
@@ -45,7 +45,8 @@
       if (m.options.zwKind === 'cell') {
         map.fitBounds(m.getBounds());
       } else if (m.options.zwKind === 'event') {
-        var popup = L.popup({maxWidth: 360}).setLatLng(m.getLatLng());
+        // minWidth: the card's cells may wrap anywhere, so its natural width is narrow
+        var popup = L.popup({maxWidth: 360, minWidth: 320}).setLatLng(m.getLatLng());
         fill(m, popup);
         popup.openOn(map);
       }

@@ -18,7 +18,7 @@
         zoneBox.appendChild(el('summary', 'Zones (' + data.zones.length + ')'));
         box.appendChild(zoneBox);
       } else {
-        box.appendChild(el('h4', 'Zones'));
+        box.appendChild(el('h4', data.zones_title || 'Zones'));
       }
       data.zones.forEach(function (z) {
         var row = el('div');
@@ -26,8 +26,9 @@
         row.appendChild(sw); row.appendChild(document.createTextNode(z[0]));
         zoneBox.appendChild(row);
       });
-      box.appendChild(el('div', data.zone_note, 'zw-note'));
-      box.appendChild(el('h4', 'Events'));
+      if (data.zone_note) { box.appendChild(el('div', data.zone_note, 'zw-note')); }
+      // A map of shapes only (the Matches page's pair) has no event section.
+      if (data.events.length) { box.appendChild(el('h4', 'Events')); }
       data.events.forEach(function (t) {
         var row = el('div');
         var sw = el('span', null, 'zw-sw zw-dot'); sw.style.background = t[1];
@@ -44,7 +45,7 @@
         row.appendChild(document.createTextNode(' events per square'));
         box.appendChild(row);
       }
-      box.appendChild(el('div', data.event_note, 'zw-note'));
+      if (data.event_note) { box.appendChild(el('div', data.event_note, 'zw-note')); }
       if (data.cells_note) { box.appendChild(el('div', data.cells_note, 'zw-note zw-cells')); }
       map.zwCells = map.zwCells || false;
       L.DomEvent.disableClickPropagation(outer);
