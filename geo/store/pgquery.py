@@ -128,6 +128,7 @@ class _Rows:
         self.type_code = np.array([type_codes.get(t, -1) for t in cols[5]], dtype=np.int16)
         fat = np.array([np.nan if v is None else v for v in cols[6]], dtype=np.float64)
         self.fatalities = fat.astype(np.float32)
+        self.types = list(type_codes)  # the names in code order, as EventIndex.types
 
     def __len__(self) -> int:
         return len(self.fid)
