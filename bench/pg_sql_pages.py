@@ -69,9 +69,9 @@ def plans(url: str) -> tuple[list[dict], str]:
     what = ["?"]
     plain = sql._read
 
-    def record(query, params=()):
-        recorded.append((what[0], query, params))
-        return plain(query, params)
+    def record(query, params=(), *rest):
+        recorded.append((what[0], query, params, *rest))
+        return plain(query, params, *rest)
 
     sql._read = record
     figures = {
@@ -113,8 +113,8 @@ def plans(url: str) -> tuple[list[dict], str]:
         run()
         wall = time.perf_counter() - t
         queries = list(recorded)
-        for _, query, params in queries:
-            plan = [r[0] for r in plain(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params)]
+        for _, query, params, *rest in queries:
+            plan = [r[0] for r in plain(f"EXPLAIN (ANALYZE, BUFFERS) {query}", params, *rest)]
             ms = next(
                 (
                     float(m.group(1))

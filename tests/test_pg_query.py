@@ -167,7 +167,7 @@ def test_the_count_and_cells_in_one_scan_and_the_kept_cells_are_the_index_s(pair
         sql.where = lambda f, w=where: w
         sent = []
         plain = sql._read
-        sql._read = lambda q, p=(), s=sent, r=plain: s.append(q) or r(q, p)
+        sql._read = lambda q, p=(), *m, s=sent, r=plain: s.append(q) or r(q, p, *m)
         assert sql.count(flt, VIEWS[view]) == int(mask.sum()), name
         assert sql.count(flt) == int(mask.sum()) and len(sent) == 1, name
         first = sql.event_view(flt, VIEWS[view], colors, 100, (flt.start, flt.end))
