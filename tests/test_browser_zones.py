@@ -294,7 +294,7 @@ def test_upload_zipped_shapefile_saves_idlib_version_6_shown_on_map_and_history(
 
     # The Map page shows the zones as of the valid-from date: idlib version 6.
     _nav(s, "Map")
-    s.page.get_by_text(re.compile(r"Zones as of 15 Jan 2024: .*idlib \(v6")).wait_for(
+    s.page.get_by_text(re.compile(r"Zones as of 15 Jan 2024: .*Idlib \(v6")).wait_for(
         timeout=60_000
     )
     layers = _wait_for(
