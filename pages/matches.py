@@ -98,7 +98,7 @@ if who.may(auth.MATCH_BUILD):
 else:
     st.caption(f"Only editors build the matches: {_why_not(auth.MATCH_BUILD)}.")
 if links.empty:
-    st.info("No links to review: " + review.how_to_build(summary, who.may(auth.MATCH_BUILD)))
+    st.info(review.how_to_build(summary, who.may(auth.MATCH_BUILD)))
     st.stop()
 
 # --- the list -------------------------------------------------------------------------

@@ -294,7 +294,7 @@ def test_upload_zipped_shapefile_saves_idlib_version_6_shown_on_map_and_history(
 
     # The Map page shows the zones as of the valid-from date: idlib version 6.
     _nav(s, "Map")
-    s.page.get_by_text(re.compile(r"Zones as of 15 Jan 2024: .*idlib \(v6")).wait_for(
+    s.page.get_by_text(re.compile(r"Zones as of 15 Jan 2024: .*Idlib \(v6")).wait_for(
         timeout=60_000
     )
     layers = _wait_for(
@@ -423,7 +423,9 @@ def test_hostile_zone_name_uploaded_saved_and_mapped_as_text(app, browser, tmp_p
 
     # The Map page: the zone is drawn, its tooltip (a real hover) shows the name as text.
     _nav(s, "Map")
-    s.page.get_by_text(re.compile(rf"Zones as of .*{zone_id} \(v1")).wait_for(timeout=60_000)
+    # the caption names the zone shown, as text
+    caption = re.compile(rf"Zones as of .*{re.escape(HOSTILE)} \(v1")
+    s.page.get_by_text(caption).wait_for(timeout=60_000)
     hit = _wait_for(
         lambda: _try(lambda: [z for z in _zone_layers(s) if z["zone_id"] == zone_id]), timeout=60
     )

@@ -88,7 +88,7 @@ def test_matches_page_says_to_press_build_here_and_the_build_time_is_not_zero(fr
     at = _page()
     (info,) = [i.value for i in at.info if "No links to review" in i.value]
     assert "on the Matches page" not in info
-    assert "Press **Build the matches** above" in info
+    assert "press **Build the matches** above" in info
     _build(at)
     texts = [m.value.replace("\\", "") for m in at.markdown]
     (line,) = [t for t in texts if t.startswith("Last build:")]

@@ -235,14 +235,14 @@ def how_to_build(summary: str | None, may_build: bool) -> str:
     """What the Matches page says when it has no link to review (``summary``: the last
     build's, None when none is stored), for someone who may build them or not."""
     if summary:
-        return "the last build found none."
+        return "No links to review: the last build found none."
     if may_build:
         return (
-            "no matches are stored yet. Press **Build the matches** above (or run "
+            "No links to review yet: press **Build the matches** above (or run "
             "`zonewatch matches build`)."
         )
     return (
-        "no matches are stored yet. An editor builds them on this page (or with "
+        "No links to review yet: an editor builds them on this page (or with "
         "`zonewatch matches build`)."
     )
 
