@@ -202,7 +202,7 @@ def _zones_stats(store, args) -> int:
         from geo.cli.events import dedupe
         from geo.eventindex import EventIndex
 
-        index = EventIndex.from_frame(store.event_columns())
+        index = EventIndex.read(store)  # a batch at a time: never the joined frame
         keep = dedupe(store, index, index.mask(flt))
         events = store.events_by_fids(index.fid[keep]).reset_index(drop=True)
     else:

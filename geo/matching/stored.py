@@ -98,7 +98,7 @@ def _events(store, flt) -> pd.DataFrame:
         return store.events()
     from geo.eventindex import EventIndex
 
-    index = EventIndex.from_frame(store.event_columns())
+    index = EventIndex.read(store)  # a batch at a time: never the joined frame
     zones = store.zone_versions() if flt.zones is not None else None
     return store.events_by_fids(index.fid[index.mask(flt, zones)]).reset_index(drop=True)
 
