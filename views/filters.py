@@ -6,6 +6,8 @@ No GIS logic here: the widgets' values become an EventFilter, and ``geo`` does t
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -65,6 +67,29 @@ def _follow_new_data(summary) -> None:
         st.session_state[KEY_DATES] = (
             (start, end) if start <= end else (summary.first, summary.last)
         )
+
+
+_KEY_ONE_DAY = "one_day_link"
+
+
+def _one_day_link(first, last) -> date | None:
+    """The day of a link whose dates are one day, else None. Streamlit writes the range D
+    to D as one ``dates=D`` (and a link may give ``dates=D&dates=D``), and reads it back as
+    a start with no end, which would show every event. Read from the address on the
+    session's first run only, and kept: later, one date alone is a range being picked,
+    unless it is still that day."""
+    if KEY_DATES in st.session_state:
+        return st.session_state.get(_KEY_ONE_DAY)
+    values = set(st.query_params.get_all(KEY_DATES))
+    day = None
+    if len(values) == 1:
+        try:
+            day = date.fromisoformat(values.pop())
+        except ValueError:
+            day = None  # the link's check says what is wrong
+    day = day if day is not None and first <= day <= last else None
+    st.session_state[_KEY_ONE_DAY] = day
+    return day
 
 
 def shared_filters(with_filters: bool) -> None:
@@ -130,6 +155,7 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
     summary, zones, places = data["summary"], data["zones"], data["places"]
     _follow_new_data(summary)
     first, last = summary.first, summary.last
+    one_day = _one_day_link(first, last)
     with st.sidebar:
         st.header("Filters")
         dates = st.date_input(
@@ -205,6 +231,8 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
         share_link()
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
+    elif isinstance(dates, (tuple, list)) and len(dates) == 1 and dates[0] == one_day:
+        start = end = one_day  # a link of one day (see _one_day_link)
     else:
         st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")
         start, end = first, last
