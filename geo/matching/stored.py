@@ -204,15 +204,20 @@ def _positions(links: pd.DataFrame, index) -> _Links:
     return _Links(np.flatnonzero(ok), a, b, score, km, days, accepted, node, node_key)
 
 
-def _groups(links: _Links, index, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _groups(
+    links: _Links, index, mask: np.ndarray, counts: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(index positions of the records in linked groups among the mask, their group labels:
     the position in the first array of each group's first record)."""
-    nodes, label, _ = _select(links, index, mask)
+    nodes, label, _ = _select(links, index, mask, counts)
     return nodes, label
 
 
-def _select(links: _Links, index, mask: np.ndarray):
-    """:func:`_groups`, and the positions (in ``links``) of the links that form them."""
+def _select(links: _Links, index, mask: np.ndarray, counts: np.ndarray | None = None):
+    """:func:`_groups`, and the positions (in ``links``) of the links that form them.
+    ``counts``: each dataset's records among the filter's (by dataset code + 1; 0: no
+    dataset), when ``index`` holds only some of them (:func:`counted_among`); else counted
+    over ``mask``."""
     mask = np.asarray(mask, dtype=bool)
     if len(mask) != len(index):
         raise ValueError(f"the mask has {len(mask)} values for an index of {len(index)} events")
@@ -221,7 +226,8 @@ def _select(links: _Links, index, mask: np.ndarray):
     if len(a) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64), live
     code = index.dataset_code.astype(np.int64) + 1  # 0: no dataset
-    counts = np.bincount(code[mask], minlength=len(index.datasets) + 1)
+    if counts is None:
+        counts = np.bincount(code[mask], minlength=len(index.datasets) + 1)
     kept = (
         best_of(a, b, code, counts, links.score[live], links.km[live], links.days[live])
         | links.accepted[live]
@@ -238,9 +244,12 @@ def counted_mask(store, index, mask: np.ndarray, prefer: str | None = None) -> n
     dataset's records per linked group (see the module doc; ``prefer``: a dataset whose
     records represent every group that has one). A pure function of the store's revision
     and ``mask``."""
-    links = _links(store, index)
+    return _counted(_links(store, index), index, mask, prefer)
+
+
+def _counted(links: _Links, index, mask, prefer, counts=None) -> np.ndarray:
     keep = np.asarray(mask, dtype=bool).copy()
-    nodes, label = _groups(links, index, keep)
+    nodes, label = _groups(links, index, keep, counts)
     if len(nodes) == 0:
         return keep
     # Tables over the index's dictionaries (code -1, missing, is the last slot: "").
@@ -263,8 +272,11 @@ def merged_records(
     ``mask``) in a linked group: the others of its group as ``"dataset:id; dataset:id"``
     (sorted), by the record's fid. Records alone in their group are left out. ``prefer``
     is accepted for symmetry with :func:`counted_mask` (the groups do not depend on it)."""
-    links = _links(store, index)
-    nodes, label = _groups(links, index, mask)
+    return _merged(_links(store, index), index, kept_mask, mask)
+
+
+def _merged(links: _Links, index, kept_mask, mask, counts=None) -> dict[int, str]:
+    nodes, label = _groups(links, index, mask, counts)
     if len(nodes) == 0:
         return {}
     keys = links.node_key[np.searchsorted(links.node, nodes)]
@@ -278,6 +290,53 @@ def merged_records(
                 others = [str(keys[o]) for o in members if o != m]
                 out[int(index.fid[nodes[m]])] = "; ".join(others)
     return out
+
+
+# --- counting once among the linked records only (PostGIS: geo.store.pgonce) -----------
+
+
+@dataclass(frozen=True, eq=False)
+class LinkedRecords:
+    """The records named by the effective links, as a small index (the columns
+    :func:`counted_mask` reads from an :class:`geo.eventindex.EventIndex`, in ``fid``
+    order): what counting once needs of the events, without every event's columns.
+    ``datasets`` and ``precisions``: the dictionaries of the codes (-1: missing)."""
+
+    fid: np.ndarray
+    dataset_code: np.ndarray
+    datasets: tuple[str, ...]
+    precision_code: np.ndarray
+    precisions: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.fid)
+
+
+def linked_fids(store) -> np.ndarray:
+    """The row ids of the records the store's effective links name, sorted, once."""
+    links = effective_links(store)
+    ends = np.concatenate(
+        [links[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in ("a_fid", "b_fid")]
+    )
+    return np.unique(ends[~np.isnan(ends)]).astype(np.int64)
+
+
+def counted_among(
+    store, records: LinkedRecords, mask: np.ndarray, counts: np.ndarray, prefer=None
+) -> np.ndarray:
+    """:func:`counted_mask` over the linked ``records`` only: ``mask`` says which of them
+    the filter keeps, ``counts`` how many records of each dataset the filter keeps in all
+    (by ``records.dataset_code`` + 1; 0: no dataset). The same choice as
+    :func:`counted_mask` over every event (records in no link always count)."""
+    return _counted(_links(store, records), records, mask, prefer, counts)
+
+
+def merged_among(
+    store, records: LinkedRecords, kept: np.ndarray, mask: np.ndarray, counts: np.ndarray
+) -> dict[int, str]:
+    """:func:`merged_records` over the linked ``records`` only (``kept``: from
+    :func:`counted_among`; ``mask``, ``counts``: as there)."""
+    return _merged(_links(store, records), records, kept, mask, counts)
 
 
 #: The columns of :func:`link_table`, in order.
