@@ -20,6 +20,7 @@ from geo import table as T
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.eventindex import Selection
+from geo.matching.review import merged_texts
 from geo.schema import EVENT_LABELS
 from geo.store.pgquery import SQL_ORDERS
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
@@ -106,8 +107,8 @@ if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
 flt = page_filter()
-# On PostGIS (count-once off) the figures come from SQL and no event index is read; else,
-# or for what SQL does not give yet (the order by nearest place), from the index.
+# On PostGIS the figures come from SQL (counting each event once too) and no event index
+# is read; else, or for what SQL does not give yet (the order by nearest place), the index.
 sql = sql_events(revision)
 index, mask = (
     (event_index(revision), event_mask(revision, flt, data["zone_versions"]))
@@ -202,7 +203,9 @@ near = T.nearest_places(
 # Counting each event once: each row names the records merged into it, in the table and
 # the downloads (``merged`` follows the shown events in index order; rows are positions).
 merged = merged_column(revision, flt, data["zone_versions"])
-if merged is not None:
+if isinstance(merged, dict):  # PostGIS: by fid, for the shown events that have some
+    events["merged_records"] = merged_texts(merged, fids)
+elif merged is not None:
     events["merged_records"] = merged[np.searchsorted(np.flatnonzero(mask), rows)]
 frame = events.assign(
     nearest_place=near.name_of(),
@@ -268,12 +271,21 @@ def _selected_fids() -> np.ndarray:
     return index.fid[mask] if sql is None or mask is not None else sql.fids(flt)
 
 
+def _extra(fids: np.ndarray) -> stream.Extra | None:
+    """The downloads' extra column for the rows ``fids``: the merged records (on PostGIS
+    made here from the mapping by fid, for the rows written)."""
+    if extra is None or not isinstance(merged, dict):
+        return extra
+    return stream.Extra({"merged_records": merged_texts(merged, fids)}, extra.note)
+
+
 def _written_on_click(fmt: str):
     """Called by Streamlit when the button is clicked (on another thread): the rows
     written from the store in chunks to a temporary file, handed over for download."""
 
     def build():
-        return stream.to_temporary_file(store, _selected_fids(), fmt, datasets, extra=extra)
+        fids = _selected_fids()
+        return stream.to_temporary_file(store, fids, fmt, datasets, extra=_extra(fids))
 
     return build
 
@@ -286,7 +298,8 @@ def _prepared(fmt: str, path: Path):
         try:
             handle = open(path, "rb")  # noqa: SIM115 - Streamlit reads and closes it
         except FileNotFoundError:
-            return stream.to_temporary_file(store, _selected_fids(), fmt, datasets, extra=extra)
+            fids = _selected_fids()
+            return stream.to_temporary_file(store, fids, fmt, datasets, extra=_extra(fids))
         path.unlink(missing_ok=True)
         return handle
 
@@ -341,7 +354,8 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         os.close(handle)
         path = Path(name_on_disk)
         try:
-            stream.write_zipped(store, _selected_fids(), fmt, path, datasets, progress, extra=extra)
+            fids = _selected_fids()
+            stream.write_zipped(store, fids, fmt, path, datasets, progress, extra=_extra(fids))
         except (ZoneWatchError, OSError) as exc:
             path.unlink(missing_ok=True)
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)

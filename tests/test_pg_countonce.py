@@ -1,4 +1,4 @@
-""""Count each event once" in SQL on PostGIS (:mod:`geo.store.pgonce`) selects what the
+""" "Count each event once" in SQL on PostGIS (:mod:`geo.store.pgonce`) selects what the
 in-memory path (:func:`geo.matching.stored.counted_mask`, :func:`merged_records` over the
 event index) selects: the count, the row ids, the map, the timeline, the table's pages, the
 reports' frame and the merged records, for each preference, on the shipped data and with
@@ -100,9 +100,7 @@ def test_the_map_timeline_table_and_frame_are_the_index_s(once):
                     series, timeline.timeline(frame, freq, flt.start, flt.end, types)
                 )
                 assert before == timeline.before_range(frame, flt.start)
-                assert longer == timeline.longer_than_period(
-                    frame, freq, flt.start, flt.end, types
-                )
+                assert longer == timeline.longer_than_period(frame, freq, flt.start, flt.end, types)
             for by in SQL_ORDERS:
                 order = T.sort_order(once.index, kept, by, True)
                 pages = T.page_count(len(order))

@@ -79,14 +79,52 @@ def test_map_and_events_on_postgis_read_no_index_and_show_the_same(
             assert got == want, key
 
 
-def test_count_once_on_postgis_falls_back_to_the_index(postgis, monkeypatch):
-    """With "count each event once" on, the pages take the in-memory index (read only then)
-    and count as on GeoPackage; off again, the figures come from SQL again."""
+def _visit_once(may_june) -> dict:
+    """What the Map and Events pages show with "count each event once" on (and off again),
+    and whether the event index was read before the table was sorted by nearest place."""
+    from views import data
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    data._LAST_INDEX.clear()
+    out = {}
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.date_input(key="dates").set_value(may_june).run()
+    out["records"] = showing(at)
+    at.checkbox(key="once").check().run()
+    assert not at.exception, at.exception
+    out["map"] = (showing(at), event_view_payload(at), [m.value for m in at.markdown])
+    at.switch_page("pages/events.py").run()
+    assert not at.exception, at.exception
+    out["events"] = (showing(at), [c.value for c in at.caption], [m.value for m in at.markdown])
+    for by, way in SQL_SORTS[::3]:
+        at.selectbox(key="sort").set_value(by).run()
+        at.radio(key="sort_order").set_value(way).run()
+        out[f"{by} {way}"] = at.dataframe[0].value
+    at.number_input(key="table_page").set_value(2).run()
+    out["page 2"] = at.dataframe[0].value
+    assert not at.exception, at.exception
+    out["index read"] = bool(data._LAST_INDEX)
+    at.selectbox(key="sort").set_value("place").run()
+    assert not at.exception, at.exception
+    out["place"] = at.dataframe[0].value
+    at.checkbox(key="once").uncheck().run()
+    out["off again"] = showing(at)
+    return out
+
+
+def test_count_once_on_postgis_reads_no_index_and_shows_what_the_index_shows(
+    postgis, monkeypatch
+):
+    """With "count each event once" on, the pages on PostGIS count in SQL
+    (geo.store.pgonce) and read no event index (but for the nearest place's order), and
+    show what the in-memory path shows on the same store (the pages made to take the index:
+    ``pgquery.in_sql`` False): counts, the map, the table's rows and merged records."""
     from geo.eventindex import EventIndex
     from geo.filters import EventFilter
     from geo.matching import stored
+    from geo.store import pgquery
     from geo.store.postgis import PostGISStore
-    from views import data
 
     url = postgis.create_db("pages_once", "zonewatch_template")
     store = PostGISStore.open(url, seed=False)
@@ -99,18 +137,27 @@ def test_count_once_on_postgis_falls_back_to_the_index(postgis, monkeypatch):
 
     monkeypatch.delenv("ZONEWATCH_STORE", raising=False)
     monkeypatch.setenv("DATABASE_URL", url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    data._LAST_INDEX.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.date_input(key="dates").set_value(may_june).run()
-    assert showing(at)[0] == records and not data._LAST_INDEX  # from SQL
-    at.checkbox(key="once").check().run()
-    assert not at.exception, at.exception
-    assert showing(at)[0] == counted == event_view_payload(at)["n"]
-    assert data._LAST_INDEX  # the index, read for count-once
-    at.checkbox(key="once").uncheck().run()
-    assert showing(at)[0] == records == event_view_payload(at)["n"]
+    sql = _visit_once(may_june)
+    monkeypatch.setattr(pgquery, "in_sql", lambda store: False)
+    memory = _visit_once(may_june)
+
+    assert sql["records"][0] == records and sql["off again"][0] == records
+    assert sql["map"][0][0] == counted == sql["map"][1]["n"]
+    assert sql["events"][0][0] == counted
+    assert not sql["index read"]  # every figure above from SQL, count-once too
+    assert memory["index read"]  # the in-memory path (the comparison's reference)
+    merged = 0
+    for key, want in memory.items():
+        got = sql[key]
+        if key == "index read":
+            continue
+        if isinstance(want, pd.DataFrame):
+            assert len(want) == 100, key
+            pd.testing.assert_frame_equal(got, want, obj=key)
+            merged += int((want["Merged records"] != "").sum())
+        else:
+            assert got == want, key
+    assert merged > 0  # rows name the records merged into them
 
 
 def _reports() -> dict:

@@ -28,7 +28,7 @@ from geo.filters import EventFilter
 from geo.matching import stored
 from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
-from geo.store import Store, open_store, pgquery
+from geo.store import Store, open_store, pgonce, pgquery
 from views.state import KEY_COUNT_ONCE
 
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
@@ -240,19 +240,33 @@ def _sql_events(version: str) -> pgquery.PgEvents:
     return pgquery.PgEvents(_store())
 
 
+@st.cache_resource(max_entries=4)
+def _sql_once(revision: str, prefer: str | None) -> pgonce.OnceEvents:
+    """Counting each event once in SQL: per store revision (a match decision changes the
+    links, not the events version)."""
+    return pgonce.OnceEvents(_store(), prefer)
+
+
 def sql_events(revision: str) -> pgquery.PgEvents | None:
-    """The store's figures in SQL, when the pages take them there: on PostGIS with "count
-    each event once" off (decided once per process by the store's engine); else None, and
-    the pages use the in-memory index (:func:`event_index`, read only then)."""
-    if count_once().on or not _in_sql():
+    """The store's figures in SQL, when the pages take them there: on PostGIS (decided once
+    per process by the store's engine), counting each event once when that is on
+    (:class:`geo.store.pgonce.OnceEvents`); else None, and the pages use the in-memory
+    index (:func:`event_index`, read only then)."""
+    if not _in_sql():
         return None
+    once = count_once()
     with stop_on_error("The events could not be read"):
+        if once.on:
+            return _sql_once(revision, once.prefer)
         return _sql_events(events_version(revision))
 
 
 @st.cache_resource(max_entries=16)
-def _sql_count(revision: str, key: str, _flt: EventFilter, _view: View | None = None) -> int:
-    return _sql_events(events_version(revision)).count(_flt, _view)
+def _sql_count(
+    revision: str, key: str, _flt: EventFilter, _view: View | None = None, _sql=None
+) -> int:
+    # ``key`` (filter_key) names the count-once choice, and so the engine ``_sql``
+    return (_sql or sql_events(revision)).count(_flt, _view)
 
 
 def selected_count(revision: str, flt: EventFilter, zones, view: View | None = None) -> int:
@@ -276,6 +290,12 @@ def once_note(revision: str, flt: EventFilter, zones) -> str:
     """ "counted once: 12,057 of 14,346 records" when count-once is on, else empty."""
     if not count_once().on:
         return ""
+    if sql_events(revision) is not None:
+        with stop_on_error("The events could not be read"):
+            kept = _sql_count(revision, filter_key(flt), flt)
+            plain = _sql_events(events_version(revision))  # each record counted
+            every = _sql_count(revision, repr(flt), flt, None, plain)
+        return counted_note(int(kept), int(every))
     kept = int(event_mask(revision, flt, zones).sum())
     return counted_note(kept, int(filtered_mask(revision, flt, zones).sum()))
 
@@ -285,12 +305,19 @@ def _merged(revision: str, key: str, prefer: str | None, _kept, _mask):
     return stored.merged_records(_store(), event_index(revision), _kept, _mask, prefer=prefer)
 
 
-def merged_column(revision: str, flt: EventFilter, zones) -> np.ndarray | None:
+def merged_column(revision: str, flt: EventFilter, zones) -> np.ndarray | dict | None:
     """For each event the page shows (in index order), the records merged into it
-    ("dataset:id; ..."; empty when none), or None when count-once is off."""
+    ("dataset:id; ..."; empty when none), or None when count-once is off. On PostGIS, a
+    mapping by fid of the shown events that have some (:meth:`OnceEvents.merged`; no
+    array over every event: :func:`geo.matching.review.merged_texts` makes the column of
+    the rows shown)."""
     once = count_once()
     if not once.on:
         return None
+    sql = sql_events(revision)
+    if sql is not None:
+        with stop_on_error("The merged records could not be read"):
+            return sql.merged(flt)
     kept = event_mask(revision, flt, zones)
     mask = filtered_mask(revision, flt, zones)
     with stop_on_error("The merged records could not be read"):
@@ -306,7 +333,7 @@ def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask,
 
 @st.cache_resource(max_entries=16)
 def _sql_view(revision: str, key: str, view: View, colors: tuple, limit: int, _flt):
-    sql, total = _sql_events(events_version(revision)), _sql_count(revision, key, _flt)
+    sql, total = sql_events(revision), _sql_count(revision, key, _flt)
     return sql.event_view(_flt, view, list(colors), limit, (_flt.start, _flt.end), total)
 
 
@@ -326,7 +353,7 @@ def shown_or_stop(revision: str, flt: EventFilter, versions) -> Selection | pd.D
     :class:`geo.eventindex.Selection` of the index: what the reports count and chart, at
     any scale. Nothing is copied: a report makes the compact frame of the events near its
     zone or places alone (the frame of every event shown took half a gigabyte at ten
-    million, held while cached). On PostGIS (count-once off) the compact frame read from
+    million, held while cached). On PostGIS the compact frame read from
     SQL, with no event index (the reports take either)."""
     if sql_events(revision) is not None:
         with stop_on_error("The events could not be read"):
@@ -336,7 +363,7 @@ def shown_or_stop(revision: str, flt: EventFilter, versions) -> Selection | pd.D
 
 @st.cache_resource(max_entries=1)  # as _compact: one frame is enough
 def _sql_compact(revision: str, key: str, _flt: EventFilter):
-    return _sql_events(events_version(revision)).frame(_flt)
+    return sql_events(revision).frame(_flt)
 
 
 def rows_for_map(store: Store, events, limit: int | None = None):

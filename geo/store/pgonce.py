@@ -1,4 +1,4 @@
-""""Count each event once" on PostGIS (issue 18): the figures of
+""" "Count each event once" on PostGIS (issue 18): the figures of
 :class:`geo.store.pgquery.PgEvents` with the records dropped as duplicates left out in SQL,
 and the records merged into each shown event, with no event index.
 
