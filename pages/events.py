@@ -7,6 +7,7 @@ store, and the downloads are written from the store in chunks when asked for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from geo.errors import ZoneWatchError
 from geo.eventindex import Selection
 from geo.matching.review import merged_texts
 from geo.schema import EVENT_LABELS
+from geo.store import pgnearest
 from geo.store.pgquery import SQL_ORDERS
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
@@ -89,8 +91,13 @@ def _sql_timeline(revision: str, key: str, freq: str, start, end, types: tuple, 
 
 
 @st.cache_resource(max_entries=16)
-def _sql_page(revision: str, key: str, by: str, descending: bool, page: int, _sql, _flt, _n):
-    """The row ids of one page of the table, put in order in SQL (PostGIS)."""
+def _sql_page(
+    revision: str, key: str, by: str, descending: bool, page: int, _sql, _flt, _n, _places
+):
+    """The row ids of one page of the table, put in order in SQL (PostGIS); by nearest
+    place, from each event's nearest place stored once (:mod:`geo.store.pgnearest`)."""
+    if by == "place":
+        return pgnearest.page(_sql, _flt, descending, page, _places, total=_n)
     return _sql.page(_flt, by, descending, page, total=_n)
 
 
@@ -108,7 +115,7 @@ if summary.count == 0:
     st.stop()
 flt = page_filter()
 # On PostGIS the figures come from SQL (counting each event once too) and no event index
-# is read; else, or for what SQL does not give yet (the order by nearest place), the index.
+# is read (the nearest place's order too); else from the index.
 sql = sql_events(revision)
 index, mask = (
     (event_index(revision), event_mask(revision, flt, data["zone_versions"]))
@@ -178,9 +185,16 @@ if st.session_state.get(KEY_TABLE_STATE) != state:  # new rows or a new order: p
 st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))), pages)
 # (a link's page past the last shows the last)
 page = min(int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE, bind=URL)), pages)
-if sql is not None and by in SQL_ORDERS:
-    with stop_on_error("The events could not be read"):
-        fids = _sql_page(revision, key, by, direction == "descending", page, sql, flt, shown)
+if sql is not None and (by in SQL_ORDERS or by == "place"):
+    with (
+        stop_on_error("The events could not be read"),
+        st.spinner("Finding each event's nearest place (once per data version)...")
+        if by == "place"
+        else contextlib.nullcontext(),
+    ):
+        fids = _sql_page(
+            revision, key, by, direction == "descending", page, sql, flt, shown, data["places"]
+        )
     rows = fids
 else:
     if index is None:  # an order SQL does not give: the index, read only now
