@@ -161,15 +161,16 @@ _cache_lock = threading.Lock()
 _CACHE_SIZE = 4
 
 
-def _links(store, index) -> _Links:
+def _links(store, index, frame: pd.DataFrame | None = None) -> _Links:
     """:class:`_Links` of the store's effective links in ``index``, kept per store revision
-    and index (read once: the rest is numpy)."""
+    and index (read once: the rest is numpy). ``frame``: :func:`effective_links`, when the
+    caller has just read it."""
     key = (store.revision(), id(index))
     with _cache_lock:
         hit = _cache.get(key)
         if hit is not None and hit[0]() is index:
             return hit[1]
-    value = _positions(effective_links(store), index)
+    value = _positions(effective_links(store) if frame is None else frame, index)
     with _cache_lock:
         while len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
@@ -312,13 +313,17 @@ class LinkedRecords:
         return len(self.fid)
 
 
-def linked_fids(store) -> np.ndarray:
-    """The row ids of the records the store's effective links name, sorted, once."""
+def linked_records(store, read: Callable[[np.ndarray], LinkedRecords]) -> LinkedRecords:
+    """The records the store's effective links name (:class:`LinkedRecords`, made by
+    ``read`` from their sorted row ids), with the links' positions among them kept for
+    :func:`counted_among` (the links are read once)."""
     links = effective_links(store)
     ends = np.concatenate(
         [links[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in ("a_fid", "b_fid")]
     )
-    return np.unique(ends[~np.isnan(ends)]).astype(np.int64)
+    records = read(np.unique(ends[~np.isnan(ends)]).astype(np.int64))
+    _links(store, records, links)
+    return records
 
 
 def counted_among(

@@ -58,7 +58,9 @@ class OnceEvents(PgEvents):
     def linked(self) -> stored.LinkedRecords:
         """The records the effective links name, with their dataset and precision codes
         (over :attr:`datasets` and :attr:`precisions`), read once."""
-        fids = stored.linked_fids(self.store)
+        return stored.linked_records(self.store, self._records)
+
+    def _records(self, fids: np.ndarray) -> stored.LinkedRecords:
         rows = self._read(
             "SELECT fid, dataset, location_precision FROM events WHERE fid = ANY(%s::bigint[])"
             " ORDER BY fid",
@@ -85,30 +87,31 @@ class OnceEvents(PgEvents):
         if len(linked) == 0:
             got = (_Fids(), {})
         else:
+            # one scan: each dataset's records the filter keeps, and the linked ones
             rows = self._read(
-                f"SELECT e.fid FROM events e WHERE e.fid = ANY(%s::bigint[]) AND ({base.sql})",
+                "SELECT e.dataset, count(*), array_agg(e.fid) FILTER"
+                f" (WHERE e.fid = ANY(%s::bigint[])) FROM events e WHERE {base.sql} GROUP BY 1",
                 ([int(f) for f in linked.fid], *base.params),
             )
-            mask = np.isin(linked.fid, np.array([r[0] for r in rows], dtype=np.int64))
-            counts = self._dataset_counts(base) if mask.any() else None
-            if counts is None:
+            hit = [f for r in rows for f in (r[2] or ())]
+            mask = np.isin(linked.fid, np.array(hit, dtype=np.int64))
+            if not mask.any():
                 got = (_Fids(), {})
             else:
+                counts = self._dataset_counts(rows)
                 kept = stored.counted_among(self.store, linked, mask, counts, self.prefer)
                 merged = stored.merged_among(self.store, linked, kept, mask, counts)
                 got = (_Fids(int(f) for f in linked.fid[mask & ~kept]), merged)
         self._remember(self._chosen, key, got)
         return got
 
-    def _dataset_counts(self, base: Where) -> np.ndarray:
-        """How many records of each dataset ``base`` selects, by dataset code + 1 (0: no
-        dataset), as :func:`geo.matching.stored.counted_mask` counts them over the mask."""
-        rows = self._read(
-            f"SELECT e.dataset, count(*) FROM events e WHERE {base.sql} GROUP BY 1", base.params
-        )
+    def _dataset_counts(self, rows: list[tuple]) -> np.ndarray:
+        """How many records of each dataset the filter selects (``rows``: dataset, count),
+        by dataset code + 1 (0: no dataset), as :func:`geo.matching.stored.counted_mask`
+        counts them over the mask."""
         ds = {name: i + 1 for i, name in enumerate(self.datasets)}
         counts = np.zeros(len(self.datasets) + 1, dtype=np.int64)
-        for name, n in rows:
+        for name, n, _ in rows:
             counts[ds.get(name, 0) if name is not None else 0] += int(n)
         return counts
 
