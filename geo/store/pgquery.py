@@ -43,8 +43,7 @@ from geo.errors import StoreError
 from geo.filters import _SPHERE_KM, _SPHERE_MARGIN, EventFilter, distance_km, near_bbox
 from geo.table import PAGE_SIZE, text_rank
 
-#: The Events table's orders this module gives (the nearest place's order needs every
-#: event's nearest place: the pages take it from the in-memory index).
+#: The Events table's orders this module gives (the nearest place's: geo.store.pgnearest).
 SQL_ORDERS = ("date", "fatalities", "type", "dataset", "actor")
 
 _EPOCH = "DATE '1970-01-01'"
