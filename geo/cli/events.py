@@ -185,7 +185,12 @@ def _cmd_events(args) -> int:
         store = _open_store(args.store)
         datasets = [d for d in store.event_summary().datasets if d is not None]
         return _write(store, stream.StoredFids.of(store), args, datasets)
-    store, index, mask = filtered_index(args)
+    store = _open_store(args.store)
+    from geo.store.pgquery import in_sql
+
+    if in_sql(store):
+        return _sql_events(store, args)
+    store, index, mask = filtered_index(args, store)
     if args.dedupe:
         mask = dedupe(store, index, mask)
     if args.format == "count":
@@ -193,6 +198,23 @@ def _cmd_events(args) -> int:
         return 0
     datasets = {index.datasets[c] for c in np.unique(index.dataset_code[mask]) if c >= 0}
     return _write(store, index.fid[mask], args, datasets)
+
+
+def _sql_events(store, args) -> int:
+    """``events`` on PostGIS: the filter, the count and the row ids in SQL
+    (:class:`geo.store.pgquery.PgEvents`; with --dedupe, :class:`geo.store.pgonce.OnceEvents`),
+    with no event index: the same events as the in-memory path."""
+    from geo.store.pgonce import OnceEvents
+    from geo.store.pgquery import PgEvents
+
+    flt, _ = event_filter(args, store)
+    if args.dedupe:
+        require_build(store)
+    sql = OnceEvents(store) if args.dedupe else PgEvents(store)
+    if args.format == "count":
+        print(sql.count(flt))
+        return 0
+    return _write(store, sql.fids(flt), args, set(sql.datasets_present(flt)))
 
 
 def _filtering(args) -> bool:
@@ -233,11 +255,23 @@ def matching_progress():
     return progress
 
 
-def filtered_index(args):
+def filtered_index(args, store=None):
     """The store, its event index and the mask of the events the filter options keep
     (:func:`add_filter_options`)."""
-    from geo import zones as zone_rules
     from geo.eventindex import EventIndex
+
+    store = _open_store(args.store) if store is None else store
+    flt, zones = event_filter(args, store)
+    # The filters run on the events' compact columns; only the rows written are read in
+    # full, a chunk at a time (constant memory), in the order they were stored.
+    index = EventIndex.read(store)  # a batch at a time (EventIndex.from_frames)
+    return store, index, index.mask(flt, zones)
+
+
+def event_filter(args, store):
+    """The :class:`geo.filters.EventFilter` of the filter options (checked against the
+    store's types, zones and places), and the store's zone versions."""
+    from geo import zones as zone_rules
     from geo.filters import EventFilter, check_types, find_place, find_zones, parse_date
 
     flt_start = parse_date(args.start, "--from") if args.start is not None else None
@@ -247,7 +281,6 @@ def filtered_index(args):
     if args.km is not None and not (args.near or args.near_place):
         raise InputError("--km needs --near LAT,LON or --near-place NAME")
     point = _latlon(args.near) if args.near else None
-    store = _open_store(args.store)
     summary = store.event_summary()
     types = check_types(args.types, summary.types) if args.types else None
     zones = store.zone_versions()  # the zone test takes each zone's version of the day
@@ -265,10 +298,7 @@ def filtered_index(args):
         zones=find_zones(zone_rules.last_extent(zones), args.zones) if args.zones else None,
         near=(point[0], point[1], args.km) if point else None,
     )
-    # The filters run on the events' compact columns; only the rows written are read in
-    # full, a chunk at a time (constant memory), in the order they were stored.
-    index = EventIndex.read(store)  # a batch at a time (EventIndex.from_frames)
-    return store, index, index.mask(flt, zones)
+    return flt, zones
 
 
 def _cmd_import(args) -> int:
