@@ -55,3 +55,35 @@ def test_events_on_postgis_in_sql_are_the_index_s(url, args, fmt, monkeypatch, c
     assert got == want
     if fmt == "count":
         assert int(got[1]) > 0
+
+
+STATS = [
+    [],
+    ["--from", "2017-03-15", "--to", "2017-11-20", "--by", "week"],
+    ["--exclude-coarse", "--format", "json"],
+    ["--from", "2017-01-01", "--dedupe"],
+    ["--from", "2017-01-01", "--to", "2017-12-31", "--dedupe", "--exclude-coarse"],
+]
+
+
+@pytest.mark.parametrize("args", STATS, ids=lambda a: " ".join(a) or "all")
+def test_zones_stats_on_postgis_in_sql_are_the_in_memory_ones(url, args, monkeypatch, capsys):
+    from geo.eventindex import EventIndex
+    from geo.store import pgquery
+    from geo.store.postgis import PostGISStore
+
+    monkeypatch.delenv("ZONEWATCH_STORE", raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    argv = ["zones", "stats", *args]
+    with monkeypatch.context() as m:
+        m.setattr(pgquery, "in_sql", lambda store: False)
+        want = _run(argv, capsys)
+    assert want[0] == 0, want[2]
+    assert want[1].count("\n") > 3  # some zones, periods and types
+
+    def no_events(*a, **k):
+        raise AssertionError("the events were read into the process")
+
+    monkeypatch.setattr(EventIndex, "read", no_events)
+    monkeypatch.setattr(PostGISStore, "events", no_events)
+    assert _run(argv, capsys) == want

@@ -192,25 +192,29 @@ def _zones_stats(store, args) -> int:
 
     from geo.analysis import zone_counts
     from geo.filters import EventFilter, parse_date
+    from geo.store.pgquery import in_sql
 
     start = parse_date(args.start, "--from") if args.start else None
     end = parse_date(args.end, "--to") if args.end else None
     if start and end and end < start:
         raise InputError("--to is before --from; the end date must be on or after the start")
     flt = EventFilter(start=start, end=end)
-    if args.dedupe:
-        from geo.cli.events import dedupe
-        from geo.eventindex import EventIndex
-
-        index = EventIndex.read(store)  # a batch at a time: never the joined frame
-        keep = dedupe(store, index, index.mask(flt))
-        events = store.events_by_fids(index.fid[keep]).reset_index(drop=True)
+    if in_sql(store):  # PostGIS: counted in SQL, no event read here
+        table = _sql_zone_counts(store, flt, args.by, args.exclude_coarse, args.dedupe)
     else:
-        events = store.events(flt)
-    # counted in the period of their start date: the events that start in the range
-    table = zone_counts(
-        events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end
-    )
+        if args.dedupe:
+            from geo.cli.events import dedupe
+            from geo.eventindex import EventIndex
+
+            index = EventIndex.read(store)  # a batch at a time: never the joined frame
+            keep = dedupe(store, index, index.mask(flt))
+            events = store.events_by_fids(index.fid[keep]).reset_index(drop=True)
+        else:
+            events = store.events(flt)
+        # counted in the period of their start date: the events that start in the range
+        table = zone_counts(
+            events, store.zone_versions(), args.by, args.exclude_coarse, start=start, end=end
+        )
     # (to_datetime: a range with no event in any zone gives an empty, untyped column)
     table["period"] = pd.to_datetime(table["period"]).dt.strftime("%Y-%m-%d")
     with atomic_output(args.output) as out:
@@ -220,6 +224,48 @@ def _zones_stats(store, args) -> int:
             json.dump(table.to_dict("records"), out, ensure_ascii=False, indent=1)
             out.write("\n")
     return 0
+
+
+def _sql_zone_counts(store, flt, freq: str, exclude_coarse: bool, dedupe: bool):
+    """:func:`geo.analysis.zone_counts` of the events ``flt`` selects (each counted once
+    with ``dedupe``, chosen among all of them as the in-memory path does; the coarse ones
+    left out after) counted in SQL on PostGIS: each zone's timeline
+    (:meth:`geo.store.pgquery.PgEvents.timeline`, the zone's version in force on each
+    event's start date), its periods and types with events."""
+    import dataclasses
+
+    import pandas as pd
+
+    from geo.analysis import COARSE
+    from geo.store.pgquery import PgEvents, Where
+
+    columns = ["zone_id", "period", "event_type", "events", "fatalities"]
+    sql = PgEvents(store)
+    also = Where("TRUE", ())
+    if dedupe:
+        from geo.cli.events import require_build
+        from geo.store.pgonce import OnceEvents
+
+        require_build(store)
+        dropped = [int(f) for f in OnceEvents(store).dropped(flt)]
+        also = also & Where("NOT (e.fid = ANY(%s::bigint[]))", (dropped,))
+    if exclude_coarse:
+        also = also & Where(
+            "e.location_precision IS NULL OR NOT (e.location_precision = ANY(%s))",
+            (sorted(COARSE),),
+        )
+    types = sorted(sql.types)
+    parts = []
+    for zone_id in sorted(set(store.zone_versions()["zone_id"])):
+        zflt = dataclasses.replace(flt, zones=(zone_id,))
+        counted = sql.timeline(zflt, freq, flt.start, flt.end, types, also)[0]
+        counted = counted[counted["events"] > 0]
+        if len(counted):
+            counted.insert(0, "zone_id", zone_id)
+            parts.append(counted[columns])
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _zones_rollback(store, args) -> int:

@@ -537,11 +537,13 @@ class PgEvents:
         self._remember(self._grids, key, (view, arr))
         return arr, total
 
-    def timeline(self, flt: EventFilter, freq: str, start, end, types) -> tuple:
+    def timeline(
+        self, flt: EventFilter, freq: str, start, end, types, also: Where | None = None
+    ) -> tuple:
         """(:func:`geo.timeline.timeline`, :func:`geo.timeline.before_range`,
-        :func:`geo.timeline.longer_than_period`) of the events matching ``flt``, as the
-        Events page shows them, counted in SQL."""
-        w = self.where(flt)
+        :func:`geo.timeline.longer_than_period`) of the events matching ``flt`` (and
+        ``also``, when given), as the Events page shows them, counted in SQL."""
+        w = self.where(flt) if also is None else self.where(flt) & also
         types = list(types)
         if freq not in TL.FREQS:
             raise ValueError(f"freq must be one of {', '.join(TL.FREQS)}, not {freq!r}")
