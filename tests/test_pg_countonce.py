@@ -121,3 +121,18 @@ def test_a_store_without_links_counts_every_record(postgis):
     flt = _filters(summary)["default"]
     sql = OnceEvents(store)
     assert sql.count(flt) == summary.count and sql.merged(flt) == {}
+
+
+def test_the_downloads_merged_records_column_is_the_index_s(once):
+    """What the Events page's downloads write on PostGIS (``merged_texts`` of the mapping
+    by fid over the rows written) is the in-memory column."""
+    from geo.matching.review import merged_texts
+
+    sql = OnceEvents(once.store)
+    for name, flt in once.filters.items():
+        kept, mask = once.kept(name, None), once.masks[name]
+        want = merged_texts(
+            stored.merged_records(once.store, once.index, kept, mask), once.index.fid[kept]
+        )
+        got = merged_texts(sql.merged(flt), sql.fids(flt))
+        assert got.tolist() == want.tolist(), name
