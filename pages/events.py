@@ -22,7 +22,15 @@ from geo.errors import ZoneWatchError
 from geo.eventindex import Selection
 from geo.schema import EVENT_LABELS
 from geo.store.pgquery import SQL_ORDERS
-from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
+from views.charts import (
+    PAST_EVENTS,
+    PAST_TOOLTIP,
+    PERIOD_TOOLTIP,
+    longer_note,
+    period_axis,
+    type_colour,
+    with_past,
+)
 from views.data import (
     count_once,
     event_index,
@@ -59,11 +67,10 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
     counted a block at a time (no frame of every selected event: 0.5 GB at ten million)."""
     frame = Selection(event_index(revision), _mask)
     longer = timeline.longer_than_period(frame, freq, start, end, types)
-    return (
-        timeline.timeline(frame, freq, start, end, list(types)),
-        timeline.before_range(frame, start),
-        longer,
-    )
+    series = timeline.timeline(frame, freq, start, end, list(types))
+    if longer:  # which bars they are in: a year-long record's fatalities make a spike
+        series = with_past(series, timeline.longer_timeline(frame, freq, start, end, types))
+    return series, timeline.before_range(frame, start), longer
 
 
 @st.cache_resource(
@@ -142,8 +149,9 @@ st.caption(
     )
 )
 if not series.empty:
+    tooltip = PAST_TOOLTIP if PAST_EVENTS in series else PERIOD_TOOLTIP
     base = alt.Chart(series).encode(
-        x=period_axis(), color=type_colour(summary.types), tooltip=PERIOD_TOOLTIP
+        x=period_axis(), color=type_colour(summary.types), tooltip=tooltip
     )
     st.altair_chart(
         alt.vconcat(
@@ -156,7 +164,7 @@ if not series.empty:
         ),
         width="stretch",
     )
-if note := longer_note(longer, freq):
+if note := longer_note(longer, freq, series if PAST_EVENTS in series else None):
     st.caption(note)
 
 st.subheader("Table")

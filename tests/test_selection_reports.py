@@ -128,6 +128,14 @@ def test_the_timeline_of_a_selection_equals_that_of_the_frame(shipped, flt, freq
         assert timeline.longer_than_period(selection, freq, *args) == (
             timeline.longer_than_period(frame, freq, *args)
         )
+        if args[0] is not None:  # the part of each bar made by events dated past it
+            past = timeline.longer_timeline(selection, freq, *args)
+            pd.testing.assert_frame_equal(past, timeline.longer_timeline(frame, freq, *args))
+            assert past["events"].sum() == timeline.longer_than_period(frame, freq, *args)
+        if args[2] is not None:  # the types given: laid out as the timeline
+            whole = timeline.timeline(frame, freq, *args)
+            assert past[["period", "event_type"]].equals(whole[["period", "event_type"]])
+            assert (past["events"] <= whole["events"]).all()
     assert timeline.before_range(selection, start) == timeline.before_range(frame, start)
     if flt is FILTERS[0]:
         assert timeline.before_range(frame, start)["events"] > 0
