@@ -116,8 +116,9 @@ def _longer_mask(events: pd.DataFrame, freq: str, start, end, types) -> np.ndarr
 def longer_timeline(events, freq: str, start, end, types) -> pd.DataFrame:
     """:func:`timeline` of only the events :func:`longer_than_period` counts (those whose
     dates run past the bar of their start date), laid out as :func:`timeline` lays out the
-    same ``start``, ``end`` and ``types`` (when all three are given): what part of each bar they make (six UCDP
-    records dated over all of 2016 hold 16,517 of the first week's 16,724 fatalities)."""
+    same ``start``, ``end`` and ``types`` (when all three are given): what part of each bar
+    they make (six UCDP records dated over all of 2016 hold 16,517 of the first week's
+    16,724 fatalities)."""
     parts = [block[_longer_mask(block, freq, start, end, types)] for block in _blocks(events)]
     parts = [p for p in parts if len(p)]
     frame = (
