@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from test_compact_paths import zone_args
 
 from geo import eventindex, timeline
 from geo.eventindex import EventIndex, Selection
@@ -68,16 +69,7 @@ def test_the_zone_report_of_a_selection_equals_that_of_the_frame(shipped, flt, z
     _, index, versions = shipped
     frame, selection = _both(shipped, flt)
     for dates in ({"start": flt.start, "end": flt.end}, {}):  # given, or from the events
-        args = dict(
-            zone_name=zone_id,
-            freq="month",
-            pivot=date(2017, 5, 6),
-            days=90,
-            km=20.0,
-            exclude_coarse=coarse,
-            all_types=tuple(index.types),
-            **dates,
-        )
+        args = zone_args(zone_id, index.types, coarse, **dates)
         if not len(frame) and not dates:
             continue  # no events and no dates: no window to report on, either way
         a = zone_report(frame, versions, zone_id, **args)
