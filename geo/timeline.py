@@ -113,6 +113,19 @@ def _longer_mask(events: pd.DataFrame, freq: str, start, end, types) -> np.ndarr
     return keep & (ends > period_end(period_start(starts, freq), freq))
 
 
+#: The columns :func:`with_past` adds: the part of a bar that events dated past it make.
+PAST_EVENTS, PAST_FATALITIES = "events dated past the bar", "fatalities dated past the bar"
+
+
+def with_past(series: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
+    """``series`` (:func:`timeline`) with :data:`PAST_EVENTS` and :data:`PAST_FATALITIES`
+    from ``past`` (:func:`longer_timeline` of the same periods and types)."""
+    out = series.copy()
+    out[PAST_EVENTS] = past["events"].to_numpy()
+    out[PAST_FATALITIES] = past["fatalities"].to_numpy()
+    return out
+
+
 def longer_timeline(events, freq: str, start, end, types) -> pd.DataFrame:
     """:func:`timeline` of only the events :func:`longer_than_period` counts (those whose
     dates run past the bar of their start date), laid out as :func:`timeline` lays out the

@@ -22,15 +22,7 @@ from geo.errors import ZoneWatchError
 from geo.eventindex import Selection
 from geo.schema import EVENT_LABELS
 from geo.store.pgquery import SQL_ORDERS
-from views.charts import (
-    PAST_EVENTS,
-    PAST_TOOLTIP,
-    PERIOD_TOOLTIP,
-    longer_note,
-    period_axis,
-    type_colour,
-    with_past,
-)
+from views.charts import PAST_TOOLTIP, PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
     count_once,
     event_index,
@@ -69,7 +61,8 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
     longer = timeline.longer_than_period(frame, freq, start, end, types)
     series = timeline.timeline(frame, freq, start, end, list(types))
     if longer:  # which bars they are in: a year-long record's fatalities make a spike
-        series = with_past(series, timeline.longer_timeline(frame, freq, start, end, types))
+        past = timeline.longer_timeline(frame, freq, start, end, types)
+        series = timeline.with_past(series, past)
     return series, timeline.before_range(frame, start), longer
 
 
@@ -91,7 +84,7 @@ def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndar
 @st.cache_resource(max_entries=8)
 def _sql_timeline(revision: str, key: str, freq: str, start, end, types: tuple, _sql, _flt):
     """:func:`_timeline`, counted in SQL (PostGIS)."""
-    return _sql.timeline(_flt, freq, start, end, types)
+    return _sql.timeline(_flt, freq, start, end, types, with_past=True)
 
 
 @st.cache_resource(max_entries=16)
@@ -149,7 +142,7 @@ st.caption(
     )
 )
 if not series.empty:
-    tooltip = PAST_TOOLTIP if PAST_EVENTS in series else PERIOD_TOOLTIP
+    tooltip = PAST_TOOLTIP if timeline.PAST_EVENTS in series else PERIOD_TOOLTIP
     base = alt.Chart(series).encode(
         x=period_axis(), color=type_colour(summary.types), tooltip=tooltip
     )
@@ -164,7 +157,7 @@ if not series.empty:
         ),
         width="stretch",
     )
-if note := longer_note(longer, freq, series if PAST_EVENTS in series else None):
+if note := longer_note(longer, freq, series if timeline.PAST_EVENTS in series else None):
     st.caption(note)
 
 st.subheader("Table")

@@ -219,3 +219,20 @@ def test_report_chart_colours_follow_the_legend_over_all_types(store_env):
     svg = timeline_svg(report)
     assert legend["Explosions/Remote violence"].lstrip("#") in svg.lower()
     assert legend["Battles"].lstrip("#") not in svg.lower()
+
+
+def test_the_before_and_after_counts_are_written_with_thousands_separators(store_env):
+    """23,885 as every other count in the app (the table showed 23885 at a million events)."""
+    import json
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/zone_report.py").run()
+    assert not at.exception, at.exception
+    (frame,) = at.dataframe
+    config = json.loads(frame.proto.columns)
+    counts = [c for c in frame.value.columns if c != "area" and not c.endswith("%")]
+    assert len(counts) == 6
+    for column in counts:
+        assert config[column]["type_config"]["format"] == "localized", column

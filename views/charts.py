@@ -8,6 +8,7 @@ from __future__ import annotations
 import altair as alt
 
 from geo.colors import event_types_legend
+from geo.timeline import PAST_EVENTS, PAST_FATALITIES
 
 
 def period_axis() -> alt.X:
@@ -37,7 +38,8 @@ def type_colour(all_types) -> alt.Color:
 def longer_note(count: int, freq: str, past=None) -> str:
     """The note under a timeline about events longer than its bars
     (:func:`geo.timeline.longer_than_period`); '' for none. With ``past`` (the timeline
-    after :func:`with_past`), it gives their fatalities and the bar they weigh most on."""
+    after :func:`geo.timeline.with_past`), it gives their fatalities and the bar they
+    weigh most on."""
     if not count:
         return ""
     many = count != 1
@@ -64,20 +66,6 @@ def longer_note(count: int, freq: str, past=None) -> str:
 
 def _fatalities(n: int) -> str:
     return f"{n:,} fatalit{'y' if n == 1 else 'ies'}"
-
-
-#: The columns :func:`with_past` adds: the part of a bar that events dated past it make.
-PAST_EVENTS, PAST_FATALITIES = "events dated past the bar", "fatalities dated past the bar"
-
-
-def with_past(series, past):
-    """``series`` (:func:`geo.timeline.timeline`) with :data:`PAST_EVENTS` and
-    :data:`PAST_FATALITIES` from ``past`` (:func:`geo.timeline.longer_timeline` of the
-    same periods and types)."""
-    out = series.copy()
-    out[PAST_EVENTS] = past["events"].to_numpy()
-    out[PAST_FATALITIES] = past["fatalities"].to_numpy()
-    return out
 
 
 #: The tooltip of a period and type's bar.
