@@ -313,15 +313,21 @@ def start_app(store: Path | None, script: str = "app.py") -> tuple[subprocess.Po
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    return proc, wait_healthy(proc, port, 200, "the app did not start")
+
+
+def wait_healthy(proc, port: int, tries: int, failure: str) -> str:
+    """The app's address once it answers its health check (``tries`` checks 0.3 s apart);
+    else ``proc`` is killed and the run ends saying ``failure``."""
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(tries):
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
+                return url
         except OSError:
             time.sleep(0.3)
     proc.kill()
-    raise SystemExit("the app did not start")
+    raise SystemExit(failure)
 
 
 def peak_rss_mb(pid: int) -> float:

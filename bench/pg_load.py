@@ -44,7 +44,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -52,7 +51,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from map_scale import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, _free_port, generate  # noqa: E402
+from map_scale import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_IFRAME,
+    _free_port,
+    generate,
+    wait_healthy,
+)
 
 #: The start dates users pick from (the end date stays: a change of the end date redraws
 #: the zones as of that date, a new map, which is a zone change rather than a filter change).
@@ -113,15 +119,7 @@ def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    app = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            with urllib.request.urlopen(f"{app}/_stcore/health", timeout=2):
-                return proc, app
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"the app did not start (see {log})")
+    return proc, wait_healthy(proc, port, 400, f"the app did not start (see {log})")
 
 
 # --- one user -----------------------------------------------------------------------------

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import map_scale  # noqa: E402
+import pages_scale  # noqa: E402
 import pg_load  # noqa: E402
 import pg_scale  # noqa: E402
 
@@ -134,18 +135,6 @@ def plans(url: str) -> tuple[list[dict], str]:
 # --- the app's memory -----------------------------------------------------------------------
 
 
-def _type_dates(page, start: str, end: str, heading: str) -> float:
-    for which, value in (("start", start), ("end", end)):
-        y, m, d = value.split("-")
-        for part, text in (("year", y), ("month", m), ("day", d)):
-            seg = page.get_by_role("spinbutton", name=f"{part}, Event dates {which} date")
-            seg.click()
-            page.keyboard.type(text)
-    t = time.perf_counter()
-    page.get_by_role("heading", name=heading).first.click()
-    return t
-
-
 def _rows_caption(page, timeout: float = 300) -> str:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -176,7 +165,7 @@ def app_memory(browser, url: str, log: Path) -> dict:
         p.page.goto(f"{app}/events")
         before = _rows_caption(p.page)
         events_first = time.perf_counter() - t
-        t = _type_dates(p.page, "2017-03-01", "2017-09-30", "Events")
+        t = pages_scale._set_dates(p.page, "2017-03-01", "2017-09-30", "Events")
         while _rows_caption(p.page) == before:
             time.sleep(0.05)
         events_change = time.perf_counter() - t

@@ -25,7 +25,7 @@ from geo.matching.review import merged_texts
 from geo.schema import EVENT_LABELS
 from geo.store import pgnearest
 from geo.store.pgquery import SQL_ORDERS
-from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
+from views.charts import PAST_TOOLTIP, PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
     count_once,
     event_index,
@@ -62,11 +62,11 @@ def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mas
     counted a block at a time (no frame of every selected event: 0.5 GB at ten million)."""
     frame = Selection(event_index(revision), _mask)
     longer = timeline.longer_than_period(frame, freq, start, end, types)
-    return (
-        timeline.timeline(frame, freq, start, end, list(types)),
-        timeline.before_range(frame, start),
-        longer,
-    )
+    series = timeline.timeline(frame, freq, start, end, list(types))
+    if longer:  # which bars they are in: a year-long record's fatalities make a spike
+        past = timeline.longer_timeline(frame, freq, start, end, types)
+        series = timeline.with_past(series, past)
+    return series, timeline.before_range(frame, start), longer
 
 
 @st.cache_resource(
@@ -87,7 +87,7 @@ def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndar
 @st.cache_resource(max_entries=8)
 def _sql_timeline(revision: str, key: str, freq: str, start, end, types: tuple, _sql, _flt):
     """:func:`_timeline`, counted in SQL (PostGIS)."""
-    return _sql.timeline(_flt, freq, start, end, types)
+    return _sql.timeline(_flt, freq, start, end, types, with_past=True)
 
 
 @st.cache_resource(max_entries=16)
@@ -150,8 +150,9 @@ st.caption(
     )
 )
 if not series.empty:
+    tooltip = PAST_TOOLTIP if timeline.PAST_EVENTS in series else PERIOD_TOOLTIP
     base = alt.Chart(series).encode(
-        x=period_axis(), color=type_colour(summary.types), tooltip=PERIOD_TOOLTIP
+        x=period_axis(), color=type_colour(summary.types), tooltip=tooltip
     )
     st.altair_chart(
         alt.vconcat(
@@ -164,7 +165,7 @@ if not series.empty:
         ),
         width="stretch",
     )
-if note := longer_note(longer, freq):
+if note := longer_note(longer, freq, series if timeline.PAST_EVENTS in series else None):
     st.caption(note)
 
 st.subheader("Table")

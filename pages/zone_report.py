@@ -141,7 +141,18 @@ st.caption(
         else "No window to compare."
     )
 )
-st.dataframe(comparison_table(report), hide_index=True, width="stretch", key="report_table")
+table = comparison_table(report)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    key="report_table",
+    column_config={  # 23,885 as every other count in the app (it showed 23885)
+        c: st.column_config.NumberColumn(format="localized")
+        for c in table.columns
+        if c != "area" and not c.endswith("%")
+    },
+)
 
 
 def _map() -> folium.Map:

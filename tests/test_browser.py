@@ -26,6 +26,19 @@ pytestmark = pytest.mark.browser
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: A link of the app's navigation (st.page_link, drawn by views/shell.py).
 NAV_LINK = "stPageLink-NavLink"
+#: The navigation's links, in order.
+NAV_TITLES = [
+    "Map",
+    "Events",
+    "Zone report",
+    "Place report",
+    "Import events",
+    "Zones",
+    "Zone history",
+    "Matches",
+    "Sources",
+    "Admin",  # the one analyst on 127.0.0.1 without sign-in has every right
+]
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -308,18 +321,7 @@ def test_a_deep_link_opens_the_page_inside_the_app(browser, tmp_path, session_st
         # the sidebar is drawn as the page runs: read it once its last link is there
         s.page.get_by_test_id(NAV_LINK).get_by_text("Admin", exact=True).wait_for(timeout=60000)
         links = s.page.get_by_test_id(NAV_LINK).all_inner_texts()
-        assert links == [
-            "Map",
-            "Events",
-            "Zone report",
-            "Place report",
-            "Import events",
-            "Zones",
-            "Zone history",
-            "Matches",
-            "Sources",
-            "Admin",  # the one analyst on 127.0.0.1 without sign-in has every right
-        ]
+        assert links == NAV_TITLES
         s.page.close()
     finally:
         _stop_app(proc)

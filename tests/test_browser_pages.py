@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from test_browser import (  # noqa: F401
     NAV_LINK,
+    NAV_TITLES,
     Session,
     _start_app,
     _stop_app,
@@ -26,18 +27,7 @@ from conftest import stdlib_count
 
 pytestmark = pytest.mark.browser
 
-TITLES = [
-    "Map",
-    "Events",
-    "Zone report",
-    "Place report",
-    "Import events",
-    "Zones",
-    "Zone history",
-    "Matches",
-    "Sources",
-    "Admin",  # the one analyst on 127.0.0.1 without sign-in has every right
-]
+TITLES = NAV_TITLES
 #: (path, heading, follows the shared filters)
 PAGES = [
     ("/", "ZoneWatch", True),

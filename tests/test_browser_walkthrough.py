@@ -217,5 +217,27 @@ def test_a_link_of_one_day_opens_on_that_day(app, browser, query):  # noqa: F811
     popup = frame.locator(".leaflet-popup .zw-popup")
     popup.locator("h4").wait_for(timeout=T)
     assert popup.locator("h4").inner_text() == "Air strike, 2017-05-25"
+    # the date box shows the day as the range's start and end (it showed no end date)
+    assert _date_box(s) == ("2017/05/25", "2017/05/25")
+    assert s.page.get_by_text("Pick an end date").count() == 0
+    # and changing it works as usual afterwards
+    s.set_dates("2017-05-01", "2017-05-31")
+    _wait_for(lambda: s.showing() == stdlib_count("2017-05-01", "2017-05-31"))
+    assert _date_box(s) == ("2017/05/01", "2017/05/31")
     assert s.page.get_by_test_id("stException").count() == 0
     s.page.close()
+
+
+def _date_box(s: Session) -> tuple[str, str]:
+    """The start and end dates the sidebar's "Event dates" box shows (yyyy/mm/dd)."""
+
+    def shown(which: str) -> str:
+        parts = [
+            s.page.get_by_role("spinbutton", name=f"{part}, Event dates {which} date")
+            .inner_text()
+            .strip()
+            for part in ("year", "month", "day")
+        ]
+        return "/".join(parts)
+
+    return shown("start"), shown("end")

@@ -71,3 +71,42 @@ def test_sort_and_page_through_all_rows(store_env):
         at.dataframe[0].value["Fatalities (best)"],
         at.dataframe[0].value["Fatalities (best)"].sort_values(ascending=False, kind="stable"),
     )
+
+
+def test_the_fatalities_spike_of_the_first_week_is_said_to_be_year_long_records(store_env):
+    """The first week's fatalities (week of 28 Dec 2015) are mostly a few UCDP records dated
+    over all of 2016, counted at their start as the timeline counts every event: the note
+    under the chart says so with the figures, and each bar's tooltip gives its share."""
+    import sqlite3
+
+    with sqlite3.connect(store_env) as db:
+        ((n, dead),) = db.execute(
+            "SELECT count(*), sum(fatalities_best) FROM events WHERE date_start <= "
+            "'2016-01-03' AND date_end > '2016-01-03'"
+        )
+        (week,) = db.execute(
+            "SELECT sum(fatalities_best) FROM events WHERE date_start <= '2016-01-03'"
+        ).fetchone()
+        ((all_n, all_dead),) = db.execute(
+            "SELECT count(*), sum(fatalities_best) FROM events WHERE "
+            "date_end > date(date_start, 'weekday 0')"  # past the Sunday of its week
+        )
+    assert n >= 5 and dead > 0.9 * week  # the shipped data's year-long records
+    at = _events_page()
+    note = next(c.value for c in at.caption if "longer than the bar" in c.value)
+    assert note.startswith(f"{all_n:,} events with a date range longer than the bar (a week)")
+    assert (
+        f"They hold {all_dead:,} fatalities; most in week of 28 Dec 2015: {n:,} such events, "
+        f"{dead:,} of its {week:,} fatalities" in note
+    )
+    # the chart's bars carry their share (in the tooltip)
+    import pyarrow as pa
+
+    (chart,) = at.get("vega_lite_chart")
+    (dataset,) = chart.proto.datasets
+    bars = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+    first = bars[bars["label"] == "week of 28 Dec 2015"]
+    assert first["fatalities dated past the bar"].sum() == dead
+    assert first["fatalities"].sum() == week
+    assert bars["events dated past the bar"].sum() == all_n
+    assert "fatalities dated past the bar" in chart.proto.spec

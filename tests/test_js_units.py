@@ -309,21 +309,28 @@ def test_tooltip_contract_agrees_on_both_sides(zw):
     assert clicked_event("Event 12 · 2017-5-7") is None and clicked_event(None) is None
 
 
-def test_the_stylesheet_wins_over_folium_s_own(browser, tmp_path):
-    """A whole map page (the report maps' kind, inlined): folium's header sets the map's
-    font after ZoneWatch's stylesheet, which must still give the map its 12 px font."""
+def _map_page(tmp_path, places: int):
+    """A whole map page (two zones, ``places`` places, five events), its assets inlined,
+    written to a file: its path."""
     from geo.assets import inline_assets
     from geo.render import MapLayers, build_map
 
     fmap = build_map(
         MapLayers(
-            zones=shipped.zones().head(2), places=shipped.places().head(5),
+            zones=shipped.zones().head(2), places=shipped.places().head(places),
             events=shipped.events().head(5), admin0=shipped.admin(0), admin1=shipped.admin(1),
             event_attribution={}, place_attribution="GeoNames",
         )
     )  # fmt: skip
     path = tmp_path / "map.html"
     path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
+    return path
+
+
+def test_the_stylesheet_wins_over_folium_s_own(browser, tmp_path):
+    """A whole map page (the report maps' kind, inlined): folium's header sets the map's
+    font after ZoneWatch's stylesheet, which must still give the map its 12 px font."""
+    path = _map_page(tmp_path, places=5)
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -398,18 +405,7 @@ def test_a_map_opens_on_its_view_without_a_pan(browser, tmp_path):
     """A map opens directly on the view it fits (all of Syria): no animated pan from its
     starting centre, whose end would report the view and place the labels again a quarter
     of a second after the map is drawn."""
-    from geo.assets import inline_assets
-    from geo.render import MapLayers, build_map
-
-    fmap = build_map(
-        MapLayers(
-            zones=shipped.zones().head(2), places=shipped.places().head(20),
-            events=shipped.events().head(5), admin0=shipped.admin(0), admin1=shipped.admin(1),
-            event_attribution={}, place_attribution="GeoNames",
-        )
-    )  # fmt: skip
-    path = tmp_path / "map.html"
-    path.write_text(inline_assets(fmap.get_root().render()), encoding="utf-8")
+    path = _map_page(tmp_path, places=20)
     for width, height in ((1400, 640), (1180, 640), (900, 500), (1280, 720)):
         page = browser.new_page(viewport={"width": width, "height": height})
         errors: list[str] = []

@@ -51,15 +51,21 @@ def _visit() -> dict:
     return out
 
 
+def _on_both_stores(visit, db_name, postgis, session_store_path, monkeypatch):
+    """``visit()`` on the shipped GeoPackage, then on a PostGIS copy of it named
+    ``db_name``: (what each gave)."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("ZONEWATCH_STORE", str(session_store_path))
+    gpkg = visit()
+    monkeypatch.delenv("ZONEWATCH_STORE")
+    monkeypatch.setenv("DATABASE_URL", postgis.create_db(db_name, "zonewatch_template"))
+    return gpkg, visit()
+
+
 def test_map_and_events_on_postgis_read_no_index_and_show_the_same(
     postgis, session_store_path, monkeypatch
 ):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("ZONEWATCH_STORE", str(session_store_path))
-    gpkg = _visit()
-    monkeypatch.delenv("ZONEWATCH_STORE")
-    monkeypatch.setenv("DATABASE_URL", postgis.create_db("pages_sql", "zonewatch_template"))
-    pg = _visit()
+    gpkg, pg = _on_both_stores(_visit, "pages_sql", postgis, session_store_path, monkeypatch)
 
     assert gpkg["index read"] and gpkg["index read for place"]  # GeoPackage: as before
     assert not pg["index read"]  # PostGIS: every figure above from SQL
@@ -188,12 +194,7 @@ def _reports() -> dict:
 def test_zone_and_place_reports_on_postgis_read_no_index_and_show_the_same(
     postgis, session_store_path, monkeypatch
 ):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("ZONEWATCH_STORE", str(session_store_path))
-    gpkg = _reports()
-    monkeypatch.delenv("ZONEWATCH_STORE")
-    monkeypatch.setenv("DATABASE_URL", postgis.create_db("reports_sql", "zonewatch_template"))
-    pg = _reports()
+    gpkg, pg = _on_both_stores(_reports, "reports_sql", postgis, session_store_path, monkeypatch)
     assert gpkg["index read"] and not pg["index read"]
     for page in ("pages/zone_report.py", "pages/place_report.py"):
         (g_frames, g_captions, g_text), (p_frames, p_captions, p_text) = gpkg[page], pg[page]

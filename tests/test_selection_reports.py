@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from test_compact_paths import zone_args
 
 from geo import eventindex, timeline
 from geo.eventindex import EventIndex, Selection
@@ -68,16 +69,7 @@ def test_the_zone_report_of_a_selection_equals_that_of_the_frame(shipped, flt, z
     _, index, versions = shipped
     frame, selection = _both(shipped, flt)
     for dates in ({"start": flt.start, "end": flt.end}, {}):  # given, or from the events
-        args = dict(
-            zone_name=zone_id,
-            freq="month",
-            pivot=date(2017, 5, 6),
-            days=90,
-            km=20.0,
-            exclude_coarse=coarse,
-            all_types=tuple(index.types),
-            **dates,
-        )
+        args = zone_args(zone_id, index.types, coarse, **dates)
         if not len(frame) and not dates:
             continue  # no events and no dates: no window to report on, either way
         a = zone_report(frame, versions, zone_id, **args)
@@ -128,6 +120,14 @@ def test_the_timeline_of_a_selection_equals_that_of_the_frame(shipped, flt, freq
         assert timeline.longer_than_period(selection, freq, *args) == (
             timeline.longer_than_period(frame, freq, *args)
         )
+        if args[0] is not None:  # the part of each bar made by events dated past it
+            past = timeline.longer_timeline(selection, freq, *args)
+            pd.testing.assert_frame_equal(past, timeline.longer_timeline(frame, freq, *args))
+            assert past["events"].sum() == timeline.longer_than_period(frame, freq, *args)
+        if args[2] is not None:  # the types given: laid out as the timeline
+            whole = timeline.timeline(frame, freq, *args)
+            assert past[["period", "event_type"]].equals(whole[["period", "event_type"]])
+            assert (past["events"] <= whole["events"]).all()
     assert timeline.before_range(selection, start) == timeline.before_range(frame, start)
     if flt is FILTERS[0]:
         assert timeline.before_range(frame, start)["events"] > 0

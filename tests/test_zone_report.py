@@ -68,14 +68,20 @@ def test_ring_is_a_band_of_the_asked_width_outside_the_zone():
     assert area_km2(band) == pytest.approx(2 * (18.5 + 11.1) * 10 + 3.1416 * 100, rel=0.05), width
 
 
-def test_zone_report_page_counts_match_the_functions(store_env):
-    from geo.store import open_store
-
+def _zone_report_page() -> AppTest:
+    """The Zone report page as it opens (AppTest), after the Map page."""
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("pages/zone_report.py").run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_zone_report_page_counts_match_the_functions(store_env):
+    from geo.store import open_store
+
+    at = _zone_report_page()
     at.selectbox(key="zone").set_value("eastern_ghouta").run()
     at.number_input(key="window").set_value(60).run()
     assert not at.exception
@@ -219,3 +225,15 @@ def test_report_chart_colours_follow_the_legend_over_all_types(store_env):
     svg = timeline_svg(report)
     assert legend["Explosions/Remote violence"].lstrip("#") in svg.lower()
     assert legend["Battles"].lstrip("#") not in svg.lower()
+
+
+def test_the_before_and_after_counts_are_written_with_thousands_separators(store_env):
+    """23,885 as every other count in the app (the table showed 23885 at a million events)."""
+    import json
+
+    (frame,) = _zone_report_page().dataframe
+    config = json.loads(frame.proto.columns)
+    counts = [c for c in frame.value.columns if c != "area" and not c.endswith("%")]
+    assert len(counts) == 6
+    for column in counts:
+        assert config[column]["type_config"]["format"] == "localized", column

@@ -8,6 +8,7 @@ from __future__ import annotations
 import altair as alt
 
 from geo.colors import event_types_legend
+from geo.timeline import PAST_EVENTS, PAST_FATALITIES
 
 
 def period_axis() -> alt.X:
@@ -34,16 +35,37 @@ def type_colour(all_types) -> alt.Color:
     )
 
 
-def longer_note(count: int, freq: str) -> str:
+def longer_note(count: int, freq: str, past=None) -> str:
     """The note under a timeline about events longer than its bars
-    (:func:`geo.timeline.longer_than_period`); '' for none."""
+    (:func:`geo.timeline.longer_than_period`); '' for none. With ``past`` (the timeline
+    after :func:`geo.timeline.with_past`), it gives their fatalities and the bar they
+    weigh most on."""
     if not count:
         return ""
-    return (
-        f"{count:,} event{'s' if count != 1 else ''} with a date range longer than the bar "
-        f"(a {freq}) {'are' if count != 1 else 'is'} counted at {'their' if count != 1 else 'its'} "
+    many = count != 1
+    note = (
+        f"{count:,} event{'s' if many else ''} with a date range longer than the bar "
+        f"(a {freq}) {'are' if many else 'is'} counted at {'their' if many else 'its'} "
         "start: a UCDP record dated over a whole year, say, is in its first bar."
     )
+    if past is None or not len(past):
+        return note
+    total = int(past[PAST_FATALITIES].sum())
+    note += f" {'They hold' if many else 'It holds'} {_fatalities(total)}"
+    per_bar = past.groupby("label", sort=False)[[PAST_EVENTS, PAST_FATALITIES]].sum()
+    top = per_bar[PAST_FATALITIES].idxmax()
+    n, f = int(per_bar.loc[top, PAST_EVENTS]), int(per_bar.loc[top, PAST_FATALITIES])
+    if not f:
+        return note + "."
+    whole = int(past.loc[past["label"] == top, "fatalities"].sum())
+    return note + (
+        f"; most in {top}: {n:,} such event{'s' if n != 1 else ''}, {f:,} of its "
+        f"{_fatalities(whole)} (hover a bar for its share)."
+    )
+
+
+def _fatalities(n: int) -> str:
+    return f"{n:,} fatalit{'y' if n == 1 else 'ies'}"
 
 
 #: The tooltip of a period and type's bar.
@@ -53,3 +75,5 @@ PERIOD_TOOLTIP = [
     "events:Q",
     "fatalities:Q",
 ]
+#: :data:`PERIOD_TOOLTIP` and the part of the bar made by events dated past it.
+PAST_TOOLTIP = [*PERIOD_TOOLTIP, f"{PAST_EVENTS}:Q", f"{PAST_FATALITIES}:Q"]

@@ -70,6 +70,10 @@ def _follow_new_data(summary) -> None:
 
 
 _KEY_ONE_DAY = "one_day_link"
+#: The day of a one-day link while the date box holds it as a start with no end: the next
+#: run puts the range (day, day) in it (a widget's value can be set only before it is
+#: drawn); then ``False``, so that it is done once a session, never while someone picks.
+_KEY_ONE_DAY_FILL = "one_day_link_fill"
 
 
 def _one_day_link(first, last) -> date | None:
@@ -90,6 +94,11 @@ def _one_day_link(first, last) -> date | None:
     day = day if day is not None and first <= day <= last else None
     st.session_state[_KEY_ONE_DAY] = day
     return day
+
+
+def _holds_only(dates, day: date) -> bool:
+    """Whether the date box holds ``day`` as a start with no end."""
+    return isinstance(dates, (tuple, list)) and len(dates) == 1 and dates[0] == day
 
 
 def shared_filters(with_filters: bool) -> None:
@@ -156,6 +165,10 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
     _follow_new_data(summary)
     first, last = summary.first, summary.last
     one_day = _one_day_link(first, last)
+    fill = st.session_state.get(_KEY_ONE_DAY_FILL)
+    if fill:
+        st.session_state[KEY_DATES] = (fill, fill)
+        st.session_state[_KEY_ONE_DAY_FILL] = False
     with st.sidebar:
         st.header("Filters")
         dates = st.date_input(
@@ -229,9 +242,13 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
                 )
                 km = MAX_NEAR_KM
         share_link()
+    if one_day is not None and fill is None and _holds_only(dates, one_day):
+        # The box shows "D – yyyy/mm/dd" for the link's day: show "D – D" instead.
+        st.session_state[_KEY_ONE_DAY_FILL] = one_day
+        st.rerun()
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
-    elif isinstance(dates, (tuple, list)) and len(dates) == 1 and dates[0] == one_day:
+    elif _holds_only(dates, one_day):
         start = end = one_day  # a link of one day (see _one_day_link)
     else:
         st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")

@@ -233,6 +233,21 @@ class Store(MatchTables, ABC):
         )
         return np.array([r[0] for r in rows], dtype=np.int64)
 
+    def event_page(self, columns, after: int, limit: int) -> pd.DataFrame:
+        """``fid`` and ``columns`` (of :data:`geo.store.tables.EVENTS`) of the next ``limit``
+        events whose ``fid`` is larger than ``after``, in ``fid`` order, as stored (dates as
+        text or dates): every event a page at a time, only the columns a reader needs."""
+        unknown = [c for c in columns if c not in T.EVENTS.names]
+        if unknown:
+            raise ValueError(f"not columns of the events: {unknown}")
+        names = ["fid", *(f'"{c}"' for c in columns)]
+        p = self._PARAM
+        rows = self._read(
+            f"SELECT {', '.join(names)} FROM events WHERE fid > {p} ORDER BY fid LIMIT {p}",
+            (int(after), int(limit)),
+        )
+        return pd.DataFrame.from_records(rows, columns=["fid", *columns])
+
     def _event_select(self) -> list[str]:
         """The event columns as the engine must select them to get the stored text."""
         return [f'"{c}"' for c in T.EVENTS.names]

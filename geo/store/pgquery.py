@@ -538,11 +538,20 @@ class PgEvents:
         return arr, total
 
     def timeline(
-        self, flt: EventFilter, freq: str, start, end, types, also: Where | None = None
+        self,
+        flt: EventFilter,
+        freq: str,
+        start,
+        end,
+        types,
+        also: Where | None = None,
+        with_past: bool = False,
     ) -> tuple:
         """(:func:`geo.timeline.timeline`, :func:`geo.timeline.before_range`,
         :func:`geo.timeline.longer_than_period`) of the events matching ``flt`` (and
-        ``also``, when given), as the Events page shows them, counted in SQL."""
+        ``also``, when given), as the Events page shows them, counted in SQL;
+        ``with_past``: the timeline with the part of each bar made by events dated past it
+        (:func:`geo.timeline.with_past`), when there are such events."""
         w = self.where(flt) if also is None else self.where(flt) & also
         types = list(types)
         if freq not in TL.FREQS:
@@ -566,7 +575,8 @@ class PgEvents:
             " coalesce(sum(e.fatalities_best), 0), min(e.date_start), max(e.date_start),"
             f" count(*) FILTER (WHERE e.date_end > {last_day}),"
             " CASE WHEN e.date_start < %s::date THEN -1"
-            " WHEN e.date_start > %s::date THEN 1 ELSE 0 END"
+            " WHEN e.date_start > %s::date THEN 1 ELSE 0 END,"
+            f" coalesce(sum(e.fatalities_best) FILTER (WHERE e.date_end > {last_day}), 0)"
             f" FROM events e WHERE {w.sql} GROUP BY 1, 2, 8",
             (lo, hi, *w.params),
         )
@@ -579,6 +589,9 @@ class PgEvents:
         }
         wanted = set(types)
         longer = sum(g[6] for g in within if g[1] in wanted)
+        if with_past and longer:
+            past = [(g[0], g[1], g[6], g[8], g[4], g[5]) for g in within]
+            series = TL.with_past(series, _timeline_frame(past, freq, start, end, types))
         return series, before, int(longer)
 
     def page(
