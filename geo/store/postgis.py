@@ -24,6 +24,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.filters import EventFilter
+from geo.store import pgcells
 from geo.store import tables as T
 from geo.store.base import Store
 
@@ -118,6 +119,7 @@ def schema() -> list[str]:
         'CREATE INDEX "events_dates" ON "events" (date_start, date_end)',
         'CREATE INDEX "events_type" ON "events" (event_type)',
         *SQL_INDEXES,
+        *pgcells.DDL,
     ]
 
 
@@ -223,6 +225,7 @@ class PostGISStore(Store):
                     (str(T.SCHEMA_VERSION),),
                 )
         _add_sql_indexes(con)
+        pgcells.ensure(con, _LOCK_WRITE)  # a store made before the summary
         if seed and self.is_empty():
             self.seed()  # a schema whose first fill never finished, or a failed restore
         elif seed:
@@ -290,7 +293,11 @@ class PostGISStore(Store):
         )
         if skip_existing:
             insert += f" ON CONFLICT ({', '.join(map(_ident, table.identity))}) DO NOTHING"
-        added = tx.execute(insert).rowcount
+        if table.name == T.EVENTS.name:  # the summary of the events, in the same statement
+            statement, params = pgcells.insert_events(insert)
+            added = tx.execute(statement, params).fetchone()[0]
+        else:
+            added = tx.execute(insert).rowcount
         tx.execute(f"DROP TABLE {stage}")
         return added
 
