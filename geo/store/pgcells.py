@@ -129,10 +129,13 @@ class Plan:
     @property
     def whole(self) -> Where:
         """The summary rows whose events are all selected (``c``)."""
-        return Where(
-            "c.month_start < %s AND c.month_start <> %s AND c.month_end > %s",
-            (self.last, self.first, self.first),
-        ) & self.kinds
+        return (
+            Where(
+                "c.month_start < %s AND c.month_start <> %s AND c.month_end > %s",
+                (self.last, self.first, self.first),
+            )
+            & self.kinds
+        )
 
 
 class PgCellEvents(PgEvents):
@@ -295,9 +298,7 @@ class PgCellEvents(PgEvents):
         # the raw events: the edge months', and the summed events of the other cells
         edges = self._edges(w, plan)
         unclear = ~clear
-        inside = (
-            "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
-        )
+        inside = "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
         in_params = (view.west, view.east, view.south, view.north)
         a_box = _box((area.west, area.south, area.east, area.north))
         cells = (
