@@ -60,10 +60,11 @@ def _sizes() -> tuple[list[int], list[float]]:
 
 def _grouped(source: str) -> str:
     """The summary rows of the events of ``source`` (alias ``s``; two parameters: the
-    levels and their cell sizes)."""
+    levels and their cell sizes), each level from the points: the definition (the tests
+    compare the summary kept by the imports with it)."""
     return (
-        "SELECT z.zoom, date_trunc('month', s.date_start)::date,"
-        " date_trunc('month', s.date_end)::date, s.event_type, s.dataset,"
+        "SELECT z.zoom, date_trunc('month', s.date_start::timestamp)::date,"
+        " date_trunc('month', s.date_end::timestamp)::date, s.event_type, s.dataset,"
         " floor((s.longitude + 180.0) / z.size)::integer,"
         " floor((s.latitude + 90.0) / z.size)::integer,"
         " count(*), coalesce(sum(s.fatalities_best), 0)"
@@ -73,25 +74,91 @@ def _grouped(source: str) -> str:
     )
 
 
-def _add(select: str) -> str:
+def _fine(source: str) -> str:
+    """The summary rows of the events of ``source`` (alias ``s``) at the deepest level,
+    without the level (two parameters: its cell size, twice)."""
     return (
-        f"INSERT INTO {TABLE} AS c ({_COLUMNS}, events, fatalities) {select}"
-        f" ON CONFLICT ({_COLUMNS}) DO UPDATE SET events = c.events + excluded.events,"
+        "SELECT date_trunc('month', s.date_start::timestamp)::date AS month_start,"
+        " date_trunc('month', s.date_end::timestamp)::date AS month_end, s.event_type, s.dataset,"
+        " floor((s.longitude + 180.0) / %s)::integer AS ix,"
+        " floor((s.latitude + 90.0) / %s)::integer AS iy,"
+        " count(*) AS events, coalesce(sum(s.fatalities_best), 0) AS fatalities"
+        f" FROM {source} s WHERE s.date_start IS NOT NULL AND s.date_end IS NOT NULL"
+        " GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+def _fine_params() -> tuple:
+    size = A.cell_degrees(LEVELS[-1])
+    return (size, size)
+
+
+def _add_levels(fine: str) -> str:
+    """An ``INSERT`` adding to the summary every level of the deepest level's rows ``fine``
+    (a ``WITH`` query's name: month_start, month_end, event_type, dataset, ix, iy, events,
+    fatalities); a coarser level's cell is the deeper one's shifted right (exact)."""
+    deepest = LEVELS[-1]
+    parts = [f"SELECT {deepest}, f.* FROM {fine} f"]
+    for zoom in LEVELS[:-1]:
+        k = deepest - zoom
+        parts.append(
+            f"SELECT {zoom}, f.month_start, f.month_end, f.event_type, f.dataset,"
+            f" f.ix >> {k}, f.iy >> {k}, sum(f.events), sum(f.fatalities) FROM {fine} f"
+            " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        )
+    return (
+        f"INSERT INTO {TABLE} AS c ({_COLUMNS}, events, fatalities) "
+        + " UNION ALL ".join(parts)
+        + f" ON CONFLICT ({_COLUMNS}) DO UPDATE SET events = c.events + excluded.events,"
         " fatalities = c.fatalities + excluded.fatalities"
     )
+
+
+_RETURNING = (
+    " RETURNING date_start, date_end, event_type, dataset, longitude, latitude, fatalities_best"
+)
+
+#: The summary rows of an import's chunks, added up at its end (one upsert, not one a chunk)
+STAGE = "zonewatch_stage_cells"
 
 
 def insert_events(insert: str) -> tuple[str, tuple]:
     """``insert`` (an ``INSERT INTO events ... SELECT ...``) as one statement that also adds
     the rows it inserted to the summary, returning how many it inserted."""
     return (
-        "WITH ins AS ("
-        f"{insert} RETURNING date_start, date_end, event_type, dataset, longitude, latitude,"
-        " fatalities_best), "
-        f"summed AS ({_add(_grouped('ins'))}) "
-        "SELECT count(*) FROM ins",
-        tuple(_sizes()),
+        f"WITH ins AS ({insert}{_RETURNING}), fine AS ({_fine('ins')}),"
+        f" summed AS ({_add_levels('fine')}) SELECT count(*) FROM ins",
+        _fine_params(),
     )
+
+
+def begin_import(tx) -> None:
+    """Before an import's chunks (:func:`stage_events`), in its transaction."""
+    tx.execute(
+        f"CREATE TEMP TABLE {STAGE} (month_start date, month_end date, event_type text,"
+        " dataset text, ix integer, iy integer, events bigint, fatalities double precision)"
+        " ON COMMIT DROP"
+    )
+
+
+def stage_events(insert: str) -> tuple[str, tuple]:
+    """As :func:`insert_events`, the summary rows of the inserted rows kept in
+    :data:`STAGE` (at the deepest level) until :func:`finish_import`."""
+    return (
+        f"WITH ins AS ({insert}{_RETURNING}),"
+        f" staged AS (INSERT INTO {STAGE} {_fine('ins')}) SELECT count(*) FROM ins",
+        _fine_params(),
+    )
+
+
+def finish_import(tx) -> None:
+    """Add the import's staged rows to the summary, every level, in one statement."""
+    tx.execute(
+        f"WITH fine AS (SELECT month_start, month_end, event_type, dataset, ix, iy,"
+        f" sum(events) AS events, sum(fatalities) AS fatalities FROM {STAGE}"
+        f" GROUP BY 1, 2, 3, 4, 5, 6) {_add_levels('fine')}"
+    )
+    tx.execute(f"DROP TABLE {STAGE}")
 
 
 def ensure(con, write_lock: int) -> bool:
@@ -106,7 +173,7 @@ def ensure(con, write_lock: int) -> bool:
         for statement in DDL:
             con.execute(statement)
         con.execute("SET LOCAL work_mem = '256MB'")
-        con.execute(_add(_grouped("events")), tuple(_sizes()))
+        con.execute(f"WITH fine AS ({_fine('events')}) {_add_levels('fine')}", _fine_params())
     return True
 
 

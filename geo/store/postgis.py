@@ -294,12 +294,28 @@ class PostGISStore(Store):
         if skip_existing:
             insert += f" ON CONFLICT ({', '.join(map(_ident, table.identity))}) DO NOTHING"
         if table.name == T.EVENTS.name:  # the summary of the events, in the same statement
-            statement, params = pgcells.insert_events(insert)
+            staged = getattr(tx, "_zonewatch_cells_staged", False)  # an import: see _bulk_insert
+            statement, params = (pgcells.stage_events if staged else pgcells.insert_events)(insert)
             added = tx.execute(statement, params).fetchone()[0]
         else:
             added = tx.execute(insert).rowcount
         tx.execute(f"DROP TABLE {stage}")
         return added
+
+    @contextmanager
+    def _bulk_insert(self, tx, table, rows: int):
+        """An import's chunks add their summary rows (:mod:`geo.store.pgcells`) to a staging
+        table, added up into the summary once at the end, in the import's transaction."""
+        if table.name != T.EVENTS.name:
+            yield
+            return
+        pgcells.begin_import(tx)
+        tx._zonewatch_cells_staged = True
+        try:
+            yield
+        finally:
+            tx._zonewatch_cells_staged = False
+        pgcells.finish_import(tx)
 
     def _count(self, tx, table: T.Table) -> int:
         return tx.execute(f"SELECT COUNT(*) FROM {_ident(table.name)}").fetchone()[0]
