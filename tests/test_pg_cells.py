@@ -75,6 +75,8 @@ def _date_filters(summary) -> dict[str, EventFilter]:
         "whole-months": but(start=d(2017, 3, 1), end=d(2017, 9, 30)),
         "month-ends": but(start=d(2017, 2, 28), end=d(2017, 10, 1)),
         "one-month": but(start=d(2017, 5, 10), end=d(2017, 5, 20)),
+        "a-whole-month": but(start=d(2017, 5, 1), end=d(2017, 5, 31)),
+        "to-a-month-end": but(start=d(2016, 11, 20), end=d(2017, 4, 30)),
         "across-a-boundary": but(start=d(2017, 5, 31), end=d(2017, 6, 1)),
         "one-day": but(start=d(2017, 6, 1), end=d(2017, 6, 1)),
         "next-months": but(start=d(2016, 12, 31), end=d(2017, 2, 1)),

@@ -29,7 +29,7 @@ import math
 from collections import OrderedDict
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -187,22 +187,25 @@ def _next_month(month: date) -> date:
 
 @dataclass(frozen=True)
 class Plan:
-    """How a filter of dates, types and datasets splits into summary rows and raw rows."""
+    """How a filter of dates, types and datasets splits into summary rows and raw rows:
+    ``date_start <= end AND date_end >= start`` holds for every event of a summary row
+    when its ``month_start`` is before the last month (or is it, ``end`` being that month's
+    last day) and its ``month_end`` after the first month (or is it, ``start`` being that
+    month's first day); the events of the other rows that may be selected are those ending
+    in the first month or starting in the last (when the dates cut those months)."""
 
-    first: date  # Ms
-    last: date  # Me
+    first: date  # the month of the start
+    last: date  # the month of the end
+    cut_first: bool  # the start is not the first month's first day
+    cut_last: bool  # the end is not the last month's last day
     kinds: Where  # the types and datasets, on the summary's ``c``
 
     @property
     def whole(self) -> Where:
         """The summary rows whose events are all selected (``c``)."""
-        return (
-            Where(
-                "c.month_start < %s AND c.month_start <> %s AND c.month_end > %s",
-                (self.last, self.first, self.first),
-            )
-            & self.kinds
-        )
+        ends = "c.month_end > %s" if self.cut_first else "c.month_end >= %s"
+        starts = "c.month_start < %s" if self.cut_last else "c.month_start <= %s"
+        return Where(f"{ends} AND {starts}", (self.first, self.last)) & self.kinds
 
 
 class PgCellEvents(PgEvents):
@@ -239,7 +242,9 @@ class PgCellEvents(PgEvents):
             if not stored:
                 return None  # nothing selected: the plain query is instant
             kinds = kinds & Where(f"c.{column} = ANY(%s)", (stored,))
-        return Plan(_month(flt.start), _month(flt.end), kinds)
+        first, last = _month(flt.start), _month(flt.end)
+        last_day = _next_month(last) - timedelta(days=1)
+        return Plan(first, last, flt.start != first, flt.end != last_day, kinds)
 
     def where(self, flt: EventFilter) -> Where:
         w = super().where(flt)
@@ -258,31 +263,37 @@ class PgCellEvents(PgEvents):
     # --- the parts ------------------------------------------------------------------------
 
     def _edges(self, w: Where, plan: Plan) -> Where:
-        """The selected events the summary's whole rows leave out: those starting in the
-        first or the last month, or ending in the first (``w`` and: ``date_start`` or
-        ``date_end`` in a month; the last read, by index, only in the months the summary
-        says hold such events)."""
-        ms, me = plan.first, plan.last
-        parts = [
-            Where("e.date_start >= %s AND e.date_start < %s", (ms, _next_month(ms))),
-            Where("e.date_start >= %s AND e.date_start < %s", (me, _next_month(me))),
-        ]
-        months = [
-            r[0]
-            for r in self._read(
-                f"SELECT DISTINCT c.month_start FROM {TABLE} c WHERE c.zoom = %s"
-                " AND c.month_end = %s AND c.month_start <> %s ORDER BY 1",
-                (LEVELS[0], ms, ms),
-            )
-        ]
-        if months:
-            starts = " OR ".join("(e.date_start >= %s AND e.date_start < %s)" for _ in months)
+        """The selected events the summary's whole rows leave out: ``w`` and, when the
+        dates cut the first month, ending in it (read by index in the months the summary
+        says such events start in), or, when they cut the last, starting in it."""
+        parts = []
+        if plan.cut_first:
+            ms, after = plan.first, _next_month(plan.first)
+            months = [
+                r[0]
+                for r in self._read(
+                    f"SELECT DISTINCT c.month_start FROM {TABLE} c WHERE c.zoom = %s"
+                    " AND c.month_end = %s ORDER BY 1",
+                    (LEVELS[0], ms),
+                )
+            ]
+            if months:
+                starts = " OR ".join("(e.date_start >= %s AND e.date_start < %s)" for _ in months)
+                parts.append(
+                    Where(
+                        f"e.date_end >= %s AND e.date_end < %s AND ({starts})",
+                        (ms, after, *[d for m in months for d in (m, _next_month(m))]),
+                    )
+                )
+        if plan.cut_last:
             parts.append(
                 Where(
-                    f"e.date_end >= %s AND e.date_end < %s AND ({starts})",
-                    (ms, _next_month(ms), *[d for m in months for d in (m, _next_month(m))]),
+                    "e.date_start >= %s AND e.date_start < %s",
+                    (plan.last, _next_month(plan.last)),
                 )
             )
+        if not parts:
+            return FALSE
         either = Where(
             " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
         )
@@ -302,8 +313,11 @@ class PgCellEvents(PgEvents):
             return known
         with self._consistent():
             edges = self._edges(w, plan)
-            raw = self._read(f"SELECT count(*) FROM events e WHERE {edges.sql}", edges.params)
-            total = self._summed_total(plan) + int(raw[0][0])
+            raw = 0
+            if edges is not FALSE:
+                sql = f"SELECT count(*) FROM events e WHERE {edges.sql}"
+                raw = int(self._read(sql, edges.params)[0][0])
+            total = self._summed_total(plan) + raw
         self._remember(self._totals, _wkey(w), total)
         return total
 
@@ -334,15 +348,18 @@ class PgCellEvents(PgEvents):
             if arr is not None:
                 return arr, self._total(w, plan) if with_total else -1
         with self._consistent():
-            arr = self._summed_grid(w, plan, view, area, size)
-            total = self._total(w, plan) if with_total else -1
+            arr, raw_total = self._summed_grid(w, plan, view, area, size)
+            total = self._recall(self._totals, _wkey(w))
+            if total is None:
+                total = self._summed_total(plan) + raw_total
+                self._remember(self._totals, _wkey(w), total)
         self._remember(self._grids, key, (view, arr))
-        return arr, total
+        return arr, total if with_total else -1
 
     def _summed_grid(self, w: Where, plan: Plan, view: A.View, area: A.View, size: float):
         """The grid of :meth:`PgEvents._grid` from the summary's cells clearly inside the
         area and clearly inside or outside the view, and the events of the edge months and
-        of the other cells."""
+        of the other cells; and how many events the edges hold (in the area or not)."""
         level = min(z for z in LEVELS if z >= view.zoom)
         shift = level - view.zoom
         lo_x, hi_x = _cell(area.west, 180.0, size) - 1, _cell(area.east, 180.0, size) + 1
@@ -368,20 +385,27 @@ class PgCellEvents(PgEvents):
         inside = "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
         in_params = (view.west, view.east, view.south, view.north)
         a_box = _box((area.west, area.south, area.east, area.north))
-        cells = (
-            "floor((e.longitude + 180.0) / %s)::bigint AS x,"
-            " floor((e.latitude + 90.0) / %s)::bigint AS y"
-        )
+        in_area_sql = inside  # the same test on the area's bounds, as PgEvents._grid
+        a_params = (area.west, area.east, area.south, area.north)
+        cx = "floor((e.longitude + 180.0) / %s)::bigint"
+        cy = "floor((e.latitude + 90.0) / %s)::bigint"
+        cells = f"{cx} AS x, {cy} AS y"
         sums = (
             "count(*), coalesce(sum(e.fatalities_best), 0),"
             f" count(*) FILTER (WHERE {inside}),"
             f" coalesce(sum(e.fatalities_best) FILTER (WHERE {inside}), 0)"
         )
-        raw_rows = self._read(
-            f"SELECT c.x, c.y, {sums} FROM events e CROSS JOIN LATERAL (SELECT {cells}) c"
-            f" WHERE ({edges.sql}) AND {a_box.sql} GROUP BY 1, 2",
-            (*in_params, *in_params, size, size, *edges.params, *a_box.params),
-        )
+        raw_rows, raw_total = [], 0
+        if edges is not FALSE:
+            # one scan: the edges' cells in the area, the events outside it in one group
+            got = self._read(
+                f"SELECT c.x, c.y, {sums} FROM events e CROSS JOIN LATERAL (SELECT"
+                f" CASE WHEN {in_area_sql} THEN {cx} END AS x,"
+                f" CASE WHEN {in_area_sql} THEN {cy} END AS y) c WHERE {edges.sql} GROUP BY 1, 2",
+                (*in_params, *in_params, *a_params, size, *a_params, size, *edges.params),
+            )
+            raw_total = int(sum(r[2] for r in got))
+            raw_rows = [r for r in got if r[0] is not None]
         if unclear.any():
             boxes = _boxes(ix[unclear], iy[unclear], size)
             parts = [_box(b) for b in boxes]
@@ -417,7 +441,7 @@ class PgCellEvents(PgEvents):
         ).reshape(-1, 6)
         both = np.vstack([table, raw])
         if not len(both):
-            return np.zeros((0, 6), dtype=np.int64)
+            return np.zeros((0, 6), dtype=np.int64), raw_total
         keys, where = np.unique(both[:, :2], axis=0, return_inverse=True)
         out = np.zeros((len(keys), 6), dtype=np.float64)
         out[:, :2] = keys
@@ -425,7 +449,7 @@ class PgCellEvents(PgEvents):
             np.add.at(out[:, col], where.ravel(), both[:, col])
         out = out[out[:, 2] > 0]
         order = np.lexsort((out[:, 1], out[:, 0]))
-        return out[order].astype(np.int64)
+        return out[order].astype(np.int64), raw_total
 
 
 def _cell(edge: float, offset: float, size: float) -> int:
