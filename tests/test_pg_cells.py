@@ -109,7 +109,7 @@ def spanning(postgis) -> Cells:
 
 def _rows(store) -> list[tuple]:
     return sorted(
-        store._read(f"SELECT {pgcells._COLUMNS}, events, fatalities FROM {pgcells.TABLE}"),
+        store._read(f"SELECT {pgcells._COLUMNS}, {pgcells._FIGURES} FROM {pgcells.TABLE}"),
         key=repr,
     )
 
@@ -198,6 +198,8 @@ def test_an_import_adds_its_new_events_to_the_summary(postgis):
     assert _rows(store) == _rebuilt(store) != filled
     cells = Cells(store)
     sql = PgCellEvents(store)
+    assert sql.types == cells.index.types and sql.datasets == cells.index.datasets
+    assert cells.summary.count == len(cells.index.fid)
     for name, flt in cells.filters.items():
         assert sql.count(flt, VIEWS["syria"]) == int(cells.mask(flt).sum()), name
 
@@ -245,3 +247,16 @@ def test_the_edge_boxes_cover_the_cells():
             b[0] < west and b[1] < south and b[2] > west + size and b[3] > south + size
             for b in boxes
         )
+
+
+def test_the_store_s_summary_and_the_dictionaries_come_from_the_summary_unchanged(spanning):
+    from geo.store.base import Store
+
+    store = spanning.store
+    assert store.event_summary() == Store.event_summary(store)  # the scans of the events
+    assert store.event_summary().count == len(spanning.index.fid)
+    sql = PgCellEvents(store)
+    sent = _sent(sql)
+    assert sql.types == spanning.index.types == PgEvents(store).types
+    assert sql.datasets == spanning.index.datasets == PgEvents(store).datasets
+    assert sent and all(pgcells.TABLE in q for q in sent)

@@ -35,6 +35,7 @@ import numpy as np
 
 from geo import aggregate as A
 from geo.filters import EventFilter
+from geo.store.base import EventSummary
 from geo.store.pgquery import FALSE, PgEvents, Where, _box, _in_view, _wkey
 
 #: The grid levels kept (zooms): a map at zoom ``z`` reads the level of the smallest one
@@ -45,11 +46,14 @@ LEVELS = (5, 8)
 TABLE = "event_cells"
 
 _COLUMNS = "zoom, month_start, month_end, event_type, dataset, ix, iy"
+#: per row: how many events, their fatalities, the first one's row id (the order in which
+#: types and datasets first appear) and the last day any of them ends
+_FIGURES = "events, fatalities, first_fid, last_end"
 
 DDL = (
-    f"CREATE TABLE {TABLE} (zoom smallint NOT NULL, month_start date NOT NULL,"
-    " month_end date NOT NULL, event_type text, dataset text, ix integer, iy integer,"
-    " events bigint NOT NULL, fatalities double precision NOT NULL)",
+    f"CREATE TABLE {TABLE} (zoom smallint NOT NULL, month_start date, month_end date,"
+    " event_type text, dataset text, ix integer, iy integer, events bigint NOT NULL,"
+    " fatalities double precision NOT NULL, first_fid bigint NOT NULL, last_end date)",
     f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} ({_COLUMNS}) NULLS NOT DISTINCT",
 )
 
@@ -67,9 +71,8 @@ def _grouped(source: str) -> str:
         " date_trunc('month', s.date_end::timestamp)::date, s.event_type, s.dataset,"
         " floor((s.longitude + 180.0) / z.size)::integer,"
         " floor((s.latitude + 90.0) / z.size)::integer,"
-        " count(*), coalesce(sum(s.fatalities_best), 0)"
+        " count(*), coalesce(sum(s.fatalities_best), 0), min(s.fid), max(s.date_end)"
         f" FROM {source} s CROSS JOIN unnest(%s::smallint[], %s::float8[]) AS z(zoom, size)"
-        " WHERE s.date_start IS NOT NULL AND s.date_end IS NOT NULL"
         " GROUP BY 1, 2, 3, 4, 5, 6, 7"
     )
 
@@ -82,8 +85,8 @@ def _fine(source: str) -> str:
         " date_trunc('month', s.date_end::timestamp)::date AS month_end, s.event_type, s.dataset,"
         " floor((s.longitude + 180.0) / %s)::integer AS ix,"
         " floor((s.latitude + 90.0) / %s)::integer AS iy,"
-        " count(*) AS events, coalesce(sum(s.fatalities_best), 0) AS fatalities"
-        f" FROM {source} s WHERE s.date_start IS NOT NULL AND s.date_end IS NOT NULL"
+        " count(*) AS events, coalesce(sum(s.fatalities_best), 0) AS fatalities,"
+        f" min(s.fid) AS first_fid, max(s.date_end) AS last_end FROM {source} s"
         " GROUP BY 1, 2, 3, 4, 5, 6"
     )
 
@@ -103,19 +106,23 @@ def _add_levels(fine: str) -> str:
         k = deepest - zoom
         parts.append(
             f"SELECT {zoom}, f.month_start, f.month_end, f.event_type, f.dataset,"
-            f" f.ix >> {k}, f.iy >> {k}, sum(f.events), sum(f.fatalities) FROM {fine} f"
+            f" f.ix >> {k}, f.iy >> {k}, sum(f.events), sum(f.fatalities),"
+            f" min(f.first_fid), max(f.last_end) FROM {fine} f"
             " GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
     return (
-        f"INSERT INTO {TABLE} AS c ({_COLUMNS}, events, fatalities) "
+        f"INSERT INTO {TABLE} AS c ({_COLUMNS}, {_FIGURES}) "
         + " UNION ALL ".join(parts)
         + f" ON CONFLICT ({_COLUMNS}) DO UPDATE SET events = c.events + excluded.events,"
-        " fatalities = c.fatalities + excluded.fatalities"
+        " fatalities = c.fatalities + excluded.fatalities,"
+        " first_fid = least(c.first_fid, excluded.first_fid),"
+        " last_end = greatest(c.last_end, excluded.last_end)"
     )
 
 
 _RETURNING = (
-    " RETURNING date_start, date_end, event_type, dataset, longitude, latitude, fatalities_best"
+    " RETURNING fid, date_start, date_end, event_type, dataset, longitude, latitude,"
+    " fatalities_best"
 )
 
 #: The summary rows of an import's chunks, added up at its end (one upsert, not one a chunk)
@@ -136,7 +143,8 @@ def begin_import(tx) -> None:
     """Before an import's chunks (:func:`stage_events`), in its transaction."""
     tx.execute(
         f"CREATE TEMP TABLE {STAGE} (month_start date, month_end date, event_type text,"
-        " dataset text, ix integer, iy integer, events bigint, fatalities double precision)"
+        " dataset text, ix integer, iy integer, events bigint, fatalities double precision,"
+        " first_fid bigint, last_end date)"
         " ON COMMIT DROP"
     )
 
@@ -155,7 +163,8 @@ def finish_import(tx) -> None:
     """Add the import's staged rows to the summary, every level, in one statement."""
     tx.execute(
         f"WITH fine AS (SELECT month_start, month_end, event_type, dataset, ix, iy,"
-        f" sum(events) AS events, sum(fatalities) AS fatalities FROM {STAGE}"
+        f" sum(events) AS events, sum(fatalities) AS fatalities, min(first_fid) AS first_fid,"
+        f" max(last_end) AS last_end FROM {STAGE}"
         f" GROUP BY 1, 2, 3, 4, 5, 6) {_add_levels('fine')}"
     )
     tx.execute(f"DROP TABLE {STAGE}")
@@ -208,6 +217,28 @@ class Plan:
         return Where(f"{ends} AND {starts}", (self.first, self.last)) & self.kinds
 
 
+def event_summary(store) -> EventSummary:
+    """:meth:`geo.store.base.Store.event_summary` from the summary (its coarsest level)
+    and the first day from the ``events_dates`` index: no scan of the events."""
+    level = (LEVELS[0],)
+    ((count, last),) = store._read(
+        f"SELECT coalesce(sum(events), 0), max(last_end) FROM {TABLE} WHERE zoom = %s", level
+    )
+    ((first,),) = store._read("SELECT min(date_start) FROM events")
+
+    def distinct(column: str) -> tuple:
+        sql = f"SELECT DISTINCT {column} FROM {TABLE} WHERE zoom = %s ORDER BY 1"
+        return tuple(r[0] for r in store._read(sql, level))
+
+    return EventSummary(
+        int(count),
+        date.fromisoformat(str(first)[:10]) if first else None,
+        date.fromisoformat(str(last)[:10]) if last else None,
+        distinct("event_type"),
+        distinct("dataset"),
+    )
+
+
 class PgCellEvents(PgEvents):
     """:class:`~geo.store.pgquery.PgEvents` whose count and map grid for a filter of
     dates, types and datasets come from the summary table and the edge months' events."""
@@ -245,6 +276,16 @@ class PgCellEvents(PgEvents):
         first, last = _month(flt.start), _month(flt.end)
         last_day = _next_month(last) - timedelta(days=1)
         return Plan(first, last, flt.start != first, flt.end != last_day, kinds)
+
+    def _first_seen(self, column: str) -> tuple[str, ...]:
+        if column not in ("event_type", "dataset"):
+            return super()._first_seen(column)
+        rows = self._read(
+            f"SELECT {column} FROM {TABLE} WHERE zoom = %s AND {column} IS NOT NULL"
+            " GROUP BY 1 ORDER BY min(first_fid)",
+            (LEVELS[0],),
+        )
+        return tuple(r[0] for r in rows)
 
     def where(self, flt: EventFilter) -> Where:
         w = super().where(flt)

@@ -386,6 +386,10 @@ class PostGISStore(Store):
         )
         return T.events_frame(T.from_rows(T.EVENTS, rows, None))
 
+    def event_summary(self):
+        """From the summary table (:func:`geo.store.pgcells.event_summary`): no scan."""
+        return pgcells.event_summary(self)
+
     def revision(self) -> str:
         """The write count, with the database's own id (a database made again under the
         same name starts counting again: its caches must not be taken for the old one's).
