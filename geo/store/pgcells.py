@@ -377,9 +377,8 @@ class PgCellEvents(PgEvents):
         plan = self._recall(self._plans, _wkey(w))
         if plan is None:
             return super()._grid(w, view, with_total)
-        if view.zoom > LEVELS[-1]:  # a small area: its events by the GiST index
-            arr = super()._grid(w, view)[0]
-            return arr, self._total(w, plan) if with_total else -1
+        if view.zoom > LEVELS[-1]:  # deeper than the summary: PgEvents' one scan (measured
+            return super()._grid(w, view, with_total)  # quicker than the area's GiST read)
         size = A.cell_degrees(view.zoom)
         area = A.region(view)
         key = (_wkey(w), size, (area.west, area.south, area.east, area.north))
