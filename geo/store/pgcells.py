@@ -39,8 +39,8 @@ from geo.store.base import EventSummary
 from geo.store.pgquery import FALSE, PgEvents, Where, _box, _in_view, _wkey
 
 #: The grid levels kept (zooms): a map at zoom ``z`` reads the level of the smallest one
-#: at or above ``z``; deeper zooms (a small area) read the events in the area by the GiST
-#: index. Each level holds about four times the rows of the one before.
+#: at or above ``z``; deeper zooms take PgEvents' one scan for the count and grid. A level
+#: holds up to four times the rows of the one above it per zoom step.
 LEVELS = (5, 8)
 
 TABLE = "event_cells"
