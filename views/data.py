@@ -28,7 +28,7 @@ from geo.filters import EventFilter
 from geo.matching import stored
 from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
-from geo.store import Store, open_store, pgonce, pgquery
+from geo.store import Store, open_store, pgcells, pgonce, pgquery
 from views.state import KEY_COUNT_ONCE
 
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
@@ -236,8 +236,8 @@ def _in_sql() -> bool:
 
 
 @st.cache_resource(max_entries=2)
-def _sql_events(version: str) -> pgquery.PgEvents:
-    return pgquery.PgEvents(_store())
+def _sql_events(version: str) -> pgquery.PgEvents:  # the summary for dates, types, datasets
+    return pgcells.PgCellEvents(_store())
 
 
 @st.cache_resource(max_entries=4)

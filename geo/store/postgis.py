@@ -24,6 +24,7 @@ import shapely
 
 from geo.errors import StoreError
 from geo.filters import EventFilter
+from geo.store import pgcells
 from geo.store import tables as T
 from geo.store.base import Store
 
@@ -118,6 +119,7 @@ def schema() -> list[str]:
         'CREATE INDEX "events_dates" ON "events" (date_start, date_end)',
         'CREATE INDEX "events_type" ON "events" (event_type)',
         *SQL_INDEXES,
+        *pgcells.DDL,
     ]
 
 
@@ -223,6 +225,7 @@ class PostGISStore(Store):
                     (str(T.SCHEMA_VERSION),),
                 )
         _add_sql_indexes(con)
+        pgcells.ensure(con, _LOCK_WRITE)  # a store made before the summary
         if seed and self.is_empty():
             self.seed()  # a schema whose first fill never finished, or a failed restore
         elif seed:
@@ -290,9 +293,29 @@ class PostGISStore(Store):
         )
         if skip_existing:
             insert += f" ON CONFLICT ({', '.join(map(_ident, table.identity))}) DO NOTHING"
-        added = tx.execute(insert).rowcount
+        if table.name == T.EVENTS.name:  # the summary of the events, in the same statement
+            staged = getattr(tx, "_zonewatch_cells_staged", False)  # an import: see _bulk_insert
+            statement, params = (pgcells.stage_events if staged else pgcells.insert_events)(insert)
+            added = tx.execute(statement, params).fetchone()[0]
+        else:
+            added = tx.execute(insert).rowcount
         tx.execute(f"DROP TABLE {stage}")
         return added
+
+    @contextmanager
+    def _bulk_insert(self, tx, table, rows: int):
+        """An import's chunks add their summary rows (:mod:`geo.store.pgcells`) to a staging
+        table, added up into the summary once at the end, in the import's transaction."""
+        if table.name != T.EVENTS.name:
+            yield
+            return
+        pgcells.begin_import(tx)
+        tx._zonewatch_cells_staged = True
+        try:
+            yield
+        finally:
+            tx._zonewatch_cells_staged = False
+        pgcells.finish_import(tx)
 
     def _count(self, tx, table: T.Table) -> int:
         return tx.execute(f"SELECT COUNT(*) FROM {_ident(table.name)}").fetchone()[0]
@@ -362,6 +385,10 @@ class PostGISStore(Store):
             tuple(params),
         )
         return T.events_frame(T.from_rows(T.EVENTS, rows, None))
+
+    def event_summary(self):
+        """From the summary table (:func:`geo.store.pgcells.event_summary`): no scan."""
+        return pgcells.event_summary(self)
 
     def revision(self) -> str:
         """The write count, with the database's own id (a database made again under the

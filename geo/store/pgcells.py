@@ -1,0 +1,553 @@
+"""A summary of the events per month, type, dataset and grid cell (issue 18), so the Map's
+date change and the count of a filter made only of dates, types and datasets read a few
+thousand summary rows and the two edge months, not the whole events table.
+
+The table ``event_cells`` (made with a new store, built on opening an older one, kept by
+every insert of events in the same statement and transaction) holds, for each grid level
+of :data:`LEVELS`, one row per (month of ``date_start``, month of ``date_end``, type,
+dataset, cell) with the events and their fatalities. A cell is ``floor((lon + 180) /
+size)`` on the stored doubles with the size :func:`geo.aggregate.cell_degrees` gives (sent
+as a parameter, so the same double), so a coarser zoom's cell is the stored cell shifted
+right (the sizes differ by powers of two: exact, as :func:`geo.aggregate._cells_of`).
+
+For dates ``start..end`` (months ``Ms`` and ``Me``) an event with months ``(ms, me)`` is
+selected without looking at its days when ``ms < Me``, ``ms != Ms`` and ``me > Ms`` (it
+starts within the whole months between, or before ``Ms`` and ends after it); every other
+selected event starts in ``Ms`` or ``Me`` or ends in ``Ms``, and those are read from the
+events themselves (index range reads on ``events_dates``), with the filter's exact
+condition. The map's figures in view need the events' points only for the cells cut by
+the view's or the area's edge (read by their boxes); the count is the sum. Any other
+filter (actor, zone, radius, box, precision, minimum fatalities) takes
+:class:`geo.store.pgquery.PgEvents`' queries. ``docs/postgis-sql.md`` has the plans.
+
+Only for PostGIS. Pure: no streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from geo import aggregate as A
+from geo.filters import EventFilter
+from geo.store.base import EventSummary
+from geo.store.pgquery import FALSE, PgEvents, Where, _box, _in_view, _wkey
+
+#: The grid levels kept (zooms): a map at zoom ``z`` reads the level of the smallest one
+#: at or above ``z``; deeper zooms take PgEvents' one scan for the count and grid. A level
+#: holds up to four times the rows of the one above it per zoom step.
+LEVELS = (5, 8)
+
+TABLE = "event_cells"
+
+_COLUMNS = "zoom, month_start, month_end, event_type, dataset, ix, iy"
+#: per row: how many events, their fatalities, the first one's row id (the order in which
+#: types and datasets first appear) and the last day any of them ends
+_FIGURES = "events, fatalities, first_fid, last_end"
+
+DDL = (
+    f"CREATE TABLE {TABLE} (zoom smallint NOT NULL, month_start date, month_end date,"
+    " event_type text, dataset text, ix integer, iy integer, events bigint NOT NULL,"
+    " fatalities double precision NOT NULL, first_fid bigint NOT NULL, last_end date)",
+    f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} ({_COLUMNS}) NULLS NOT DISTINCT",
+)
+
+
+def _sizes() -> tuple[list[int], list[float]]:
+    return list(LEVELS), [A.cell_degrees(z) for z in LEVELS]
+
+
+def _grouped(source: str) -> str:
+    """The summary rows of the events of ``source`` (alias ``s``; two parameters: the
+    levels and their cell sizes), each level from the points: the definition (the tests
+    compare the summary kept by the imports with it)."""
+    return (
+        "SELECT z.zoom, date_trunc('month', s.date_start::timestamp)::date,"
+        " date_trunc('month', s.date_end::timestamp)::date, s.event_type, s.dataset,"
+        " floor((s.longitude + 180.0) / z.size)::integer,"
+        " floor((s.latitude + 90.0) / z.size)::integer,"
+        " count(*), coalesce(sum(s.fatalities_best), 0), min(s.fid), max(s.date_end)"
+        f" FROM {source} s CROSS JOIN unnest(%s::smallint[], %s::float8[]) AS z(zoom, size)"
+        " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+    )
+
+
+def _fine(source: str) -> str:
+    """The summary rows of the events of ``source`` (alias ``s``) at the deepest level,
+    without the level (two parameters: its cell size, twice)."""
+    return (
+        "SELECT date_trunc('month', s.date_start::timestamp)::date AS month_start,"
+        " date_trunc('month', s.date_end::timestamp)::date AS month_end, s.event_type, s.dataset,"
+        " floor((s.longitude + 180.0) / %s)::integer AS ix,"
+        " floor((s.latitude + 90.0) / %s)::integer AS iy,"
+        " count(*) AS events, coalesce(sum(s.fatalities_best), 0) AS fatalities,"
+        f" min(s.fid) AS first_fid, max(s.date_end) AS last_end FROM {source} s"
+        " GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+def _fine_params() -> tuple:
+    size = A.cell_degrees(LEVELS[-1])
+    return (size, size)
+
+
+def _add_levels(fine: str) -> str:
+    """An ``INSERT`` adding to the summary every level of the deepest level's rows ``fine``
+    (a ``WITH`` query's name: month_start, month_end, event_type, dataset, ix, iy, events,
+    fatalities); a coarser level's cell is the deeper one's shifted right (exact)."""
+    deepest = LEVELS[-1]
+    parts = [f"SELECT {deepest}, f.* FROM {fine} f"]
+    for zoom in LEVELS[:-1]:
+        k = deepest - zoom
+        parts.append(
+            f"SELECT {zoom}, f.month_start, f.month_end, f.event_type, f.dataset,"
+            f" f.ix >> {k}, f.iy >> {k}, sum(f.events), sum(f.fatalities),"
+            f" min(f.first_fid), max(f.last_end) FROM {fine} f"
+            " GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        )
+    return (
+        f"INSERT INTO {TABLE} AS c ({_COLUMNS}, {_FIGURES}) "
+        + " UNION ALL ".join(parts)
+        + f" ON CONFLICT ({_COLUMNS}) DO UPDATE SET events = c.events + excluded.events,"
+        " fatalities = c.fatalities + excluded.fatalities,"
+        " first_fid = least(c.first_fid, excluded.first_fid),"
+        " last_end = greatest(c.last_end, excluded.last_end)"
+    )
+
+
+_RETURNING = (
+    " RETURNING fid, date_start, date_end, event_type, dataset, longitude, latitude,"
+    " fatalities_best"
+)
+
+#: The summary rows of an import's chunks, added up at its end (one upsert, not one a chunk)
+STAGE = "zonewatch_stage_cells"
+
+
+def insert_events(insert: str) -> tuple[str, tuple]:
+    """``insert`` (an ``INSERT INTO events ... SELECT ...``) as one statement that also adds
+    the rows it inserted to the summary, returning how many it inserted."""
+    return (
+        f"WITH ins AS ({insert}{_RETURNING}), fine AS ({_fine('ins')}),"
+        f" summed AS ({_add_levels('fine')}) SELECT count(*) FROM ins",
+        _fine_params(),
+    )
+
+
+def begin_import(tx) -> None:
+    """Before an import's chunks (:func:`stage_events`), in its transaction."""
+    tx.execute(
+        f"CREATE TEMP TABLE {STAGE} (month_start date, month_end date, event_type text,"
+        " dataset text, ix integer, iy integer, events bigint, fatalities double precision,"
+        " first_fid bigint, last_end date)"
+        " ON COMMIT DROP"
+    )
+
+
+def stage_events(insert: str) -> tuple[str, tuple]:
+    """As :func:`insert_events`, the summary rows of the inserted rows kept in
+    :data:`STAGE` (at the deepest level) until :func:`finish_import`."""
+    return (
+        f"WITH ins AS ({insert}{_RETURNING}),"
+        f" staged AS (INSERT INTO {STAGE} {_fine('ins')}) SELECT count(*) FROM ins",
+        _fine_params(),
+    )
+
+
+def finish_import(tx) -> None:
+    """Add the import's staged rows to the summary, every level, in one statement."""
+    tx.execute(
+        f"WITH fine AS (SELECT month_start, month_end, event_type, dataset, ix, iy,"
+        f" sum(events) AS events, sum(fatalities) AS fatalities, min(first_fid) AS first_fid,"
+        f" max(last_end) AS last_end FROM {STAGE}"
+        f" GROUP BY 1, 2, 3, 4, 5, 6) {_add_levels('fine')}"
+    )
+    tx.execute(f"DROP TABLE {STAGE}")
+
+
+def ensure(con, write_lock: int) -> bool:
+    """Make and fill the summary on a store made before it (under the writers' lock, so no
+    import adds events meanwhile; seconds at a million events). True when it was made."""
+    if con.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL").fetchone()[0]:
+        return False
+    with con.transaction():
+        con.execute("SELECT pg_advisory_xact_lock(%s)", (write_lock,))
+        if con.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL").fetchone()[0]:
+            return False
+        for statement in DDL:
+            con.execute(statement)
+        con.execute("SET LOCAL work_mem = '256MB'")
+        con.execute(f"WITH fine AS ({_fine('events')}) {_add_levels('fine')}", _fine_params())
+    return True
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a filter of dates, types and datasets splits into summary rows and raw rows:
+    ``date_start <= end AND date_end >= start`` holds for every event of a summary row
+    when its ``month_start`` is before the last month (or is it, ``end`` being that month's
+    last day) and its ``month_end`` after the first month (or is it, ``start`` being that
+    month's first day); the events of the other rows that may be selected are those ending
+    in the first month or starting in the last (when the dates cut those months)."""
+
+    first: date  # the month of the start
+    last: date  # the month of the end
+    cut_first: bool  # the start is not the first month's first day
+    cut_last: bool  # the end is not the last month's last day
+    kinds: Where  # the types and datasets, on the summary's ``c``
+
+    @property
+    def whole(self) -> Where:
+        """The summary rows whose events are all selected (``c``)."""
+        ends = "c.month_end > %s" if self.cut_first else "c.month_end >= %s"
+        starts = "c.month_start < %s" if self.cut_last else "c.month_start <= %s"
+        return Where(f"{ends} AND {starts}", (self.first, self.last)) & self.kinds
+
+
+def event_summary(store) -> EventSummary:
+    """:meth:`geo.store.base.Store.event_summary` from the summary (its coarsest level)
+    and the first day from the ``events_dates`` index: no scan of the events."""
+    level = (LEVELS[0],)
+    ((count, last),) = store._read(
+        f"SELECT coalesce(sum(events), 0), max(last_end) FROM {TABLE} WHERE zoom = %s", level
+    )
+    ((first,),) = store._read("SELECT min(date_start) FROM events")
+
+    def distinct(column: str) -> tuple:
+        sql = f"SELECT DISTINCT {column} FROM {TABLE} WHERE zoom = %s ORDER BY 1"
+        return tuple(r[0] for r in store._read(sql, level))
+
+    return EventSummary(
+        int(count),
+        date.fromisoformat(str(first)[:10]) if first else None,
+        date.fromisoformat(str(last)[:10]) if last else None,
+        distinct("event_type"),
+        distinct("dataset"),
+    )
+
+
+class PgCellEvents(PgEvents):
+    """:class:`~geo.store.pgquery.PgEvents` whose count and map grid for a filter of
+    dates, types and datasets come from the summary table and the edge months' events."""
+
+    def __init__(self, store):
+        super().__init__(store)
+        self._plans: OrderedDict = OrderedDict()  # where -> Plan
+
+    def plan(self, flt: EventFilter) -> Plan | None:
+        """The split of ``flt``'s selection, or None when the summary cannot answer it."""
+        if (
+            flt.start is None
+            or flt.end is None
+            or flt.start > flt.end
+            or flt.bbox is not None
+            or flt.actor
+            or flt.min_fatalities is not None
+            or flt.precisions is not None
+            or flt.near is not None
+            or flt.zones is not None
+        ):
+            return None
+        kinds = Where("TRUE", ())
+        for column, chosen, known in (
+            ("event_type", flt.types, self.types),
+            ("dataset", flt.datasets, self.datasets),
+        ):
+            if chosen is None:
+                continue
+            wanted = {v.casefold() for v in chosen}
+            stored = [v for v in known if v.casefold() in wanted]
+            if not stored:
+                return None  # nothing selected: the plain query is instant
+            kinds = kinds & Where(f"c.{column} = ANY(%s)", (stored,))
+        first, last = _month(flt.start), _month(flt.end)
+        last_day = _next_month(last) - timedelta(days=1)
+        return Plan(first, last, flt.start != first, flt.end != last_day, kinds)
+
+    def _first_seen(self, column: str) -> tuple[str, ...]:
+        if column not in ("event_type", "dataset"):
+            return super()._first_seen(column)
+        rows = self._read(
+            f"SELECT {column} FROM {TABLE} WHERE zoom = %s AND {column} IS NOT NULL"
+            " GROUP BY 1 ORDER BY min(first_fid)",
+            (LEVELS[0],),
+        )
+        return tuple(r[0] for r in rows)
+
+    def where(self, flt: EventFilter) -> Where:
+        w = super().where(flt)
+        plan = self.plan(flt)
+        if plan is not None:
+            self._remember(self._plans, _wkey(w), plan)
+        return w
+
+    def _consistent(self):
+        """One snapshot of the store for the summary's and the events' reads (an import
+        committing between them would be counted in one and not the other)."""
+        if getattr(self.store._local, "con", None) is not None:
+            return nullcontext()
+        return self.store._snapshot()
+
+    # --- the parts ------------------------------------------------------------------------
+
+    def _edges(self, w: Where, plan: Plan) -> Where:
+        """The selected events the summary's whole rows leave out: ``w`` and, when the
+        dates cut the first month, ending in it (read by index in the months the summary
+        says such events start in), or, when they cut the last, starting in it."""
+        parts = []
+        if plan.cut_first:
+            ms, after = plan.first, _next_month(plan.first)
+            months = [
+                r[0]
+                for r in self._read(
+                    f"SELECT DISTINCT c.month_start FROM {TABLE} c WHERE c.zoom = %s"
+                    " AND c.month_end = %s ORDER BY 1",
+                    (LEVELS[0], ms),
+                )
+            ]
+            if months:
+                starts = " OR ".join("(e.date_start >= %s AND e.date_start < %s)" for _ in months)
+                parts.append(
+                    Where(
+                        f"e.date_end >= %s AND e.date_end < %s AND ({starts})",
+                        (ms, after, *[d for m in months for d in (m, _next_month(m))]),
+                    )
+                )
+        if plan.cut_last:
+            parts.append(
+                Where(
+                    "e.date_start >= %s AND e.date_start < %s",
+                    (plan.last, _next_month(plan.last)),
+                )
+            )
+        if not parts:
+            return FALSE
+        either = Where(
+            " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
+        )
+        return w & either
+
+    def _summed_total(self, plan: Plan) -> int:
+        whole = plan.whole
+        rows = self._read(
+            f"SELECT coalesce(sum(c.events), 0) FROM {TABLE} c WHERE c.zoom = %s AND {whole.sql}",
+            (LEVELS[0], *whole.params),
+        )
+        return int(rows[0][0])
+
+    def _total(self, w: Where, plan: Plan) -> int:
+        known = self._recall(self._totals, _wkey(w))
+        if known is not None:
+            return known
+        with self._consistent():
+            edges = self._edges(w, plan)
+            raw = 0
+            if edges is not FALSE:
+                sql = f"SELECT count(*) FROM events e WHERE {edges.sql}"
+                raw = int(self._read(sql, edges.params)[0][0])
+            total = self._summed_total(plan) + raw
+        self._remember(self._totals, _wkey(w), total)
+        return total
+
+    # --- PgEvents' figures ------------------------------------------------------------------
+
+    def count(self, flt: EventFilter, view: A.View | None = None) -> int:
+        w = self.where(flt)
+        plan = self._recall(self._plans, _wkey(w))
+        if plan is None:
+            return super().count(flt, view)
+        if view is not None:
+            return self._grid(w, view, with_total=True)[1]
+        return self._total(w, plan)
+
+    def _grid(self, w: Where, view: A.View, with_total: bool = False) -> tuple[np.ndarray, int]:
+        plan = self._recall(self._plans, _wkey(w))
+        if plan is None:
+            return super()._grid(w, view, with_total)
+        if view.zoom > LEVELS[-1]:  # deeper than the summary: PgEvents' one scan (measured
+            return super()._grid(w, view, with_total)  # quicker than the area's GiST read)
+        size = A.cell_degrees(view.zoom)
+        area = A.region(view)
+        key = (_wkey(w), size, (area.west, area.south, area.east, area.north))
+        kept = self._recall(self._grids, key)
+        if kept is not None:
+            arr = _in_view(*kept, view, size)
+            if arr is not None:
+                return arr, self._total(w, plan) if with_total else -1
+        with self._consistent():
+            arr, raw_total = self._summed_grid(w, plan, view, area, size)
+            total = self._recall(self._totals, _wkey(w))
+            if total is None:
+                total = self._summed_total(plan) + raw_total
+                self._remember(self._totals, _wkey(w), total)
+        self._remember(self._grids, key, (view, arr))
+        return arr, total if with_total else -1
+
+    def _summed_grid(self, w: Where, plan: Plan, view: A.View, area: A.View, size: float):
+        """The grid of :meth:`PgEvents._grid` from the summary's cells clearly inside the
+        area and clearly inside or outside the view, and the events of the edge months and
+        of the other cells; and how many events the edges hold (in the area or not)."""
+        level = min(z for z in LEVELS if z >= view.zoom)
+        shift = level - view.zoom
+        lo_x, hi_x = _cell(area.west, 180.0, size) - 1, _cell(area.east, 180.0, size) + 1
+        lo_y, hi_y = _cell(area.south, 90.0, size) - 1, _cell(area.north, 90.0, size) + 1
+        whole = plan.whole
+        rows = self._read(
+            f"SELECT c.ix >> %s::integer AS x, c.iy >> %s::integer AS y, sum(c.events),"
+            f" sum(c.fatalities) FROM {TABLE} c WHERE c.zoom = %s AND {whole.sql}"
+            " AND (c.ix >> %s::integer) BETWEEN %s AND %s"
+            " AND (c.iy >> %s::integer) BETWEEN %s AND %s"
+            " GROUP BY 1, 2",
+            (shift, shift, level, *whole.params, shift, lo_x, hi_x, shift, lo_y, hi_y),
+        )
+        summed = np.array(rows, dtype=np.float64).reshape(-1, 4)
+        ix, iy = summed[:, 0].astype(np.int64), summed[:, 1].astype(np.int64)
+        in_area, out_area = _clear(ix, iy, size, area)
+        in_view, out_view = _clear(ix, iy, size, view)
+        clear = (in_area & (in_view | out_view)) | out_area
+        keep = clear & in_area
+        # the raw events: the edge months', and the summed events of the other cells
+        edges = self._edges(w, plan)
+        unclear = ~clear
+        inside = "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
+        in_params = (view.west, view.east, view.south, view.north)
+        a_box = _box((area.west, area.south, area.east, area.north))
+        in_area_sql = inside  # the same test on the area's bounds, as PgEvents._grid
+        a_params = (area.west, area.east, area.south, area.north)
+        cx = "floor((e.longitude + 180.0) / %s)::bigint"
+        cy = "floor((e.latitude + 90.0) / %s)::bigint"
+        cells = f"{cx} AS x, {cy} AS y"
+        sums = (
+            "count(*), coalesce(sum(e.fatalities_best), 0),"
+            f" count(*) FILTER (WHERE {inside}),"
+            f" coalesce(sum(e.fatalities_best) FILTER (WHERE {inside}), 0)"
+        )
+        raw_rows, raw_total = [], 0
+        if edges is not FALSE:
+            # one scan: the edges' cells in the area, the events outside it in one group
+            got = self._read(
+                f"SELECT c.x, c.y, {sums} FROM events e CROSS JOIN LATERAL (SELECT"
+                f" CASE WHEN {in_area_sql} THEN {cx} END AS x,"
+                f" CASE WHEN {in_area_sql} THEN {cy} END AS y) c WHERE {edges.sql} GROUP BY 1, 2",
+                (*in_params, *in_params, *a_params, size, *a_params, size, *edges.params),
+            )
+            raw_total = int(sum(r[2] for r in got))
+            raw_rows = [r for r in got if r[0] is not None]
+        if unclear.any():
+            boxes = _boxes(ix[unclear], iy[unclear], size)
+            parts = [_box(b) for b in boxes]
+            near = Where(
+                " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
+            )
+            # the events the summary's whole rows hold (w, not the edges), in the unclear cells
+            rest = w & Where(f"NOT ({edges.sql})", edges.params) & near & a_box
+            raw_rows += self._read(
+                f"SELECT c.x, c.y, {sums} FROM events e CROSS JOIN LATERAL (SELECT {cells}) c"
+                f" WHERE ({rest.sql}) AND (c.x, c.y) IN"
+                " (SELECT * FROM unnest(%s::bigint[], %s::bigint[])) GROUP BY 1, 2",
+                (
+                    *in_params,
+                    *in_params,
+                    size,
+                    size,
+                    *rest.params,
+                    ix[unclear].tolist(),
+                    iy[unclear].tolist(),
+                ),
+            )
+        raw = np.array(raw_rows, dtype=np.float64).reshape(-1, 6)
+        table = np.column_stack(
+            [
+                summed[keep, 0],
+                summed[keep, 1],
+                summed[keep, 2],
+                summed[keep, 3],
+                np.where(in_view[keep], summed[keep, 2], 0),
+                np.where(in_view[keep], summed[keep, 3], 0),
+            ]
+        ).reshape(-1, 6)
+        both = np.vstack([table, raw])
+        if not len(both):
+            return np.zeros((0, 6), dtype=np.int64), raw_total
+        keys, where = np.unique(both[:, :2], axis=0, return_inverse=True)
+        out = np.zeros((len(keys), 6), dtype=np.float64)
+        out[:, :2] = keys
+        for col in range(2, 6):
+            np.add.at(out[:, col], where.ravel(), both[:, col])
+        out = out[out[:, 2] > 0]
+        order = np.lexsort((out[:, 1], out[:, 0]))
+        return out[order].astype(np.int64), raw_total
+
+
+def _cell(edge: float, offset: float, size: float) -> int:
+    return math.floor((edge + offset) / size)
+
+
+def _clear(ix: np.ndarray, iy: np.ndarray, size: float, box: A.View):
+    """Which cells lie clearly inside and clearly outside ``box`` (a margin of a
+    millionth of a cell for rounding, as :func:`geo.store.pgquery._in_view`)."""
+    eps = size * 1e-6
+    west = ix * size - 180.0
+    south = iy * size - 90.0
+    east, north = west + size, south + size
+    inside = (
+        (west > box.west + eps)
+        & (east < box.east - eps)
+        & (south > box.south + eps)
+        & (north < box.north - eps)
+    )
+    outside = (
+        (east < box.west - eps)
+        | (west > box.east + eps)
+        | (north < box.south - eps)
+        | (south > box.north + eps)
+    )
+    return inside, outside
+
+
+def _boxes(ix: np.ndarray, iy: np.ndarray, size: float) -> list[tuple[float, ...]]:
+    """Boxes (west, south, east, north) covering the cells, widened by a thousandth of a
+    cell: runs of cells along a row, then runs of equal rows merged upward (a view's edge
+    gives a few long strips)."""
+    runs: dict[tuple[int, int], list[int]] = {}
+    for y in np.unique(iy):
+        xs = np.sort(ix[iy == y])
+        breaks = np.flatnonzero(np.diff(xs) != 1)
+        for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(xs) - 1], strict=True):
+            runs.setdefault((int(xs[a]), int(xs[b])), []).append(int(y))
+    eps = size * 1e-3
+    out = []
+    for (x0, x1), ys in sorted(runs.items()):
+        ys = sorted(ys)
+        start = prev = ys[0]
+        for y in [*ys[1:], None]:
+            if y is not None and y == prev + 1:
+                prev = y
+                continue
+            out.append(
+                (
+                    x0 * size - 180.0 - eps,
+                    start * size - 90.0 - eps,
+                    (x1 + 1) * size - 180.0 + eps,
+                    (prev + 1) * size - 90.0 + eps,
+                )
+            )
+            if y is not None:
+                start = prev = y
+    return out
+
+
+__all__ = ["FALSE", "LEVELS", "PgCellEvents", "Plan", "TABLE", "ensure", "insert_events"]

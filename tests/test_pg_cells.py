@@ -1,0 +1,262 @@
+"""The summary of the events per month, type, dataset and grid cell (:mod:`geo.store.pgcells`):
+the count and the map's figures it gives for filters of dates, types and datasets are the
+in-memory index's (as ``tests/test_pg_query.py`` checks the plain SQL's), on the shipped data
+(and the real ACLED file, when here) and on events spanning months with dates starting and
+ending mid-month, on a month's first or last day, within one month; the import keeps the
+summary (skipped duplicates not counted; a failed import leaves it unchanged); an older store
+gets it on opening."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_pg_parity import VIEWS
+from test_pg_query import _views_around, pair  # noqa: F401 - the fixture, reused
+
+from geo import aggregate as A
+from geo.aggregate import event_view
+from geo.eventindex import EventIndex
+from geo.filters import EventFilter
+from geo.schema import EVENT_COLUMNS
+from geo.store import pgcells
+from geo.store.pgcells import PgCellEvents
+from geo.store.pgquery import PgEvents
+
+#: Views at every kind of level: read from level 5 (zoom 4), level 8 shifted (zoom 7) and
+#: unshifted (zoom 8), and beyond the levels (zoom 9: the events in the area).
+CELL_VIEWS = {
+    **VIEWS,
+    "wide": A.View(30.0, 28.0, 46.0, 40.0, 4),
+    "homs": A.View(36.2, 34.4, 37.6, 35.2, 8),
+}
+
+
+def _spanning(tag: str, n: int, seed: int) -> pd.DataFrame:
+    """``n`` events over Syria from 2016 to 2018, many lasting days to months (some
+    crossing a month's end or several), three types, two datasets, some with no
+    fatalities."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 1000, n), unit="D")
+    days = rng.choice([0, 0, 0, 1, 3, 20, 45, 130], n)
+    frame = pd.DataFrame({c: [""] * n for c in EVENT_COLUMNS})
+    frame = frame.assign(
+        date_start=start.astype("datetime64[s]"),
+        date_end=(start + pd.to_timedelta(days, unit="D")).astype("datetime64[s]"),
+        date_precision="day",
+        latitude=np.round(rng.uniform(32.4, 37.2, n), 5),
+        longitude=np.round(rng.uniform(35.8, 42.3, n), 5),
+        location_precision="exact",
+        event_type=rng.choice(["Battle", "Shelling", "Protest"], n),
+        dataset=rng.choice(["span_a", "span_b"], n),
+        dataset_id=[f"{tag}-{k}" for k in range(n)],
+        fatalities_best=pd.array(
+            [None if k % 7 == 0 else int(v) for k, v in enumerate(rng.integers(0, 9, n))],
+            dtype="Int64",
+        ),
+        fatalities_low=pd.array([None] * n, dtype="Int64"),
+        fatalities_high=pd.array([None] * n, dtype="Int64"),
+    )
+    return frame
+
+
+def _date_filters(summary) -> dict[str, EventFilter]:
+    every = EventFilter(start=summary.first, end=summary.last, types=summary.types)
+
+    def but(**kw) -> EventFilter:
+        return EventFilter(**{**every.__dict__, **kw})
+
+    d = date
+    return {
+        "default": every,
+        "mid-months": but(start=d(2017, 3, 15), end=d(2017, 9, 10)),
+        "whole-months": but(start=d(2017, 3, 1), end=d(2017, 9, 30)),
+        "month-ends": but(start=d(2017, 2, 28), end=d(2017, 10, 1)),
+        "one-month": but(start=d(2017, 5, 10), end=d(2017, 5, 20)),
+        "a-whole-month": but(start=d(2017, 5, 1), end=d(2017, 5, 31)),
+        "to-a-month-end": but(start=d(2016, 11, 20), end=d(2017, 4, 30)),
+        "across-a-boundary": but(start=d(2017, 5, 31), end=d(2017, 6, 1)),
+        "one-day": but(start=d(2017, 6, 1), end=d(2017, 6, 1)),
+        "next-months": but(start=d(2016, 12, 31), end=d(2017, 2, 1)),
+        "to-the-end": but(start=d(2018, 1, 17)),
+        "types": but(start=d(2016, 6, 3), types=tuple(t.upper() for t in summary.types[:2])),
+        "dataset": but(start=d(2016, 8, 9), end=d(2017, 8, 9), datasets=(summary.datasets[-1],)),
+    }
+
+
+class Cells:
+    def __init__(self, store):
+        self.store = store
+        self.summary = store.event_summary()
+        self.versions = store.zone_versions()
+        self.index = EventIndex.from_frame(store.event_columns())
+        self.filters = _date_filters(self.summary)
+
+    def mask(self, flt):
+        return self.index.mask(flt, self.versions)
+
+
+@pytest.fixture(scope="module")
+def spanning(postgis) -> Cells:
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore.open(postgis.create_db("cells_span", template="zonewatch_template"))
+    store.add_events(_spanning("s", 1500, seed=3))
+    return Cells(store)
+
+
+def _rows(store) -> list[tuple]:
+    return sorted(
+        store._read(f"SELECT {pgcells._COLUMNS}, {pgcells._FIGURES} FROM {pgcells.TABLE}"),
+        key=repr,
+    )
+
+
+def _rebuilt(store) -> list[tuple]:
+    """The summary made afresh from the stored events."""
+    return sorted(store._read(pgcells._grouped("events"), tuple(pgcells._sizes())), key=repr)
+
+
+def _sent(sql: PgEvents) -> list[str]:
+    sent: list[str] = []
+    plain = sql._read
+    sql._read = lambda q, p=(), *m, s=sent, r=plain: s.append(q) or r(q, p, *m)
+    return sent
+
+
+def test_the_summary_answers_filters_of_dates_types_and_datasets_only(spanning):
+    sql = PgCellEvents(spanning.store)
+    for name, flt in spanning.filters.items():
+        assert sql.plan(flt) is not None, name
+    every = spanning.filters["default"]
+    for other in (
+        EventFilter(**{**every.__dict__, "actor": "x"}),
+        EventFilter(**{**every.__dict__, "zones": ("idlib",)}),
+        EventFilter(**{**every.__dict__, "min_fatalities": 1}),
+        EventFilter(**{**every.__dict__, "bbox": (36.0, 35.0, 37.0, 36.0)}),
+        EventFilter(**{**every.__dict__, "near": (35.9, 39.0, 10.0)}),
+        EventFilter(**{**every.__dict__, "precisions": ("exact",)}),
+        EventFilter(types=every.types),  # no dates
+    ):
+        assert sql.plan(other) is None
+
+
+@pytest.mark.parametrize("path", [PgCellEvents, PgEvents], ids=["summary", "raw"])
+def test_the_count_is_the_index_s(spanning, path):
+    sql = path(spanning.store)
+    sent = _sent(sql)
+    for name, flt in spanning.filters.items():
+        mask = spanning.mask(flt)
+        assert sql.count(flt) == int(mask.sum()), name
+        assert mask.any(), name
+    assert any(pgcells.TABLE in q for q in sent) == (path is PgCellEvents)
+
+
+@pytest.mark.parametrize("path", [PgCellEvents, PgEvents], ids=["summary", "raw"])
+@pytest.mark.parametrize("view", list(CELL_VIEWS))
+def test_the_map_and_its_count_are_the_index_s(spanning, view, path):
+    colors = ["#111111", "#222222", "#333333"] + ["#444444"] * len(spanning.index.types)
+    for name, flt in spanning.filters.items():
+        mask = spanning.mask(flt)
+        sql = path(spanning.store)
+        dates = (flt.start, flt.end)
+        assert sql.count(flt, CELL_VIEWS[view]) == int(mask.sum()), name
+        for other in _views_around(CELL_VIEWS[view]):
+            want = event_view(spanning.index, mask, other, colors, 20, dates)
+            assert sql.event_view(flt, other, colors, 20, dates) == want, (name, other)
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_the_summary_gives_the_index_s_figures_on_the_shipped_data(pair, view):  # noqa: F811
+    colors = [f"#{k:06x}" for k in range(len(pair.index.types))]
+    for name in ("default", "weeks", "types-any-case", "dataset", "no-type"):
+        flt, mask = pair.filters[name], pair.masks[name]
+        sql = PgCellEvents(pair.store)
+        assert sql.count(flt, VIEWS[view]) == int(mask.sum()), name
+        assert sql.count(flt) == int(mask.sum()), name
+        for limit in (100, 10**6):
+            want = event_view(pair.index, mask, VIEWS[view], colors, limit, (flt.start, flt.end))
+            got = sql.event_view(flt, VIEWS[view], colors, limit, (flt.start, flt.end))
+            assert got == want, (name, limit)
+
+
+def test_an_import_adds_its_new_events_to_the_summary(postgis):
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore.open(postgis.create_db("cells_import", template="zonewatch_template"))
+    assert _rows(store) == _rebuilt(store) and _rows(store)  # the shipped events
+    first = _spanning("i", 600, seed=5)
+    store.add_events(first)
+    filled = _rows(store)
+    assert filled == _rebuilt(store)
+    # a second import, half of it already stored (skipped: not counted again)
+    again = pd.concat([first.iloc[:300], _spanning("j", 400, seed=6)], ignore_index=True)
+    result = store.add_events(again)
+    assert result.added == 400 and result.already_present == 300
+    assert _rows(store) == _rebuilt(store) != filled
+    cells = Cells(store)
+    sql = PgCellEvents(store)
+    assert sql.types == cells.index.types and sql.datasets == cells.index.datasets
+    assert cells.summary.count == len(cells.index.fid)
+    for name, flt in cells.filters.items():
+        assert sql.count(flt, VIEWS["syria"]) == int(cells.mask(flt).sum()), name
+
+
+def test_a_failed_import_leaves_the_summary_unchanged(postgis):
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore.open(postgis.create_db("cells_failed", template="zonewatch_template"))
+    before, events = _rows(store), store.event_summary().count
+
+    def chunks():
+        yield _spanning("f", 300, seed=8)
+        raise ValueError("the file ends in the middle of a row")
+
+    with pytest.raises(ValueError, match="middle of a row"):
+        store.add_event_chunks(chunks())
+    assert _rows(store) == before and store.event_summary().count == events
+
+
+def test_an_older_store_gets_the_summary_on_opening(postgis):
+    from geo.store.postgis import PostGISStore
+
+    url = postgis.create_db("cells_older", template="zonewatch_template")
+    store = PostGISStore.open(url, seed=False)
+    store.add_events(_spanning("o", 500, seed=9))
+    made = _rows(store)
+    with store._connect() as con:  # a store made before the summary
+        con.execute(f"DROP TABLE {pgcells.TABLE}")
+    assert store._read(f"SELECT to_regclass('{pgcells.TABLE}')")[0][0] is None
+    PostGISStore.open(url, seed=False)
+    assert _rows(store) == made == _rebuilt(store)
+    PostGISStore.open(url, seed=False)  # made once
+    assert _rows(store) == made
+
+
+def test_the_edge_boxes_cover_the_cells():
+    size = 0.5
+    ix = np.array([10, 10, 10, 11, 20, 21, 22, 20, 21, 22])
+    iy = np.array([5, 6, 7, 7, 9, 9, 9, 10, 10, 10])
+    boxes = pgcells._boxes(ix, iy, size)
+    assert len(boxes) == 3  # a column of two, a row of two above it, and a 3x2 block
+    for x, y in zip(ix, iy, strict=True):
+        west, south = x * size - 180.0, y * size - 90.0
+        assert any(
+            b[0] < west and b[1] < south and b[2] > west + size and b[3] > south + size
+            for b in boxes
+        )
+
+
+def test_the_store_s_summary_and_the_dictionaries_come_from_the_summary_unchanged(spanning):
+    from geo.store.base import Store
+
+    store = spanning.store
+    assert store.event_summary() == Store.event_summary(store)  # the scans of the events
+    assert store.event_summary().count == len(spanning.index.fid)
+    sql = PgCellEvents(store)
+    sent = _sent(sql)
+    assert sql.types == spanning.index.types == PgEvents(store).types
+    assert sql.datasets == spanning.index.datasets == PgEvents(store).datasets
+    assert sent and all(pgcells.TABLE in q for q in sent)
