@@ -73,9 +73,9 @@ def pair(request, postgis) -> Pair:
 
     if request.param == "acled" and not ACLED_REAL.exists():
         pytest.skip(f"the real ACLED file is not here ({ACLED_REAL}); the shipped data is tested")
-    store = PostGISStore.open(
-        postgis.create_db(f"query_{request.param}", template="zonewatch_template"), seed=False
-    )
+    # one database per module using the fixture (test_pg_cells reuses it in the same session)
+    name = f"query_{request.module.__name__.rpartition('.')[2]}_{request.param}"
+    store = PostGISStore.open(postgis.create_db(name, template="zonewatch_template"), seed=False)
     if request.param == "acled":
         _import_acled(store)
     return Pair(store)
