@@ -60,7 +60,7 @@ HELP = {
 }
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=64, show_spinner=False)  # quick: no spinner's timer
 def _zones_as_of(revision: str, as_of: date):
     """The zones in force on ``as_of`` (:func:`geo.zones.in_force`), their (zone, version)
     pairs and the caption's list of them: made once per store revision and date."""
