@@ -18,18 +18,18 @@
     var opts = zw.eventStyle(ev.colors[ev.type[i]], ev.fat[i]);
     opts.zwKind = 'event'; opts.zwIndex = i;
     opts.zwStart = ev.start[i]; opts.zwEnd = ev.end[i];
-    if (ev.fid) { opts.zwFid = ev.fid[i]; }
+    if (ev.fid) { opts.zwFid = ev.fid[i]; opts.zwType = ev.types[ev.type[i]]; }
     var m = L.circleMarker([ev.lat[i], ev.lon[i]], opts);
     if (ev.fid) { m.bindTooltip(zw.eventTooltip(ev.fid[i], ev.start[i], ev.types[ev.type[i]])); }
     return m;
   }
-  // Is marker m event i of ev, drawn as it would be drawn now (place, style, days, label)?
+  // Is marker m (of the same id) event i of ev, drawn as it would be drawn now: place,
+  // style, days and label (the tooltip, made of the id, the first day and the type)?
   function sameEvent(m, ev, i) {
     var o = m.options, ll = m.getLatLng();
     return ll.lat === ev.lat[i] && ll.lng === ev.lon[i] && o.zwStart === ev.start[i] &&
       o.zwEnd === ev.end[i] && o.fillColor === ev.colors[ev.type[i]] &&
-      o.radius === zw.eventRadius(ev.fat[i]) &&
-      m.getTooltip().getContent() === zw.eventTooltip(ev.fid[i], ev.start[i], ev.types[ev.type[i]]);
+      o.zwType === ev.types[ev.type[i]] && o.radius === zw.eventRadius(ev.fat[i]);
   }
   // The Map page's points after a new payload (ev, with ids), keeping the markers of the
   // events drawn already (byFid: id -> marker): those no longer sent leave the group, the
