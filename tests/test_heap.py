@@ -12,14 +12,17 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from views import heap
 from views.heap import SETTLE_AT, settle
 
 
 @pytest.fixture
 def unfrozen():
     gc.unfreeze()
+    heap._FROZEN_AT_FULL[0] = 0
     yield
     gc.unfreeze()
+    heap._FROZEN_AT_FULL[0] = 0
 
 
 def test_settle_freezes_a_grown_oldest_generation_once(unfrozen):
@@ -37,7 +40,7 @@ class _Node:
     pass
 
 
-def test_settle_reclaims_garbage_among_frozen_objects(unfrozen):
+def test_settle_reclaims_garbage_among_frozen_objects_once_they_have_grown(unfrozen, monkeypatch):
     node = _Node()
     node.me = node  # a reference cycle, frozen while alive
     alive = weakref.ref(node)
@@ -47,6 +50,13 @@ def test_settle_reclaims_garbage_among_frozen_objects(unfrozen):
     _ = [[i] for i in range(2 * SETTLE_AT)]
     gc.collect()
     assert alive() is not None  # frozen: out of the collector's reach
+    heap._FROZEN_AT_FULL[0] = gc.get_freeze_count()  # as after a collection of everything
+    monkeypatch.setattr(heap, "RECOLLECT_AT", 100.0)  # the frozen objects have not grown so
+    assert settle() is True  # the new objects frozen, after a collection of them only
+    assert alive() is not None
+    _ = [[i] for i in range(2 * SETTLE_AT)]
+    gc.collect()
+    monkeypatch.setattr(heap, "RECOLLECT_AT", 1.0)  # they have grown past it
     assert settle() is True
     assert alive() is None  # unfrozen, collected, and only then frozen again
 
