@@ -132,12 +132,15 @@ def fine_cells(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _cells_of(index, sel: np.ndarray, lat, lon, zoom: int) -> tuple[np.ndarray, np.ndarray]:
     """The grid cell at ``zoom`` of the events ``sel`` of ``index`` (positions ``lat``,
-    ``lon``): its :attr:`~geo.eventindex.EventIndex.fine_cells` shifted right by the
-    difference in zoom, the same cell as :func:`_cell_index` gives (a cell is 2**k cells
-    of the deepest zoom exactly, and the division by a power of two is exact in floating
-    point; tested); computed afresh for an index without them or a zoom beyond the grid."""
+    ``lon``, or None when not read yet): its :attr:`~geo.eventindex.EventIndex.fine_cells`
+    shifted right by the difference in zoom, the same cell as :func:`_cell_index` gives (a
+    cell is 2**k cells of the deepest zoom exactly, and the division by a power of two is
+    exact in floating point; tested); computed afresh for an index without them or a zoom
+    beyond the grid."""
     fine = getattr(index, "fine_cells", None)
     if fine is None or not 0 <= zoom <= MAX_ZOOM:
+        if lat is None:  # (positions not read yet)
+            lat, lon = index.lat[sel], index.lon[sel]
         return _cell_index(lat, lon, cell_degrees(zoom))
     shift = MAX_ZOOM - zoom
     return fine[0][sel] >> shift, fine[1][sel] >> shift
@@ -232,12 +235,12 @@ def event_view(
     if limit is None:
         limit = point_limit()
     sel = np.flatnonzero(mask)
-    lat, lon = index.lat[sel], index.lon[sel]
     zero = getattr(index, "fatalities_or_zero", None)  # made once per index
     fat = zero[sel] if zero is not None else np.nan_to_num(index.fatalities[sel], nan=0.0)
     size = cell_degrees(view.zoom)
     cell_km = size * 111.32 * math.cos(math.radians((view.south + view.north) / 2))
     if len(sel) <= limit:
+        lat, lon = index.lat[sel], index.lon[sel]
         area = None
         inside = in_view(lat, lon, view)
         ix, iy = _cells_of(index, sel[inside], lat[inside], lon[inside], view.zoom)
@@ -248,15 +251,24 @@ def event_view(
             "cell_km": cell_km,
         }
     else:
+        # The positions are read only when a test needs them (at the start view, which
+        # holds every event, none does): a million events' are 8 MB to gather.
         area = region(view)
-        keep = None if _all_in(index, area) else in_view(lat, lon, area)
-        if keep is not None and not keep.all():
-            sel, lat, lon, fat = sel[keep], lat[keep], lon[keep], fat[keep]
+        lat = lon = None
+        if not _all_in(index, area):
+            lat, lon = index.lat[sel], index.lon[sel]
+            keep = in_view(lat, lon, area)
+            if not keep.all():
+                sel, lat, lon, fat = sel[keep], lat[keep], lon[keep], fat[keep]
         ix, iy = _cells_of(index, sel, lat, lon, view.zoom)
-        cx, cy, count, (cell_fat, sum_lat, sum_lon) = _bins(ix, iy, fat, lat, lon)
-        got = _cell_table(cx, cy, size, count, cell_fat, sum_lat, sum_lon)
+        # counts and fatalities only: the cells' mean positions are not sent
+        cx, cy, count, (cell_fat,) = _bins(ix, iy, fat)
         # what lies in the view itself: the same cells, counted over the events inside it
-        inside = None if _all_in(index, view) else in_view(lat, lon, view)
+        inside = None
+        if not _all_in(index, view):
+            if lat is None:
+                lat, lon = index.lat[sel], index.lon[sel]
+            inside = in_view(lat, lon, view)
         if inside is None or inside.all():
             n_in, fat_in = count, cell_fat
         else:
@@ -294,12 +306,12 @@ def event_view(
     else:
         payload = {
             "mode": "cells",
-            "n": int(len(got["count"])),
+            "n": int(len(count)),
             "size": size,
-            "ix": _b64(got["ix"], "<i4"),
-            "iy": _b64(got["iy"], "<i4"),
-            "count": _b64(got["count"], "<u4"),
-            "fat": _b64(got["fatalities"], "<u4"),
+            "ix": _b64(cx, "<i4"),
+            "iy": _b64(cy, "<i4"),
+            "count": _b64(count, "<u4"),
+            "fat": _b64(np.rint(cell_fat).astype(np.int64), "<u4"),
         }
         mode = "cells"
     payload["region"] = None if area is None else [area.west, area.south, area.east, area.north]

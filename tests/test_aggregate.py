@@ -379,3 +379,38 @@ def test_the_map_layer_from_the_index_is_the_layer_computed_afresh(indexed, view
     fast = event_view(index, mask, view, colors, limit)
     plain = event_view(bare, mask, view, colors, limit)
     assert fast == plain
+
+
+class _NoPositions:
+    """An index whose positions cannot be read (everything else is the real index's)."""
+
+    def __init__(self, index):
+        self._index = index
+
+    def __getattr__(self, name):
+        if name in ("lat", "lon"):
+            raise AssertionError(f"the event positions ({name}) were read")
+        return getattr(self._index, name)
+
+
+def test_cells_of_a_view_holding_every_event_read_no_positions(indexed, shipped):
+    """At a view that holds every event (the Map's start view: all of Syria), the cells
+    come from the index's grid cells alone: no position is gathered (8 MB at a million
+    events), and the cells are those :func:`cells` counts from the positions."""
+    _, index, _ = indexed
+    west, south, east, north = index.extent
+    view = View(west - 1, south - 1, east + 1, north + 1, 7)
+    flt = EventFilter(start=date(2016, 1, 1), end=date(2017, 12, 31))
+    mask = index.mask(flt)
+    colors = ["#000"] * len(index.types)
+    got = event_view(_NoPositions(index), mask, view, colors, limit=3)
+    assert got == event_view(index, mask, view, colors, limit=3)
+    assert got.mode == "cells"
+    sel = np.flatnonzero(mask)
+    want = cells(index.lat[sel], index.lon[sel], index.fatalities[sel], view.zoom)
+    p = got.payload
+    assert decode(p, "ix", "<i4").tolist() == want["ix"].tolist()
+    assert decode(p, "iy", "<i4").tolist() == want["iy"].tolist()
+    assert decode(p, "count", "<u4").tolist() == want["count"].tolist()
+    assert decode(p, "fat", "<u4").tolist() == want["fatalities"].tolist()
+    assert got.in_view == mask.sum() and got.cells_in_view == len(want["count"])

@@ -427,3 +427,62 @@ def test_a_map_opens_on_its_view_without_a_pan(browser, tmp_path):
         assert in_script and len(moves) == in_script, (width, height, moves, in_script)
         assert errors == []
         page.close()
+
+
+def _points(fid, start, fat, key: str) -> dict:
+    """A Map-page points payload (as geo.aggregate.event_view sends it) of events ``fid``
+    at positions made from their ids, one day long, of two types."""
+    fid = np.asarray(fid)
+    return {
+        "mode": "points", "n": len(fid), "fid": _b64(fid, "<u4"), "fid_bytes": 4,
+        "lat": _b64(33 + (fid % 400) / 100, "<f4"), "lon": _b64(36 + (fid % 500) / 100, "<f4"),
+        "start": _b64(np.asarray(start), "<i4"), "days": _b64(np.zeros(len(fid)), "<u2"),
+        "type": _b64(fid % 2, "<u2"), "fat": _b64(np.asarray(fat), "<u2"),
+        "colors": ["#aa0000", "#0000aa"], "types": ["Air strike", "Shelling"],
+        "region": None, "key": key,
+    }  # fmt: skip
+
+
+def test_a_new_points_payload_redraws_only_the_events_that_changed(zw):
+    """The Map page's event layer after a date change: the markers of the events drawn
+    already and drawn the same are kept (not drawn again), those no longer sent are gone,
+    new and changed ones are drawn; the group then holds exactly what a fresh draw of the
+    new payload holds."""
+    fid = np.arange(1000, 1600)
+    before = _points(fid, 17000 + fid % 300, fid % 7, "a")
+    keep = fid[fid >= 1200]  # a later start: the first 200 events leave
+    fat = keep % 7
+    fat[keep == 1300] = 50  # and one is drawn larger (its fatalities changed)
+    new = np.arange(1600, 1650)  # 50 events arrive
+    after_fid = np.concatenate([keep, new])
+    after = _points(after_fid, 17000 + after_fid % 300, np.concatenate([fat, new % 7]), "b")
+    got = zw.evaluate(
+        """([a, b]) => {
+             const box = document.createElement('div');  // a map of its own
+             box.style.width = '800px'; box.style.height = '600px';
+             document.body.appendChild(box);
+             const map = L.map(box).setView([35, 38], 6);
+             zw.eventLayer(map, {loading: '...'}).addTo(map);
+             const shape = m => { const ll = m.getLatLng(), o = m.options;
+               return [o.zwFid, ll.lat, ll.lng, o.radius, o.fillColor, o.zwStart, o.zwEnd,
+                       m.getTooltip().getContent()].join('|'); };
+             zw.eventView(a);
+             const first = new Map(zw.live.group.getLayers().map(m => [m.options.zwFid, m]));
+             zw.eventView(b);
+             const layers = zw.live.group.getLayers();
+             const fresh = L.featureGroup();
+             zw.drawEvents(fresh, zw.decodePoints(b));
+             const kept = layers.filter(m => first.get(m.options.zwFid) === m)
+               .map(m => m.options.zwFid);
+             const out = {kept: kept.sort((x, y) => x - y), n: layers.length,
+                     shapes: layers.map(shape).sort(),
+                     fresh: fresh.getLayers().map(shape).sort(),
+                     paths: box.querySelectorAll('path.leaflet-interactive').length};
+             map.remove(); box.remove(); delete zw.live;
+             return out;
+           }""",
+        [before, after],
+    )
+    assert got["kept"] == [int(f) for f in keep if f != 1300]
+    assert got["n"] == len(after_fid) == got["paths"]
+    assert got["shapes"] == got["fresh"]

@@ -197,7 +197,7 @@ def matches_built(revision: str) -> bool:
         return _has_build(revision)
 
 
-@st.cache_resource(max_entries=16)
+@st.cache_resource(max_entries=16, show_spinner=False)  # on every filter change: no timer
 def _mask(revision: str, key: str, _flt: EventFilter, _zones):
     return event_index(revision).mask(_flt, _zones)
 
@@ -326,7 +326,7 @@ def merged_column(revision: str, flt: EventFilter, zones) -> np.ndarray | dict |
     return merged_texts(merged, fids)
 
 
-@st.cache_resource(max_entries=16)
+@st.cache_resource(max_entries=16, show_spinner=False)  # as _mask
 def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask, _dates):
     return event_view(event_index(revision), _mask, view, list(colors), limit, _dates)
 

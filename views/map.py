@@ -20,6 +20,7 @@ from geo.render import (
 )
 from views.data import event_types, layers, map_events, map_layers, once_note, selected_count
 from views.filters import page_filter
+from views.heap import settle
 from views.livemap import live_folium
 from views.page import page_start
 from views.sharing import URL
@@ -59,7 +60,7 @@ HELP = {
 }
 
 
-@st.cache_resource(max_entries=64)
+@st.cache_resource(max_entries=64, show_spinner=False)  # quick: no spinner's timer
 def _zones_as_of(revision: str, as_of: date):
     """The zones in force on ``as_of`` (:func:`geo.zones.in_force`), their (zone, version)
     pairs and the caption's list of them: made once per store revision and date."""
@@ -178,3 +179,4 @@ st.caption(
     "Press ▶ on the map to play the events drawn over time. Sources and licences: see the "
     "Sources page."
 )
+settle()  # the long-lived objects out of the collector's way (views/heap.py)

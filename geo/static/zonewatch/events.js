@@ -12,15 +12,50 @@
   // Markers carry their index, first and last day (days since 1970) and, on the Map
   // page, their id, which their tooltip also holds (zw.eventTooltip).
   zw.drawEvents = function (group, ev) {
-    for (var i = 0; i < ev.n; i++) {
-      var opts = zw.eventStyle(ev.colors[ev.type[i]], ev.fat[i]);
-      opts.zwKind = 'event'; opts.zwIndex = i;
-      opts.zwStart = ev.start[i]; opts.zwEnd = ev.end[i];
-      if (ev.fid) { opts.zwFid = ev.fid[i]; }
-      var m = L.circleMarker([ev.lat[i], ev.lon[i]], opts);
-      if (ev.fid) { m.bindTooltip(zw.eventTooltip(ev.fid[i], ev.start[i], ev.types[ev.type[i]])); }
-      group.addLayer(m);
+    for (var i = 0; i < ev.n; i++) { group.addLayer(eventMarker(ev, i)); }
+  };
+  function eventMarker(ev, i) {
+    var opts = zw.eventStyle(ev.colors[ev.type[i]], ev.fat[i]);
+    opts.zwKind = 'event'; opts.zwIndex = i;
+    opts.zwStart = ev.start[i]; opts.zwEnd = ev.end[i];
+    if (ev.fid) { opts.zwFid = ev.fid[i]; opts.zwType = ev.types[ev.type[i]]; }
+    var m = L.circleMarker([ev.lat[i], ev.lon[i]], opts);
+    if (ev.fid) { m.bindTooltip(zw.eventTooltip(ev.fid[i], ev.start[i], ev.types[ev.type[i]])); }
+    return m;
+  }
+  // Is marker m (of the same id) event i of ev, drawn as it would be drawn now: place,
+  // style, days and label (the tooltip, made of the id, the first day and the type)?
+  function sameEvent(m, ev, i) {
+    var o = m.options, ll = m.getLatLng();
+    return ll.lat === ev.lat[i] && ll.lng === ev.lon[i] && o.zwStart === ev.start[i] &&
+      o.zwEnd === ev.end[i] && o.fillColor === ev.colors[ev.type[i]] &&
+      o.zwType === ev.types[ev.type[i]] && o.radius === zw.eventRadius(ev.fat[i]);
+  }
+  // The Map page's points after a new payload (ev, with ids), keeping the markers of the
+  // events drawn already (byFid: id -> marker): those no longer sent leave the group, the
+  // new ones are added, and the rest stay as they are. A date change that keeps most
+  // events then touches only the others, where drawing every circle again took most of
+  // the change at 10,000 events. The group ends with exactly the markers zw.drawEvents
+  // would draw. Returns the new byFid.
+  zw.updateEvents = function (group, ev, byFid) {
+    var next = new Map(), i, m;
+    for (i = 0; i < ev.n; i++) { next.set(ev.fid[i], i); }
+    if (next.size !== ev.n) { byFid = null; }  // an id twice: no reuse by id
+    if (byFid) {
+      byFid.forEach(function (mk, fid) {
+        var j = next.get(fid);
+        if (j === undefined || !sameEvent(mk, ev, j)) { group.removeLayer(mk); byFid.delete(fid); }
+      });
+    } else {
+      group.clearLayers();
     }
+    var kept = new Map();
+    for (i = 0; i < ev.n; i++) {
+      m = byFid && byFid.get(ev.fid[i]);
+      if (m) { m.options.zwIndex = i; } else { m = eventMarker(ev, i); group.addLayer(m); }
+      kept.set(ev.fid[i], m);
+    }
+    return kept;
   };
   // Grid squares (zw.decodeCells): coloured by count, a tooltip with the figures.
   zw.drawCells = function (group, c) {
@@ -99,9 +134,14 @@
     if (!live) { return; }
     if (live.key !== p.key) {
       live.key = p.key;
-      live.group.clearLayers();
-      if (p.mode === 'points') { zw.drawEvents(live.group, zw.decodePoints(p)); }
-      else { zw.drawCells(live.group, zw.decodeCells(p)); }
+      live.playback.show(null);  // every marker back in the group first
+      if (p.mode === 'points') {
+        live.byFid = zw.updateEvents(live.group, zw.decodePoints(p), live.byFid);
+      } else {
+        live.byFid = null;
+        live.group.clearLayers();
+        zw.drawCells(live.group, zw.decodeCells(p));
+      }
       if (zw.showCellsLegend) { zw.showCellsLegend(live.map, p.mode !== 'points'); }
       live.playback.reset();
     }
