@@ -7,7 +7,6 @@ store, and the downloads are written from the store in chunks when asked for.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -186,12 +185,22 @@ st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))),
 # (a link's page past the last shows the last)
 page = min(int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE, bind=URL)), pages)
 if sql is not None and (by in SQL_ORDERS or by == "place"):
-    with (
-        stop_on_error("The events could not be read"),
-        st.spinner("Finding each event's nearest place (once per data version)...")
-        if by == "place"
-        else contextlib.nullcontext(),
-    ):
+    with stop_on_error("The events could not be read"):
+        if by == "place":  # placed once per data version, in the store: its progress shown
+            _nearest_bar = []
+
+            def _placing(done: int, total: int) -> None:
+                if not _nearest_bar:
+                    _nearest_bar.append(st.progress(0.0))
+                _nearest_bar[0].progress(
+                    done / max(total, 1),
+                    text=f"Finding each event's nearest place (once per data version): "
+                    f"{done:,} of {total:,} events",
+                )
+
+            pgnearest.ensure(sql.store, data["places"], progress=_placing)
+            if _nearest_bar:
+                _nearest_bar[0].empty()
         fids = _sql_page(
             revision, key, by, direction == "descending", page, sql, flt, shown, data["places"]
         )
