@@ -43,7 +43,7 @@ def _stepped(sql, flt, by, descending, places, size) -> int:
     pages = math.ceil(total / size)
     assert pages > 3
     want = [_offset(sql, flt, by, descending, p, places, size) for p in range(1, pages + 1)]
-    kw = {"places": places, "size": size, "total": total}
+    kw = {"places": places, "size": size, "total": total, "offset_pages": 0}  # every step
     shown = pgkeyset.page(sql, flt, by, descending, 1, **kw)  # the first: by OFFSET
     assert np.array_equal(shown.fids, want[0]), (by, descending, 1)
     for p in range(2, pages + 1):  # forwards: after the last row shown
@@ -54,6 +54,10 @@ def _stepped(sql, flt, by, descending, places, size) -> int:
         assert np.array_equal(shown.fids, want[p - 1]), (by, descending, p, "back")
     jumped = pgkeyset.page(sql, flt, by, descending, pages // 2, **kw)  # a jump: OFFSET
     assert np.array_equal(jumped.fids, want[pages // 2 - 1])
+    # up to page offset_pages, a step goes by OFFSET too (the indexes of the first pages)
+    kw["offset_pages"] = pages
+    shown = pgkeyset.page(sql, flt, by, descending, 2, after=jumped.last, **kw)
+    assert np.array_equal(shown.fids, want[1])
     return pages
 
 
