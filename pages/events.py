@@ -7,7 +7,6 @@ store, and the downloads are written from the store in chunks when asked for.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ from geo.errors import ZoneWatchError
 from geo.eventindex import Selection
 from geo.matching.review import merged_texts
 from geo.schema import EVENT_LABELS
-from geo.store import pgnearest
+from geo.store import pgkeyset, pgnearest
 from geo.store.pgquery import SQL_ORDERS
 from views.charts import PAST_TOOLTIP, PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
@@ -48,6 +47,7 @@ KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
 KEY_PAGE = KEY_TABLE_PAGE  # in the address, checked by views.sharing
 KEY_TABLE_STATE = "table_state"  # the filter and order the page number belongs to
+KEY_KEYSET = "table_keyset"  # on PostGIS: (state, page, its first and last rows' keys)
 KEY_PREPARED = "prepared_downloads"  # {format: (what, path)} of downloads written ahead
 #: Beyond this many rows a download is written first, with its progress shown, then
 #: offered; below it, it is written when the button is clicked.
@@ -92,13 +92,26 @@ def _sql_timeline(revision: str, key: str, freq: str, start, end, types: tuple, 
 
 @st.cache_resource(max_entries=16)
 def _sql_page(
-    revision: str, key: str, by: str, descending: bool, page: int, _sql, _flt, _n, _places
-):
-    """The row ids of one page of the table, put in order in SQL (PostGIS); by nearest
-    place, from each event's nearest place stored once (:mod:`geo.store.pgnearest`)."""
-    if by == "place":
-        return pgnearest.page(_sql, _flt, descending, page, _places, total=_n)
-    return _sql.page(_flt, by, descending, page, total=_n)
+    revision: str,
+    key: str,
+    by: str,
+    descending: bool,
+    page: int,
+    _sql,
+    _flt,
+    _n,
+    _places,
+    _after=None,
+    _before=None,
+) -> pgkeyset.Page:
+    """One page of the table, put in order in SQL (PostGIS; by nearest place, from each
+    event's nearest place stored once, :mod:`geo.store.pgnearest`): the rows after
+    ``_after`` or before ``_before`` (the keys of the previous or the next page's
+    last or first row: keyset paging, no OFFSET), else by OFFSET; the same rows either way
+    (:mod:`geo.store.pgkeyset`), so they are kept by page."""
+    return pgkeyset.page(
+        _sql, _flt, by, descending, page, after=_after, before=_before, places=_places, total=_n
+    )
 
 
 @st.cache_resource(max_entries=8)
@@ -187,15 +200,40 @@ st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))),
 # (a link's page past the last shows the last)
 page = min(int(right.number_input("Page", min_value=1, step=1, key=KEY_PAGE, bind=URL)), pages)
 if sql is not None and (by in SQL_ORDERS or by == "place"):
-    with (
-        stop_on_error("The events could not be read"),
-        st.spinner("Finding each event's nearest place (once per data version)...")
-        if by == "place"
-        else contextlib.nullcontext(),
-    ):
-        fids = _sql_page(
-            revision, key, by, direction == "descending", page, sql, flt, shown, data["places"]
+    with stop_on_error("The events could not be read"):
+        if by == "place":  # placed once per data version, in the store: its progress shown
+            _nearest_bar = []
+
+            def _placing(done: int, total: int) -> None:
+                if not _nearest_bar:
+                    _nearest_bar.append(st.progress(0.0))
+                _nearest_bar[0].progress(
+                    done / max(total, 1),
+                    text=f"Finding each event's nearest place (once per data version): "
+                    f"{done:,} of {total:,} events",
+                )
+
+            pgnearest.ensure(sql.store, data["places"], progress=_placing)
+            if _nearest_bar:
+                _nearest_bar[0].empty()
+        # the page shown before, when it is the previous or the next one: step from it
+        last = st.session_state.get(KEY_KEYSET)
+        step = last[1] - page if last is not None and last[0] == state else None
+        result = _sql_page(
+            revision,
+            key,
+            by,
+            direction == "descending",
+            page,
+            sql,
+            flt,
+            shown,
+            data["places"],
+            _after=last[3] if step == -1 else None,
+            _before=last[2] if step == 1 else None,
         )
+        st.session_state[KEY_KEYSET] = (state, page, result.first, result.last)
+        fids = result.fids
     rows = fids
 else:
     if index is None:  # an order SQL does not give: the index, read only now

@@ -99,3 +99,55 @@ def test_new_events_and_changed_places_are_placed_again(postgis):
     places = store.places()
     assert pgnearest.ensure(store, places) == len(index)
     assert _same_pages(store, PgEvents(store), index, mask, places, flt, "renamed")
+
+
+def _tables(url: str) -> set[str]:
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore(url)
+    rows = store._read(
+        "SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NOT NULL",
+        (pgnearest.NEAREST_TABLE_NAMES,),
+    )
+    return {r[0] for r in rows}
+
+
+def test_a_new_store_and_an_older_one_get_the_tables(postgis):
+    """The schema setup makes the nearest places' tables (empty), on a new store and on
+    opening a store made before them; the app never creates them."""
+    from geo.store.postgis import PostGISStore
+
+    url = postgis.create_db("nearest_new")
+    store = PostGISStore.open(url, seed=False)
+    assert _tables(url) == set(pgnearest.NEAREST_TABLE_NAMES)
+    assert store._read("SELECT count(*) FROM event_nearest") == [(0,)]
+    old = postgis.create_db("nearest_older", template="zonewatch_template")
+    postgis.admin("DROP TABLE event_nearest, event_nearest_state", db="nearest_older")
+    assert _tables(old) == set()  # as a store made before them
+    PostGISStore.open(old, seed=False)
+    assert _tables(old) == set(pgnearest.NEAREST_TABLE_NAMES)
+
+
+def test_an_app_user_without_create_rights_fills_them(postgis):
+    """The order by nearest place filled (lazily, with its progress told) by a user that
+    may read the events and write the nearest places' rows but create nothing."""
+    from geo.store.postgis import PostGISStore
+
+    db = "nearest_rights"
+    postgis.create_db(db, template="zonewatch_template")
+    for sql in (
+        "DO $$ BEGIN CREATE ROLE zw_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO zw_app",
+        "GRANT INSERT, DELETE, TRUNCATE ON event_nearest, event_nearest_state TO zw_app",
+    ):
+        postgis.admin(sql, db=db)
+    url = postgis.url(db).replace("postgres@", "zw_app@")
+    store = PostGISStore.open(url, seed=False)
+    told = []
+    n = store.event_summary().count
+    assert pgnearest.ensure(store, store.places(), progress=lambda *a: told.append(a)) == n
+    assert told[0] == (0, n) and told[-1] == (n, n)
+    sql = PgEvents(store)
+    flt = _filters(store.event_summary())["default"]
+    assert len(pgnearest.page(sql, flt, False, 1, store.places())) == T.PAGE_SIZE

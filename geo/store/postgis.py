@@ -27,6 +27,7 @@ from geo.filters import EventFilter
 from geo.store import pgcells
 from geo.store import tables as T
 from geo.store.base import Store
+from geo.store.pgnearest import NEAREST_TABLE_NAMES, NEAREST_TABLES
 
 _LOCK_SCHEMA = 7_311_001  # advisory lock keys (arbitrary, fixed)
 _LOCK_WRITE = 7_311_002
@@ -89,14 +90,18 @@ def _ddl(table: T.Table) -> list[str]:
     return out
 
 
-#: The indexes the pages' queries in SQL need (geo.store.pgquery; docs/postgis-sql.md):
-#: the Events table's first pages by date and by fatalities read from them. Made on a new
-#: store and, when missing, on opening an older one (IF NOT EXISTS: no schema version).
+#: The indexes and tables the pages' queries in SQL need (geo.store.pgquery,
+#: geo.store.pgnearest; docs/postgis-sql.md): the Events table's first pages by date and by
+#: fatalities read from the indexes; each event's nearest place kept in ``event_nearest``
+#: (filled by the app, which then needs no right to create tables). Made on a new store
+#: and, when missing, on opening an older one (IF NOT EXISTS: no schema version).
 SQL_INDEXES = (
     'CREATE INDEX IF NOT EXISTS "events_start_fid" ON "events" (date_start, fid)',
     'CREATE INDEX IF NOT EXISTS "events_fatalities_fid"'
     ' ON "events" (fatalities_best DESC NULLS LAST, fid)',
+    *NEAREST_TABLES,
 )
+_SQL_INDEX_NAMES = ["events_start_fid", "events_fatalities_fid", *NEAREST_TABLE_NAMES]
 
 
 def _add_sql_indexes(con) -> None:
@@ -104,7 +109,7 @@ def _add_sql_indexes(con) -> None:
     seconds at a million events)."""
     missing = con.execute(
         "SELECT count(*) FROM unnest(%s::text[]) AS i WHERE to_regclass(i) IS NULL",
-        (["events_start_fid", "events_fatalities_fid"],),
+        (_SQL_INDEX_NAMES,),
     ).fetchone()[0]
     if missing:
         for statement in SQL_INDEXES:
