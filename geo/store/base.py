@@ -196,6 +196,8 @@ class Store(MatchTables, ABC):
 
     #: the engine's SQL parameter placeholder
     _PARAM = "?"
+    #: whether the pages' figures run in the engine's SQL (geo.store.pgquery), not in memory
+    FIGURES_IN_SQL = False
 
     def event_columns(self, after: int | None = None) -> pd.DataFrame:
         """``fid`` and :data:`geo.store.tables.INDEX_COLUMNS` of every event, in ``fid`` order:

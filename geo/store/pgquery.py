@@ -719,6 +719,4 @@ def _timeline_frame(grouped: list[tuple], freq: str, start, end, types: list[str
 
 def in_sql(store) -> bool:
     """Whether the pages' figures for ``store`` can run in SQL (a PostGIS store)."""
-    from geo.store.postgis import PostGISStore
-
-    return isinstance(store, PostGISStore)
+    return bool(getattr(store, "FIGURES_IN_SQL", False))

@@ -158,6 +158,8 @@ def safe_url(url: str) -> str:
 class PostGISStore(Store):
     """A :class:`~geo.store.base.Store` in a PostGIS database."""
 
+    FIGURES_IN_SQL = True  # the pages filter, count and page in SQL (geo.store.pgquery)
+
     def __init__(self, url: str):
         super().__init__()
         self.url = url
