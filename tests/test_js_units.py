@@ -457,30 +457,7 @@ def test_a_new_points_payload_redraws_only_the_events_that_changed(zw):
     after_fid = np.concatenate([keep, new])
     after = _points(after_fid, 17000 + after_fid % 300, np.concatenate([fat, new % 7]), "b")
     got = zw.evaluate(
-        """([a, b]) => {
-             const box = document.createElement('div');  // a map of its own
-             box.style.width = '800px'; box.style.height = '600px';
-             document.body.appendChild(box);
-             const map = L.map(box).setView([35, 38], 6);
-             zw.eventLayer(map, {loading: '...'}).addTo(map);
-             const shape = m => { const ll = m.getLatLng(), o = m.options;
-               return [o.zwFid, ll.lat, ll.lng, o.radius, o.fillColor, o.zwStart, o.zwEnd,
-                       m.getTooltip().getContent()].join('|'); };
-             zw.eventView(a);
-             const first = new Map(zw.live.group.getLayers().map(m => [m.options.zwFid, m]));
-             zw.eventView(b);
-             const layers = zw.live.group.getLayers();
-             const fresh = L.featureGroup();
-             zw.drawEvents(fresh, zw.decodePoints(b));
-             const kept = layers.filter(m => first.get(m.options.zwFid) === m)
-               .map(m => m.options.zwFid);
-             const out = {kept: kept.sort((x, y) => x - y), n: layers.length,
-                     shapes: layers.map(shape).sort(),
-                     fresh: fresh.getLayers().map(shape).sort(),
-                     paths: box.querySelectorAll('path.leaflet-interactive').length};
-             map.remove(); box.remove(); delete zw.live;
-             return out;
-           }""",
+        (Path(__file__).parent / "js" / "redraw_points.js").read_text(encoding="utf-8"),
         [before, after],
     )
     assert got["kept"] == [int(f) for f in keep if f != 1300]
