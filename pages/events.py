@@ -42,6 +42,7 @@ from views.page import page_start
 from views.sharing import URL
 from views.shell import page_setup
 from views.state import KEY_FREQ, KEY_TABLE_PAGE
+from views.text import span
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
@@ -140,7 +141,7 @@ counted = once_note(revision, flt, data["zone_versions"])
 key = filter_key(flt)  # the filters and the count-once choice: what the rows depend on
 st.markdown(
     f"**Showing {shown:,} of {summary.count:,} events** "
-    f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})" + (f"; {counted}" if counted else "")
+    f"({span(flt.start, flt.end)})" + (f"; {counted}" if counted else "")
 )
 
 st.subheader("Timeline")

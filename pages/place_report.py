@@ -17,7 +17,7 @@ from views.page import drawn_note, report_start, static_map
 from views.sharing import URL
 from views.shell import page_setup
 from views.state import KEY_PLACE_PER, KEY_PLACES, KEY_RADIUS
-from views.text import plain
+from views.text import plain, span
 
 page_setup("Place report")
 
@@ -61,7 +61,7 @@ report, (drawn, near_count) = _report(
     revision, filter_key(flt), tuple(chosen), float(km), freq, shown
 )
 st.caption(
-    f"Of the {len(shown):,} events shown ({flt.start:%d %b %Y} to {flt.end:%d %b %Y}), "
+    f"Of the {len(shown):,} events shown ({span(flt.start, flt.end)}), "
     f"within {km} km of each place:"
 )
 st.dataframe(

@@ -149,7 +149,7 @@ def test_link_problems_names_each_parameter_and_why():
     )
     assert problems == {
         "dates": "the end date is before the start date",
-        "km": "not between 1 and 5000",
+        "km": "not between 1 and 5,000",
         "min_fatalities": "not a number",
         "zones_as_of": "not a date (YYYY-MM-DD)",
     }
@@ -188,3 +188,20 @@ def test_every_page_is_a_file_of_pages_and_the_map_is_app_py():
     assert files == sorted(script for script, _, _ in PAGES[1:])
     for script in files:  # each page configures itself: a direct link runs it alone
         assert "page_setup(" in (ROOT / script).read_text(encoding="utf-8")
+
+
+def test_a_bound_in_the_notice_is_written_as_the_pages_write_numbers():
+    """The notice said "min_fatalities (not between 0 and 1e+09)" (walkthrough)."""
+    assert link_problems({"min_fatalities": ["-5"]}) == {
+        "min_fatalities": "not between 0 and 1,000,000,000"
+    }
+
+
+def test_one_day_is_written_once_in_the_headers(store_env):
+    """A one-day link's header said "(25 May 2017 to 25 May 2017)" (walkthrough)."""
+    for page in ("app.py", "pages/events.py"):
+        at = _open(page, {"dates": ["2017-05-25", "2017-05-25"]})
+        assert _fails(at) == []
+        text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+        assert "(25 May 2017)" in text, page
+        assert "25 May 2017 to 25 May 2017" not in text, page

@@ -32,7 +32,7 @@ from views.state import (
     KEY_ZONES_FOLLOW,
     KEY_ZONES_PENDING,
 )
-from views.text import plain
+from views.text import plain, span
 
 #: What the map shows before it reports its own view: all of Syria.
 START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
@@ -109,7 +109,7 @@ selected = selected_count(revision, flt, data["zone_versions"], likely)
 once = once_note(revision, flt, data["zone_versions"])
 st.markdown(
     f"**Showing {selected:,} of {summary.count:,} events** "
-    f"({flt.start:%d %b %Y} to {flt.end:%d %b %Y})" + (f"; {once}" if once else "")
+    f"({span(flt.start, flt.end)})" + (f"; {once}" if once else "")
 )
 if not flt.types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")

@@ -99,6 +99,11 @@ def _single_date(values: Sequence[str]) -> str | None:
     return None if _date(text) else "not a date (YYYY-MM-DD)"
 
 
+def _figure(value: float) -> str:
+    """A bound as the pages write numbers: 1,000,000,000, not 1e+09."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
 def _number(lo: float, hi: float) -> Callable[[Sequence[str]], str | None]:
     def check(values: Sequence[str]) -> str | None:
         text = _one(values)
@@ -108,7 +113,7 @@ def _number(lo: float, hi: float) -> Callable[[Sequence[str]], str | None]:
             return "not a number"
         value = float(text)
         if not (math.isfinite(value) and lo <= value <= hi):
-            return f"not between {lo:g} and {hi:g}"
+            return f"not between {_figure(lo)} and {_figure(hi)}"
         return None
 
     return check
