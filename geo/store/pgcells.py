@@ -36,7 +36,7 @@ import numpy as np
 from geo import aggregate as A
 from geo.filters import EventFilter
 from geo.store.base import EventSummary
-from geo.store.pgquery import FALSE, PgEvents, Where, _box, _in_view, _wkey
+from geo.store.pgquery import FALSE, PgEvents, Where, _box, _clear, _in_view, _wkey
 
 #: The grid levels kept (zooms): a map at zoom ``z`` reads the level of the smallest one
 #: at or above ``z``; deeper zooms take PgEvents' one scan for the count and grid. A level
@@ -494,28 +494,6 @@ class PgCellEvents(PgEvents):
 
 def _cell(edge: float, offset: float, size: float) -> int:
     return math.floor((edge + offset) / size)
-
-
-def _clear(ix: np.ndarray, iy: np.ndarray, size: float, box: A.View):
-    """Which cells lie clearly inside and clearly outside ``box`` (a margin of a
-    millionth of a cell for rounding, as :func:`geo.store.pgquery._in_view`)."""
-    eps = size * 1e-6
-    west = ix * size - 180.0
-    south = iy * size - 90.0
-    east, north = west + size, south + size
-    inside = (
-        (west > box.west + eps)
-        & (east < box.east - eps)
-        & (south > box.south + eps)
-        & (north < box.north - eps)
-    )
-    outside = (
-        (east < box.west - eps)
-        | (west > box.east + eps)
-        | (north < box.south - eps)
-        | (south > box.north + eps)
-    )
-    return inside, outside
 
 
 def _boxes(ix: np.ndarray, iy: np.ndarray, size: float) -> list[tuple[float, ...]]:

@@ -647,28 +647,35 @@ def _in_view(kept_view: A.View, arr: np.ndarray, view: A.View, size: float):
     else None (to be counted again)."""
     if view == kept_view:
         return arr
-    eps = size * 1e-6
-    west = arr[:, 0] * size - 180.0
-    south = arr[:, 1] * size - 90.0
-    east, north = west + size, south + size
-    inside = (
-        (west > view.west + eps)
-        & (east < view.east - eps)
-        & (south > view.south + eps)
-        & (north < view.north - eps)
-    )
-    outside = (
-        (east < view.west - eps)
-        | (west > view.east + eps)
-        | (north < view.south - eps)
-        | (south > view.north + eps)
-    )
+    inside, outside = _clear(arr[:, 0], arr[:, 1], size, view)
     if not (inside | outside).all():
         return None
     out = arr.copy()
     out[:, 4] = np.where(inside, arr[:, 2], 0)
     out[:, 5] = np.where(inside, arr[:, 3], 0)
     return out
+
+
+def _clear(ix: np.ndarray, iy: np.ndarray, size: float, box: A.View):
+    """Which grid cells (``ix``, ``iy`` of cells of ``size`` degrees) lie clearly inside and
+    clearly outside ``box``, with a margin of a millionth of a cell for rounding."""
+    eps = size * 1e-6
+    west = ix * size - 180.0
+    south = iy * size - 90.0
+    east, north = west + size, south + size
+    inside = (
+        (west > box.west + eps)
+        & (east < box.east - eps)
+        & (south > box.south + eps)
+        & (north < box.north - eps)
+    )
+    outside = (
+        (east < box.west - eps)
+        | (west > box.east + eps)
+        | (north < box.south - eps)
+        | (south > box.north + eps)
+    )
+    return inside, outside
 
 
 def _key(payload: dict) -> str:
