@@ -14,7 +14,7 @@ from geo.timeline import BEFORE_RULE
 from views.charts import longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
 from views.page import drawn_note, report_start, static_map
-from views.sharing import URL
+from views.sharing import URL, drop_unknown
 from views.shell import page_setup
 from views.state import KEY_PLACE_PER, KEY_PLACES, KEY_RADIUS
 from views.text import plain, span
@@ -30,6 +30,7 @@ store, data, flt, shown = report_start("Place report", INTRO, layer="places", ne
 summary, places = data["summary"], data["places"]
 
 names = sorted(places["name_en"].unique())
+drop_unknown({KEY_PLACES: ("places", names)})
 c1, c2, c3 = st.columns([3, 1, 1])
 chosen = c1.multiselect(
     "Places",

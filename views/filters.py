@@ -14,7 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from geo.filters import MAX_NEAR_KM, EventFilter, find_place
 from geo.schema import LOCATION_PRECISIONS
 from views.data import CountOnce, load_or_stop, matches_built, store_or_stop
-from views.sharing import URL, share_link
+from views.sharing import URL, drop_unknown, share_link
 from views.state import (
     FILTER_KEYS,
     KEY_ACTOR,
@@ -114,12 +114,28 @@ def shared_filters(with_filters: bool) -> None:
     store = store_or_stop()
     revision, data = load_or_stop(store)
     if data["summary"].count:
+        _drop_unknown(data)
         # A page's own widgets belong to its page (Streamlit drops their URL parameters
         # when another page opens); these belong to the entry point, as when app.py drew
         # them. (ScriptRunContext.run_with_active_hash, Streamlit 1.67, pinned.)
         ctx = get_script_run_ctx()
         with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
             st.session_state[KEY_FILTER] = sidebar_filters(data, revision)
+
+
+def _drop_unknown(data: dict) -> None:
+    """A link's values that are none of a list's options: named, then dropped."""
+    summary = data["summary"]
+    drop_unknown(
+        {
+            KEY_TYPES: ("event types", summary.types),
+            KEY_DATASETS: ("datasets", summary.datasets),
+            KEY_ONCE_BY: ("choices", [MOST_PRECISE, *summary.datasets]),
+            KEY_PRECISIONS: ("location precisions", list(LOCATION_PRECISIONS)),
+            KEY_ZONES: ("zones", list(data["zones"]["name_en"])),  # the address names them
+            KEY_NEAR_PLACE: ("places", [NO_PLACE, *data["places"]["name_en"]]),
+        }
+    )
 
 
 def page_filter() -> EventFilter:
@@ -165,6 +181,8 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
     _follow_new_data(summary)
     first, last = summary.first, summary.last
     one_day = _one_day_link(first, last)
+    zone_names = dict(zip(zones["zone_id"], zones["name_en"], strict=True))
+    place_names = [NO_PLACE] + sorted(places["name_en"].unique())
     fill = st.session_state.get(_KEY_ONE_DAY_FILL)
     if fill:
         st.session_state[KEY_DATES] = (fill, fill)
@@ -212,7 +230,6 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
                 help="Leave out coarse locations (admin1, region, country) to keep only "
                 "events placed precisely.",
             )
-            zone_names = dict(zip(zones["zone_id"], zones["name_en"], strict=True))
             chosen_zones = st.multiselect(
                 "Inside zones",
                 list(zone_names),
@@ -223,7 +240,6 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
                 "on the day the event began (the version of that date, as on the map and in "
                 "the Zone report); before a zone began or after it ended, nothing is inside.",
             )
-            place_names = [NO_PLACE] + sorted(places["name_en"].unique())
             place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
             # No max_value: a number above it would only turn red and not be applied.
             km = st.number_input(

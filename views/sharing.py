@@ -34,6 +34,7 @@ from views.state import (
     KEY_WINDOW,
     KEY_ZONES_AS_OF,
 )
+from views.text import plain
 
 #: Widgets bound to the URL: the view state lives in the address, so a link restores it.
 URL = "query-params"
@@ -147,6 +148,7 @@ def link_problems(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 KEY_IGNORED = "link_ignored"  # what the last clean-up removed, shown once on the next run
+_KEY_SAID = "link_ignored_said"  # what this run's notice says
 
 
 def clean_link() -> None:
@@ -165,9 +167,61 @@ def clean_link() -> None:
         st.session_state[KEY_IGNORED] = removed
         st.rerun()
     ignored = st.session_state.pop(KEY_IGNORED, None)
+    st.session_state[_KEY_SAID] = ignored  # kept in the notice if the run starts again
     if ignored:
         st.info(
-            "Part of this link made no sense and was ignored, so the default is used: "
+            "Part of this link made no sense and was ignored (where nothing of a setting is "
+            "left, its default is used): "
             + "; ".join(f"{key} ({why})" for key, why in ignored.items())
             + "."
         )
+
+
+#: Options listed in the notice when a link names none of them (more: the list is long).
+_LISTED = 12
+
+
+def unknown_values(values: Sequence[str], options: Sequence[str]) -> list[str]:
+    """The values of a parameter that are none of ``options``, each once (an empty value,
+    which clears a list, is known)."""
+    known = set(options) | {""}
+    return list(dict.fromkeys(v for v in values if v not in known))
+
+
+def _unknown_note(unknown: Sequence[str], what: str, options: Sequence[str]) -> str:
+    named = ", ".join(f"“{plain(v[:40] + ('…' if len(v) > 40 else ''))}”" for v in unknown[:5])
+    more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+    listed = (
+        ": " + ", ".join(plain(o) for o in options)
+        if len(options) <= _LISTED
+        else f" ({len(options):,} of them; choose one in the box)"
+    )
+    verb = "is not" if len(unknown) == 1 else "are not"
+    return f"{named}{more} {verb} among the {what} here, which are{listed}"
+
+
+def drop_unknown(choices: Mapping[str, tuple[str, Sequence[str]]]) -> None:
+    """Drop from the address the values of option lists that are none of the options, and
+    say which (``choices``: {parameter: (what its options are, the options)}), before the
+    widgets are drawn. Streamlit ignores such a value but kept it in the address, unnamed;
+    the known values of the parameter are kept."""
+    params = st.query_params
+    removed = {}
+    for key, (what, options) in choices.items():
+        values = params.get_all(key)
+        unknown = unknown_values(values, options)
+        if not unknown:
+            continue
+        known = [v for v in values if v not in unknown]
+        try:
+            if known:
+                params[key] = known
+            else:
+                del params[key]
+        except StreamlitAPIException:
+            continue  # bound to a widget already on screen: the widget holds its value
+        removed[key] = _unknown_note(unknown, what, options)
+    if removed:
+        said = st.session_state.get(_KEY_SAID) or {}
+        st.session_state[KEY_IGNORED] = {**said, **removed}
+        st.rerun()
