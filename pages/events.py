@@ -32,8 +32,8 @@ from views.data import (
     filter_key,
     layers,
     merged_column,
-    once_note,
     selected_count,
+    showing_line,
     sql_events,
     stop_on_error,
 )
@@ -42,7 +42,6 @@ from views.page import page_start
 from views.sharing import URL
 from views.shell import page_setup
 from views.state import KEY_FREQ, KEY_TABLE_PAGE
-from views.text import span
 
 KEY_SORT = "sort"
 KEY_SORT_DESC = "sort_order"
@@ -137,12 +136,8 @@ index, mask = (
     else (None, None)
 )
 shown = selected_count(revision, flt, data["zone_versions"])
-counted = once_note(revision, flt, data["zone_versions"])
 key = filter_key(flt)  # the filters and the count-once choice: what the rows depend on
-st.markdown(
-    f"**Showing {shown:,} of {summary.count:,} events** "
-    f"({span(flt.start, flt.end)})" + (f"; {counted}" if counted else "")
-)
+st.markdown(showing_line(revision, flt, data["zone_versions"], shown, summary.count))
 
 st.subheader("Timeline")
 freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ, bind=URL)

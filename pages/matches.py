@@ -86,7 +86,7 @@ summary = review.last_build(builds)
 st.markdown(plain(summary) if summary else "No matches are stored yet.")
 if summary:
     counted, records = counted_in_store(revision)
-    st.markdown(f"Every event in the store, **{review.counted_note(counted, records)}**.")
+    st.markdown(f"The whole store: **{review.counted_note(counted, records)}**.")
 if who.may(auth.MATCH_BUILD):
     if st.button(
         "Build the matches" if builds.empty else "Build the matches again",

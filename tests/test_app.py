@@ -50,9 +50,12 @@ def event_view_payload(at: AppTest) -> dict:
 
 def showing(at: AppTest) -> tuple[int, int]:
     for md in at.markdown:
-        m = re.search(r"Showing ([\d,]+) of ([\d,]+) events", md.value)
+        m = re.search(
+            r"Showing ([\d,]+) (?:of ([\d,]+) events|events, .* of ([\d,]+) records)", md.value
+        )
         if m:
-            return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+            total = m.group(2) or m.group(3)  # the events, or the records when counted once
+            return int(m.group(1).replace(",", "")), int(total.replace(",", ""))
     raise AssertionError("no 'Showing N of M events' line")
 
 

@@ -197,8 +197,9 @@ class Session:
         raise AssertionError("could not list the zones drawn")
 
     def showing(self) -> int:
-        text = self.page.get_by_text(re.compile(r"Showing [\d,]+ of")).inner_text(timeout=60000)
-        return int(re.search(r"Showing ([\d,]+) of", text).group(1).replace(",", ""))
+        shown = re.compile(r"Showing ([\d,]+) (of|events, each)")  # counted once: "events, each"
+        text = self.page.get_by_text(shown).inner_text(timeout=60000)
+        return int(shown.search(text).group(1).replace(",", ""))
 
     def idle(self, quiet: float = 1.0, timeout: float = 60, strict: bool = False) -> None:
         """Wait until the page has stopped running for ``quiet`` seconds (Streamlit's

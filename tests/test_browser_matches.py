@@ -22,7 +22,7 @@ from geo.matching import review, stored
 browser = test_browser.browser
 pytestmark = pytest.mark.browser
 
-TOTAL = re.compile(r"counted once: ([\d,]+) of ([\d,]+) records")
+TOTAL = re.compile(r"([\d,]+) events, each counted once, from ([\d,]+)(?: of [\d,]+)? records")
 
 
 def _open(path):

@@ -83,7 +83,9 @@ def _cli_count(path, start: date, end: date, *more: str) -> int:
 
 def _note(at: AppTest) -> str:
     for md in at.markdown:
-        found = re.search(r"counted once: ([\d,]+) of ([\d,]+) records", md.value)
+        found = re.search(
+            r"[\d,]+ events, each counted once, from [\d,]+ of [\d,]+ records", md.value
+        )
         if found:
             return found.group(0)
     return ""
@@ -106,13 +108,22 @@ def test_the_box_counts_each_event_once_on_map_timeline_and_events(built_env):
     at.checkbox(key="once").check().run()
     assert not at.exception, at.exception
     assert showing(at)[0] == counted == event_view_payload(at)["n"]
-    assert _note(at) == f"counted once: {counted:,} of {records:,} records"
+    # one wording: records are the datasets' rows, events what is counted (walkthrough:
+    # "Showing 12,057 of 14,346 events; counted once: 12,057 of 14,346 records")
+    (header,) = [m.value for m in at.markdown if m.value.startswith("**Showing")]
+    assert header.startswith(
+        f"**Showing {counted:,} events, each counted once, from {records:,} of "
+        f"{showing(at)[1]:,} records** ("
+    )
+    assert "counted once:" not in header
     assert _cli_count(built_env, *MAY_JUNE, "--dedupe") == counted
     assert "once=true" in "&".join(f"{k}={v}" for k, v in at.query_params.items()).lower()
 
     at.switch_page("pages/events.py").run()  # the choice follows to the Events page
     assert not at.exception, at.exception
-    assert showing(at)[0] == counted and _note(at).startswith(f"counted once: {counted:,}")
+    assert showing(at)[0] == counted and _note(at).startswith(
+        f"{counted:,} events, each counted once"
+    )
     assert _timeline_total(at) == counted
     assert any(f"of {counted:,}, page 1 of" in c.value for c in at.caption)
     assert any("merged_records" in c.value for c in at.caption)
@@ -240,7 +251,7 @@ def test_real_2017_counted_once_is_the_same_on_the_cli_the_map_and_the_events_pa
     at.checkbox(key="once").check().run()
     assert not at.exception, at.exception
     assert showing(at)[0] == once == event_view_payload(at)["n"]
-    assert _note(at) == f"counted once: {once:,} of {ucdp + acled:,} records"
+    assert _note(at).startswith(f"{once:,} events, each counted once, from {ucdp + acled:,} of ")
     at.switch_page("pages/events.py").run()
     assert not at.exception, at.exception
     assert showing(at)[0] == once and _timeline_total(at) == once

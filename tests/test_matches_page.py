@@ -18,7 +18,7 @@ from conftest import ROOT
 from geo.eventindex import EventIndex
 from geo.matching import review, stored
 
-TOTAL = re.compile(r"counted once: ([\d,]+) of ([\d,]+) records")
+TOTAL = re.compile(r"([\d,]+) events, each counted once, from ([\d,]+)(?: of [\d,]+)? records")
 
 
 def _page() -> AppTest:

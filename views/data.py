@@ -30,6 +30,7 @@ from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
 from geo.store import Store, open_store, pgcells, pgonce, pgquery
 from views.state import KEY_COUNT_ONCE
+from views.text import span
 
 PLACE_ATTRIBUTION = "GeoNames (geonames.org), CC BY 4.0"
 
@@ -286,18 +287,20 @@ def event_types(revision: str) -> tuple[str, ...]:
     return sql.types if sql is not None else index_or_stop(revision).types
 
 
-def once_note(revision: str, flt: EventFilter, zones) -> str:
-    """ "counted once: 12,057 of 14,346 records" when count-once is on, else empty."""
+def showing_line(revision: str, flt: EventFilter, zones, shown: int, stored: int) -> str:
+    """The Map's and the Events page's header: "**Showing 14,346 of 16,575 events** (dates)";
+    counting each event once, "**Showing 12,057 events, each counted once, from 14,346 of
+    16,575 records** (dates)": records are the datasets' rows, events what is counted."""
+    dates = f" ({span(flt.start, flt.end)})"
     if not count_once().on:
-        return ""
+        return f"**Showing {shown:,} of {stored:,} events**{dates}"
     if sql_events(revision) is not None:
         with stop_on_error("The events could not be read"):
-            kept = _sql_count(revision, filter_key(flt), flt)
             plain = _sql_events(events_version(revision))  # each record counted
             every = _sql_count(revision, repr(flt), flt, None, plain)
-        return counted_note(int(kept), int(every))
-    kept = int(event_mask(revision, flt, zones).sum())
-    return counted_note(kept, int(filtered_mask(revision, flt, zones).sum()))
+    else:
+        every = filtered_mask(revision, flt, zones).sum()
+    return f"**Showing {counted_note(shown, int(every), stored)}**{dates}"
 
 
 @st.cache_resource(max_entries=4)

@@ -18,7 +18,7 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
-from views.data import event_types, layers, map_events, map_layers, once_note, selected_count
+from views.data import event_types, layers, map_events, map_layers, selected_count, showing_line
 from views.filters import page_filter
 from views.heap import settle
 from views.livemap import live_folium
@@ -32,7 +32,7 @@ from views.state import (
     KEY_ZONES_FOLLOW,
     KEY_ZONES_PENDING,
 )
-from views.text import plain, span
+from views.text import plain
 
 #: What the map shows before it reports its own view: all of Syria.
 START_VIEW = View(SYRIA_BOUNDS[0][1], SYRIA_BOUNDS[0][0], SYRIA_BOUNDS[1][1], SYRIA_BOUNDS[1][0], 7)
@@ -106,11 +106,7 @@ reported = st.session_state.get(KEY_MAP_VIEW) or {}  # the view the map last rep
 likely = View.from_bounds(reported.get("bounds"), reported.get("zoom")) or START_VIEW
 # in SQL on PostGIS, in one scan with the grid's cells around the likely view
 selected = selected_count(revision, flt, data["zone_versions"], likely)
-once = once_note(revision, flt, data["zone_versions"])
-st.markdown(
-    f"**Showing {selected:,} of {summary.count:,} events** "
-    f"({span(flt.start, flt.end)})" + (f"; {once}" if once else "")
-)
+st.markdown(showing_line(revision, flt, data["zone_versions"], selected, summary.count))
 if not flt.types:
     st.warning("No event type is selected: choose at least one in the sidebar to see events.")
 

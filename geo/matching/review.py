@@ -247,9 +247,12 @@ def how_to_build(summary: str | None, may_build: bool) -> str:
     )
 
 
-def counted_note(counted: int, records: int) -> str:
-    """ "counted once: 12,057 of 14,346 records"."""
-    return f"counted once: {counted:,} of {records:,} records"
+def counted_note(counted: int, records: int, stored: int | None = None) -> str:
+    """ "12,057 events, each counted once, from 14,346 records" (records: the datasets'
+    rows; events: what is counted, a group of matched records once); with ``stored``,
+    "... from 14,346 of 16,575 records"."""
+    of = f" of {stored:,}" if stored is not None else ""
+    return f"{counted:,} events, each counted once, from {records:,}{of} records"
 
 
 def merged_texts(merged, fids) -> np.ndarray:
