@@ -44,10 +44,20 @@ FIRST_COLUMNS = {
 }
 
 
-def column_order(columns) -> list[str]:
-    """The table's columns, the first ones (:data:`FIRST_COLUMNS`) first."""
+def column_order(columns, sorted_by: str | None = None) -> list[str]:
+    """The table's columns, the first ones (:data:`FIRST_COLUMNS`) first. The column the
+    table is sorted by (``sorted_by``, a header) is always in view: when it is not one of
+    the first, it comes second, after the start date (else it could be off to the right)."""
     first = [c for c in FIRST_COLUMNS if c in columns]
-    return first + [c for c in columns if c not in FIRST_COLUMNS]
+    if sorted_by in columns and sorted_by not in first:
+        first.insert(min(1, len(first)), sorted_by)
+    return first + [c for c in columns if c not in first]
+
+
+def column_widths(sorted_by: str | None = None) -> dict[str, int]:
+    """The widths of the first columns, and of the column sorted by when it is not one of
+    them (180 px: long actor lists would otherwise push the others out of view)."""
+    return {**FIRST_COLUMNS, **({sorted_by: 180} if sorted_by not in FIRST_COLUMNS else {})}
 
 
 def _text_key(text: str) -> tuple[str, str, str]:

@@ -272,11 +272,12 @@ st.dataframe(
     frame,
     width="stretch",
     hide_index=True,
-    column_order=T.column_order(frame.columns),  # date, type, fatalities, place, dataset
+    # date, type, fatalities, place, dataset; the sort column in view
+    column_order=T.column_order(frame.columns, T.SORT_COLUMNS[by]),
     column_config={
         **{
             c: st.column_config.Column(width=w, help=T.COLUMN_HELP.get(c))
-            for c, w in T.FIRST_COLUMNS.items()
+            for c, w in T.column_widths(T.SORT_COLUMNS[by]).items()
         },
         "Distance (km)": st.column_config.NumberColumn(help=T.COLUMN_HELP["Distance (km)"]),
         # Only http(s) links are stored as links (geo.schema), so only they are clickable.

@@ -110,3 +110,22 @@ def test_the_fatalities_spike_of_the_first_week_is_said_to_be_year_long_records(
     assert first["fatalities"].sum() == week
     assert bars["events dated past the bar"].sum() == all_n
     assert "fatalities dated past the bar" in chart.proto.spec
+
+
+def test_the_column_sorted_by_is_among_those_in_view(store_env):
+    """Sorted by actor 1, its column was the ninth, off to the right of a 1400 px window
+    (walkthrough). The first columns (geo.table.FIRST_COLUMNS) are those in view there."""
+    from geo import table as T
+
+    at = _events_page()
+    for by, label in T.SORT_COLUMNS.items():
+        at.selectbox(key="sort").set_value(by).run()
+        assert not at.exception, at.exception
+        order = list(at.dataframe[0].proto.column_order)
+        in_view = order[: len(T.FIRST_COLUMNS)]
+        assert label in in_view, (by, order[:10])
+        assert order[0] == "Start date"
+        assert len(order) == len(set(order)) == len(at.dataframe[0].value.columns)
+    # and it has a width (a long list of actors would push the others out of view)
+    widths = {k: v for k, v in T.column_widths("Actor 1").items() if k in in_view}
+    assert sum(widths.values()) <= 1400 - 480  # the page's main column at 1400 px
