@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo.eventindex import EventIndex
@@ -89,17 +90,26 @@ def _coded(codes: np.ndarray, dictionary: tuple[str, ...]) -> tuple[np.ndarray, 
     return rank[codes], blank[codes]
 
 
-#: Location precisions that give no nearest place: the point stands for a region, the
-#: whole country or international waters or airspace, so a town next to it is no nearer
-#: to the event than any other (UCDP ``where_prec`` 5 to 7, ACLED ``geo_precision`` 3).
-NO_NEAREST = ("region", "country", "international")
+#: Location precisions that give no nearest place: the point stands for a governorate (its
+#: centroid), a region, the whole country or international waters or airspace, so a town
+#: next to it is no nearer to the event than any other (UCDP ``where_prec`` 4 to 7, ACLED
+#: ``geo_precision`` 3): the coarse locations of the Zone report (``geo.analysis.COARSE``).
+NO_NEAREST = ("admin1", "region", "country", "international")
+#: What the table says instead: what the event is located by.
+LOCATED_ONLY_BY = {
+    "admin1": "(governorate only)",
+    "region": "(region only)",
+    "country": "(country only)",
+    "international": "(international waters or airspace)",
+}
 
 #: The help of the table's columns that need one.
 COLUMN_HELP = {
-    "Nearest place": "The place nearest the event's point. Empty when the event is located "
-    "only by a region, the country or international waters (location precision "
+    "Nearest place": "The place nearest the event's point. For an event located only by a "
+    "governorate, a region, the country or international waters (location precision "
     + ", ".join(NO_NEAREST)
-    + "): its point is a stand-in, no place is nearer to the event than another.",
+    + ") it says so instead, e.g. (governorate only): its point is a stand-in, no place is "
+    "nearer to the event than another.",
     "Distance (km)": "Geodesic distance from the event's point to its nearest place; empty "
     "when there is no nearest place (see Nearest place).",
 }
@@ -120,6 +130,14 @@ class Nearest:
         if not len(self.names):
             return np.full(len(self.place), "")
         return np.where(np.isnan(self.km), "", self.names[self.place])
+
+
+def nearest_labels(near: Nearest, precision) -> np.ndarray:
+    """What the table shows as each event's nearest place: its name, or for an event
+    located only coarsely what it is located by (:data:`LOCATED_ONLY_BY`, "(region only)")."""
+    names = near.name_of().astype(object)
+    coarse = pd.Series(np.asarray(precision, dtype=object)).map(LOCATED_ONLY_BY)
+    return np.where(coarse.notna().to_numpy(), coarse.to_numpy(dtype=object), names)
 
 
 def precisions_of(index: EventIndex) -> np.ndarray:

@@ -257,7 +257,7 @@ if isinstance(merged, dict):  # PostGIS: by fid, for the shown events that have 
 elif merged is not None:
     events["merged_records"] = merged[np.searchsorted(np.flatnonzero(mask), rows)]
 frame = events.assign(
-    nearest_place=near.name_of(),
+    nearest_place=T.nearest_labels(near, events["location_precision"]),
     nearest_km=near.km,
     source=events["source"].map(source_text.readable),  # one article a line; click: whole
 ).rename(

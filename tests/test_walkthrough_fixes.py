@@ -120,7 +120,7 @@ def test_no_nearest_place_for_region_country_or_international(store_env):
     store = open_store()
     index = EventIndex.from_frame(store.event_columns())
     precision = T.precisions_of(index)
-    coarse = np.isin(precision, ["region", "country", "international"])
+    coarse = np.isin(precision, ["admin1", "region", "country", "international"])
     assert coarse.sum() > 100 and (~coarse).sum() > 100  # the shipped data has both
     near = T.nearest_places(index.lat, index.lon, store.places(), precision=precision)
     names = near.name_of()
@@ -140,7 +140,12 @@ def test_events_page_shows_no_nearest_place_for_a_country_level_event(store_env)
     table = at.dataframe[0].value
     coarse = table["Location precision"].isin(["region", "country", "international"])
     assert coarse.any() and (~coarse).any()  # the first page has both
-    assert (table.loc[coarse, "Nearest place"] == "").all()
+    # it says what the event is located by (the third walkthrough: an empty cell, or a
+    # town next to a governorate's centroid, read as a real place)
+    words = {"region": "(region only)", "country": "(country only)"}
+    assert (
+        table.loc[coarse, "Nearest place"] == table.loc[coarse, "Location precision"].map(words)
+    ).all()
     assert table.loc[coarse, "Distance (km)"].isna().all()
     assert (table.loc[~coarse, "Nearest place"] != "").all()
 
@@ -283,3 +288,20 @@ def test_place_report_timeline_says_how_many_events_run_past_their_bar(store_env
     at = _page("pages/place_report.py")
     count, freq = _longer_in(at)
     assert count > 0 and freq in ("week", "month")
+
+
+def test_a_governorate_level_event_has_no_nearest_place_but_says_governorate_only(store_env):
+    """A town next to a governorate's centroid read as the event's place (third
+    walkthrough): the coarse locations of the Zone report (analysis.COARSE) get none."""
+    from test_tidy import _page
+
+    from geo import analysis
+    from geo import table as T
+
+    assert set(T.NO_NEAREST) == analysis.COARSE
+    at = _page("pages/events.py")
+    at.multiselect(key="precision").set_value(["admin1"]).run()
+    table = at.dataframe[0].value
+    assert len(table) and (table["Location precision"] == "admin1").all()
+    assert (table["Nearest place"] == "(governorate only)").all()
+    assert table["Distance (km)"].isna().all()

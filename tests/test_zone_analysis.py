@@ -198,10 +198,13 @@ def test_events_page_table_has_the_nearest_place(store_env):
     table = at.dataframe[0].value
     assert {"Nearest place", "Distance (km)"} <= set(table.columns)
     # every event has one, but those located only by a region, the country or the sea
-    from geo.table import NO_NEAREST
+    from geo.table import LOCATED_ONLY_BY, NO_NEAREST
 
     placed = ~table["Location precision"].isin(NO_NEAREST)
     assert placed.any()
     assert (table.loc[placed, "Distance (km)"] >= 0).all()
     assert table.loc[placed, "Nearest place"].astype(bool).all()
-    assert (table.loc[~placed, "Nearest place"] == "").all()
+    assert (
+        table.loc[~placed, "Nearest place"]
+        == table.loc[~placed, "Location precision"].map(LOCATED_ONLY_BY)
+    ).all()

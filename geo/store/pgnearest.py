@@ -2,7 +2,8 @@
 
 The order is :func:`geo.table.sort_order`'s ("place": the nearest place's name, then the
 distance to it, both in the direction chosen; events with no nearest place, located only
-by a region, the country or international waters (:data:`geo.table.NO_NEAREST`), last;
+by a governorate, a region, the country or international waters
+(:data:`geo.table.NO_NEAREST`), last;
 ties by ``fid``). Each event's nearest place and distance are those of
 :func:`geo.table.nearest_places` (the sphere picks the place, ties to the first place; the
 WGS84 geodesic distance rounded to 0.1 km), computed by that same function, so the order
@@ -70,8 +71,9 @@ _ROW_SUM = (
 
 def places_key(places) -> str:
     """A digest of what the nearest places depend on: each place's position, in order,
-    and the name shown (:func:`geo.table.place_names`)."""
+    and the name shown (:func:`geo.table.place_names`); and which precisions get none."""
     h = hashlib.blake2b(digest_size=16)
+    h.update("\x00".join(T.NO_NEAREST).encode())  # a new rule refills the table
     if len(places):
         h.update(places.geometry.x.to_numpy(np.float64).tobytes())
         h.update(places.geometry.y.to_numpy(np.float64).tobytes())
