@@ -421,3 +421,33 @@ def test_geo_export_no_longer_re_exports_the_timeline_and_spreadsheet_helpers():
     ] == []
     assert not any(hasattr(geo.export, n) for n in gone)
     assert callable(geo.timeline.timeline) and callable(geo.spreadsheet.from_spreadsheet_safe)
+
+
+def test_a_source_written_as_a_sentence_is_shown_as_written():
+    """The Map's popup of the convoy strike cut its source at ';' mid-sentence (third
+    walkthrough): only a list of outlets is split."""
+    import csv
+
+    from conftest import DATA
+    from geo import source_text
+
+    with open(DATA / "events" / "curated_strikes.csv", encoding="utf-8", newline="") as fh:
+        written = {r["source"] for r in csv.DictReader(fh) if ";" in r["source"]}
+    sentence = (
+        "Russian Defence Ministry, announced Saturday 27 May 2017 and dated by it to 25 May; "
+        "reported by Interfax (27 May 2017) and Asharq Al-Awsat"
+    )
+    within = (
+        "US-led coalition strikes in the al-Tanf zone, May-June 2017 (Reuters via Orient "
+        "News; Grasswire)"
+    )
+    assert {sentence, within, "RT, 1 June 2017; TASS"} <= written  # the shipped strikes
+    assert source_text.readable(sentence) == sentence
+    assert source_text.readable(within) == within
+    assert source_text.entries("RT, 1 June 2017; TASS") == ["RT, 1 June 2017", "TASS"]
+    assert source_text.entries("SOHR; Syrian Observatory for Human Rights; Aleppo 24") == [
+        "SOHR",
+        "Syrian Observatory for Human Rights",
+        "Aleppo 24",
+    ]
+    assert len(source_text.entries("A report, on 2 May; confirmed by B")) == 1
