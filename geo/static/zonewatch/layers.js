@@ -111,7 +111,7 @@
     // largest town first, on the side where they cover neither another label, a control
     // of the map nor an outline; a label that fits nowhere is not shown (its dot and popup stay), except the
     // main cities' (shown from zoom 6): put where they cover the least outline, above it
-    // so that they stay readable.
+    // so that they stay readable, but never cut by the map's edge.
     var labelPane = zw.pane(map, 'zwLabels', 440, true);
     var SIDES = [['right', [4, 0]], ['left', [-4, 0]], ['top', [0, -4]], ['bottom', [0, 4]]];
     data.rows.forEach(function (r) {
@@ -151,9 +151,10 @@
       function cost(b) {
         var box = {l: b.left - origin.left, t: b.top - origin.top,
                    r: b.right - origin.left, b: b.bottom - origin.top, n: 0};
-        box.n = (box.r - box.l) * (box.b - box.t) -
+        box.out = (box.r - box.l) * (box.b - box.t) -
           Math.max(0, Math.min(box.r, size.x) - Math.max(box.l, 0)) *
           Math.max(0, Math.min(box.b, size.y) - Math.max(box.t, 0));
+        box.n = box.out;
         for (var k = 0; k < placed.length; k++) {
           var q = placed[k];
           if (box.l < q.r && q.l < box.r && box.t < q.b && q.t < box.b) {
@@ -188,7 +189,7 @@
           for (var k = 0; k < SIDES.length && !shown; k++) {
             var box = put(t, SIDES[k], m, labelPane);
             if (box.n === 0) { placed.push(box); shown = true; }
-            else if (box.n < Infinity && (!best || box.n < best.box.n)) {
+            else if (box.n < Infinity && box.out < 1 && (!best || box.n < best.box.n)) {
               best = {box: box, side: SIDES[k]};
             }
           }
