@@ -185,6 +185,7 @@ static_map(
         places=data["places"],  # labelled as on the Map
         place_attribution=PLACE_ATTRIBUTION,
         legend="This link",
+        fit_zoom=review.PAIR_ZOOM,  # both records and the towns around them
     ),
     key=f"matches_map_{pick}",
     height=460,  # room for the layer control and the legend, both open

@@ -41,3 +41,27 @@ def test_place_report_map_labels_are_whole(server, browser):  # noqa: F811
     frame = _labels(s)
     assert frame.evaluate(CUT_LABELS) == []
     s.page.close()
+
+
+def test_matches_map_fits_both_records_with_the_towns_around(server, browser):  # noqa: F811
+    """The map of a pair opened at about 5 km across, the two dots and their line alone
+    (third walkthrough): it fits both records, zoomed in at most so far that the towns
+    around are in view."""
+    from geo.matching.review import PAIR_ZOOM
+
+    s = Session(browser, server + "/matches")
+    s.page.get_by_role("button", name="Build the matches").click()
+    s.page.get_by_text("Each record at its position").wait_for(timeout=120_000)
+    s.page.get_by_text("Each record at its position").scroll_into_view_if_needed()
+    frame = _labels(s)
+    zoom, inside = frame.evaluate(
+        """() => { const view = window.map.getBounds(); let inside = 0;
+           window.map.eachLayer(l => {
+             if (l.options && l.options.zwKind === 'shape' && l.getBounds
+                 && view.contains(l.getBounds().getCenter())) { inside++; } });
+           return [window.map.getZoom(), inside]; }"""
+    )
+    assert zoom <= PAIR_ZOOM and inside >= 2  # both records' dots at least
+    assert frame.evaluate("() => document.querySelectorAll('.zw-label').length") > 0
+    assert frame.evaluate(CUT_LABELS) == []
+    s.page.close()

@@ -271,6 +271,9 @@ def merged_texts(merged, fids) -> np.ndarray:
 COLORS = ("#1f77b4", "#d62728", "#444444")
 #: The radius of the dot at each record's position, in km.
 DOT_KM = 0.6
+#: The closest the map of a link opens at: both records and the towns around them in view
+#: (zoom 9: about 110 km across the page's map), however near the two records are.
+PAIR_ZOOM = 9
 
 
 def _circle(lat: float, lon: float, km: float, sides: int = 48):

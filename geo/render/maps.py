@@ -188,10 +188,11 @@ def shapes_map(
     places: gpd.GeoDataFrame | None = None,
     place_attribution: str = "",
     legend: str = "",
+    fit_zoom: int = 11,
 ) -> folium.Map:
     """An offline map of labelled shapes (upload previews, version diffs), fitted to the
-    last non-empty layer; with ``places`` labelled as on the main map, and with a
-    ``legend`` titled so giving each layer's colour."""
+    last non-empty layer, zoomed in at most to ``fit_zoom``; with ``places`` labelled as on
+    the main map, and with a ``legend`` titled so giving each layer's colour."""
     m = _base_map(outline_payload(admin0))
     if places is not None and not places.empty:
         PlaceLayer(LAYER_PLACES, js_literal(place_payload(places, place_attribution))).add_to(m)
@@ -204,7 +205,7 @@ def shapes_map(
         default=-1,
     )
     for i, shapes in enumerate(layers):
-        ShapeLayer(shapes.name, shapes_payload(shapes, fit=i == last)).add_to(m)
+        ShapeLayer(shapes.name, shapes_payload(shapes, fit=i == last, fit_zoom=fit_zoom)).add_to(m)
     LayerControl(collapsed=False).add_to(m)
     if legend:
         Legend(js_literal(shapes_legend(legend, layers))).add_to(m)

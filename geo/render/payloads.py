@@ -252,11 +252,14 @@ class Shapes:
     weight: int = 2
 
 
-def shapes_payload(shapes: Shapes, fit: bool = False) -> dict:
+def shapes_payload(shapes: Shapes, fit: bool = False, fit_zoom: int = 11) -> dict:
+    """The layer's features; ``fit``: the map opens on them, zoomed in at most to
+    ``fit_zoom``."""
     items = [(label, g) for label, g in shapes.items if g is not None and not g.is_empty]
     geoms = _geometry_json([g for _, g in items]) if items else []
     return {
         "fit": fit,
+        "fitZoom": fit_zoom,
         "features": [
             {
                 "type": "Feature",

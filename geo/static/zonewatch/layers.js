@@ -39,7 +39,7 @@
     });
     group.addTo(map);
     if (data.fit && group.getLayers().length) {
-      map.fitBounds(group.getBounds(), {padding: [20, 20], maxZoom: 11});
+      map.fitBounds(group.getBounds(), {padding: [20, 20], maxZoom: data.fitZoom || 11});
     }
     return group;
   };
