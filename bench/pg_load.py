@@ -298,7 +298,10 @@ def _next_day(user, rng: random.Random) -> date:
 
 async def _run(user, until: float, rng: random.Random, pause: tuple[float, float]) -> None:
     """Change the date, read the map for a pause drawn from ``pause`` (seconds), again,
-    until ``until``. A failed change is counted and the user starts again on a new page."""
+    until ``until``. A failed change is counted and the user starts again on a new page.
+    The first change comes after a random part of the longest pause: people arrive at
+    their own moments, not all on the same instant."""
+    await asyncio.sleep(rng.uniform(0, pause[1]))
     while time.perf_counter() < until:
         try:
             user.times.append(await user.change(user.next_day(rng)))
