@@ -1,8 +1,9 @@
 """Load test: several app processes on one PostGIS database, many users, one import.
 
-    uv run --locked python bench/pg_load.py                      # 100k events, 2 minutes
+    uv run --locked python bench/pg_load.py                      # 100k events, 2 × 2 minutes
     uv run --locked python bench/pg_load.py --events 1000000     # 1M events
-    uv run --locked python bench/pg_load.py --duration 30        # a shorter run
+    uv run --locked python bench/pg_load.py --duration 30        # shorter phases
+    uv run --locked python bench/pg_load.py --client browser     # Chromium pages as users
     uv run --locked python bench/pg_load.py --import-only --events 1000000   # import time
 
 Not part of ``make test`` (it runs for minutes and needs the whole machine). Prefix it with
@@ -14,21 +15,47 @@ Not part of ``make test`` (it runs for minutes and needs the whole machine). Pre
    timed (with ``--import-only`` it also times importing the same file again, which must
    add nothing, and stops there);
 2. starts ``--apps`` (3) app processes (``streamlit run app.py``) on that one database;
-3. single user: one browser page on the first app changes the Map's start date
-   ``--single`` (8) times; each time it measures the time from the change (the date
-   field losing focus) to the map having redrawn its events (the map's ``zw.live.key``
-   changing), as ``bench/map_scale.py`` does;
-4. load: ``--users`` (12) simulated users, pages spread over three Chromium browsers
-   (Debian's, ``/usr/bin/chromium``) and over the app processes, each changing the start
-   date to a random day and waiting for the map to redraw, with a short pause, for
-   ``--duration`` seconds (120). A quarter of the way in, one more user imports
-   ``--import-rows`` (20,000) new events with ``zonewatch import-events``;
-5. reports errors (a change whose map did not redraw within ``--timeout`` seconds, an
-   exception shown on a page, an app process that died, a failed import), lost writes
-   (every row the import reported as imported is in the database at the end, and the
-   total is what it should be), and p50 / p95 of the change → map redrawn, under load and
-   for the single user.
+3. single user: one user alone on the first app changes the Map's start date ``--single``
+   (20) times, one second apart; then, for reference, one Chromium page does the same
+   ``--single-browser`` (8) times;
+4. load, in two phases of ``--duration`` seconds (120) each: ``--users`` (12) users spread
+   over the app processes, each changing the start date to a random day, then pausing,
+   again and again; a quarter of the way into each phase one more user imports
+   ``--import-rows`` (20,000) new events with ``zonewatch import-events``. The first phase
+   pauses for a person's think time (``--think``, 5–11 s), the second for the earlier
+   test's 0.5–1.5 s (``--busy``; ``--busy none`` leaves it out);
+5. reports errors, lost writes (every row an import reported as imported is in the
+   database at the end, and the total is what it should be), and p50 / p95 of the date
+   change: alone, and in each phase, with the ratio of p95 under load to p95 alone.
 
+What a change measures. The users are websocket users by default (``bench/st_session.py``):
+each speaks Streamlit's own protocol to its app process, as a browser page does (the date
+widget's new value in a ``rerun_script`` message), and a change is timed from the request
+sent to the run's ``script_finished``. That run must show no exception, must say it shows
+the new dates ("Showing N of M events (D to E)") and must send the map's event layer with
+new data (its key, a hash of what it draws, differs from the run before); otherwise the
+change is an error. The single user's figure is taken the same way, on the same servers,
+alone: the ratio compares like with like. Why not browsers: a Chromium page spends about
+a quarter of a second of CPU on each map change itself (drawing, React), so twelve pages
+on this 2-core machine measured mostly the pages' own work (a p95 of 14.6× at 1M, load
+average 25), not the servers'. The browser's figure for one user alone is still printed,
+for reference, and ``--client browser`` runs the phases with Chromium pages (the change
+then timed from the date field losing focus to the map's ``zw.live.key`` changing, as
+``bench/map_scale.py`` times it).
+
+Why 5–11 s between changes. After a change a person reads what it did: the line "Showing N
+of M events (D to E)" (about a dozen words: 2–3 s at an ordinary reading speed) and a
+glance over the map's squares or points (a few seconds more: 2–5 s); then enters the next
+start date, which in Streamlit's date field is a click on each of three segments and six
+digits typed, then a click away (about ten actions at a quarter to a third of a second
+each: 3 s). That is 5 s at the quickest and 11 s for a closer look; each user draws its
+pause uniformly from that range. The earlier 0.5–1.5 s is no person's pace (it is faster
+than typing the date), so it stays as a second phase: a stress figure, printed beside the
+first.
+
+An error is a change that failed (no finished run within ``--timeout`` seconds, an
+exception on the page, dates not shown, the map not sent or unchanged), a user that could
+not open the page, an app process that died or logged a traceback, or a failed import.
 The figures are printed as a Markdown table (and written to ``--out`` when given).
 """
 
@@ -36,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import re
@@ -59,12 +87,23 @@ from map_scale import (  # noqa: E402
     generate,
     wait_healthy,
 )
+from st_session import Session  # noqa: E402
 
 #: The start dates users pick from (the end date stays: a change of the end date redraws
 #: the zones as of that date, a new map, which is a zone change rather than a filter change).
 FIRST_DAY, LAST_DAY = date(2016, 1, 1), date(2019, 11, 30)
 KEY_JS = "() => (window.zw && zw.live && zw.live.key) || ''"
 NEW_KEY_JS = "old => !!(window.zw && zw.live && zw.live.key && zw.live.key !== old)"
+DATES_LABEL = "Event dates"
+MAP_COMPONENT = "streamlit_folium.st_folium"
+#: The event layer's key in the map's script (``geo.aggregate``: a hash of what it draws).
+#: A user's think time between two changes, seconds (uniform): reading what the change
+#: shows, then entering the next date (the module's docstring says why).
+THINK = (5.0, 11.0)
+#: The earlier load test's pause: a user who changes the date again as soon as the map is
+#: drawn (kept as a second phase, for comparison).
+BUSY = (0.5, 1.5)
+LAYER_KEY = re.compile(r'"key":\s*"([0-9a-f]+)"')
 
 
 # --- the database and the imports ---------------------------------------------------------
@@ -125,8 +164,72 @@ def start_app(url: str, log: Path) -> tuple[subprocess.Popen, str]:
 # --- one user -----------------------------------------------------------------------------
 
 
+class WsUser:
+    """One user of the Map page, over the app's websocket (``bench/st_session.py``): no
+    browser, so the time measured is the server's. A change sets the start date and
+    measures from the request sent to the run's end (its ``script_finished``); the change
+    counts as done only if that run drew no exception, said it shows the new dates
+    ("Showing N of M events (D to E)") and sent the map's events again, with new data (the
+    event layer's key, a hash of what it draws, differs from the run before)."""
+
+    kind = "websocket"
+
+    def __init__(self, name: str, app: str, timeout: float):
+        self.name, self.app, self.timeout = name, app, timeout
+        self.times: list[float] = []
+        self.errors: list[str] = []
+        self.day = FIRST_DAY
+        self.session: Session | None = None
+
+    async def open(self) -> None:
+        self.session = Session(self.app, timeout=self.timeout)
+        run = await self.session.open()
+        self.key = self._check(run, None)
+        _, dates = self.session.widgets[DATES_LABEL]
+        self.end = date.fromisoformat(list(dates.default)[-1])
+
+    def _check(self, run, day: date | None) -> str:
+        if run.exceptions():
+            raise RuntimeError(f"the page shows an exception: {run.exceptions()[0][:120]}")
+        shown = [m for m in run.markdown() if m.startswith("**Showing ")]
+        if not shown:
+            raise RuntimeError("the run drew no 'Showing N of M events'")
+        if day is not None and f"({day:%d %b %Y} to " not in shown[0]:
+            raise RuntimeError(f"the page shows other dates than {day}: {shown[0][:100]}")
+        component = run.component(MAP_COMPONENT)
+        if component is None:
+            raise RuntimeError("the run did not send the map")
+        found = LAYER_KEY.search(json.loads(component.json_args).get("feature_group", ""))
+        if found is None:
+            raise RuntimeError("the map's event layer has no key")
+        return found.group(1)
+
+    async def change(self, day: date) -> float:
+        """Set ``day`` as the start date; seconds until the run has finished."""
+        run = await self.session.set_dates(DATES_LABEL, day, self.end)
+        key = self._check(run, day)
+        if key == self.key:
+            raise RuntimeError(f"the map's events did not change for {day}")
+        self.key = key
+        return run.seconds
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+    def next_day(self, rng: random.Random) -> date:
+        return _next_day(self, rng)
+
+    async def run(self, until: float, rng: random.Random, pause: tuple[float, float]) -> None:
+        await _run(self, until, rng, pause)
+
+
 class User:
-    """One browser page on one app process, changing the Map's start date."""
+    """One browser page on one app process, changing the Map's start date; a change is
+    timed from the date field losing focus to the map having redrawn its events (the
+    map's ``zw.live.key`` changing), as ``bench/map_scale.py`` times it."""
+
+    kind = "browser"
 
     def __init__(self, name: str, browser, app: str, timeout: float):
         self.name, self.browser, self.app, self.timeout = name, browser, app, timeout
@@ -175,29 +278,44 @@ class User:
             raise RuntimeError("the page shows an exception")
         return seconds
 
-    def next_day(self, rng: random.Random) -> date:
-        while True:
-            day = FIRST_DAY + timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days))
-            if day != self.day:
-                self.day = day
-                return day
-
-    async def run(self, until: float, rng: random.Random, pause: float) -> None:
-        while time.perf_counter() < until:
-            try:
-                self.times.append(await self.change(self.next_day(rng)))
-            except Exception as exc:  # a timeout or an exception on the page
-                self.errors.append(f"{self.name}: {str(exc).splitlines()[0][:200]}")
-                try:  # start again from a fresh page
-                    await self.ctx.close()
-                    await self.open()
-                except Exception as again:
-                    self.errors.append(f"{self.name}: reopen: {str(again).splitlines()[0]}")
-                    return
-            await asyncio.sleep(rng.uniform(0.5, 1.5) * pause)
-
     async def close(self) -> None:
         await self.ctx.close()
+
+    def next_day(self, rng: random.Random) -> date:
+        return _next_day(self, rng)
+
+    async def run(self, until: float, rng: random.Random, pause: tuple[float, float]) -> None:
+        await _run(self, until, rng, pause)
+
+
+def _next_day(user, rng: random.Random) -> date:
+    while True:
+        day = FIRST_DAY + timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days))
+        if day != user.day:
+            user.day = day
+            return day
+
+
+async def _run(user, until: float, rng: random.Random, pause: tuple[float, float]) -> None:
+    """Change the date, read the map for a pause drawn from ``pause`` (seconds), again,
+    until ``until``. A failed change is counted and the user starts again on a new page.
+    The first change comes after a random part of the longest pause: people arrive at
+    their own moments, not all on the same instant."""
+    await asyncio.sleep(rng.uniform(0, pause[1]))
+    while time.perf_counter() < until:
+        try:
+            user.times.append(await user.change(user.next_day(rng)))
+        except Exception as exc:  # a timeout, an exception on the page, a map unchanged
+            user.errors.append(
+                f"{user.name}: {(str(exc) or type(exc).__name__).splitlines()[0][:200]}"
+            )
+            try:  # start again from a fresh page
+                await user.close()
+                await user.open()
+            except Exception as again:
+                user.errors.append(f"{user.name}: reopen: {str(again).splitlines()[0]}")
+                return
+        await asyncio.sleep(rng.uniform(*pause))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -208,57 +326,107 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def drive(args, apps: list[str], url: str, extra_csv: Path) -> dict:
+def phases(args) -> list[tuple[str, tuple[float, float]]]:
+    """The load phases to run: (name, pause range in seconds): the think time, then the old
+    short pause (unless ``--busy none``)."""
+    out = [("think", args.think)]
+    if args.busy is not None:
+        out.append(("busy", args.busy))
+    return out
+
+
+async def _phase(args, apps, url, extra: Path, pause, rng, make_user) -> dict:
+    """``--users`` users spread over the app processes, each changing the date and pausing
+    for ``pause`` seconds, for ``--duration`` seconds, while one more user imports
+    ``extra`` (a quarter of the way in)."""
+    users = [make_user(f"user{i + 1}", i, apps[i % len(apps)]) for i in range(args.users)]
+    opened = await asyncio.gather(*(u.open() for u in users), return_exceptions=True)
+    open_errors = [f"{u.name}: open: {e}" for u, e in zip(users, opened, strict=True) if e]
+    users = [u for u, e in zip(users, opened, strict=True) if not e]
+    t0 = time.perf_counter()
+    until = t0 + args.duration
+
+    async def importer() -> dict:
+        await asyncio.sleep(args.duration / 4)
+        started = time.perf_counter() - t0
+        result = await asyncio.to_thread(cli_import, url, extra)
+        result["started_at"] = started
+        return result
+
+    results = await asyncio.gather(
+        importer(), *(u.run(until, random.Random(rng.random()), pause) for u in users)
+    )
+    out = {
+        "pause": pause,
+        "extra": extra,
+        "import": results[0],
+        "load": [t for u in users for t in u.times],
+        "errors": open_errors + [e for u in users for e in u.errors],
+        "users": len(users) + len(open_errors),
+        "elapsed": time.perf_counter() - t0,
+    }
+    for u in users:
+        try:
+            await u.close()
+        except Exception:
+            pass
+    return out
+
+
+async def drive(args, apps: list[str], url: str, extras: list[Path]) -> dict:
+    """The single user (over the websocket, and in a browser for reference), then each of
+    :func:`phases` with its own file to import (``extras``)."""
     from playwright.async_api import async_playwright
 
     rng = random.Random(7)
-    out: dict = {}
+    out: dict = {"single_browser": []}
+    # The single user over the websocket, alone on the first app (quiet servers).
+    solo = WsUser("single", apps[0], args.timeout)
+    await solo.open()
+    for _ in range(args.single):
+        solo.times.append(await solo.change(solo.next_day(rng)))
+        await asyncio.sleep(1.0)
+    await solo.close()
+    out["single"] = solo.times
+    browser_users = args.client == "browser"
+    if not (browser_users or args.single_browser):
+        out["phases"] = {
+            name: await _phase(
+                args,
+                apps,
+                url,
+                extra,
+                pause,
+                rng,
+                lambda name, i, app: WsUser(name, app, args.timeout),
+            )  # fmt: skip
+            for (name, pause), extra in zip(phases(args), extras, strict=True)
+        }
+        return out
     async with async_playwright() as pw:
         browsers = [
-            await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS) for _ in range(3)
+            await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for _ in range(3 if browser_users else 1)
         ]
         try:
-            # Single user, alone, on the first app.
+            # The same in a browser (for reference: the browser's own work included).
             solo = User("single", browsers[0], apps[0], args.timeout)
             await solo.open()
-            for _ in range(args.single):
+            for _ in range(args.single_browser):
                 solo.times.append(await solo.change(solo.next_day(rng)))
                 await asyncio.sleep(1.0)
             await solo.close()
-            out["single"] = solo.times
-
-            # Many users, spread over the browsers and the app processes.
-            users = [
-                User(f"user{i + 1}", browsers[i % 3], apps[i % len(apps)], args.timeout)
-                for i in range(args.users)
-            ]
-            opened = await asyncio.gather(*(u.open() for u in users), return_exceptions=True)
-            open_errors = [f"{u.name}: open: {e}" for u, e in zip(users, opened, strict=True) if e]
-            users = [u for u, e in zip(users, opened, strict=True) if not e]
-            t0 = time.perf_counter()
-            until = t0 + args.duration
-
-            async def importer() -> dict:
-                await asyncio.sleep(args.duration / 4)
-                started = time.perf_counter() - t0
-                result = await asyncio.to_thread(cli_import, url, extra_csv)
-                result["started_at"] = started
-                return result
-
-            results = await asyncio.gather(
-                importer(),
-                *(u.run(until, random.Random(rng.random()), args.pause) for u in users),
-            )
-            out["import"] = results[0]
-            out["load"] = [t for u in users for t in u.times]
-            out["errors"] = open_errors + [e for u in users for e in u.errors]
-            out["users"] = len(users) + len(open_errors)
-            out["elapsed"] = time.perf_counter() - t0
-            for u in users:
-                try:
-                    await u.close()
-                except Exception:
-                    pass
+            out["single_browser"] = solo.times
+            if browser_users:
+                make = lambda name, i, app: User(name, browsers[i % 3], app, args.timeout)  # noqa: E731
+            else:
+                await browsers[0].close()
+                browsers = []
+                make = lambda name, i, app: WsUser(name, app, args.timeout)  # noqa: E731
+            out["phases"] = {
+                name: await _phase(args, apps, url, extra, pause, rng, make)
+                for (name, pause), extra in zip(phases(args), extras, strict=True)
+            }
         finally:
             for b in browsers:
                 await b.close()
@@ -268,11 +436,11 @@ async def drive(args, apps: list[str], url: str, extra_csv: Path) -> dict:
 # --- main ---------------------------------------------------------------------------------
 
 
-def _errors(got: dict, procs: list, tmp: Path) -> list[str]:
-    """What went wrong during the load: the browsers' errors, a failed import, an app
-    process that died or logged a traceback."""
-    imp = got["import"]
-    errors = list(got["errors"])
+def _errors(phase: dict, procs: list, tmp: Path) -> list[str]:
+    """What went wrong during a phase: the users' errors, a failed import, an app process
+    that died or logged a traceback (so far)."""
+    imp = phase["import"]
+    errors = list(phase["errors"])
     if imp["rc"]:
         errors.append(f"import failed: {imp['stderr'].strip().splitlines()[-1:]}")
     for i, p in enumerate(procs):
@@ -302,6 +470,88 @@ def _lost_writes(url: str, extra: Path, imp: dict, before: int) -> tuple[int, in
     return reported, stored, lost
 
 
+def load_test(args, url: str, tmp: Path) -> dict:
+    """The load test on the store at ``url`` (which it adds ``--import-rows`` events to,
+    once per phase): ``--apps`` app processes, the single user, then each phase. Returns
+    the single user's times, per phase its times, errors, import and lost writes, and the
+    app processes' peak memory."""
+    from map_scale import peak_rss_mb
+
+    extras = []
+    for k, (name, _) in enumerate(phases(args)):
+        extras.append(tmp / f"import_under_load_{name}.csv")
+        write_import_file(extras[-1], args.import_rows, first_id=800_000_000 + k * 10_000_000)
+    procs: list[subprocess.Popen] = []
+    try:
+        for i in range(args.apps):
+            procs.append(start_app(url, tmp / f"app{i + 1}.log")[0])
+        apps = [f"http://127.0.0.1:{p.args[p.args.index('--server.port') + 1]}" for p in procs]
+        print(f"{len(apps)} app processes up; driving the users...", flush=True)
+        before = _sql(url, "SELECT COUNT(*) FROM events")[0][0]
+        got = asyncio.run(drive(args, apps, url, extras))
+        for phase in got["phases"].values():
+            phase["errors"] = _errors(phase, procs, tmp)
+            reported, stored, lost = _lost_writes(url, phase["extra"], phase["import"], before)
+            phase.update(reported=reported, stored=stored, lost=lost)
+            before += max(reported, 0)
+        rss = [peak_rss_mb(p.pid) for p in procs if p.poll() is None]
+        got["apps_peak_mb"] = max(rss) if rss else float("nan")
+    finally:
+        _stop(procs)
+        for f in extras:
+            f.unlink(missing_ok=True)
+    return got
+
+
+def _span(pause: tuple[float, float]) -> str:
+    return f"{pause[0]:g}–{pause[1]:g} s"
+
+
+def report_lines(args, got: dict) -> list[str]:
+    """The load test's figures as Markdown lines: a table of p50/p95 (the single user over
+    the websocket and in a browser, and each phase), the p95 ratios, errors and lost
+    writes."""
+    one = got["single"]
+    kind = "browser pages" if args.client == "browser" else "websocket users"
+    lines = [
+        f"- {args.apps} app processes on the one database; {args.users} {kind}, "
+        f"{args.duration:.0f} s per phase; one more user imports {args.import_rows:,} rows "
+        "a quarter of the way into each phase",
+        "",
+        "| | changes | p50 | p95 | p95 / one user's | errors | lost writes |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| one user alone (websocket) | {len(one)} | {pct(one, 50):.2f} s "
+        f"| {pct(one, 95):.2f} s | | | |",
+    ]
+    if got["single_browser"]:
+        b = got["single_browser"]
+        lines.append(
+            f"| one user alone (browser, for reference) | {len(b)} | {pct(b, 50):.2f} s "
+            f"| {pct(b, 95):.2f} s | | | |"
+        )
+    for name, ph in got["phases"].items():
+        load = ph["load"]
+        what = "think time" if name == "think" else "pause"
+        ratio = pct(load, 95) / pct(one, 95) if one and load else float("nan")
+        lines.append(
+            f"| {ph['users']} users + import, {what} {_span(ph['pause'])} | {len(load)} "
+            f"| {pct(load, 50):.2f} s | {pct(load, 95):.2f} s | **{ratio:.1f}×** "
+            f"| {len(ph['errors'])} | {ph['lost']} |"
+        )
+    lines.append("")
+    for name, ph in got["phases"].items():
+        imp = ph["import"]
+        lines.append(
+            f"- {name}: import under load started at {imp['started_at']:.0f} s, took "
+            f"{imp['seconds']:.1f} s, exit {imp['rc']}; {ph['reported']:,} rows reported "
+            f"imported, {ph['stored']:,} found stored; {ph['elapsed']:.0f} s in all"
+        )
+        for e in ph["errors"][:10]:
+            lines.append(f"  - error: {e}")
+    lines.append(f"- the app processes' peak memory: {got['apps_peak_mb']:,.0f} MB")
+    return lines
+
+
 def _stop(procs: list[subprocess.Popen]) -> None:
     """Stop the app processes: politely, then for good after 30 s."""
     for p in procs:
@@ -313,14 +563,35 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             p.kill()
 
 
+def _pause(text: str) -> tuple[float, float] | None:
+    if text == "none":
+        return None
+    low, high = (float(x) for x in text.split("-"))
+    return low, high
+
+
 def add_load_options(ap: argparse.ArgumentParser) -> None:
     """The load test's options (this script's and pg_scale.py's load step)."""
     ap.add_argument("--duration", type=float, default=120, help="seconds of load")
     ap.add_argument("--users", type=int, default=12)
     ap.add_argument("--apps", type=int, default=3, help="app processes on the database")
-    ap.add_argument("--single", type=int, default=8, help="changes measured for one user")
+    ap.add_argument("--single", type=int, default=20, help="changes timed for one user")
+    ap.add_argument(
+        "--single-browser", type=int, default=8, help="changes timed for one browser page"
+    )
     ap.add_argument("--import-rows", type=int, default=20_000, help="rows imported under load")
-    ap.add_argument("--pause", type=float, default=1.0, help="mean pause between changes, s")
+    ap.add_argument(
+        "--think", type=_pause, default=THINK, help="a user's think time, MIN-MAX seconds"
+    )
+    ap.add_argument(
+        "--busy",
+        type=_pause,
+        default=BUSY,
+        help="the pause of a second phase, MIN-MAX seconds ('none': no second phase)",
+    )
+    ap.add_argument(
+        "--client", choices=("websocket", "browser"), default="websocket", help="the users"
+    )
     ap.add_argument("--timeout", type=float, default=120, help="seconds before a change fails")
 
 
@@ -348,7 +619,6 @@ def main() -> None:
         lines.append(text)
 
     server = PostGISServer()
-    procs: list[subprocess.Popen] = []
     try:
         url = server.create_db("zonewatch_load")
         PostGISStore.open(url)  # the first start fills the store from data/ (not timed)
@@ -377,42 +647,10 @@ def main() -> None:
             say(f"- the same file again: {again['seconds']:.1f} s, {added} events added")
             return
 
-        extra = tmp / "import_under_load.csv"
-        write_import_file(extra, args.import_rows, first_id=800_000_000)
-        for i in range(args.apps):
-            procs.append(start_app(url, tmp / f"app{i + 1}.log")[0])
-        apps = [f"http://127.0.0.1:{p.args[p.args.index('--server.port') + 1]}" for p in procs]
-        print(f"{len(apps)} app processes up; driving the browsers...", flush=True)
-        got = asyncio.run(drive(args, apps, url, extra))
-
-        imp = got["import"]
-        errors = _errors(got, procs, tmp)
-        reported, stored, lost = _lost_writes(url, extra, imp, shipped + loaded)
-
-        single, load = got["single"], got["load"]
-        say(
-            f"- {args.apps} app processes on the one database; {got['users']} users "
-            f"(3 Chromium browsers, {args.users // 3} pages each) for {got['elapsed']:.0f} s; "
-            f"{len(load)} date changes"
-        )
-        say(
-            f"- import under load ({args.import_rows:,} rows, started at "
-            f"{imp['started_at']:.0f} s): {imp['seconds']:.1f} s, exit {imp['rc']}, "
-            f"{reported:,} reported imported, {stored:,} found stored"
-        )
-        say()
-        say("| | changes | p50 | p95 |")
-        say("|---|---|---|---|")
-        for label, times in (("one user alone", single), (f"{got['users']} users + import", load)):
-            say(f"| {label} | {len(times)} | {pct(times, 50):.2f} s | {pct(times, 95):.2f} s |")
-        say()
-        ratio = pct(load, 95) / pct(single, 95) if single and load else float("nan")
-        say(f"- p95 under load / p95 alone: {ratio:.1f}×")
-        say(f"- errors: {len(errors)}; lost writes: {lost}")
-        for e in errors[:20]:
-            say(f"  - {e}")
+        got = load_test(args, url, tmp)
+        for line in report_lines(args, got):
+            say(line)
     finally:
-        _stop(procs)
         server.stop()
         for f in tmp.glob("*.csv"):
             f.unlink()

@@ -18,10 +18,13 @@ shared machine). In one run, on this machine, it:
 3. starts one app process on that database and measures, as ``bench/map_scale.py`` does,
    the first map from navigation and the date change to the redrawn map (medians of 3), and
    the app process's peak memory (VmHWM) after them: the app's RSS at that size;
-4. runs the load test of ``bench/pg_load.py`` on the same database: ``--apps`` app
-   processes, one user alone (p50/p95 of the date change), then ``--users`` users changing
-   the date for ``--duration`` seconds while one more imports ``--import-rows`` events;
-   errors and lost writes counted as there.
+4. runs the load test of ``bench/pg_load.py`` on the same database (its docstring says
+   what a change measures and why): ``--apps`` app processes, one user alone (p50/p95 of
+   the date change, over the websocket, and in a browser for reference), then ``--users``
+   users changing the date for ``--duration`` seconds while one more imports
+   ``--import-rows`` events, once with a person's think time between changes and once
+   with the earlier 0.5–1.5 s pause; errors and lost writes counted as there. The table
+   gives the think-time phase; each size's load report follows it in full.
 
 It prints a Markdown table (one row per size, with the floor and the targets) and, with
 ``--out FILE``, writes it as the section "PostGIS at scale" of that file (replacing the
@@ -31,7 +34,6 @@ section if it is there, else adding it at the end).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
@@ -126,40 +128,6 @@ def measure_map(browser, url: str, log: Path) -> dict:
         map_scale.start_app = plain
 
 
-# --- the load test ------------------------------------------------------------------------
-
-
-def load_test(args, url: str, tmp: Path) -> dict:
-    """``bench/pg_load.py``'s load test on the store at ``url`` (which it adds
-    ``--import-rows`` events to): p50/p95 alone and under load, errors, lost writes."""
-    before = pg_load._sql(url, "SELECT COUNT(*) FROM events")[0][0]
-    extra = tmp / f"import_under_load_{before}.csv"
-    pg_load.write_import_file(extra, args.import_rows, first_id=800_000_000)
-    procs = []
-    try:
-        for i in range(args.apps):
-            procs.append(pg_load.start_app(url, tmp / f"app{i + 1}.log")[0])
-        apps = [f"http://127.0.0.1:{p.args[p.args.index('--server.port') + 1]}" for p in procs]
-        got = asyncio.run(pg_load.drive(args, apps, url, extra))
-        errors = pg_load._errors(got, procs, tmp)
-        reported, stored, lost = pg_load._lost_writes(url, extra, got["import"], before)
-        rss = [map_scale.peak_rss_mb(p.pid) for p in procs if p.poll() is None]
-    finally:
-        pg_load._stop(procs)
-        extra.unlink(missing_ok=True)
-    return {
-        "single": got["single"],
-        "load": got["load"],
-        "users": got["users"],
-        "errors": errors,
-        "lost": lost,
-        "reported": reported,
-        "stored": stored,
-        "import_s": got["import"]["seconds"],
-        "apps_peak_mb": max(rss) if rss else float("nan"),
-    }
-
-
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -167,11 +135,14 @@ def _x(value: float, floor: float) -> str:
     return f"{value:.2f} s, **{value / floor:.2f}×**"
 
 
-def report(results: dict[int, dict], floor: dict, notes: list[str], minutes: float) -> str:
+def report(
+    results: dict[int, dict], floor: dict, notes: list[str], minutes: float, loads: dict
+) -> str:
     head = (
         "| events | `zonewatch import-events` | import peak memory | import CPU: command / "
         "server | first map (× floor) | date change (× floor) | app RSS (VmHWM) "
-        "| one user p50 / p95 | under load p50 / p95 | p95 ratio | errors, lost writes |\n"
+        "| one user p50 / p95 (websocket) | under load p50 / p95 (think time) | p95 ratio "
+        "| errors, lost writes |\n"
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         f"| floor | | | | {floor['ready']:.2f} s | {floor['change']:.2f} s "
         f"| {floor['peak_mb']:,.0f} MB | | | | |\n"
@@ -180,13 +151,14 @@ def report(results: dict[int, dict], floor: dict, notes: list[str], minutes: flo
     for n, r in results.items():
         imp, m, ld = r["import"], r["map"], r.get("load")
         if ld:
-            one, many = ld["single"], ld["load"]
+            one, think = ld["single"], ld["phases"]["think"]
+            many = think["load"]
             ratio = pg_load.pct(many, 95) / pg_load.pct(one, 95)
             p_one = f"{pg_load.pct(one, 50):.2f} / {pg_load.pct(one, 95):.2f} s"
             p_many = (
                 f"{pg_load.pct(many, 50):.2f} / {pg_load.pct(many, 95):.2f} s ({len(many)} changes)"
             )
-            load = (p_one, p_many, f"{ratio:.1f}×", f"{len(ld['errors'])}, {ld['lost']}")
+            load = (p_one, p_many, f"{ratio:.1f}×", f"{len(think['errors'])}, {think['lost']}")
         else:
             load = ("not run", "", "", "")
         rows.append(
@@ -204,7 +176,14 @@ def report(results: dict[int, dict], floor: dict, notes: list[str], minutes: flo
         "time of the command, its peak memory, and CPU seconds of the command and of the "
         "database server; the map: as in `bench/map_scale.py`, medians of three, on one app "
         "process; app RSS: that process's peak after the map's measurement; the load: "
-        "`bench/pg_load.py`'s test on the same database). " + TARGETS + "\n"
+        "`bench/pg_load.py`'s test on the same database; the table gives its think-time "
+        "phase and its websocket single user). "
+        + TARGETS
+        + "\n"
+        + "".join(
+            f"\n### Load test at {n:,} events\n\n" + "\n".join(lines) + "\n"
+            for n, lines in loads.items()
+        )
     )
 
 
@@ -242,6 +221,7 @@ def main() -> None:
     started = time.time()
     notes = [f"load average at start: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"]
     results: dict[int, dict] = {}
+    loads: dict[int, list[str]] = {}  # the load test's own report, per size
     server = PostGISServer()
     tmp = Path(tempfile.mkdtemp(prefix="zw-pgscale-"))
     try:
@@ -270,20 +250,15 @@ def main() -> None:
             if args.no_load:
                 continue
             print(f"\n== {n:,} events: load test...", flush=True)
-            ld = load_test(args, server.url(f"zw_scale_{n}"), tmp)
+            ld = pg_load.load_test(args, server.url(f"zw_scale_{n}"), tmp)
             results[n]["load"] = ld
-            print({k: v for k, v in ld.items() if k not in ("single", "load")}, flush=True)
-            notes.append(
-                f"{n:,} events, load test: {args.apps} app processes, {ld['users']} users for "
-                f"{args.duration:.0f} s, {args.import_rows:,} rows imported under load in "
-                f"{ld['import_s']:.1f} s ({ld['reported']:,} reported, {ld['stored']:,} "
-                f"stored); the app processes' peak memory {ld['apps_peak_mb']:,.0f} MB"
-                + "".join(f"; error: {e}" for e in ld["errors"][:5])
-            )
+            lines = pg_load.report_lines(args, ld)
+            print("\n".join(lines), flush=True)
+            loads[n] = lines
     finally:
         server.stop()
     notes.append(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    text = report(results, floor, notes, (time.time() - started) / 60)
+    text = report(results, floor, notes, (time.time() - started) / 60, loads)
     print("\n" + text)
     if args.out:
         write_section(args.out, text)

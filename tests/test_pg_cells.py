@@ -168,6 +168,26 @@ def test_the_map_and_its_count_are_the_index_s(spanning, view, path):
             assert sql.event_view(flt, other, colors, 20, dates) == want, (name, other)
 
 
+@pytest.mark.parametrize("view", ["syria", "homs"])
+def test_the_cut_cells_are_read_once_for_every_filter_on_a_view(spanning, view):
+    """One object, as an app process keeps it: the events of the cells the view's edges
+    cut are read once, and every filter's figures taken from them are the index's."""
+    colors = ["#111111", "#222222", "#333333"] + ["#444444"] * len(spanning.index.types)
+    shown = CELL_VIEWS[view]
+    sql = PgCellEvents(spanning.store)
+    sent = _sent(sql)
+    for name, flt in spanning.filters.items():
+        mask = spanning.mask(flt)
+        dates = (flt.start, flt.end)
+        assert sql.count(flt, shown) == int(mask.sum()), name
+        want = event_view(spanning.index, mask, shown, colors, 20, dates)
+        assert sql.event_view(flt, shown, colors, 20, dates) == want, name
+    border = [q for q in sent if q.startswith("SELECT e.date_start, e.date_end")]
+    cut_reads = [q for q in sent if "IN (SELECT * FROM unnest" in q and q not in border]
+    assert len(border) == 1  # the cut cells' events, read once for the view
+    assert cut_reads == []  # and not read again per filter
+
+
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_the_summary_gives_the_index_s_figures_on_the_shipped_data(pair, view):  # noqa: F811
     colors = [f"#{k:06x}" for k in range(len(pair.index.types))]

@@ -246,6 +246,9 @@ class PgCellEvents(PgEvents):
     def __init__(self, store):
         super().__init__(store)
         self._plans: OrderedDict = OrderedDict()  # where -> Plan
+        self._filters: OrderedDict = OrderedDict()  # where -> the EventFilter it came from
+        self._starts: OrderedDict = OrderedDict()  # month -> months its ending events start in
+        self._border: OrderedDict = OrderedDict()  # (size, area, view) -> BorderEvents | None
 
     def plan(self, flt: EventFilter) -> Plan | None:
         """The split of ``flt``'s selection, or None when the summary cannot answer it."""
@@ -292,6 +295,7 @@ class PgCellEvents(PgEvents):
         plan = self.plan(flt)
         if plan is not None:
             self._remember(self._plans, _wkey(w), plan)
+            self._remember(self._filters, _wkey(w), flt)
         return w
 
     def _consistent(self):
@@ -310,14 +314,7 @@ class PgCellEvents(PgEvents):
         parts = []
         if plan.cut_first:
             ms, after = plan.first, _next_month(plan.first)
-            months = [
-                r[0]
-                for r in self._read(
-                    f"SELECT DISTINCT c.month_start FROM {TABLE} c WHERE c.zoom = %s"
-                    " AND c.month_end = %s ORDER BY 1",
-                    (LEVELS[0], ms),
-                )
-            ]
+            months = self._start_months(ms)
             if months:
                 starts = " OR ".join("(e.date_start >= %s AND e.date_start < %s)" for _ in months)
                 parts.append(
@@ -339,6 +336,21 @@ class PgCellEvents(PgEvents):
             " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
         )
         return w & either
+
+    def _start_months(self, month: date) -> list[date]:
+        """The months in which the events ending in ``month`` start (from the summary)."""
+        known = self._recall(self._starts, month)
+        if known is None:
+            known = [
+                r[0]
+                for r in self._read(
+                    f"SELECT DISTINCT c.month_start FROM {TABLE} c WHERE c.zoom = %s"
+                    " AND c.month_end = %s ORDER BY 1",
+                    (LEVELS[0], month),
+                )
+            ]
+            self._remember(self._starts, month, known)
+        return known
 
     def _summed_total(self, plan: Plan) -> int:
         whole = plan.whole
@@ -446,7 +458,13 @@ class PgCellEvents(PgEvents):
             )
             raw_total = int(sum(r[2] for r in got))
             raw_rows = [r for r in got if r[0] is not None]
+        border = None
         if unclear.any():
+            flt = self._recall(self._filters, _wkey(w))
+            border = self._border_events(view, area, size, lo_x, hi_x, lo_y, hi_y, flt)
+        if border is not None:
+            raw_rows += border.grid(flt, plan, self, ix[unclear], iy[unclear], view)
+        elif unclear.any():
             boxes = _boxes(ix[unclear], iy[unclear], size)
             parts = [_box(b) for b in boxes]
             near = Where(
@@ -490,6 +508,151 @@ class PgCellEvents(PgEvents):
         out = out[out[:, 2] > 0]
         order = np.lexsort((out[:, 1], out[:, 0]))
         return out[order].astype(np.int64), raw_total
+
+    #: The most events kept for one view's border cells (beyond it, each filter reads them)
+    BORDER_ROWS = 100_000
+    #: Views whose border cells' events are kept
+    BORDER_VIEWS = 4
+
+    def _border_events(self, view, area, size, lo_x, hi_x, lo_y, hi_y, flt) -> BorderEvents | None:
+        """The events of every cell of the grid that the view's or the area's edge cuts
+        (whatever their dates, types and datasets), read once per view: each filter's
+        events in the cells it finds unclear are then picked from them (:class:`BorderEvents`),
+        not read again. None when there are more than :attr:`BORDER_ROWS` (or no filter)."""
+        if flt is None:
+            return None
+        # the events table only grows: its largest row id names what is read (an import
+        # committed since is read again with it, as the summary's rows read with it are)
+        ((top,),) = self._read("SELECT max(fid) FROM events")
+        key = (size, (area.west, area.south, area.east, area.north), view, top)
+        with self._lock:
+            if key in self._border:
+                self._border.move_to_end(key)
+                return self._border[key]
+        gx, gy = np.meshgrid(np.arange(lo_x, hi_x + 1), np.arange(lo_y, hi_y + 1))
+        gx, gy = gx.ravel(), gy.ravel()
+        in_area, out_area = _clear(gx, gy, size, area)
+        in_view, out_view = _clear(gx, gy, size, view)
+        cut = ~((in_area & (in_view | out_view)) | out_area)
+        found = None
+        if cut.any():
+            parts = [_box(b) for b in _boxes(gx[cut], gy[cut], size)]
+            near = Where(
+                " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
+            )
+            where = near & _box((area.west, area.south, area.east, area.north))
+            rows = self._read(
+                "SELECT e.date_start, e.date_end, e.event_type, e.dataset, e.longitude,"
+                " e.latitude, e.fatalities_best FROM events e CROSS JOIN LATERAL (SELECT"
+                " floor((e.longitude + 180.0) / %s)::bigint AS x,"
+                " floor((e.latitude + 90.0) / %s)::bigint AS y) c"
+                f" WHERE ({where.sql}) AND (c.x, c.y) IN"
+                " (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))"
+                f" LIMIT {self.BORDER_ROWS + 1}",
+                (size, size, *where.params, gx[cut].tolist(), gy[cut].tolist()),
+            )
+            found = BorderEvents(rows, size) if len(rows) <= self.BORDER_ROWS else None
+        else:
+            found = BorderEvents([], size)
+        with self._lock:
+            self._border[key] = found
+            while len(self._border) > self.BORDER_VIEWS:
+                self._border.popitem(last=False)
+        return found
+
+
+class BorderEvents:
+    """The events of the grid cells a view's edges cut, as arrays: for each filter of
+    dates, types and datasets, the figures per cell of those of its events that the
+    summary's whole rows hold (as :meth:`PgCellEvents._summed_grid`'s query of the unclear
+    cells counts them: the filter's events, less the edge months', in the cells asked)."""
+
+    def __init__(self, rows: list[tuple], size: float):
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+        self.start = np.array(cols[0], dtype="datetime64[D]")
+        self.end = np.array(cols[1], dtype="datetime64[D]")
+        self.types, self.type = _codes(cols[2])
+        self.datasets, self.dataset = _codes(cols[3])
+        self.lon = np.array(cols[4], dtype=np.float64)
+        self.lat = np.array(cols[5], dtype=np.float64)
+        self.fat = np.nan_to_num(np.array(cols[6], dtype=np.float64), nan=0.0)  # sum(): no NULL
+        # the cells as the queries compute them, on the same doubles
+        self.cell = _cell_key(
+            np.floor((self.lon + 180.0) / size).astype(np.int64),
+            np.floor((self.lat + 90.0) / size).astype(np.int64),
+        )
+
+    def grid(self, flt, plan: Plan, events: PgCellEvents, ix, iy, view) -> list[tuple]:
+        """Rows (x, y, events, fatalities, events in view, their fatalities) of the cells
+        ``ix``, ``iy``: of ``flt``'s events there that are not in the edge months."""
+        keep = np.ones(len(self.start), dtype=bool)
+        if flt.end is not None:
+            keep &= self.start <= np.datetime64(flt.end, "D")
+        if flt.start is not None:
+            keep &= self.end >= np.datetime64(flt.start, "D")
+        for chosen, known, values, codes in (
+            (flt.types, events.types, self.types, self.type),
+            (flt.datasets, events.datasets, self.datasets, self.dataset),
+        ):
+            if chosen is None:
+                continue
+            wanted = {v.casefold() for v in chosen}
+            stored = {v for v in known if v.casefold() in wanted}
+            keep &= np.isin(values, list(stored))[codes] if len(values) else False
+        if plan.cut_first:  # not the events ending in the first month (read as edges)
+            ms, after = plan.first, _next_month(plan.first)
+            months = events._start_months(ms)
+            if months:
+                ends = (self.end >= np.datetime64(ms, "D")) & (self.end < np.datetime64(after, "D"))
+                starts = np.zeros(len(self.start), dtype=bool)
+                for m in months:
+                    starts |= (self.start >= np.datetime64(m, "D")) & (
+                        self.start < np.datetime64(_next_month(m), "D")
+                    )
+                keep &= ~(ends & starts)
+        if plan.cut_last:  # nor those starting in the last month
+            keep &= ~(
+                (self.start >= np.datetime64(plan.last, "D"))
+                & (self.start < np.datetime64(_next_month(plan.last), "D"))
+            )
+        keep &= np.isin(self.cell, _cell_key(np.asarray(ix), np.asarray(iy)))
+        if not keep.any():
+            return []
+        cell, lon, lat, fat = self.cell[keep], self.lon[keep], self.lat[keep], self.fat[keep]
+        inside = (lon >= view.west) & (lon <= view.east) & (lat >= view.south) & (lat <= view.north)
+        cells, where = np.unique(cell, return_inverse=True)
+        where = where.ravel()
+        n = len(cells)
+        counts = np.bincount(where, minlength=n)
+        fats = np.bincount(where, weights=fat, minlength=n)
+        counts_in = np.bincount(where, weights=inside.astype(np.float64), minlength=n)
+        fats_in = np.bincount(where, weights=np.where(inside, fat, 0.0), minlength=n)
+        return [
+            (
+                int(cells[k] >> 32),
+                int(cells[k] & 0xFFFFFFFF),
+                int(counts[k]),
+                float(fats[k]),
+                int(counts_in[k]),
+                float(fats_in[k]),
+            )
+            for k in range(n)
+        ]
+
+
+def _cell_key(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
+    """One integer per grid cell (the cells' indexes are not negative: lon + 180, lat + 90)."""
+    return (ix.astype(np.int64) << 32) | iy.astype(np.int64)
+
+
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """Text values as (the distinct values, each value's index among them); None kept
+    apart (as the text "None" would not be: it matches no chosen value)."""
+    values = np.array(["\0" if v is None else str(v) for v in values], dtype=object)
+    if not len(values):
+        return np.array([], dtype=object), np.zeros(0, dtype=np.int64)
+    distinct, codes = np.unique(values, return_inverse=True)
+    return distinct, codes.ravel()
 
 
 def _cell(edge: float, offset: float, size: float) -> int:
