@@ -195,11 +195,15 @@ def shapes_map(
     place_attribution: str = "",
     legend: str = "",
     fit_zoom: int = 11,
+    admin1: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An offline map of labelled shapes (upload previews, version diffs), fitted to the
     last non-empty layer, zoomed in at most to ``fit_zoom``; with ``places`` labelled as on
-    the main map, and with a ``legend`` titled so giving each layer's colour."""
+    the main map, the governorates ``admin1`` as there, and with a ``legend`` titled so
+    giving each layer's colour."""
     m = _base_map(outline_payload(admin0))
+    if admin1 is not None and not admin1.empty:
+        AdminLayer(LAYER_ADMIN, js_literal(admin_payload(admin1))).add_to(m)
     if places is not None and not places.empty:
         PlaceLayer(LAYER_PLACES, js_literal(place_payload(places, place_attribution))).add_to(m)
     last = max(
