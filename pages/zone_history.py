@@ -12,6 +12,7 @@ from geo.errors import ZoneWatchError
 from geo.render import Shapes, shapes_map
 from geo.zones import km2
 from views.auth import identity
+from views.data import PLACE_ATTRIBUTION
 from views.page import page_start, static_map
 from views.shell import page_setup
 from views.state import KEY_SAVED
@@ -67,18 +68,12 @@ st.dataframe(
         "author": st.column_config.TextColumn("author", width=150),
     },
 )
-st.dataframe(
-    table,
+# a table, not a grid: each version's note is read whole, wrapped within the page's width
+st.table(
+    table[["version", "note", "source_file", "created_at", "sha256"]].rename(
+        columns={"source_file": "source file", "created_at": "saved at", "sha256": "SHA-256"}
+    ),
     hide_index=True,
-    width="stretch",
-    column_order=["version", "note", "source_file", "created_at", "sha256"],
-    column_config={
-        "version": st.column_config.NumberColumn("version", width=60),
-        "note": st.column_config.TextColumn("note", width=250),
-        "source_file": st.column_config.TextColumn("source file", width=150),
-        "created_at": st.column_config.TextColumn("saved at", width=150),
-        "sha256": st.column_config.TextColumn("SHA-256", width=160),
-    },
 )
 
 numbers = table["version"].tolist()
@@ -134,6 +129,10 @@ if len(numbers) >= 2:
                     fill=0.5,
                 ),
             ],
+            places=data["places"],  # the towns and governorates, as on the other maps
+            place_attribution=PLACE_ATTRIBUTION,
+            legend=f"Versions {a} and {b}",
+            admin1=data["admin1"],
         ),
         key=f"diff_{zone_id}_{a}_{b}",
         height=460,

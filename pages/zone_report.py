@@ -11,7 +11,7 @@ from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
-from geo.render import build_map
+from geo.render import Shapes, build_map
 from geo.report import (
     before_note,
     comparison_table,
@@ -163,13 +163,17 @@ def _map() -> folium.Map:
         focus=report.ring,
         # the zone, places and governorates made once per store revision and zone version
         cache_key=("zone report", revision, zone_id, int(row["version"])),
+        # the ring the before/after table compares, drawn
+        areas=[
+            Shapes(f"Ring of {km:g} km", [(report.ring_label, report.ring)], "#555", True, 0.04)
+        ],
     )
 
 
 st.subheader("Map")
 st.caption(
-    f"The zone (version {int(row['version'])}) and the {nearby:,} events in it "
-    f"or in the {km} km ring during the two windows"
+    f"The zone (version {int(row['version'])}), the ring of {km} km around it (grey, "
+    f"dashed) and the {nearby:,} events in either during the two windows"
     + drawn_note(len(drawn), nearby, "the filters or the window")
 )
 static_map(_map(), key=f"report_map_{zone_id}", height=520)

@@ -451,3 +451,24 @@ def test_a_source_written_as_a_sentence_is_shown_as_written():
         "Aleppo 24",
     ]
     assert len(source_text.entries("A report, on 2 May; confirmed by B")) == 1
+
+
+def test_zone_history_shows_whole_notes_and_a_map_with_places_and_governorates(store_env):
+    """The notes were cut ("Initial approximate boundary as of the memora") and the map of
+    two versions had no town or governorate to read it by (third walkthrough)."""
+    import json
+
+    from test_app import layer_payload
+
+    from geo.store import open_store
+
+    at = _page("pages/zone_history.py")
+    at.selectbox(key="history_zone").set_value("eastern_ghouta").run()
+    assert not at.exception, at.exception
+    notes = open_store().zone_versions().query("zone_id == 'eastern_ghouta'")["note"]
+    (table,) = at.table  # a table: its cells wrap, nothing is cut
+    shown = table.value
+    assert sorted(shown["note"]) == sorted(notes) and notes.str.len().max() > 60
+    (script,) = [json.loads(c.proto.json_args)["script"] for c in at.get("component_instance")]
+    assert len(layer_payload(script, "places")["rows"]) > 100
+    assert "window.zw.admin(" in script and "Versions " in script  # governorates, a legend

@@ -237,3 +237,32 @@ def test_the_before_and_after_counts_are_written_with_thousands_separators(store
     assert len(counts) == 6
     for column in counts:
         assert config[column]["type_config"]["format"] == "localized", column
+
+
+def test_the_ring_the_caption_names_is_drawn_on_the_map(store_env):
+    """The map's caption named a 20 km ring that was not drawn (third walkthrough): the
+    ring of the before/after table is a layer of the map, under the events."""
+    import json
+
+    import shapely
+    from test_app import layer_payload
+
+    from geo.report import zone_report
+    from geo.store import open_store
+
+    at = _zone_report_page()
+    at.selectbox(key="zone").set_value("eastern_ghouta").run()
+    at.number_input(key="ring").set_value(15).run()
+    assert not at.exception
+    (script,) = [json.loads(c.proto.json_args)["script"] for c in at.get("component_instance")]
+    ring = layer_payload(script, "shapes")
+    assert [f["properties"]["label"] for f in ring["features"]] == ["ring of 15 km around it"]
+    assert script.index("window.zw.shapes(") < script.index("window.zw.events(")
+    store = open_store()
+    want = zone_report(
+        store.events(), store.zone_versions(), "eastern_ghouta", zone_name="", freq="month",
+        pivot=date(2017, 5, 6), days=90, km=15, exclude_coarse=True, filters="",
+    ).ring  # fmt: skip
+    drawn = shapely.geometry.shape(ring["features"][0]["geometry"])
+    assert abs(drawn.area - want.area) < 0.01 * want.area
+    assert any("ring of 15 km around it (grey, dashed)" in c.value for c in at.caption)

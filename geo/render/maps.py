@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import folium
@@ -112,6 +113,7 @@ def build_map(
     share_view: bool = False,
     live_events: bool = False,
     cache_key=None,
+    areas: Sequence[Shapes] = (),
 ) -> folium.Map:
     """Build the folium map: offline basemap, governorates, zones, places, events, legend.
     ``focus`` (a lon/lat geometry) is what the map opens on (default: all of Syria).
@@ -120,7 +122,9 @@ def build_map(
     :class:`EventViewScript` (the Map page); otherwise ``layers.events`` are all drawn.
     ``cache_key``: what determines the zones, places and governorates given (say the
     store's revision and the zones chosen); with one, their payloads are made once per key
-    and reused, so a rerun that changes only the events does not remake them."""
+    and reused, so a rerun that changes only the events does not remake them. ``areas``:
+    shapes a report is about (the Zone report's ring), drawn under the events (a click on an
+    event still opens it), each a layer of its own."""
     # One colour per type, given over the store's full list (and any type only here).
     types = list(all_types) if all_types is not None else []
     if layers.events is not None:
@@ -134,6 +138,8 @@ def build_map(
         folium.TileLayer(
             "OpenStreetMap", name=LAYER_OSM, overlay=False, show=False, max_zoom=MAX_ZOOM
         ).add_to(m)
+    for shapes in areas:  # first: under the events
+        ShapeLayer(shapes.name, shapes_payload(shapes)).add_to(m)
     overlays = {
         "admin": AdminLayer(LAYER_ADMIN, base["admin"]).add_to(m),
         "zones": ZoneLayer(LAYER_ZONES, base["zones"]).add_to(m),
@@ -189,11 +195,15 @@ def shapes_map(
     place_attribution: str = "",
     legend: str = "",
     fit_zoom: int = 11,
+    admin1: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An offline map of labelled shapes (upload previews, version diffs), fitted to the
     last non-empty layer, zoomed in at most to ``fit_zoom``; with ``places`` labelled as on
-    the main map, and with a ``legend`` titled so giving each layer's colour."""
+    the main map, the governorates ``admin1`` as there, and with a ``legend`` titled so
+    giving each layer's colour."""
     m = _base_map(outline_payload(admin0))
+    if admin1 is not None and not admin1.empty:
+        AdminLayer(LAYER_ADMIN, js_literal(admin_payload(admin1))).add_to(m)
     if places is not None and not places.empty:
         PlaceLayer(LAYER_PLACES, js_literal(place_payload(places, place_attribution))).add_to(m)
     last = max(
