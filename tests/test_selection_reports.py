@@ -139,3 +139,41 @@ def test_the_selection_sums_whole_fatalities_exactly(shipped):
     _, index, _ = shipped
     known = index.fatalities[~np.isnan(index.fatalities)]
     assert (known == np.floor(known)).all()
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=IDS)
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+def test_the_events_page_summary_equals_its_parts(shipped, flt, freq):
+    """timeline.summary (the Events page's one read) gives what the timeline, the part of
+    each bar dated past it, the events begun earlier and the count of longer events give
+    apart, for a Selection (many blocks) and a frame alike."""
+    _, index, _ = shipped
+    frame, selection = _both(shipped, flt)
+    for start, end in ((flt.start, flt.end), (date(2017, 3, 1), flt.end)):
+        for types in (list(index.types), ["No such type", *index.types[1:]]):
+            series = timeline.timeline(frame, freq, start, end, types)
+            longer = timeline.longer_than_period(frame, freq, start, end, types)
+            if longer:
+                past = timeline.longer_timeline(frame, freq, start, end, types)
+                series = timeline.with_past(series, past)
+            want = (series, timeline.before_range(frame, start), longer)
+            for events in (selection, frame):
+                got = timeline.summary(events, freq, start, end, types)
+                pd.testing.assert_frame_equal(got[0], want[0])
+                assert got[1:] == want[1:]
+    if flt is FILTERS[0] and freq == "week":
+        assert want[2] > 0 and want[1]["events"] > 0  # both parts were there to count
+
+
+def test_the_events_page_summary_reads_the_index_once_and_makes_no_frame(shipped, monkeypatch):
+    """At a million events, each frame of the selected events took some 0.1 s and the
+    page's timeline read the selection four times (a second of the page's first run)."""
+    _, index, _ = shipped
+    _, selection = _both(shipped, FILTERS[0])
+    reads = []
+    columns = Selection.columns
+    monkeypatch.setattr(EventIndex, "frame", lambda *a: pytest.fail("a frame was made"))
+    monkeypatch.setattr(Selection, "columns", lambda *a: reads.append(1) or columns(*a))
+    flt = FILTERS[0]
+    series, _, longer = timeline.summary(selection, "week", flt.start, flt.end, index.types)
+    assert reads == [1] and longer > 0 and series["events"].sum() > 0
