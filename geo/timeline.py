@@ -151,9 +151,11 @@ def summary(events, freq: str, start, end, types) -> tuple[pd.DataFrame, dict, i
     the index's columns a block at a time (:meth:`~geo.eventindex.Selection.columns`), no
     frame made: at a million events the four reads took about a second."""
     types = list(types)
-    lo = np.datetime64(pd.Timestamp(start).date(), "D")
-    hi = np.datetime64(pd.Timestamp(end).date(), "D")
-    periods = _all_periods(period_start(lo, freq), period_start(hi, freq), freq)
+    lo = int(np.datetime64(pd.Timestamp(start).date(), "D").astype(np.int64))
+    hi = int(np.datetime64(pd.Timestamp(end).date(), "D").astype(np.int64))
+    first = int(_period_number(np.array([lo]), freq)[0])
+    periods = _all_periods(period_start(np.datetime64(lo, "D"), freq),
+                           period_start(np.datetime64(hi, "D"), freq), freq)  # fmt: skip
     size = len(periods) * len(types)
     n_events = np.zeros(size, dtype=np.int64)
     n_fatalities = np.zeros(size, dtype=np.float64)
@@ -162,16 +164,16 @@ def summary(events, freq: str, start, end, types) -> tuple[pd.DataFrame, dict, i
     early, early_dead = 0, 0
     for starts, ends, kinds, fatalities in _columns(events, types):
         before = starts < lo
-        early += int(before.sum())
+        early += int(np.count_nonzero(before))
         early_dead += int(np.nansum(fatalities[before]))
-        keep = ~before & (starts <= hi) & (kinds >= 0)
-        first = period_start(starts[keep], freq)
-        slot = np.searchsorted(periods, first) * len(types) + kinds[keep]
+        keep = np.flatnonzero((starts >= lo) & (starts <= hi) & (kinds >= 0))
+        period = _period_number(starts[keep], freq)
+        slot = (period - first) * len(types) + kinds[keep]
         dead = np.nan_to_num(fatalities[keep])
         n_events += np.bincount(slot, minlength=size)
         n_fatalities += np.bincount(slot, weights=dead, minlength=size)
-        if ends is not None:
-            past = ends[keep] > period_end(first, freq)
+        if ends is not None:  # past the bar: ending in a later period than it starts
+            past = _period_number(ends[keep], freq) > period
             past_events += np.bincount(slot[past], minlength=size)
             past_fatalities += np.bincount(slot[past], weights=dead[past], minlength=size)
     series = _frame(periods, types, n_events, n_fatalities, freq)
@@ -182,10 +184,23 @@ def summary(events, freq: str, start, end, types) -> tuple[pd.DataFrame, dict, i
     return series, {"events": early, "fatalities": early_dead}, longer
 
 
+def _period_number(days: np.ndarray, freq: str) -> np.ndarray:
+    """A number for the period of each day number (days since 1970-01-01), one more for
+    each later period: the day itself, the week from Monday, the month."""
+    if freq == "day":
+        return days.astype(np.int64)
+    if freq == "week":
+        return (days.astype(np.int64) + 3) // 7  # 1970-01-01 was a Thursday
+    if freq == "month":
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+
+
 def _columns(events, types: list):
-    """(start days, end days or None, position in ``types`` or -1, fatalities as float)
-    of ``events`` a block at a time: a :class:`~geo.eventindex.Selection` from the
-    index's columns, a frame from its own."""
+    """(start day numbers, end day numbers or None, position in ``types`` or -1,
+    fatalities as float) of ``events`` a block at a time: a
+    :class:`~geo.eventindex.Selection` from the index's columns, a frame from its own
+    (less the events with no start date, which no count takes)."""
     from geo.eventindex import Selection
 
     if isinstance(events, Selection):
@@ -193,18 +208,18 @@ def _columns(events, types: list):
         return
     if not len(events):
         return
+    starts = _starts(events)
+    dated = ~np.isnat(starts)
     kinds = events["event_type"]
     if isinstance(kinds.dtype, pd.CategoricalDtype):
         where = kinds.cat.set_categories(types).cat.codes.to_numpy().astype(np.int64)
     else:
         where = pd.Index(types).get_indexer(kinds.astype(object).to_numpy())
-    ends = events["date_end"].to_numpy().astype("datetime64[D]") if "date_end" in events else None
-    yield (
-        _starts(events),
-        ends,
-        where,
-        pd.to_numeric(events["fatalities_best"], errors="coerce").to_numpy(float),
-    )
+    ends = None
+    if "date_end" in events:
+        ends = events["date_end"].to_numpy().astype("datetime64[D]")[dated].astype(np.int64)
+    fatalities = pd.to_numeric(events["fatalities_best"], errors="coerce").to_numpy(float)
+    yield starts[dated].astype(np.int64), ends, where[dated], fatalities[dated]
 
 
 def _frame(periods, types: list, n_events, n_fatalities, freq: str) -> pd.DataFrame:

@@ -177,3 +177,33 @@ def test_the_events_page_summary_reads_the_index_once_and_makes_no_frame(shipped
     flt = FILTERS[0]
     series, _, longer = timeline.summary(selection, "week", flt.start, flt.end, index.types)
     assert reads == [1] and longer > 0 and series["events"].sum() > 0
+
+
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+def test_the_summary_of_a_plain_frame_equals_its_parts(freq):
+    """Text types, a missing start date, unknown fatalities, an end before its start, and
+    a frame with no end dates at all (nothing is then longer than its bar)."""
+    frame = pd.DataFrame(
+        {
+            "date_start": pd.to_datetime(
+                ["2017-12-25", "2018-01-01", None, "2018-01-31", "2018-02-03", "2018-03-01"]
+            ),
+            "date_end": pd.to_datetime(
+                ["2018-02-01", "2018-01-01", "2018-01-05", "2018-02-01", "2018-02-01", None]
+            ),
+            "event_type": ["a", "b", "a", "a", "z", "b"],
+            "fatalities_best": [3.0, np.nan, 7.0, 2.0, 5.0, 1.0],
+        }
+    )
+    start, end, types = date(2018, 1, 1), date(2018, 3, 31), ["a", "b", "c"]
+    for events in (frame, frame.drop(columns="date_end")):
+        series = timeline.timeline(events, freq, start, end, types)
+        longer = timeline.longer_than_period(events, freq, start, end, types)
+        if longer:
+            series = timeline.with_past(
+                series, timeline.longer_timeline(events, freq, start, end, types)
+            )
+        got = timeline.summary(events, freq, start, end, types)
+        pd.testing.assert_frame_equal(got[0], series)
+        assert got[1:] == (timeline.before_range(events, start), longer)
+    assert timeline.summary(frame, "month", start, end, types)[2] == 1  # 31 Jan - 1 Feb
