@@ -160,7 +160,8 @@ st.caption(
 )
 if not series.empty:
     tooltip = PAST_TOOLTIP if timeline.PAST_EVENTS in series else PERIOD_TOOLTIP
-    base = alt.Chart(series).encode(
+    # the bars drawn: no row for a type absent from a period (half the rows at 1M)
+    base = alt.Chart(timeline.bar_rows(series)).encode(
         x=period_axis(), color=type_colour(summary.types), tooltip=tooltip
     )
     st.altair_chart(
