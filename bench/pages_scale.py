@@ -6,9 +6,12 @@ Called by ``bench/map_scale.py`` (``make bench``) for each size of 100,000 event
 on the store it has just imported; or by hand:
 
     uv run --locked --group bench python bench/pages_scale.py STORE.gpkg [--no-downloads]
+        [--pages "Events,Zone report"]
 
 (any number of events: the store's; ``--no-downloads`` for the pages alone, as at ten
-million, where a whole download is the command line's job: ``zonewatch events``).
+million, where a whole download is the command line's job: ``zonewatch events``;
+``--pages`` for only the pages named, by their title in the navigation, as when
+comparing two versions of the code on a few pages).
 
 How it measures:
 
@@ -109,7 +112,21 @@ def _set_dates(page, start: str, end: str, heading: str) -> float:
     return t
 
 
-def measure_pages(browser, store: Path, downloads: bool = True) -> dict:
+def chosen_pages(names: str | None) -> list[tuple]:
+    """The :data:`PAGES` named (titles, comma-separated), in their order; all for None."""
+    if names is None:
+        return list(PAGES)
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in {p[0] for p in PAGES}]
+    if unknown:
+        raise SystemExit(f"no such page: {', '.join(unknown)}; the pages: "
+                         + ", ".join(p[0] for p in PAGES))  # fmt: skip
+    return [p for p in PAGES if p[0] in wanted]
+
+
+def measure_pages(browser, store: Path, downloads: bool = True, pages=None) -> dict:
+    """Each of ``pages`` (default :data:`PAGES`) visited as the module's docstring says,
+    then the downloads (unless ``downloads`` is False)."""
     proc, url = start_app(store)
     out: dict = {"pages": {}, "load": [os.getloadavg()[0]]}
     try:
@@ -118,7 +135,7 @@ def measure_pages(browser, store: Path, downloads: bool = True) -> dict:
         warm.get_by_role("heading", name="ZoneWatch").wait_for(timeout=CAP * 1000)
         _idle(warm)
         warm.close()
-        for title, path, heading, filtered in PAGES:
+        for title, path, heading, filtered in PAGES if pages is None else pages:
             ctx = browser.new_context(viewport={"width": 1400, "height": 950})
             page = ctx.new_page()
             t0 = time.perf_counter()
@@ -207,6 +224,8 @@ def table(results: dict[int, dict]) -> str:
     head += "|---|" + "---:|---:|---:|" * len(sizes) + "\n"
     rows = []
     for title, *_ in PAGES:
+        if not any(title in results[n]["pages"] for n in sizes):
+            continue  # a page not measured (--pages)
         cells = []
         for n in sizes:
             row = results[n]["pages"].get(title, {})
@@ -243,10 +262,12 @@ def table(results: dict[int, dict]) -> str:
 if __name__ == "__main__":
     from playwright.sync_api import sync_playwright
 
+    args = sys.argv[2:]
+    only = chosen_pages(args[args.index("--pages") + 1] if "--pages" in args else None)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         result = measure_pages(
-            browser, Path(sys.argv[1]), downloads="--no-downloads" not in sys.argv[2:]
+            browser, Path(sys.argv[1]), downloads="--no-downloads" not in args, pages=only
         )
         browser.close()
     print(json.dumps(result, indent=1))

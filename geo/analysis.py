@@ -6,6 +6,8 @@ Pure functions over frames; the pages and the CLI call them.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -80,10 +82,20 @@ def in_zone(events: pd.DataFrame, versions, zone_id: str) -> pd.DataFrame:
 
 def ring(geometry, km: float):
     """The band of ``km`` around a lon/lat (multi)polygon, outside it, computed in the
-    equal-area projection (metres), back in lon/lat."""
+    equal-area projection (metres), back in lon/lat. Kept for the last shapes asked
+    (:func:`_ring`): a report asks for the same zone's or places' bands on every rerun."""
+    return _ring(shapely.to_wkb(geometry), float(km))
+
+
+@functools.lru_cache(maxsize=64)
+def _ring(wkb: bytes, km: float):
+    """:func:`ring` of the geometry ``wkb``. The projections run in each new thread (as
+    each of a page's reruns is) first make their own PROJ objects: 50 to 200 ms on a
+    loaded machine for a zone's band, on every report rerun, before this was kept.
+    Shapely geometries are immutable, so the same one may be given to every caller."""
     from geo.zones import equal_area, from_equal_area
 
-    metric = equal_area(geometry)
+    metric = equal_area(shapely.from_wkb(wkb))
     return from_equal_area(metric.buffer(km * 1000.0).difference(metric))
 
 

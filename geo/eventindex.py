@@ -432,6 +432,25 @@ class Selection:
             if part.any():
                 yield self.index.frame(part)
 
+    def columns(self, types, size: int | None = None):
+        """The selected events' start and end days (day numbers, as the index keeps them),
+        position in ``types`` (-1 for another type or none) and best fatalities (float64,
+        NaN when unknown), a block of ``size`` (default :data:`BLOCK`) indexed events at a time:
+        what a timeline counts, read from the index's columns with no frame (a frame of a
+        million events took some 0.1 s to make, each time a timeline read it)."""
+        size = size or BLOCK
+        where = {t: i for i, t in enumerate(types)}
+        table = np.array([where.get(t, -1) for t in self.index.types] + [-1], dtype=np.int64)
+        for start in range(0, len(self.mask), size):
+            sel = np.flatnonzero(self.mask[start : start + size]) + start
+            if len(sel):
+                yield (
+                    self.index.start[sel],
+                    self.index.end[sel],
+                    table[self.index.type_code[sel]],  # code -1 reads the last slot
+                    self.index.fatalities[sel].astype(np.float64),
+                )
+
 
 def _date_of(days: np.ndarray, mask: np.ndarray, pick):
     if not mask.any():

@@ -143,6 +143,116 @@ def longer_timeline(events, freq: str, start, end, types) -> pd.DataFrame:
     return timeline(frame, freq, start, end, types)
 
 
+def bar_rows(series: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a timeline (:func:`timeline`) its stacked bar chart draws: those with
+    events, and the first row of each period with none, so that the period keeps its
+    place on the axis as an empty bar; without ``period`` and ``period_end``, which a
+    chart by ``label`` does not use. The same bars and sums from fewer rows (half of them
+    at a million events: a type absent from a week drew a bar of zero), so the browser
+    lays out fewer marks, each with its tooltip."""
+    some = series["events"].to_numpy() > 0
+    periods = series["period"]
+    empty = ~periods.isin(periods[some]).to_numpy()  # a period with no event of any type
+    first = ~periods.duplicated().to_numpy()
+    columns = [c for c in series.columns if c not in ("period", "period_end")]
+    return series.loc[some | (empty & first), columns].reset_index(drop=True)
+
+
+def summary(events, freq: str, start, end, types) -> tuple[pd.DataFrame, dict, int]:
+    """What the Events page shows of ``events`` over ``start``..``end`` (both given) and
+    ``types``, read once: (:func:`timeline`, with :func:`with_past`'s columns when some
+    events are dated past their bar; :func:`before_range`; :func:`longer_than_period`),
+    each as those functions give it. A :class:`~geo.eventindex.Selection` is read from
+    the index's columns a block at a time (:meth:`~geo.eventindex.Selection.columns`), no
+    frame made: at a million events the four reads took about a second."""
+    types = list(types)
+    lo = int(np.datetime64(pd.Timestamp(start).date(), "D").astype(np.int64))
+    hi = int(np.datetime64(pd.Timestamp(end).date(), "D").astype(np.int64))
+    first = int(_period_number(np.array([lo]), freq)[0])
+    periods = _all_periods(period_start(np.datetime64(lo, "D"), freq),
+                           period_start(np.datetime64(hi, "D"), freq), freq)  # fmt: skip
+    size = len(periods) * len(types)
+    n_events = np.zeros(size, dtype=np.int64)
+    n_fatalities = np.zeros(size, dtype=np.float64)
+    past_events = np.zeros(size, dtype=np.int64)
+    past_fatalities = np.zeros(size, dtype=np.float64)
+    early, early_dead = 0, 0
+    for starts, ends, kinds, fatalities in _columns(events, types):
+        before = starts < lo
+        early += int(np.count_nonzero(before))
+        early_dead += int(np.nansum(fatalities[before]))
+        keep = np.flatnonzero((starts >= lo) & (starts <= hi) & (kinds >= 0))
+        period = _period_number(starts[keep], freq)
+        slot = (period - first) * len(types) + kinds[keep]
+        dead = np.nan_to_num(fatalities[keep])
+        n_events += np.bincount(slot, minlength=size)
+        n_fatalities += np.bincount(slot, weights=dead, minlength=size)
+        if ends is not None:  # past the bar: ending in a later period than it starts
+            past = _period_number(ends[keep], freq) > period
+            past_events += np.bincount(slot[past], minlength=size)
+            past_fatalities += np.bincount(slot[past], weights=dead[past], minlength=size)
+    series = _frame(periods, types, n_events, n_fatalities, freq)
+    longer = int(past_events.sum())
+    if longer:
+        series[PAST_EVENTS] = past_events
+        series[PAST_FATALITIES] = np.rint(past_fatalities).astype("int64")
+    return series, {"events": early, "fatalities": early_dead}, longer
+
+
+def _period_number(days: np.ndarray, freq: str) -> np.ndarray:
+    """A number for the period of each day number (days since 1970-01-01), one more for
+    each later period: the day itself, the week from Monday, the month."""
+    if freq == "day":
+        return days.astype(np.int64)
+    if freq == "week":
+        return (days.astype(np.int64) + 3) // 7  # 1970-01-01 was a Thursday
+    if freq == "month":
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+
+
+def _columns(events, types: list):
+    """(start day numbers, end day numbers or None, position in ``types`` or -1,
+    fatalities as float) of ``events`` a block at a time: a
+    :class:`~geo.eventindex.Selection` from the index's columns, a frame from its own
+    (less the events with no start date, which no count takes)."""
+    from geo.eventindex import Selection
+
+    if isinstance(events, Selection):
+        yield from events.columns(types)
+        return
+    if not len(events):
+        return
+    starts = _starts(events)
+    dated = ~np.isnat(starts)
+    kinds = events["event_type"]
+    if isinstance(kinds.dtype, pd.CategoricalDtype):
+        where = kinds.cat.set_categories(types).cat.codes.to_numpy().astype(np.int64)
+    else:
+        where = pd.Index(types).get_indexer(kinds.astype(object).to_numpy())
+    ends = None
+    if "date_end" in events:
+        ends = events["date_end"].to_numpy().astype("datetime64[D]")[dated].astype(np.int64)
+    fatalities = pd.to_numeric(events["fatalities_best"], errors="coerce").to_numpy(float)
+    yield starts[dated].astype(np.int64), ends, where[dated], fatalities[dated]
+
+
+def _frame(periods, types: list, n_events, n_fatalities, freq: str) -> pd.DataFrame:
+    """:func:`timeline`'s frame of the counts per slot (period × type)."""
+    period_col = np.repeat(periods, len(types))
+    return pd.DataFrame(
+        {
+            "period": period_col.astype("datetime64[s]"),
+            "event_type": np.tile(np.array(types, dtype=object), len(periods)),
+            "events": n_events.astype("int64"),
+            "fatalities": np.rint(n_fatalities).astype("int64"),
+            "period_end": period_end(period_col, freq).astype("datetime64[s]"),
+            "label": np.repeat(period_label(periods, freq), len(types)),
+        },
+        columns=["period", "event_type", "events", "fatalities", "period_end", "label"],
+    )
+
+
 def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) -> pd.DataFrame:
     """Events and fatalities per period (``day``, ``week`` from Monday, or ``month``) and
     event type, for every period from the one holding ``start`` to the one holding ``end``
@@ -191,18 +301,7 @@ def timeline(events: pd.DataFrame, freq: str, start=None, end=None, types=None) 
         counts, dead = _count(block, freq, lo, hi, types, periods)
         n_events += counts
         n_fatalities += dead
-    period_col = np.repeat(periods, len(types))
-    return pd.DataFrame(
-        {
-            "period": period_col.astype("datetime64[s]"),
-            "event_type": np.tile(np.array(types, dtype=object), len(periods)),
-            "events": n_events.astype("int64"),
-            "fatalities": np.rint(n_fatalities).astype("int64"),
-            "period_end": period_end(period_col, freq).astype("datetime64[s]"),
-            "label": np.repeat(period_label(periods, freq), len(types)),
-        },
-        columns=columns,
-    )
+    return _frame(periods, types, n_events, n_fatalities, freq)
 
 
 def _starts(events: pd.DataFrame) -> np.ndarray:

@@ -110,6 +110,14 @@ def test_the_fatalities_spike_of_the_first_week_is_said_to_be_year_long_records(
     assert first["fatalities"].sum() == week
     assert bars["events dated past the bar"].sum() == all_n
     assert "fatalities dated past the bar" in chart.proto.spec
+    # bars only where there are events (a week with none keeps one empty row on the axis)
+    weeks = pd.date_range("2015-12-28", bars["label"].str[8:].pipe(pd.to_datetime).max(), freq="7D")
+    assert list(dict.fromkeys(bars["label"])) == [f"week of {w:%d %b %Y}" for w in weeks]
+    zero = bars[bars["events"] == 0]
+    assert (
+        not zero["label"].duplicated().any()
+        and not zero["label"].isin(bars.loc[bars["events"] > 0, "label"]).any()
+    )
 
 
 def test_the_column_sorted_by_is_among_those_in_view(store_env):

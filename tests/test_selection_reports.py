@@ -139,3 +139,71 @@ def test_the_selection_sums_whole_fatalities_exactly(shipped):
     _, index, _ = shipped
     known = index.fatalities[~np.isnan(index.fatalities)]
     assert (known == np.floor(known)).all()
+
+
+@pytest.mark.parametrize("flt", FILTERS, ids=IDS)
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+def test_the_events_page_summary_equals_its_parts(shipped, flt, freq):
+    """timeline.summary (the Events page's one read) gives what the timeline, the part of
+    each bar dated past it, the events begun earlier and the count of longer events give
+    apart, for a Selection (many blocks) and a frame alike."""
+    _, index, _ = shipped
+    frame, selection = _both(shipped, flt)
+    for start, end in ((flt.start, flt.end), (date(2017, 3, 1), flt.end)):
+        for types in (list(index.types), ["No such type", *index.types[1:]]):
+            series = timeline.timeline(frame, freq, start, end, types)
+            longer = timeline.longer_than_period(frame, freq, start, end, types)
+            if longer:
+                past = timeline.longer_timeline(frame, freq, start, end, types)
+                series = timeline.with_past(series, past)
+            want = (series, timeline.before_range(frame, start), longer)
+            for events in (selection, frame):
+                got = timeline.summary(events, freq, start, end, types)
+                pd.testing.assert_frame_equal(got[0], want[0])
+                assert got[1:] == want[1:]
+    if flt is FILTERS[0] and freq == "week":
+        assert want[2] > 0 and want[1]["events"] > 0  # both parts were there to count
+
+
+def test_the_events_page_summary_reads_the_index_once_and_makes_no_frame(shipped, monkeypatch):
+    """At a million events, each frame of the selected events took some 0.1 s and the
+    page's timeline read the selection four times (a second of the page's first run)."""
+    _, index, _ = shipped
+    _, selection = _both(shipped, FILTERS[0])
+    reads = []
+    columns = Selection.columns
+    monkeypatch.setattr(EventIndex, "frame", lambda *a: pytest.fail("a frame was made"))
+    monkeypatch.setattr(Selection, "columns", lambda *a: reads.append(1) or columns(*a))
+    flt = FILTERS[0]
+    series, _, longer = timeline.summary(selection, "week", flt.start, flt.end, index.types)
+    assert reads == [1] and longer > 0 and series["events"].sum() > 0
+
+
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+def test_the_summary_of_a_plain_frame_equals_its_parts(freq):
+    """Text types, a missing start date, unknown fatalities, an end before its start, and
+    a frame with no end dates at all (nothing is then longer than its bar)."""
+    frame = pd.DataFrame(
+        {
+            "date_start": pd.to_datetime(
+                ["2017-12-25", "2018-01-01", None, "2018-01-31", "2018-02-03", "2018-03-01"]
+            ),
+            "date_end": pd.to_datetime(
+                ["2018-02-01", "2018-01-01", "2018-01-05", "2018-02-01", "2018-02-01", None]
+            ),
+            "event_type": ["a", "b", "a", "a", "z", "b"],
+            "fatalities_best": [3.0, np.nan, 7.0, 2.0, 5.0, 1.0],
+        }
+    )
+    start, end, types = date(2018, 1, 1), date(2018, 3, 31), ["a", "b", "c"]
+    for events in (frame, frame.drop(columns="date_end")):
+        series = timeline.timeline(events, freq, start, end, types)
+        longer = timeline.longer_than_period(events, freq, start, end, types)
+        if longer:
+            series = timeline.with_past(
+                series, timeline.longer_timeline(events, freq, start, end, types)
+            )
+        got = timeline.summary(events, freq, start, end, types)
+        pd.testing.assert_frame_equal(got[0], series)
+        assert got[1:] == (timeline.before_range(events, start), longer)
+    assert timeline.summary(frame, "month", start, end, types)[2] == 1  # 31 Jan - 1 Feb

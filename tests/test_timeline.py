@@ -248,3 +248,31 @@ def test_report_charts_are_labelled_by_period_and_keep_to_the_dates(store_env):
         assert (frame["events"] == 0).any()
         # one point per place and week
         assert len(frame) == 35 * frame["place"].nunique()
+
+
+def test_a_bar_chart_draws_the_rows_with_events_and_keeps_every_period(shipped):
+    """The Events chart's rows (timeline.bar_rows): no row of zero for a type absent from
+    a period, one for a period with no event at all (its place on the axis), the same
+    sums per bar; the columns a chart by label uses."""
+    from geo.timeline import bar_rows, timeline
+
+    first, last = date(2017, 3, 1), date(2017, 8, 31)
+    shown = _overlapping(shipped, first, last)
+    big = shown[shown["fatalities_best"] >= 20]  # days with none of them, and of some types
+    series = timeline(big, "day", first, last, sorted(shipped["event_type"].unique()))
+    got = bar_rows(series)
+    assert list(dict.fromkeys(got["label"])) == list(dict.fromkeys(series["label"]))
+    assert "period" not in got and "period_end" not in got
+    empty = set(series.groupby("label").filter(lambda g: g["events"].sum() == 0)["label"])
+    assert empty  # days with no such event
+    zero = got[got["events"] == 0]
+    assert sorted(zero["label"]) == sorted(empty)  # once each
+    assert len(got) - len(zero) == int((series["events"] > 0).sum()) < len(series) // 2
+    for column in ("events", "fatalities"):
+        pd.testing.assert_series_equal(
+            got[got["events"] > 0].groupby(["label", "event_type"])[column].sum(),
+            series[series["events"] > 0].groupby(["label", "event_type"])[column].sum(),
+        )
+        pd.testing.assert_series_equal(
+            got.groupby("label")[column].sum(), series.groupby("label")[column].sum()
+        )
