@@ -14,10 +14,11 @@ protobufs of the installed ``streamlit`` package (``streamlit/proto``):
   ``script_finished`` (``FINISHED_SUCCESSFULLY`` when the run is done;
   ``FINISHED_EARLY_FOR_RERUN`` when the script asked for another run, which follows).
 
-:class:`Session` does that: :meth:`Session.open` loads the page, :meth:`Session.set`
-changes widgets by their label and waits for the run to finish. Each call returns a
-:class:`Run`: the seconds from the request sent to the run's ``script_finished``, the
-elements drawn by the run (in page order) and the widgets found in them. The session
+:class:`Session` does that: :meth:`Session.open` loads the page, :meth:`Session.set_dates`
+sets a date range widget found by its label, :meth:`Session.rerun` reruns the page with
+any widget states; each waits for the run to finish and returns a :class:`Run`: the
+seconds from the request sent to the run's ``script_finished`` and the elements the run
+drew (by their place in the page; the widgets among them are noted by label). The session
 reports no cached messages, so the server sends every element in full (a browser names
 those it holds, and gets references to them instead).
 
