@@ -144,3 +144,11 @@ def shipped_layers():
         event_attribution={},
         place_attribution="GeoNames",
     )
+
+
+def whole_page(at):
+    """A full run of the page, after a filter change on the Map. That change reruns only
+    the Map's fragment (views/map.py), and AppTest's tree then holds only what the fragment
+    drew, not the sidebar that a browser keeps showing: a full run puts the whole page back
+    in the tree, to change another filter or switch page."""
+    return at.run()

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import DATA, ROOT, stdlib_count, stdlib_rows
+from conftest import DATA, ROOT, stdlib_count, stdlib_rows, whole_page
 
 APP = str(ROOT / "app.py")
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -102,7 +102,7 @@ def test_date_and_type_filters_change_map_and_count(store_env):
     expected = stdlib_count("2017-05-01", "2017-05-31")
     assert showing(at)[0] == expected
     assert event_view_payload(at)["n"] == expected
-    at.multiselect(key="types").set_value(["Air strike"]).run()
+    whole_page(at).multiselect(key="types").set_value(["Air strike"]).run()
     expected = stdlib_count("2017-05-01", "2017-05-31", {"Air strike"})
     assert showing(at)[0] == expected == event_view_payload(at)["n"]
     assert expected >= 3  # the curated May 2017 strikes
@@ -210,9 +210,9 @@ def test_events_page_table_chart_and_downloads_agree(store_env):
 def test_filter_state_is_shared_between_pages(store_env):
     at = _app()
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
-    at.text_input(key="actor").set_value("islamic state").run()
+    whole_page(at).text_input(key="actor").set_value("islamic state").run()
     on_map = showing(at)[0]
-    at.switch_page("pages/events.py").run()
+    whole_page(at).switch_page("pages/events.py").run()
     assert showing(at)[0] == on_map > 0
     assert all(
         "islamic state" in (a1 + a2).lower()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import event_view_payload, showing
 from test_cli import zw
 
-from conftest import ROOT, SHARED
+from conftest import ROOT, SHARED, whole_page
 from geo import stream
 from geo.eventindex import EventIndex
 from geo.filters import EventFilter
@@ -104,6 +104,7 @@ def test_the_box_counts_each_event_once_on_map_timeline_and_events(built_env):
     assert counted < records  # the curated strikes of May-June 2017 have UCDP twins
     at = _app()
     at.date_input(key="dates").set_value(MAY_JUNE).run()
+    whole_page(at)
     assert showing(at)[0] == records and _note(at) == ""
     at.checkbox(key="once").check().run()
     assert not at.exception, at.exception
@@ -150,13 +151,14 @@ def test_represent_each_group_by_a_dataset(built_env):
     mask = index.mask(EventFilter(*MAY_JUNE))
     at = _app()
     at.date_input(key="dates").set_value(MAY_JUNE).run()
+    whole_page(at)
     at.checkbox(key="once").check().run()
     precise = stored.counted_mask(store, index, mask)
     assert _drawn_fids(at) == set(index.fid[precise].tolist())
     by = at.selectbox(key="once_by")
     assert by.options[0] == "(most precise location)" and "ucdp" in by.options
     for dataset in ("ucdp", "curated"):
-        at.selectbox(key="once_by").set_value(dataset).run()
+        whole_page(at).selectbox(key="once_by").set_value(dataset).run()
         assert not at.exception, at.exception
         kept = stored.counted_mask(store, index, mask, prefer=dataset)
         assert showing(at)[0] == int(kept.sum())
@@ -246,7 +248,9 @@ def test_real_2017_counted_once_is_the_same_on_the_cli_the_map_and_the_events_pa
 
     at = _app()
     at.date_input(key="dates").set_value(year).run()
+    whole_page(at)
     at.multiselect(key="datasets").set_value(["ucdp", "acled"]).run()
+    whole_page(at)
     assert showing(at)[0] == ucdp + acled
     at.checkbox(key="once").check().run()
     assert not at.exception, at.exception
@@ -261,6 +265,7 @@ def test_counted_mask_is_cached_per_filter(built_env, monkeypatch):
     """A rerun without a filter change does not count again."""
     at = _app()
     at.date_input(key="dates").set_value(MAY_JUNE).run()
+    whole_page(at)
     at.checkbox(key="once").check().run()
     calls = []
     real = stored.counted_mask
@@ -301,6 +306,7 @@ def test_the_zone_and_place_reports_count_the_kept_records(built_env):
     counted, records = _expected(built_env, EventFilter(*MAY_JUNE))
     at = _app()
     at.date_input(key="dates").set_value(MAY_JUNE).run()
+    whole_page(at)
     at.checkbox(key="once").check().run()
     at.switch_page("pages/zone_report.py").run()
     assert not at.exception, at.exception
@@ -319,6 +325,7 @@ def test_count_once_on_both_engines(make_store, engine):
     kept = stored.counted_mask(store, index, index.mask(EventFilter(*MAY_JUNE)))
     at = _app()
     at.date_input(key="dates").set_value(MAY_JUNE).run()
+    whole_page(at)
     at.checkbox(key="once").check().run()
     assert not at.exception, at.exception
     assert showing(at)[0] == int(kept.sum()) == event_view_payload(at)["n"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.filters import MAX_NEAR_KM, EventFilter, find_place
@@ -101,11 +102,16 @@ def _holds_only(dates, day: date) -> bool:
     return isinstance(dates, (tuple, list)) and len(dates) == 1 and dates[0] == day
 
 
-def shared_filters(with_filters: bool) -> None:
+def shared_filters(with_filters: bool, fragment: str | None = None) -> None:
     """Called first by every page (:func:`views.shell.page_setup`). The filter widgets are
     made as the entry point's own (Streamlit's main script), so they are one set of widgets
     on every page, bound to one set of URL parameters that a change of page keeps; a page
-    without filters keeps their values for the next page that has them."""
+    without filters keeps their values for the next page that has them.
+
+    ``fragment``: the key of the fragment (``st.fragment(key=...)``) that holds all of the
+    page that depends on the filters (the Map's body). A filter change then reruns only
+    that fragment, which reads the filters with :func:`fragment_filter`: the rest of the
+    page (navigation, the filters themselves) is neither run nor sent again."""
     st.session_state.pop(KEY_FILTER, None)
     st.session_state.pop(KEY_COUNT_ONCE, None)
     if not with_filters:
@@ -120,7 +126,7 @@ def shared_filters(with_filters: bool) -> None:
         # them. (ScriptRunContext.run_with_active_hash, Streamlit 1.67, pinned.)
         ctx = get_script_run_ctx()
         with ctx.run_with_active_hash(ctx.pages_manager.main_script_hash):
-            st.session_state[KEY_FILTER] = sidebar_filters(data, revision)
+            st.session_state[KEY_FILTER] = sidebar_filters(data, revision, fragment)
 
 
 def _drop_unknown(data: dict) -> None:
@@ -143,7 +149,65 @@ def page_filter() -> EventFilter:
     return st.session_state[KEY_FILTER]
 
 
-def count_once_filter(datasets, built: bool) -> CountOnce:
+def fragment_filter(data: dict, revision: str) -> EventFilter:
+    """The shared filters' EventFilter, and the count-once choice, read from the widgets'
+    values in the session: what :func:`page_filter` gives, also in a rerun of the page's
+    fragment alone (see :func:`shared_filters`), where the filters are not drawn again."""
+    state = st.session_state
+    once, prefer = state.get(KEY_ONCE, False), state.get(KEY_ONCE_BY, MOST_PRECISE)
+    built = matches_built(revision)
+    state[KEY_COUNT_ONCE] = (
+        CountOnce(bool(once), None if prefer == MOST_PRECISE else prefer) if built else CountOnce()
+    )
+    state[KEY_FILTER] = _event_filter(
+        data,
+        dates=state[KEY_DATES],
+        types=state[KEY_TYPES],
+        datasets=state[KEY_DATASETS],
+        actor=state[KEY_ACTOR],
+        min_fatalities=state[KEY_MIN_FATALITIES],
+        precisions=state[KEY_PRECISIONS],
+        zones=state[KEY_ZONES],
+        place=state[KEY_NEAR_PLACE],
+        km=state[KEY_NEAR_KM],
+    )
+    return state[KEY_FILTER]
+
+
+_KEY_NOTES = "filter_notes"  # the notes on the filters' values drawn by the last full run
+
+
+def _notes(dates, km) -> tuple[str, ...]:
+    """Which notes the sidebar shows under the filters for these values: the date range
+    being picked, the distance past its limit."""
+    notes = ()
+    if not (isinstance(dates, (tuple, list)) and len(dates) == 2):
+        notes += ("dates",)
+    if km is not None and not km <= MAX_NEAR_KM:
+        notes += ("km",)
+    return notes
+
+
+def _rerun(fragment: str | None):
+    """The filters' ``on_change``: rerun only ``fragment`` when nothing else on the page
+    shows the change (the sidebar's notes stay as they are); else the whole page, as
+    without a callback."""
+    if fragment is None:
+        return None
+
+    def rerun() -> None:
+        state = st.session_state
+        notes = _notes(state.get(KEY_DATES), state.get(KEY_NEAR_KM))
+        if not notes and state.get(_KEY_NOTES) == notes:
+            try:
+                st.rerun(fragment)
+            except StreamlitAPIException:
+                return  # the page stopped before drawing its fragment: rerun it all
+
+    return rerun
+
+
+def count_once_filter(datasets, built: bool, on_change=None) -> CountOnce:
     """The "Count each event once" box and "Represent each group by" (in the sidebar);
     disabled, with how to build the matches, while none are stored."""
     on = st.checkbox(
@@ -165,6 +229,7 @@ def count_once_filter(datasets, built: bool) -> CountOnce:
         "Represent each group by",
         options,
         key=KEY_ONCE_BY,
+        on_change=on_change,
         bind=URL,
         disabled=not on,
         help="Which record of a group of matched records is shown and counted: by default "
@@ -173,10 +238,12 @@ def count_once_filter(datasets, built: bool) -> CountOnce:
     return CountOnce(bool(on), None if prefer == MOST_PRECISE else prefer)
 
 
-def sidebar_filters(data: dict, revision: str) -> EventFilter:
+def sidebar_filters(data: dict, revision: str, fragment: str | None = None) -> EventFilter:
     """The filter widgets (in the sidebar, the same on every page) as one EventFilter; the
-    count-once choice goes to the session (:func:`views.data.count_once`)."""
+    count-once choice goes to the session (:func:`views.data.count_once`). A change reruns
+    ``fragment`` only, when given (:func:`shared_filters`)."""
     keep_state(FILTER_KEYS)
+    changed = _rerun(fragment)
     summary, zones, places = data["summary"], data["zones"], data["places"]
     _follow_new_data(summary)
     first, last = summary.first, summary.last
@@ -195,37 +262,53 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
             min_value=first,
             max_value=last,
             key=KEY_DATES,
+            on_change=changed,
             bind=URL,
             help="An event is shown when its start-to-end period overlaps these dates.",
         )
         types = st.multiselect(
-            "Event types", list(summary.types), default=list(summary.types), key=KEY_TYPES, bind=URL
+            "Event types",
+            list(summary.types),
+            default=list(summary.types),
+            key=KEY_TYPES,
+            on_change=changed,
+            bind=URL,
         )
         datasets = st.multiselect(
             "Datasets",
             list(summary.datasets),
             default=list(summary.datasets),
             key=KEY_DATASETS,
+            on_change=changed,
             bind=URL,
         )
         st.session_state[KEY_COUNT_ONCE] = count_once_filter(
-            summary.datasets, matches_built(revision)
+            summary.datasets, matches_built(revision), changed
         )
         with st.expander("More filters"):
             actor = st.text_input(
                 "Actor contains",
                 key=KEY_ACTOR,
+                on_change=changed,
                 bind=URL,
                 help="Text found in actor 1 or actor 2 (any case).",
             )
             min_fatalities = st.number_input(
-                "At least this many fatalities", 0, None, 0, 1, key=KEY_MIN_FATALITIES, bind=URL
+                "At least this many fatalities",
+                0,
+                None,
+                0,
+                1,
+                key=KEY_MIN_FATALITIES,
+                on_change=changed,
+                bind=URL,
             )
             precisions = st.multiselect(
                 "Location precision",
                 list(LOCATION_PRECISIONS),
                 default=list(LOCATION_PRECISIONS),
                 key=KEY_PRECISIONS,
+                on_change=changed,
                 bind=URL,
                 help="Leave out coarse locations (admin1, region, country) to keep only "
                 "events placed precisely.",
@@ -235,12 +318,15 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
                 list(zone_names),
                 format_func=zone_names.get,
                 key=KEY_ZONES,
+                on_change=changed,
                 bind=URL,
                 help="An event is inside a zone when it lies in the zone's boundary in force "
                 "on the day the event began (the version of that date, as on the map and in "
                 "the Zone report); before a zone began or after it ended, nothing is inside.",
             )
-            place = st.selectbox("Near a place", place_names, key=KEY_NEAR_PLACE, bind=URL)
+            place = st.selectbox(
+                "Near a place", place_names, key=KEY_NEAR_PLACE, on_change=changed, bind=URL
+            )
             # No max_value: a number above it would only turn red and not be applied.
             km = st.number_input(
                 "Within (km)",
@@ -248,6 +334,7 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
                 value=30.0,
                 step=5.0,
                 key=KEY_NEAR_KM,
+                on_change=changed,
                 bind=URL,
                 help=f"At most {MAX_NEAR_KM:,.0f} km (geodesic distance).",
             )
@@ -262,17 +349,41 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
         # The box shows "D – yyyy/mm/dd" for the link's day: show "D – D" instead.
         st.session_state[_KEY_ONE_DAY_FILL] = one_day
         st.rerun()
+    notes = _notes(dates, km)
+    st.session_state[_KEY_NOTES] = notes
+    if "dates" in notes and not _holds_only(dates, one_day):
+        st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")
+    return _event_filter(
+        data,
+        dates=dates,
+        types=types,
+        datasets=datasets,
+        actor=actor,
+        min_fatalities=min_fatalities,
+        precisions=precisions,
+        zones=chosen_zones,
+        place=place,
+        km=km,
+    )
+
+
+def _event_filter(
+    data, dates, types, datasets, actor, min_fatalities, precisions, zones, place, km
+) -> EventFilter:
+    """The filters' values as one EventFilter: a date range being picked as the whole
+    range (a link of one day as that day), a distance past its limit as the limit."""
+    summary, places = data["summary"], data["places"]
+    one_day = st.session_state.get(_KEY_ONE_DAY)
     if isinstance(dates, (tuple, list)) and len(dates) == 2:
         start, end = dates
     elif _holds_only(dates, one_day):
         start = end = one_day  # a link of one day (see _one_day_link)
     else:
-        st.info("Pick an end date to apply the date range; showing the whole range meanwhile.")
-        start, end = first, last
+        start, end = summary.first, summary.last
     near = None
     if place != NO_PLACE:
         lat, lon, _ = find_place(places, place)
-        near = (lat, lon, float(km))
+        near = (lat, lon, min(float(km), MAX_NEAR_KM))
     all_precisions = len(precisions) == len(LOCATION_PRECISIONS)
     return EventFilter(
         start=start,
@@ -282,6 +393,6 @@ def sidebar_filters(data: dict, revision: str) -> EventFilter:
         actor=actor.strip() or None,
         min_fatalities=int(min_fatalities) or None,
         precisions=None if all_precisions else tuple(precisions),
-        zones=tuple(chosen_zones) or None,
+        zones=tuple(zones) or None,
         near=near,
     )

@@ -19,12 +19,13 @@ from geo.render import (
     event_view_group,
 )
 from views.data import event_types, layers, map_events, map_layers, selected_count, showing_line
-from views.filters import page_filter
+from views.filters import fragment_filter, page_filter
 from views.heap import settle
 from views.livemap import live_folium
 from views.page import page_start
 from views.sharing import URL
 from views.state import (
+    FRAGMENT_MAP,
     KEY_MAP,
     KEY_MAP_VIEW,
     KEY_ONLINE_TILES,
@@ -87,10 +88,8 @@ if (pending := st.session_state.pop(KEY_ZONES_PENDING, None)) is not None:
     st.query_params[KEY_ZONES_AS_OF] = pending.isoformat()
 with st.sidebar:
     st.header("Zones")
-    if _choice("Zones as of the end of the event dates", KEY_ZONES_FOLLOW, True):
-        as_of = flt.end
-    else:
-        as_of = st.date_input(
+    if not _choice("Zones as of the end of the event dates", KEY_ZONES_FOLLOW, True):
+        st.date_input(
             "Zones as of",
             value=flt.end,  # the default: a date set by code or picked is then kept in the link
             min_value=date(2011, 1, 1),
@@ -100,79 +99,96 @@ with st.sidebar:
             help=HELP[KEY_ZONES_AS_OF],
         )
     st.header("Basemap")
-    online = _choice("Offer online map tiles", KEY_ONLINE_TILES, False)
+    _choice("Offer online map tiles", KEY_ONLINE_TILES, False)
 
-reported = st.session_state.get(KEY_MAP_VIEW) or {}  # the view the map last reported
-likely = View.from_bounds(reported.get("bounds"), reported.get("zoom")) or START_VIEW
-# in SQL on PostGIS, in one scan with the grid's cells around the likely view
-selected = selected_count(revision, flt, data["zone_versions"], likely)
-st.markdown(showing_line(revision, flt, data["zone_versions"], selected, summary.count))
-if not flt.types:
-    st.warning("No event type is selected: choose at least one in the sidebar to see events.")
 
-# The map reports the last event clicked and, when there are too many events to send them
-# all, its view (bounds and zoom); the page answers with what to draw there, and with that
-# one event's details. The map itself is not sent again unless the zones, the basemap
-# choice or this mode change. (streamlit-folium fixes what a map reports when the map is
-# made, so each mode is its own map, under its own key; the view survives the switch
-# through the page's address.)
-crowded = selected > point_limit()
-map_key = KEY_MAP_VIEW if crowded else KEY_MAP
-state = st.session_state.get(map_key) or {}
-view = (View.from_bounds(state.get("bounds"), state.get("zoom")) if crowded else None) or START_VIEW
-legend = dict(event_types_legend(list(summary.types)))
-colors = tuple(legend.get(t, "#7f7f7f") for t in event_types(revision))  # by type code
-shown = map_events(revision, flt, data["zone_versions"], view, colors)
-payload = dict(shown.payload)
-fid = clicked_event(state.get("last_object_clicked_tooltip"))  # see geo.render.contract
-if fid is not None:
-    try:
-        payload["detail"] = event_detail(
-            store.event_by_fid(fid), fid, attributions(summary.datasets)
-        ) or {"fid": fid, "missing": "This event is no longer in the store."}
-    except ZoneWatchError as exc:
-        payload["detail"] = {"fid": fid, "missing": f"Its details could not be read: {exc}"}
+@st.fragment(key=FRAGMENT_MAP)
+def map_body() -> None:
+    """All of the page that the shared filters change: the count, the map and its notes.
+    A filter change reruns this alone (views.filters.shared_filters): the navigation and
+    the filters are neither run nor sent again, so the map redraws sooner. So do the map's
+    own reports (its view, a click)."""
+    flt = fragment_filter(data, revision)
+    state = st.session_state
+    as_of = flt.end if state[KEY_ZONES_FOLLOW] else state[KEY_ZONES_AS_OF]
+    online = state[KEY_ONLINE_TILES]
+    reported = st.session_state.get(KEY_MAP_VIEW) or {}  # the view the map last reported
+    likely = View.from_bounds(reported.get("bounds"), reported.get("zoom")) or START_VIEW
+    # in SQL on PostGIS, in one scan with the grid's cells around the likely view
+    selected = selected_count(revision, flt, data["zone_versions"], likely)
+    st.markdown(showing_line(revision, flt, data["zone_versions"], selected, summary.count))
+    if not flt.types:
+        st.warning("No event type is selected: choose at least one in the sidebar to see events.")
 
-zones_then, zones_key, zones_caption = _zones_as_of(revision, as_of)
-live_folium(
-    # the map (zones, places, governorates, basemap) is made and turned into script once
-    # per store revision, zones shown and basemap choice; a rerun sends only the events
-    lambda: build_map(
-        map_layers(data, zones_then),
-        online_tiles=online,
-        all_types=list(summary.types),
-        share_view=True,
-        live_events=True,
-        cache_key=(revision, zones_key),
-    ),
-    cache_key=(revision, zones_key, online, tuple(summary.types)),
-    feature_group=event_view_group(payload),
-    key=map_key,
-    height=640,
-    # The view matters only when the events are too many to send all at once; otherwise
-    # panning and zooming never rerun the page. (Not the click count: it would rerun the
-    # page as soon as the map loads, its first value differing from streamlit-folium's.)
-    returned_objects=["last_object_clicked_tooltip"] + (["bounds", "zoom"] if crowded else []),
-)
-if shown.mode == "cells":
-    st.caption(
-        f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities) in "
-        f"{shown.cells_in_view:,} squares of about {shown.cell_km:,.0f} km, counted inside "
-        "the map's edges (a square on an edge also holds events just beyond them). Zoom in "
-        f"or narrow the filters to see each event (up to {point_limit():,} are drawn one by one)."
+    # The map reports the last event clicked and, when there are too many events to send them
+    # all, its view (bounds and zoom); the page answers with what to draw there, and with that
+    # one event's details. The map itself is not sent again unless the zones, the basemap
+    # choice or this mode change. (streamlit-folium fixes what a map reports when the map is
+    # made, so each mode is its own map, under its own key; the view survives the switch
+    # through the page's address.)
+    crowded = selected > point_limit()
+    map_key = KEY_MAP_VIEW if crowded else KEY_MAP
+    state = st.session_state.get(map_key) or {}
+    view = (
+        View.from_bounds(state.get("bounds"), state.get("zoom")) if crowded else None
+    ) or START_VIEW
+    legend = dict(event_types_legend(list(summary.types)))
+    colors = tuple(legend.get(t, "#7f7f7f") for t in event_types(revision))  # by type code
+    shown = map_events(revision, flt, data["zone_versions"], view, colors)
+    payload = dict(shown.payload)
+    fid = clicked_event(state.get("last_object_clicked_tooltip"))  # see geo.render.contract
+    if fid is not None:
+        try:
+            payload["detail"] = event_detail(
+                store.event_by_fid(fid), fid, attributions(summary.datasets)
+            ) or {"fid": fid, "missing": "This event is no longer in the store."}
+        except ZoneWatchError as exc:
+            payload["detail"] = {"fid": fid, "missing": f"Its details could not be read: {exc}"}
+
+    zones_then, zones_key, zones_caption = _zones_as_of(revision, as_of)
+    live_folium(
+        # the map (zones, places, governorates, basemap) is made and turned into script once
+        # per store revision, zones shown and basemap choice; a rerun sends only the events
+        lambda: build_map(
+            map_layers(data, zones_then),
+            online_tiles=online,
+            all_types=list(summary.types),
+            share_view=True,
+            live_events=True,
+            cache_key=(revision, zones_key),
+        ),
+        cache_key=(revision, zones_key, online, tuple(summary.types)),
+        feature_group=event_view_group(payload),
+        key=map_key,
+        height=640,
+        # The view matters only when the events are too many to send all at once; otherwise
+        # panning and zooming never rerun the page. (Not the click count: it would rerun the
+        # page as soon as the map loads, its first value differing from streamlit-folium's.)
+        returned_objects=["last_object_clicked_tooltip"] + (["bounds", "zoom"] if crowded else []),
     )
-elif payload["region"] is not None:
+    if shown.mode == "cells":
+        st.caption(
+            f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities) in "
+            f"{shown.cells_in_view:,} squares of about {shown.cell_km:,.0f} km, counted inside "
+            "the map's edges (a square on an edge also holds events just beyond them). Zoom in "
+            "or narrow the filters to see each event "
+            f"(up to {point_limit():,} are drawn one by one)."
+        )
+    elif payload["region"] is not None:
+        st.caption(
+            f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities), each "
+            "drawn as a circle; click one for its details."
+        )
+    else:
+        st.caption(
+            "Every selected event is on the map, each drawn as a circle; click one for its details."
+        )
+    st.caption(f"Zones as of {as_of:%d %b %Y}: {zones_caption}")
     st.caption(
-        f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities), each "
-        "drawn as a circle; click one for its details."
+        "Press ▶ on the map to play the events drawn over time. Sources and licences: see the "
+        "Sources page."
     )
-else:
-    st.caption(
-        "Every selected event is on the map, each drawn as a circle; click one for its details."
-    )
-st.caption(f"Zones as of {as_of:%d %b %Y}: {zones_caption}")
-st.caption(
-    "Press ▶ on the map to play the events drawn over time. Sources and licences: see the "
-    "Sources page."
-)
-settle()  # the long-lived objects out of the collector's way (views/heap.py)
+    settle()  # the long-lived objects out of the collector's way (views/heap.py)
+
+
+map_body()

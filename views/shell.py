@@ -20,7 +20,7 @@ from views.auth import gate, identity, may_open
 from views.auth import sidebar as auth_sidebar
 from views.filters import shared_filters
 from views.sharing import clean_link
-from views.state import MAP_KEYS, keep_state
+from views.state import FRAGMENT_MAP, MAP_KEYS, keep_state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,4 +69,5 @@ def page_setup(title: str) -> None:
     gate(TITLES[title][0], who)
     if title != "Map":
         keep_state(MAP_KEYS)
-    shared_filters(with_filters)
+    # On the Map, a filter change reruns only the map and its counts (views/map.py)
+    shared_filters(with_filters, FRAGMENT_MAP if title == "Map" else None)

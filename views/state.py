@@ -43,6 +43,8 @@ KEY_MAP = "map"
 KEY_MAP_VIEW = "map_view"  # the map when it reports its view (too many events to send)
 KEY_ZONES_AS_OF = "zones_as_of"  # the date the map shows the zones as of
 KEY_ZONES_FOLLOW = "zones_follow"  # zones as of the end of the event dates (the default)
+# The fragment (st.fragment's key) of the Map's body: what a change of the filters reruns.
+FRAGMENT_MAP = "map_body"
 # A date the Map is to show the zones as of, set by a save elsewhere: the Map applies it to
 # its own widgets when it next runs (widgets are set by the page that draws them).
 KEY_ZONES_PENDING = "zones_pending"
