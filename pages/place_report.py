@@ -13,7 +13,7 @@ from geo.render import build_map
 from geo.timeline import BEFORE_RULE
 from views.charts import longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
-from views.page import drawn_note, report_start, static_map
+from views.page import REPORT_PERIODS, drawn_note, report_start, static_map
 from views.sharing import URL, drop_unknown
 from views.shell import page_setup
 from views.state import KEY_PLACE_PER, KEY_PLACES, KEY_RADIUS
@@ -30,7 +30,7 @@ store, data, flt, shown = report_start("Place report", INTRO, layer="places", ne
 summary, places = data["summary"], data["places"]
 
 names = sorted(places["name_en"].unique())
-drop_unknown({KEY_PLACES: ("places", names)})
+drop_unknown({KEY_PLACES: ("places", names), KEY_PLACE_PER: ("periods", REPORT_PERIODS)})
 c1, c2, c3 = st.columns([3, 1, 1])
 chosen = c1.multiselect(
     "Places",
@@ -40,7 +40,7 @@ chosen = c1.multiselect(
     bind=URL,
 )
 km = c2.number_input("Within (km)", 1, 200, 25, key=KEY_RADIUS, bind=URL)
-freq = c3.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PLACE_PER, bind=URL)
+freq = c3.radio("Per", REPORT_PERIODS, index=1, horizontal=True, key=KEY_PLACE_PER, bind=URL)
 if not chosen:
     st.info("Choose one or more places.")
     st.stop()

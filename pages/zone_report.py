@@ -23,8 +23,8 @@ from geo.report import (
 from geo.timeline import BEFORE_RULE
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
-from views.page import drawn_note, report_start, static_map
-from views.sharing import URL, drop_unknown
+from views.page import REPORT_PERIODS, drawn_note, report_start, static_map
+from views.sharing import URL, YES_NO, drop_unknown
 from views.shell import page_setup
 from views.state import KEY_COARSE, KEY_PER, KEY_PIVOT, KEY_RING, KEY_WINDOW, KEY_ZONE
 from views.text import plain
@@ -49,12 +49,18 @@ def _new_zone() -> None:
     st.session_state[KEY_PIVOT] = analysis.in_force_date(versions, st.session_state[KEY_ZONE])
 
 
-drop_unknown({KEY_ZONE: ("zones", list(names.values()))})  # the address names the zone
+drop_unknown(
+    {
+        KEY_ZONE: ("zones", list(names.values())),  # the address names the zone
+        KEY_PER: ("periods", REPORT_PERIODS),
+        KEY_COARSE: YES_NO,
+    }
+)
 c1, c2, c3 = st.columns(3)
 zone_id = c1.selectbox(
     "Zone", list(names), format_func=lambda z: names[z], key=KEY_ZONE, bind=URL, on_change=_new_zone
 )
-freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PER, bind=URL)
+freq = c2.radio("Per", REPORT_PERIODS, index=1, horizontal=True, key=KEY_PER, bind=URL)
 coarse = c3.checkbox(
     "Leave out coarse locations",
     value=True,

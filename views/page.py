@@ -10,8 +10,12 @@ from streamlit_folium import st_folium
 from geo.eventindex import Selection
 from geo.filters import EventFilter
 from geo.store import Store
+from geo.timeline import FREQS
 from views.data import open_or_stop, shown_or_stop
 from views.filters import page_filter
+
+#: The reports' "Per" choice: their charts' periods.
+REPORT_PERIODS = list(FREQS[1:])
 
 
 def page_start(title: str, intro: str = "", small: bool = False) -> tuple[Store, str, dict]:
