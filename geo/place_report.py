@@ -34,7 +34,8 @@ class PlaceReport:
     :data:`geo.timeline.BEFORE_RULE`), summed over the places; ``longer``: how many of
     those counted run past the period of their start (summed likewise). ``near``: the events within
     the distance of any place, each once, in the order of the events given. ``focus``: the
-    discs of the distance around the places, for a map to show."""
+    discs of the distance around the places, for a map to show; ``discs``: each place's disc,
+    labelled, for a map to draw."""
 
     places: tuple[str, ...]
     km: float
@@ -45,6 +46,7 @@ class PlaceReport:
     near: pd.DataFrame
     focus: object  # a shapely geometry
     longer: int = 0  # as ``early``: counted events whose dates run past their period
+    discs: tuple = ()  # ((label, disc), ...) in the order of ``places``
 
 
 def place_report(events, places, names, km: float, freq="month", start=None, end=None, types=None):
@@ -108,5 +110,9 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
         early=sum(before_range(rows, start)["events"] for rows in near),
         near=anywhere,
         focus=shapely.union_all(discs),
+        discs=tuple(
+            (f"within {km:g} km of {label}", disc)
+            for (_, _, label), disc in zip(found, discs, strict=True)
+        ),
         longer=sum(longer_than_period(rows, freq, start, end, types) for rows in near),
     )

@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import zones as zone_rules
 from geo.place_report import DEFAULT_PLACES, place_report
-from geo.render import build_map
+from geo.render import build_map, report_area
 from geo.timeline import BEFORE_RULE
 from views.charts import longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
@@ -113,6 +113,7 @@ st.subheader("Map")
 st.caption(
     f"The {near_count:,} events within {km} km of "
     + ", ".join(plain(n) for n in chosen)
+    + f" (the circles of {km} km, grey, dashed)"
     + drawn_note(len(drawn), near_count)
 )
 static_map(
@@ -122,6 +123,7 @@ static_map(
         focus=report.focus,
         # the zones, places and governorates made once per store revision and end date
         cache_key=("place report", revision, flt.end),
+        areas=[report_area(f"Within {km:g} km", list(report.discs))],  # what is counted
     ),
     key="place_map",
     height=480,

@@ -11,7 +11,7 @@ from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
-from geo.render import Shapes, build_map
+from geo.render import build_map, report_area
 from geo.report import (
     before_note,
     comparison_table,
@@ -170,9 +170,7 @@ def _map() -> folium.Map:
         # the zone, places and governorates made once per store revision and zone version
         cache_key=("zone report", revision, zone_id, int(row["version"])),
         # the ring the before/after table compares, drawn
-        areas=[
-            Shapes(f"Ring of {km:g} km", [(report.ring_label, report.ring)], "#555", True, 0.04)
-        ],
+        areas=[report_area(f"Ring of {km:g} km", [(report.ring_label, report.ring)])],
     )
 
 

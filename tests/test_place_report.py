@@ -193,3 +193,34 @@ def test_place_report_of_no_place_or_no_event_is_empty(store_env):
     quiet = place_report(events.iloc[0:0], places, ["Raqqa"], 25.0)
     assert quiet.totals.to_dict("records") == [{"place": "Raqqa", "events": 0, "fatalities": 0}]
     assert quiet.near.empty and quiet.per_period["events"].sum() == 0
+
+
+def test_the_circles_the_figures_count_in_are_drawn_on_the_map(store_env):
+    """The figures counted within R km of each place, but the map drew no circle (as the
+    Zone report drew no ring): each place's disc is a layer of the map, under the events."""
+    import json
+
+    import shapely
+    from test_app import layer_payload
+
+    from geo.place_report import place_report
+    from geo.store import open_store
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/place_report.py").run()
+    at.number_input(key="radius").set_value(30).run()
+    assert not at.exception, at.exception
+    (script,) = [json.loads(c.proto.json_args)["script"] for c in at.get("component_instance")]
+    circles = layer_payload(script, "shapes")
+    labels = [f["properties"]["label"] for f in circles["features"]]
+    assert labels == ["within 30 km of Raqqa", "within 30 km of Palmyra (Tadmur)"]
+    assert script.index("window.zw.shapes(") < script.index("window.zw.events(")
+    store = open_store()
+    want = place_report(store.events(), store.places(), ["Raqqa", "Palmyra (Tadmur)"], 30.0)
+    drawn = [shapely.geometry.shape(f["geometry"]) for f in circles["features"]]
+    for disc, (_, expected) in zip(drawn, want.discs, strict=True):
+        assert abs(disc.area - expected.area) < 0.01 * expected.area
+    assert abs(shapely.union_all(drawn).area - want.focus.area) < 0.01 * want.focus.area
+    assert any("(the circles of 30 km, grey, dashed)" in c.value for c in at.caption)
