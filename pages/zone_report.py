@@ -23,7 +23,7 @@ from geo.report import (
 from geo.timeline import BEFORE_RULE
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
-from views.page import REPORT_PERIODS, drawn_note, report_start, static_map
+from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
 from views.sharing import URL, YES_NO, drop_unknown
 from views.shell import page_setup
 from views.state import KEY_COARSE, KEY_PER, KEY_PIVOT, KEY_RING, KEY_WINDOW, KEY_ZONE
@@ -61,14 +61,7 @@ zone_id = c1.selectbox(
     "Zone", list(names), format_func=lambda z: names[z], key=KEY_ZONE, bind=URL, on_change=_new_zone
 )
 freq = c2.radio("Per", REPORT_PERIODS, index=1, horizontal=True, key=KEY_PER, bind=URL)
-coarse = c3.checkbox(
-    "Leave out coarse locations",
-    value=True,
-    key=KEY_COARSE,
-    bind=URL,
-    help="Events placed only at a governorate's centroid or coarser (UCDP where_prec 4+, "
-    "ACLED geo_precision 3) cannot be told to be in a zone or not.",
-)
+coarse = coarse_box(c3, KEY_COARSE)
 c4, c5, c6 = st.columns(3)
 pivot = c4.date_input(
     "Compare around",

@@ -59,6 +59,7 @@ PARAMS = {
     "places": OTHER,
     "radius": NUMBERS + [["100000"]],
     "place_per": OTHER,
+    "place_coarse": OTHER,
     # the Events page
     "timeline_freq": OTHER,
     "table_page": NUMBERS + [["0"], ["99999999"]],
@@ -68,7 +69,7 @@ OWN = {
     "app.py": SHARED + ("actor", "zones_follow", "zones_as_of", "online_tiles"),
     "pages/events.py": SHARED + ("timeline_freq", "table_page"),
     "pages/zone_report.py": ("dates", "zone", "per", "coarse", "pivot", "window", "ring"),
-    "pages/place_report.py": ("dates", "km", "places", "radius", "place_per"),
+    "pages/place_report.py": ("dates", "km", "places", "radius", "place_per", "place_coarse"),
 }
 
 
@@ -244,6 +245,7 @@ def test_an_unknown_choice_of_a_page_is_named_and_a_known_one_taken_in_any_case(
         ("pages/zone_report.py", "per", "year", "periods"),
         ("pages/zone_report.py", "coarse", "maybe", "values of a yes/no box"),
         ("pages/place_report.py", "place_per", "day", "periods"),
+        ("pages/place_report.py", "place_coarse", "no", "values of a yes/no box"),
         ("app.py", "zones_follow", "maybe", "values of a yes/no box"),
         ("app.py", "online_tiles", "yes", "values of a yes/no box"),
     ):
