@@ -34,7 +34,11 @@ class PlaceReport:
     :data:`geo.timeline.BEFORE_RULE`), summed over the places; ``longer``: how many of
     those counted run past the period of their start (summed likewise). ``near``: the events within
     the distance of any place, each once, in the order of the events given. ``focus``: the
-    discs of the distance around the places, for a map to show."""
+    discs of the distance around the places, for a map to show; ``discs``: each place's disc,
+    labelled, for a map to draw. ``exclude_coarse``: the events placed only at a
+    governorate's centroid or coarser (:data:`geo.analysis.COARSE`) were left out, as the
+    Zone report leaves them out: ``coarse_left_out`` of them were within the distance of a
+    place."""
 
     places: tuple[str, ...]
     km: float
@@ -45,14 +49,28 @@ class PlaceReport:
     near: pd.DataFrame
     focus: object  # a shapely geometry
     longer: int = 0  # as ``early``: counted events whose dates run past their period
+    discs: tuple = ()  # ((label, disc), ...) in the order of ``places``
+    exclude_coarse: bool = False
+    coarse_left_out: int = 0
 
 
-def place_report(events, places, names, km: float, freq="month", start=None, end=None, types=None):
+def place_report(
+    events,
+    places,
+    names,
+    km: float,
+    freq="month",
+    start=None,
+    end=None,
+    types=None,
+    exclude_coarse: bool = False,
+):
     """The :class:`PlaceReport` of ``events`` (a frame of events, or a
     :class:`~geo.eventindex.Selection` of the index: the same report) within ``km`` of each
     of ``names`` (places found by :func:`geo.filters.find_place`), per ``freq`` (``week``
     or ``month``) from ``start`` to ``end``; ``types``: every event type, so each has its
-    rows (default: those present)."""
+    rows (default: those present); ``exclude_coarse``: leave out the events placed only at
+    a governorate's centroid or coarser (a governorate's centre is no town's)."""
     names = list(names)
     found = [find_place(places, name) for name in names]
     # Only the events within the box around each place can be within the distance: kept
@@ -66,6 +84,14 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
         for west, south, east, north in boxes:
             boxed |= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
         events = events[boxed]
+    left_out = 0
+    if exclude_coarse:
+        coarse = analysis.is_coarse(events).to_numpy()
+        left = events[coarse]
+        left_out = len(
+            set().union(*(analysis.near_place(left, y, x, km).index for y, x, _ in found))
+        )
+        events = events[~coarse]
     near = [analysis.near_place(events, y, x, km) for y, x, _ in found]
     # as analysis.place_counts, from the events near each place found once
     parts = []
@@ -108,5 +134,11 @@ def place_report(events, places, names, km: float, freq="month", start=None, end
         early=sum(before_range(rows, start)["events"] for rows in near),
         near=anywhere,
         focus=shapely.union_all(discs),
+        discs=tuple(
+            (f"within {km:g} km of {label}", disc)
+            for (_, _, label), disc in zip(found, discs, strict=True)
+        ),
         longer=sum(longer_than_period(rows, freq, start, end, types) for rows in near),
+        exclude_coarse=exclude_coarse,
+        coarse_left_out=left_out,
     )

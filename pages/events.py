@@ -39,7 +39,7 @@ from views.data import (
 )
 from views.filters import page_filter
 from views.page import page_start
-from views.sharing import URL
+from views.sharing import URL, drop_unknown
 from views.shell import page_setup
 from views.state import KEY_FREQ, KEY_TABLE_PAGE
 
@@ -134,8 +134,15 @@ shown = selected_count(revision, flt, data["zone_versions"])
 key = filter_key(flt)  # the filters and the count-once choice: what the rows depend on
 st.markdown(showing_line(revision, flt, data["zone_versions"], shown, summary.count))
 
+drop_unknown(  # the address holds the sort's label; its short name is taken too
+    {
+        KEY_FREQ: ("periods", timeline.FREQS),
+        KEY_SORT: ("columns to sort by", {label: by for by, label in T.SORT_COLUMNS.items()}),
+        KEY_SORT_DESC: ("orders", ORDERS),
+    }
+)
 st.subheader("Timeline")
-freq = st.radio("Per", ["day", "week", "month"], index=1, horizontal=True, key=KEY_FREQ, bind=URL)
+freq = st.radio("Per", timeline.FREQS, index=1, horizontal=True, key=KEY_FREQ, bind=URL)
 if sql is None:
     series, before, longer = _timeline(revision, key, freq, flt.start, flt.end, summary.types, mask)
 else:

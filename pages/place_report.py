@@ -9,14 +9,14 @@ import streamlit as st
 
 from geo import zones as zone_rules
 from geo.place_report import DEFAULT_PLACES, place_report
-from geo.render import build_map
+from geo.render import build_map, report_area
 from geo.timeline import BEFORE_RULE
 from views.charts import longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
-from views.page import drawn_note, report_start, static_map
-from views.sharing import URL, drop_unknown
+from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
+from views.sharing import URL, YES_NO, drop_unknown
 from views.shell import page_setup
-from views.state import KEY_PLACE_PER, KEY_PLACES, KEY_RADIUS
+from views.state import KEY_PLACE_COARSE, KEY_PLACE_PER, KEY_PLACES, KEY_RADIUS
 from views.text import plain, span
 
 page_setup("Place report")
@@ -30,8 +30,14 @@ store, data, flt, shown = report_start("Place report", INTRO, layer="places", ne
 summary, places = data["summary"], data["places"]
 
 names = sorted(places["name_en"].unique())
-drop_unknown({KEY_PLACES: ("places", names)})
-c1, c2, c3 = st.columns([3, 1, 1])
+drop_unknown(
+    {
+        KEY_PLACES: ("places", names),
+        KEY_PLACE_PER: ("periods", REPORT_PERIODS),
+        KEY_PLACE_COARSE: YES_NO,
+    }
+)
+c1, c2, c3, c4 = st.columns([3, 1, 1, 1.5])
 chosen = c1.multiselect(
     "Places",
     names,
@@ -40,7 +46,8 @@ chosen = c1.multiselect(
     bind=URL,
 )
 km = c2.number_input("Within (km)", 1, 200, 25, key=KEY_RADIUS, bind=URL)
-freq = c3.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PLACE_PER, bind=URL)
+freq = c3.radio("Per", REPORT_PERIODS, index=1, horizontal=True, key=KEY_PLACE_PER, bind=URL)
+coarse = coarse_box(c4, KEY_PLACE_COARSE)
 if not chosen:
     st.info("Choose one or more places.")
     st.stop()
@@ -49,21 +56,23 @@ revision = store.revision()
 
 
 @st.cache_resource(max_entries=8)
-def _report(revision: str, key: str, chosen: tuple, km: float, freq: str, _shown):
+def _report(revision: str, key: str, chosen: tuple, km: float, freq: str, coarse: bool, _shown):
     """The report and its map's rows, made once per store revision, filter and choices
     (a rerun that changes none of them, or comes back to them, computes nothing)."""
     report = place_report(
-        _shown, places, list(chosen), km, freq, start=flt.start, end=flt.end, types=summary.types
+        _shown, places, list(chosen), km, freq, flt.start, flt.end, summary.types, coarse
     )
     return report, rows_for_map(store, report.near)
 
 
 report, (drawn, near_count) = _report(
-    revision, filter_key(flt), tuple(chosen), float(km), freq, shown
+    revision, filter_key(flt), tuple(chosen), float(km), freq, coarse, shown
 )
 st.caption(
     f"Of the {len(shown):,} events shown ({span(flt.start, flt.end)}), "
-    f"within {km} km of each place:"
+    f"within {km} km of each place"
+    + (f" ({report.coarse_left_out:,} coarse ones left out)" if coarse else "")
+    + ":"
 )
 st.dataframe(
     report.totals,
@@ -113,6 +122,7 @@ st.subheader("Map")
 st.caption(
     f"The {near_count:,} events within {km} km of "
     + ", ".join(plain(n) for n in chosen)
+    + f" (the circles of {km} km, grey, dashed)"
     + drawn_note(len(drawn), near_count)
 )
 static_map(
@@ -122,6 +132,7 @@ static_map(
         focus=report.focus,
         # the zones, places and governorates made once per store revision and end date
         cache_key=("place report", revision, flt.end),
+        areas=[report_area(f"Within {km:g} km", list(report.discs))],  # what is counted
     ),
     key="place_map",
     height=480,

@@ -11,7 +11,7 @@ from geo import analysis
 from geo import zones as zone_rules
 from geo.assets import inline_assets
 from geo.attribution import attributions
-from geo.render import Shapes, build_map
+from geo.render import build_map, report_area
 from geo.report import (
     before_note,
     comparison_table,
@@ -23,8 +23,8 @@ from geo.report import (
 from geo.timeline import BEFORE_RULE
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
-from views.page import drawn_note, report_start, static_map
-from views.sharing import URL, drop_unknown
+from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
+from views.sharing import URL, YES_NO, drop_unknown
 from views.shell import page_setup
 from views.state import KEY_COARSE, KEY_PER, KEY_PIVOT, KEY_RING, KEY_WINDOW, KEY_ZONE
 from views.text import plain
@@ -49,20 +49,19 @@ def _new_zone() -> None:
     st.session_state[KEY_PIVOT] = analysis.in_force_date(versions, st.session_state[KEY_ZONE])
 
 
-drop_unknown({KEY_ZONE: ("zones", list(names.values()))})  # the address names the zone
+drop_unknown(
+    {
+        KEY_ZONE: ("zones", list(names.values())),  # the address names the zone
+        KEY_PER: ("periods", REPORT_PERIODS),
+        KEY_COARSE: YES_NO,
+    }
+)
 c1, c2, c3 = st.columns(3)
 zone_id = c1.selectbox(
     "Zone", list(names), format_func=lambda z: names[z], key=KEY_ZONE, bind=URL, on_change=_new_zone
 )
-freq = c2.radio("Per", ["week", "month"], index=1, horizontal=True, key=KEY_PER, bind=URL)
-coarse = c3.checkbox(
-    "Leave out coarse locations",
-    value=True,
-    key=KEY_COARSE,
-    bind=URL,
-    help="Events placed only at a governorate's centroid or coarser (UCDP where_prec 4+, "
-    "ACLED geo_precision 3) cannot be told to be in a zone or not.",
-)
+freq = c2.radio("Per", REPORT_PERIODS, index=1, horizontal=True, key=KEY_PER, bind=URL)
+coarse = coarse_box(c3, KEY_COARSE)
 c4, c5, c6 = st.columns(3)
 pivot = c4.date_input(
     "Compare around",
@@ -164,9 +163,7 @@ def _map() -> folium.Map:
         # the zone, places and governorates made once per store revision and zone version
         cache_key=("zone report", revision, zone_id, int(row["version"])),
         # the ring the before/after table compares, drawn
-        areas=[
-            Shapes(f"Ring of {km:g} km", [(report.ring_label, report.ring)], "#555", True, 0.04)
-        ],
+        areas=[report_area(f"Ring of {km:g} km", [(report.ring_label, report.ring)])],
     )
 
 

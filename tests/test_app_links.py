@@ -59,6 +59,7 @@ PARAMS = {
     "places": OTHER,
     "radius": NUMBERS + [["100000"]],
     "place_per": OTHER,
+    "place_coarse": OTHER,
     # the Events page
     "timeline_freq": OTHER,
     "table_page": NUMBERS + [["0"], ["99999999"]],
@@ -68,7 +69,7 @@ OWN = {
     "app.py": SHARED + ("actor", "zones_follow", "zones_as_of", "online_tiles"),
     "pages/events.py": SHARED + ("timeline_freq", "table_page"),
     "pages/zone_report.py": ("dates", "zone", "per", "coarse", "pivot", "window", "ring"),
-    "pages/place_report.py": ("dates", "km", "places", "radius", "place_per"),
+    "pages/place_report.py": ("dates", "km", "places", "radius", "place_per", "place_coarse"),
 }
 
 
@@ -232,3 +233,33 @@ def test_an_unknown_value_in_a_link_is_named_and_dropped_from_the_address(store_
         at = _open(page, {key: [value]})
         assert _fails(at) == [] and key not in at.query_params, page
         assert any(f"“{value}”" in i.value for i in at.info), page
+
+
+def test_an_unknown_choice_of_a_page_is_named_and_a_known_one_taken_in_any_case(store_env):
+    """?timeline_freq=fortnight, ?sort=Bogus, ?online_tiles=maybe were ignored by Streamlit
+    without a word; ?sort=actor (the column's short name) did nothing: the address holds the
+    label, 'Actor 1' (walkthrough)."""
+    for page, key, value, what in (
+        ("pages/events.py", "timeline_freq", "fortnight", "periods"),
+        ("pages/events.py", "sort", "Bogus", "columns to sort by"),
+        ("pages/events.py", "sort_order", "sideways", "orders"),
+        ("pages/zone_report.py", "per", "year", "periods"),
+        ("pages/zone_report.py", "coarse", "maybe", "values of a yes/no box"),
+        ("pages/place_report.py", "place_per", "day", "periods"),
+        ("pages/place_report.py", "place_coarse", "no", "values of a yes/no box"),
+        ("app.py", "zones_follow", "maybe", "values of a yes/no box"),
+        ("app.py", "online_tiles", "yes", "values of a yes/no box"),
+    ):
+        at = _open(page, {key: [value]})
+        assert _fails(at) == [] and key not in at.query_params, (page, key)
+        notes = [i.value for i in at.info if "ignored" in i.value]
+        assert any(f"“{value}” is not among the {what} here" in n for n in notes), (key, notes)
+    at = _open("pages/events.py", {"sort": ["actor"], "sort_order": ["Descending"]})
+    assert _fails(at) == [] and not [i for i in at.info if "ignored" in i.value]
+    assert at.selectbox(key="sort").value == "actor"
+    assert at.radio(key="sort_order").value == "descending"
+    assert at.query_params["sort"] in ("Actor 1", ["Actor 1"])
+    at = _open("pages/events.py", {"sort": ["nearest PLACE"], "timeline_freq": ["Month"]})
+    assert (
+        at.selectbox(key="sort").value == "place" and at.radio(key="timeline_freq").value == "month"
+    )

@@ -463,3 +463,44 @@ def test_a_new_points_payload_redraws_only_the_events_that_changed(zw):
     assert got["kept"] == [int(f) for f in keep if f != 1300]
     assert got["n"] == len(after_fid) == got["paths"]
     assert got["shapes"] == got["fresh"]
+
+
+def test_a_record_s_position_is_a_dot_of_fixed_pixels_at_every_zoom(zw):
+    """The Matches map drew each record as a 0.6 km circle: a speck at zoom 9, where the map
+    of a pair opens. A point of a shapes layer is a circle marker of zw.DOT_PX pixels."""
+    from shapely.geometry import Point
+
+    from geo.matching import review as R
+    from geo.render import Shapes, shapes_payload
+
+    a = {"latitude": 35.0, "longitude": 38.6, "dataset": "acled", "dataset_id": "SYR1"}
+    a["location_precision"] = "exact"
+    (layer,) = R.pair_shapes({}, a, None)
+    assert isinstance(layer.items[0][1], Point)
+    payload = shapes_payload(Shapes(layer.name, layer.items, layer.color, dash=True))
+    got = zw.evaluate(
+        """data => {
+           const div = document.createElement('div');
+           div.style.cssText = 'width:600px;height:400px';
+           document.body.appendChild(div);
+           const map = L.map(div).setView([35, 38.6], 9);
+           const group = zw.shapes(map, data);
+           const dots = [], sizes = [];
+           group.eachLayer(g => g.eachLayer(l => {
+             const fixed = l instanceof L.CircleMarker && !(l instanceof L.Circle);
+             if (l.getLatLng) { dots.push(fixed); }
+           }));
+           for (const z of [5, 9, 13]) {
+             map.setView([35, 38.6], z, {animate: false});
+             group.eachLayer(g => g.eachLayer(l => {
+               if (l.getLatLng) { sizes.push(Math.round(l._path.getBBox().width)); }
+             }));
+           }
+           const area = group.getBounds().isValid();
+           map.remove(); div.remove();
+           return {dots, sizes, area, px: zw.DOT_PX};
+        }""",
+        payload,
+    )
+    assert got["dots"] == [True] and got["area"]
+    assert got["sizes"] == [2 * got["px"]] * 3  # the same on the screen at every zoom

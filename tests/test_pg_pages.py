@@ -196,6 +196,8 @@ def _reports() -> dict:
             [c.value for c in at.caption],
             [m.value for m in at.markdown],
         )
+    at.checkbox(key="place_coarse").uncheck().run()  # the coarse locations counted too
+    out["place, coarse kept"] = ([d.value for d in at.dataframe], [c.value for c in at.caption])
     out["index read"] = bool(data._LAST_INDEX)
     return out
 
@@ -211,3 +213,12 @@ def test_zone_and_place_reports_on_postgis_read_no_index_and_show_the_same(
         for g, p in zip(g_frames, p_frames, strict=True):
             pd.testing.assert_frame_equal(p, g, obj=page)
         assert p_captions == g_captions and p_text == g_text
+    (g_frames, g_captions), (p_frames, p_captions) = (
+        gpkg["place, coarse kept"],
+        pg["place, coarse kept"],
+    )  # with the coarse locations: more events, the same on both
+    for g, p in zip(g_frames, p_frames, strict=True):
+        pd.testing.assert_frame_equal(p, g)
+    assert p_captions == g_captions
+    less = gpkg["pages/place_report.py"][0][0]
+    assert g_frames[0]["events"].sum() > less["events"].sum()

@@ -111,12 +111,12 @@ class Figures:
         )
         return report_csv(report), comparison_table(report)
 
-    def place_report(self, which: str):
+    def place_report(self, which: str, exclude_coarse: bool = True):
         flt = self.filters[which]
         shown = self.index.frame(self.masks[which])
         return place_report(
             shown, self.places, DEFAULT_PLACES, 25.0, "month", flt.start, flt.end,
-            self.summary.types,
+            self.summary.types, exclude_coarse,
         )  # fmt: skip
 
     def download(self, which: str) -> bytes:
@@ -202,11 +202,12 @@ def test_zone_report(pair, zone_id):
 
 
 def test_place_report(pair):
-    for which in ("default", "2017"):
-        g, p = pair["gpkg"].place_report(which), pair["postgis"].place_report(which)
+    for which, coarse in (("default", True), ("2017", True), ("default", False)):
+        g = pair["gpkg"].place_report(which, coarse)
+        p = pair["postgis"].place_report(which, coarse)
         pd.testing.assert_frame_equal(g.totals, p.totals)
         pd.testing.assert_frame_equal(g.per_period, p.per_period)
-        assert g.early == p.early
+        assert g.early == p.early and g.coarse_left_out == p.coarse_left_out
         assert list(g.near.index) == list(p.near.index)
         assert g.totals["events"].sum() > 0
 

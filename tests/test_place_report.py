@@ -56,7 +56,7 @@ def test_near_place_keeps_the_events_within_the_radius():
 def test_place_report_page_follows_the_filters(store_env):
     from datetime import date
 
-    from geo.analysis import place_counts
+    from geo.analysis import is_coarse, place_counts
     from geo.filters import EventFilter, select_events
     from geo.store import open_store
 
@@ -71,6 +71,7 @@ def test_place_report_page_follows_the_filters(store_env):
     assert not at.exception, at.exception
     store = open_store()
     shown = select_events(store, EventFilter(start=date(2017, 5, 1), end=date(2017, 10, 31)))
+    shown = shown[~is_coarse(shown)]  # coarse locations left out (the default)
     expected = place_counts(shown, store.places(), ["Raqqa", "Palmyra (Tadmur)"], 40.0)
     totals = at.dataframe[0].value.set_index("place")
     for name in ("Raqqa", "Palmyra (Tadmur)"):
@@ -193,3 +194,82 @@ def test_place_report_of_no_place_or_no_event_is_empty(store_env):
     quiet = place_report(events.iloc[0:0], places, ["Raqqa"], 25.0)
     assert quiet.totals.to_dict("records") == [{"place": "Raqqa", "events": 0, "fatalities": 0}]
     assert quiet.near.empty and quiet.per_period["events"].sum() == 0
+
+
+def test_the_circles_the_figures_count_in_are_drawn_on_the_map(store_env):
+    """The figures counted within R km of each place, but the map drew no circle (as the
+    Zone report drew no ring): each place's disc is a layer of the map, under the events."""
+    import json
+
+    import shapely
+    from test_app import layer_payload
+
+    from geo.place_report import place_report
+    from geo.store import open_store
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/place_report.py").run()
+    at.number_input(key="radius").set_value(30).run()
+    assert not at.exception, at.exception
+    (script,) = [json.loads(c.proto.json_args)["script"] for c in at.get("component_instance")]
+    circles = layer_payload(script, "shapes")
+    labels = [f["properties"]["label"] for f in circles["features"]]
+    assert labels == ["within 30 km of Raqqa", "within 30 km of Palmyra (Tadmur)"]
+    assert script.index("window.zw.shapes(") < script.index("window.zw.events(")
+    store = open_store()
+    want = place_report(store.events(), store.places(), ["Raqqa", "Palmyra (Tadmur)"], 30.0)
+    drawn = [shapely.geometry.shape(f["geometry"]) for f in circles["features"]]
+    for disc, (_, expected) in zip(drawn, want.discs, strict=True):
+        assert abs(disc.area - expected.area) < 0.01 * expected.area
+    assert abs(shapely.union_all(drawn).area - want.focus.area) < 0.01 * want.focus.area
+    assert any("(the circles of 30 km, grey, dashed)" in c.value for c in at.caption)
+
+
+def _shipped_coarse_ids() -> set[str]:
+    """The ids of the shipped events placed only at a governorate's centroid or coarser
+    (UCDP where_prec 4 and up; the curated events' own words), read with the csv module."""
+    from conftest import DATA, stdlib_rows
+
+    ucdp = {
+        r["id"] for r in stdlib_rows(DATA / "ucdp" / "ged_syria.csv") if int(r["where_prec"]) >= 4
+    }
+    coarse = {"admin1", "region", "country", "international"}
+    curated = stdlib_rows(DATA / "events" / "curated_strikes.csv")
+    return ucdp | {r["dataset_id"] for r in curated if r["location_precision"] in coarse}
+
+
+def test_the_place_report_leaves_out_coarse_locations_as_the_zone_report_does(store_env):
+    """The Place report counted events placed only at a governorate's centroid within R km
+    of a place (61 near Raqqa, 54 near Palmyra at 25 km), while the Events table gives them
+    no nearest place: as the Zone report, it leaves them out by default, and says how many."""
+    from geo.store import open_store
+
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/place_report.py").run()
+    assert not at.exception, at.exception
+    box = at.checkbox(key="place_coarse")
+    assert box.label == "Leave out coarse locations" and box.value is True
+    wording = (box.label, box.value, box.help)  # the same as the Zone report's, below
+    names = ["Raqqa", "Palmyra (Tadmur)"]
+    theirs = _brute_force_near(open_store().places(), names, 25.0)
+    coarse = _shipped_coarse_ids()
+    left_out = {i for name in names for i, _, _ in theirs[name] if i in coarse}
+    assert len(left_out) > 50
+    for leave_out in (True, False):
+        totals = at.dataframe[0].value.set_index("place")
+        for name in names:
+            want = [e for e in theirs[name] if not (leave_out and e[0] in coarse)]
+            assert totals.loc[name, "events"] == len(want), (leave_out, name)
+            assert totals.loc[name, "fatalities"] == sum(best for _, _, best in want)
+        said = f"({len(left_out):,} coarse ones left out)"
+        assert any(said in c.value for c in at.caption) == leave_out
+        at.checkbox(key="place_coarse").uncheck().run()
+    zone = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    zone.run()
+    zone.switch_page("pages/zone_report.py").run()
+    (zone_box,) = [c for c in zone.checkbox if c.key == "coarse"]
+    assert (zone_box.label, zone_box.value, zone_box.help) == wording

@@ -23,7 +23,7 @@ from views.filters import fragment_filter, page_filter
 from views.heap import settle
 from views.livemap import live_folium
 from views.page import page_start
-from views.sharing import URL
+from views.sharing import URL, YES_NO, drop_unknown
 from views.state import (
     FRAGMENT_MAP,
     KEY_MAP,
@@ -80,6 +80,7 @@ def _choice(label: str, key: str, default: bool) -> bool:
 
 
 flt = page_filter()
+drop_unknown({KEY_ZONES_FOLLOW: YES_NO, KEY_ONLINE_TILES: YES_NO})
 if (pending := st.session_state.pop(KEY_ZONES_PENDING, None)) is not None:
     # a zone was just saved: show the zones as of its date, in the widgets and the address
     st.session_state[KEY_ZONES_FOLLOW] = False

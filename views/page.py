@@ -10,8 +10,26 @@ from streamlit_folium import st_folium
 from geo.eventindex import Selection
 from geo.filters import EventFilter
 from geo.store import Store
+from geo.timeline import FREQS
 from views.data import open_or_stop, shown_or_stop
 from views.filters import page_filter
+from views.sharing import URL
+
+#: The reports' "Per" choice: their charts' periods.
+REPORT_PERIODS = list(FREQS[1:])
+
+
+def coarse_box(column, key: str) -> bool:
+    """The reports' "Leave out coarse locations" box (on by default), in ``column``, kept
+    in the page's address under ``key``."""
+    return column.checkbox(
+        "Leave out coarse locations",
+        value=True,
+        key=key,
+        bind=URL,
+        help="Events placed only at a governorate's centroid or coarser (UCDP where_prec 4+, "
+        "ACLED geo_precision 3) cannot be told to be in a zone or not, or near a place.",
+    )
 
 
 def page_start(title: str, intro: str = "", small: bool = False) -> tuple[Store, str, dict]:

@@ -177,6 +177,10 @@ def clean_link() -> None:
         )
 
 
+#: The values a yes/no box takes in the address (Streamlit reads them in any case), as
+#: :func:`drop_unknown` names them.
+YES_NO = ("values of a yes/no box", ("true", "false"))
+
 #: Options listed in the notice when a link names none of them (more: the list is long).
 _LISTED = 12
 
@@ -200,17 +204,40 @@ def _unknown_note(unknown: Sequence[str], what: str, options: Sequence[str]) -> 
     return f"{named}{more} {verb} among the {what} here, which are{listed}"
 
 
-def drop_unknown(choices: Mapping[str, tuple[str, Sequence[str]]]) -> None:
+def spelled(value: str, options: Sequence[str] | Mapping[str, str]) -> str:
+    """``value`` as the option it names, written as the address holds it: an option in
+    any case, or (``options`` a mapping {option: short name}) its short name in any case,
+    when it names only one option; else ``value`` itself."""
+    if value in options:
+        return value
+    names = options.items() if isinstance(options, Mapping) else ((o, o) for o in options)
+    wanted = value.strip().casefold()
+    found = {o for o, short in names if wanted in (o.casefold(), str(short).casefold())}
+    return found.pop() if len(found) == 1 else value
+
+
+def drop_unknown(
+    choices: Mapping[str, tuple[str, Sequence[str] | Mapping[str, str]]],
+) -> None:
     """Drop from the address the values of option lists that are none of the options, and
     say which (``choices``: {parameter: (what its options are, the options)}), before the
     widgets are drawn. Streamlit ignores such a value but kept it in the address, unnamed;
-    the known values of the parameter are kept."""
+    the known values of the parameter are kept. A value naming an option in another case,
+    or by its short name (``options`` a mapping {option: short name}), is written as the
+    option (:func:`spelled`)."""
     params = st.query_params
-    removed = {}
+    removed, respelled = {}, False
     for key, (what, options) in choices.items():
-        values = params.get_all(key)
-        unknown = unknown_values(values, options)
+        given = params.get_all(key)
+        values = [spelled(v, options) for v in given]
+        unknown = unknown_values(values, list(options))
         if not unknown:
+            if values != given:
+                try:
+                    params[key] = values
+                    respelled = True
+                except StreamlitAPIException:
+                    pass  # bound to a widget already on screen: the widget holds its value
             continue
         known = [v for v in values if v not in unknown]
         try:
@@ -220,8 +247,9 @@ def drop_unknown(choices: Mapping[str, tuple[str, Sequence[str]]]) -> None:
                 del params[key]
         except StreamlitAPIException:
             continue  # bound to a widget already on screen: the widget holds its value
-        removed[key] = _unknown_note(unknown, what, options)
-    if removed:
-        said = st.session_state.get(_KEY_SAID) or {}
-        st.session_state[KEY_IGNORED] = {**said, **removed}
+        removed[key] = _unknown_note(unknown, what, list(options))
+    if removed or respelled:
+        said = st.session_state.get(_KEY_SAID) or {}  # this run's notice, kept in the next
+        if said or removed:
+            st.session_state[KEY_IGNORED] = {**said, **removed}
         st.rerun()

@@ -52,6 +52,7 @@ KEY_ZONES_PENDING = "zones_pending"
 KEY_PLACES = "places"  # the Place report
 KEY_RADIUS = "radius"
 KEY_PLACE_PER = "place_per"
+KEY_PLACE_COARSE = "place_coarse"
 KEY_ZONE = "zone"  # the Zone report
 KEY_PER = "per"
 KEY_COARSE = "coarse"

@@ -269,8 +269,6 @@ def merged_texts(merged, fids) -> np.ndarray:
 
 #: The colours of record A, record B and the line between them.
 COLORS = ("#1f77b4", "#d62728", "#444444")
-#: The radius of the dot at each record's position, in km.
-DOT_KM = 0.6
 #: The closest the map of a link opens at: both records and the towns around them in view
 #: (zoom 9: about 110 km across the page's map), however near the two records are.
 PAIR_ZOOM = 9
@@ -287,10 +285,11 @@ def _circle(lat: float, lon: float, km: float, sides: int = 48):
 
 
 def pair_shapes(link: Mapping, a: Mapping | None, b: Mapping | None, rules: Rules | None = None):
-    """The layers of a link's map (:func:`geo.render.shapes_map`): each record as a dot
-    within the area its location precision stands for (the matcher's radius) and a line
-    between the two, labelled with the distance. A record not stored is left out."""
-    from shapely.geometry import LineString
+    """The layers of a link's map (:func:`geo.render.shapes_map`): each record as a dot (a
+    point, drawn a fixed size in pixels at every zoom) within the area its location
+    precision stands for (the matcher's radius) and a line between the two, labelled with
+    the distance. A record not stored is left out."""
+    from shapely.geometry import LineString, Point
 
     from geo.matching.links import haversine_km
     from geo.render import Shapes
@@ -303,8 +302,8 @@ def pair_shapes(link: Mapping, a: Mapping | None, b: Mapping | None, rules: Rule
         lat, lon = float(row["latitude"]), float(row["longitude"])
         name = f"{which}: {row['dataset']}:{row['dataset_id']}"
         radius = rules.radius(_text(row.get("location_precision")))
-        items = [(f"{name} ({_text(row.get('location_precision'))})", _circle(lat, lon, DOT_KM))]
-        if math.isfinite(radius) and radius > DOT_KM:
+        items = [(f"{name} ({_text(row.get('location_precision'))})", Point(lon, lat))]
+        if math.isfinite(radius) and radius > 0:
             items.append((f"{name}: within {radius:g} km", _circle(lat, lon, radius)))
         layers.append(Shapes(name, items, color, dash=True, fill=0.15))
         points.append((lat, lon))

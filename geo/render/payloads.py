@@ -252,6 +252,12 @@ class Shapes:
     weight: int = 2
 
 
+def report_area(name: str, items: list) -> Shapes:
+    """The area a report's figures count in (the Zone report's ring, the Place report's
+    discs): grey and dashed, faintly filled, for :func:`geo.render.build_map`'s ``areas``."""
+    return Shapes(name, items, "#555", dash=True, fill=0.04)
+
+
 def shapes_payload(shapes: Shapes, fit: bool = False, fit_zoom: int = 11) -> dict:
     """The layer's features; ``fit``: the map opens on them, zoomed in at most to
     ``fit_zoom``."""

@@ -31,7 +31,7 @@ import numpy as np
 
 from geo import table as T
 from geo.store import pgnearest
-from geo.store.pgquery import SQL_ORDERS
+from geo.store.pgquery import SQL_ORDERS, TEXT_ORDERS
 
 _EPOCH = "DATE '1970-01-01'"
 
@@ -70,16 +70,8 @@ def order(pg, by: str, descending: bool, places=None) -> tuple[str, tuple, list[
                         "e.fid"]  # fmt: skip
     if by == "fatalities":
         return "", (), [*_nullable("e.fatalities_best", descending), "e.fid"]
-    if by in ("type", "dataset", "actor"):
-        column, dictionary = {
-            "type": ("event_type", pg.types),
-            "dataset": ("dataset", pg.datasets),
-            "actor": ("actor1", pg.actors),
-        }[by]
-        ranks = T.text_rank(dictionary)
-        kept = [(v, int(r)) for v, r in zip(dictionary, ranks, strict=True) if v.strip()]
-        join = f" LEFT JOIN unnest(%s::text[], %s::bigint[]) AS r(v, rank) ON r.v = e.{column}"
-        params = ([v for v, _ in kept], [r for _, r in kept])
+    if by in TEXT_ORDERS:
+        join, params = pg.rank_join(by)
         return join, params, [*_nullable("r.rank", descending), "e.fid"]
     if by == "place":
         names = tuple(str(n) for n in T.place_names(places)) if len(places) else ()

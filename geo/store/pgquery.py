@@ -45,6 +45,8 @@ from geo.table import PAGE_SIZE, text_rank
 
 #: The Events table's orders this module gives (the nearest place's: geo.store.pgnearest).
 SQL_ORDERS = ("date", "fatalities", "type", "dataset", "actor")
+#: The orders by a text, ranked as the index ranks it (:meth:`PgEvents.rank_join`).
+TEXT_ORDERS = ("type", "dataset", "actor")
 
 _EPOCH = "DATE '1970-01-01'"
 
@@ -594,6 +596,21 @@ class PgEvents:
             series = TL.with_past(series, _timeline_frame(past, freq, start, end, types))
         return series, before, int(longer)
 
+    def rank_join(self, by: str) -> tuple[str, tuple]:
+        """The join giving each event ``r.rank``, the rank of its text in the table's order
+        ``by`` (one of :data:`TEXT_ORDERS`; :func:`geo.table.text_rank`: NULL for no text),
+        and its parameters: the one definition of these orders, by ``OFFSET``
+        (:meth:`page`) and by keys (:func:`geo.store.pgkeyset.order`)."""
+        column, dictionary = {
+            "type": ("event_type", self.types),
+            "dataset": ("dataset", self.datasets),
+            "actor": ("actor1", self.actors),
+        }[by]
+        ranks = text_rank(dictionary)
+        kept = [(v, int(r)) for v, r in zip(dictionary, ranks, strict=True) if v.strip()]
+        join = f" LEFT JOIN unnest(%s::text[], %s::bigint[]) AS r(v, rank) ON r.v = e.{column}"
+        return join, ([v for v, _ in kept], [r for _, r in kept])
+
     def page(
         self,
         flt: EventFilter,
@@ -616,16 +633,8 @@ class PgEvents:
             order = f"e.date_start {way}, e.fid"
         elif by == "fatalities":
             order = f"e.fatalities_best {way} NULLS LAST, e.fid"
-        elif by in ("type", "dataset", "actor"):
-            column, dictionary = {
-                "type": ("event_type", self.types),
-                "dataset": ("dataset", self.datasets),
-                "actor": ("actor1", self.actors),
-            }[by]
-            ranks = text_rank(dictionary)
-            kept = [(v, int(r)) for v, r in zip(dictionary, ranks, strict=True) if v.strip()]
-            join = f" LEFT JOIN unnest(%s::text[], %s::bigint[]) AS r(v, rank) ON r.v = e.{column}"
-            jparams = ([v for v, _ in kept], [r for _, r in kept])
+        elif by in TEXT_ORDERS:
+            join, jparams = self.rank_join(by)
             order = f"(r.rank IS NULL), r.rank {way}, e.fid"
         else:
             raise ValueError(f"cannot sort by {by!r} in SQL; choose one of {', '.join(SQL_ORDERS)}")

@@ -24,11 +24,19 @@
       }
     });
   };
+  // A point of a shapes layer (a record's position) is a dot of a fixed size in pixels: a
+  // circle of a fixed size in km is a speck at the zoom a map of a region opens at.
+  zw.DOT_PX = 6;
   zw.shapes = function (map, data) {
     var group = L.featureGroup();
     data.features.forEach(function (f) {
       var p = f.properties;
-      L.geoJSON(f, {style: function () {
+      L.geoJSON(f, {pointToLayer: function (ft, latlng) {
+        return L.circleMarker(latlng, {radius: zw.DOT_PX});
+      }, style: function (ft) {
+        if (ft.geometry.type === 'Point') {
+          return {color: '#fff', weight: 2, fillColor: p.color, fillOpacity: 1};
+        }
         return {color: p.color, weight: p.weight || 2, dashArray: p.dash ? '6 4' : null,
           fillColor: p.color, fillOpacity: p.fill};
       }, onEachFeature: function (ft, layer) {
