@@ -9,7 +9,9 @@ of ``views/map.py`` (with the script thread's CPU time so far), each message enq
 written to the websocket (type, bytes) and every collection of the garbage collector's
 oldest generation over 1 ms. In the browser it marks each websocket message received,
 each render message the map's iframe gets, and the moment the map's key changes (the
-redraw :mod:`map_scale` waits for; for the floor, its label). It then types the three
+redraw :mod:`map_scale` waits for; for the floor, its label). A date change reruns only
+the Map's fragment (``map_body`` in ``views/map.py``): its steps are not marked one by one,
+and the script's start and end are those of full runs only. It then types the three
 date changes of :data:`map_scale.CHANGES` as :meth:`map_scale.AppPage.set_dates` does and
 prints every event relative to the commit click.
 """

@@ -328,8 +328,11 @@ def test_live_map_playback_hides_events_for_real(browser, tmp_path, session_stor
     proc, url = _start_app(store)
     try:
         s = Session(browser, url)
+        before = s.showing()  # the map of every date draws as many events as it counts
         s.set_dates("2017-01-01", "2017-06-30")
+        _wait_for(lambda: s.showing() != before)
         _wait_for(lambda: s.count_layers("event") == s.showing())
+        s.idle()
         frame = s.map_frame()
         frame.evaluate(f"() => {{ window.map.setView([{CONVOY[0]}, {CONVOY[1]}], 10); }}")
         time.sleep(1)
