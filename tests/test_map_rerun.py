@@ -88,3 +88,25 @@ def test_a_note_in_the_sidebar_is_redrawn_by_a_whole_page_rerun(store_env):
     assert showing(at)[0] == stdlib_count("2017-05-01", "2017-05-31")
     at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 6, 30))).run()
     assert not at.get("page_link")  # no note before or after: the map's part alone
+
+
+def test_a_write_since_the_last_whole_run_reruns_the_whole_page(fresh_store_path, tmp_path):
+    """A filter change reruns only the map's part, which uses the data of the page's last
+    whole run. Events imported meanwhile (another tab, the command line, another app
+    process) must show on the next change, as on every other page: the page runs whole."""
+    from test_pg_processes import _ucdp_file
+
+    at = _map()
+    _, total = showing(at)
+    csv_path = tmp_path / "ucdp_export.csv"
+    _ucdp_file(csv_path, 40, tag=991_000_000)
+    from geo.cli import main as cli
+
+    assert cli(["import-events", "--format", "ucdp", str(csv_path)]) == 0
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    assert not at.exception, at.exception
+    assert at.get("page_link")  # the whole page ran again
+    assert showing(at)[1] == total + 40
+    # and the next change, with nothing written, is the map's part alone again
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 6, 30))).run()
+    assert not at.get("page_link") and showing(at)[1] == total + 40

@@ -76,9 +76,15 @@ def layers(revision: str) -> dict:
 
 def load_or_stop(store: Store) -> tuple[str, dict]:
     """(revision, layers) of the store, or a message and a stopped page."""
+    revision = current_revision(store)
     with stop_on_error("The data store could not be read"):
-        revision = store.revision()
         return revision, layers(revision)
+
+
+def current_revision(store: Store) -> str:
+    """The store's revision now (one cheap read), or a message and a stopped page."""
+    with stop_on_error("The data store could not be read"):
+        return store.revision()
 
 
 def open_or_stop() -> tuple[Store, str, dict]:

@@ -18,7 +18,15 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
-from views.data import event_types, layers, map_events, map_layers, selected_count, showing_line
+from views.data import (
+    current_revision,
+    event_types,
+    layers,
+    map_events,
+    map_layers,
+    selected_count,
+    showing_line,
+)
 from views.filters import fragment_filter, page_filter
 from views.heap import settle
 from views.livemap import live_folium
@@ -108,7 +116,11 @@ def map_body() -> None:
     """All of the page that the shared filters change: the count, the map and its notes.
     A filter change reruns this alone (views.filters.shared_filters): the navigation and
     the filters are neither run nor sent again, so the map redraws sooner. So do the map's
-    own reports (its view, a click)."""
+    own reports (its view, a click). When the store has changed since the page's last
+    whole run (a write by another tab or app process), the whole page runs again instead,
+    so the new data show on the next change, as on every other page."""
+    if current_revision(store) != revision:
+        st.rerun()  # the whole page: its filters, sidebar and data follow the new revision
     flt = fragment_filter(data, revision)
     state = st.session_state
     as_of = flt.end if state[KEY_ZONES_FOLLOW] else state[KEY_ZONES_AS_OF]
