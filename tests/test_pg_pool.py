@@ -88,3 +88,14 @@ def test_the_pooled_connections_go_with_the_store(postgis):
     while _backends(postgis, name) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _backends(postgis, name) == set()
+
+
+def test_a_kept_connection_dropped_while_idle_is_replaced_not_an_error(store_and_db, postgis):
+    store, _ = store_and_db
+    store.revision()
+    pooled = _pid(store)
+    postgis.admin(f"SELECT pg_terminate_backend({pooled})")  # an idle timeout, say
+    time.sleep(0.2)
+    assert _pid(store) != pooled  # read on a new connection, no error
+    summary = store.event_summary()
+    assert summary.count > 0

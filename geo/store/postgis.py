@@ -187,8 +187,12 @@ class _ReadPool:
         with self._lock:
             con = self._idle.pop() if self._idle else None
         if con is None or con.closed:
-            con = self._connect()
-        return _Lent(con, self)
+            return _Lent(self._connect(), self, kept=False)
+        return _Lent(con, self, kept=True)
+
+    def new(self):
+        """A new connection (for one that the server dropped while idle)."""
+        return self._connect()
 
     def give_back(self, con) -> None:
         psycopg = _psycopg()
@@ -211,15 +215,30 @@ class _Lent:
     """A pooled read connection: ``close()``, or the end of a ``with`` block, gives it back
     to its pool instead of closing it."""
 
-    __slots__ = ("_con", "_pool")
+    __slots__ = ("_con", "_pool", "_kept")
 
-    def __init__(self, con, pool: _ReadPool):
+    def __init__(self, con, pool: _ReadPool, kept: bool):
         self._con, self._pool = con, pool
+        self._kept = kept  # an idle one from the pool, not yet used: the server may have dropped it
 
     def execute(self, *args, **kwargs):
-        return self._con.execute(*args, **kwargs)
+        """The connection's ``execute``; on a kept connection that the server dropped while
+        it was idle (a restart, an idle timeout), the first statement runs again on a new
+        one (reads only: nothing was done)."""
+        if not self._kept:
+            return self._con.execute(*args, **kwargs)
+        self._kept = False
+        try:
+            return self._con.execute(*args, **kwargs)
+        except _psycopg().OperationalError:
+            if not self._con.closed:
+                raise  # the statement failed, not the connection
+            self._con = self._pool.new()
+            return self._con.execute(*args, **kwargs)
 
     def cursor(self, *args, **kwargs):
+        if self._kept:
+            self.execute("SELECT 1")  # see execute
         return self._con.cursor(*args, **kwargs)
 
     def close(self) -> None:
