@@ -3,6 +3,7 @@
     uv run --locked --group bench python bench/pg_scale.py                 # 100k and 1M
     uv run --locked --group bench python bench/pg_scale.py --sizes 100000  # 100k only
     uv run --locked --group bench python bench/pg_scale.py --out BENCHMARKS.md
+    uv run --locked --group bench python bench/pg_scale.py --no-load --url postgresql+psycopg://...
 
 Not part of ``make test`` (it runs for many minutes; prefix it with ``nice -n 10`` on a
 shared machine). In one run, on this machine, it:
@@ -25,6 +26,10 @@ shared machine). In one run, on this machine, it:
    ``--import-rows`` events, once with a person's think time between changes and once
    with the earlier 0.5–1.5 s pause; errors and lost writes counted as there. The table
    gives the think-time phase; each size's load report follows it in full.
+
+With ``--url`` it imports nothing and starts no server: it measures the floor and the map
+(and the load test, unless ``--no-load``) on the store already at that URL, one "size"
+named by its event count (the import columns empty).
 
 It prints a Markdown table (one row per size, with the floor and the targets) and, with
 ``--out FILE``, writes it as the section "PostGIS at scale" of that file (replacing the
@@ -149,7 +154,7 @@ def report(
     )
     rows = []
     for n, r in results.items():
-        imp, m, ld = r["import"], r["map"], r.get("load")
+        imp, m, ld = r.get("import"), r["map"], r.get("load")
         if ld:
             one, think = ld["single"], ld["phases"]["think"]
             many = think["load"]
@@ -162,9 +167,13 @@ def report(
         else:
             load = ("not run", "", "", "")
         rows.append(
-            f"| {n:,} | **{imp['seconds']:.1f} s** | {imp['peak_mb']:,.0f} MB "
-            f"| {imp['cpu']:.0f} s / {imp['server_cpu']:.0f} s "
-            f"| {_x(m['ready'], floor['ready'])} | {_x(m['change'], floor['change'])} "
+            (
+                f"| {n:,} | **{imp['seconds']:.1f} s** | {imp['peak_mb']:,.0f} MB "
+                f"| {imp['cpu']:.0f} s / {imp['server_cpu']:.0f} s "
+                if imp
+                else f"| {n:,} | not run (--url) | | "
+            )
+            + f"| {_x(m['ready'], floor['ready'])} | {_x(m['change'], floor['change'])} "
             f"| {m['peak_mb']:,.0f} MB | " + " | ".join(load) + " |\n"
         )
     return (
@@ -205,6 +214,9 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--sizes", default="100000,1000000", help="events imported, per store")
     ap.add_argument("--csv-dir", type=Path, default=Path(tempfile.gettempdir()) / "zw-bench-csv")
     ap.add_argument("--no-load", action="store_true", help="skip the load test")
+    ap.add_argument(
+        "--url", help="measure the map (and load) on the store at this DATABASE_URL, no import"
+    )
     pg_load.add_load_options(ap)
     ap.add_argument("--out", type=Path, help="write the report as a section of this file")
     return ap.parse_args()
@@ -222,7 +234,11 @@ def main() -> None:
     notes = [f"load average at start: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"]
     results: dict[int, dict] = {}
     loads: dict[int, list[str]] = {}  # the load test's own report, per size
-    server = PostGISServer()
+    server = None if args.url else PostGISServer()
+    urls: dict[int, str] = {}  # the store of each size
+    if args.url:
+        sizes = [PostGISStore(args.url).event_summary().count]
+        urls[sizes[0]] = args.url
     tmp = Path(tempfile.mkdtemp(prefix="zw-pgscale-"))
     try:
         with sync_playwright() as pw:
@@ -232,31 +248,34 @@ def main() -> None:
             floor = map_scale.measure_floor(browser, tmp)
             print(f"floor: {floor}", flush=True)
             for n in sizes:
-                csv = events_csv(n, args.csv_dir)
-                url = server.create_db(f"zw_scale_{n}")
-                PostGISStore.open(url)  # filled from data/ (not timed)
-                print(f"\n== {n:,} events: importing...", flush=True)
-                imp = timed_import(server, url, csv)
-                print({k: v for k, v in imp.items() if k != "stdout"}, flush=True)
-                results[n] = {"import": imp}
-                notes.append(
-                    f"{n:,} events ({csv.stat().st_size / 1e6:,.0f} MB CSV): "
-                    + imp["stdout"].strip().splitlines()[0]
-                )
-                results[n]["map"] = measure_map(browser, url, tmp / f"map_{n}.log")
+                results[n] = {}
+                if server is not None:
+                    csv = events_csv(n, args.csv_dir)
+                    url = urls[n] = server.create_db(f"zw_scale_{n}")
+                    PostGISStore.open(url)  # filled from data/ (not timed)
+                    print(f"\n== {n:,} events: importing...", flush=True)
+                    imp = timed_import(server, url, csv)
+                    print({k: v for k, v in imp.items() if k != "stdout"}, flush=True)
+                    results[n]["import"] = imp
+                    notes.append(
+                        f"{n:,} events ({csv.stat().st_size / 1e6:,.0f} MB CSV): "
+                        + imp["stdout"].strip().splitlines()[0]
+                    )
+                results[n]["map"] = measure_map(browser, urls[n], tmp / f"map_{n}.log")
                 print(f"map: {results[n]['map']}", flush=True)
             browser.close()
         for n in sizes:  # after the browser above is closed: the load test has its own
             if args.no_load:
                 continue
             print(f"\n== {n:,} events: load test...", flush=True)
-            ld = pg_load.load_test(args, server.url(f"zw_scale_{n}"), tmp)
+            ld = pg_load.load_test(args, urls[n], tmp)
             results[n]["load"] = ld
             lines = pg_load.report_lines(args, ld)
             print("\n".join(lines), flush=True)
             loads[n] = lines
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     notes.append(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     text = report(results, floor, notes, (time.time() - started) / 60, loads)
     print("\n" + text)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
@@ -43,6 +44,9 @@ _COPY_BATCH = 10_000
 #: COPY's CSV as Arrow writes it: no header; text always quoted (an empty text is "", a
 #: missing value an unquoted empty field, which COPY reads as NULL)
 _CSV_OPTIONS = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+
+#: idle read connections a store keeps for its next reads (:class:`_ReadPool`)
+READ_POOL_SIZE = 4
 
 _SQL_TYPES = {T.TEXT: "text", T.INT: "bigint", T.REAL: "double precision", T.DATE: "date"}
 
@@ -155,6 +159,100 @@ def safe_url(url: str) -> str:
     return f"{host}{port}{parts.path}"
 
 
+def _open(info: str, url: str):
+    """A new autocommit connection to ``info`` (``url`` names it in the error)."""
+    psycopg = _psycopg()
+    try:
+        return psycopg.connect(info, autocommit=True, connect_timeout=10)
+    except psycopg.Error as exc:
+        reason = _first_line(exc)
+        raise StoreError(
+            f"cannot connect to the PostGIS server at {safe_url(url)} ({reason}); "
+            "check DATABASE_URL and that the server is running"
+        ) from None
+
+
+class _ReadPool:
+    """Idle read connections kept open for the next reads: opening one costs a new server
+    process (20 ms at the median, over 100 ms at worst on a busy machine), a short query
+    on an open one well under a millisecond, and a page's first run reads a dozen times.
+    A connection comes back only when idle (not in a transaction, not broken)."""
+
+    def __init__(self, connect, size: int):
+        self._connect, self._size = connect, size
+        self._idle: list = []
+        self._lock = threading.Lock()
+
+    def take(self) -> _Lent:
+        with self._lock:
+            con = self._idle.pop() if self._idle else None
+        if con is None or con.closed:
+            return _Lent(self._connect(), self, kept=False)
+        return _Lent(con, self, kept=True)
+
+    def new(self):
+        """A new connection (for one that the server dropped while idle)."""
+        return self._connect()
+
+    def give_back(self, con) -> None:
+        psycopg = _psycopg()
+        if not con.closed and con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            with self._lock:
+                if len(self._idle) < self._size:
+                    self._idle.append(con)
+                    return
+        con.close()
+
+    def clear(self) -> None:
+        """Close the idle connections (the server dropped them, or the store is gone)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for con in idle:
+            con.close()
+
+
+class _Lent:
+    """A pooled read connection: ``close()``, or the end of a ``with`` block, gives it back
+    to its pool instead of closing it."""
+
+    __slots__ = ("_con", "_pool", "_kept")
+
+    def __init__(self, con, pool: _ReadPool, kept: bool):
+        self._con, self._pool = con, pool
+        self._kept = kept  # an idle one from the pool, not yet used: the server may have dropped it
+
+    def execute(self, *args, **kwargs):
+        """The connection's ``execute``; on a kept connection that the server dropped while
+        it was idle (a restart, an idle timeout), the first statement runs again on a new
+        one (reads only: nothing was done)."""
+        if not self._kept:
+            return self._con.execute(*args, **kwargs)
+        self._kept = False
+        try:
+            return self._con.execute(*args, **kwargs)
+        except _psycopg().OperationalError:
+            if not self._con.closed:
+                raise  # the statement failed, not the connection
+            self._con = self._pool.new()
+            return self._con.execute(*args, **kwargs)
+
+    def cursor(self, *args, **kwargs):
+        if self._kept:
+            self.execute("SELECT 1")  # see execute
+        return self._con.cursor(*args, **kwargs)
+
+    def close(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            self._pool.give_back(con)
+
+    def __enter__(self) -> _Lent:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class PostGISStore(Store):
     """A :class:`~geo.store.base.Store` in a PostGIS database."""
 
@@ -166,6 +264,9 @@ class PostGISStore(Store):
         self._conninfo = conninfo(url)
         self._revision_con = None  # kept open: the revision is asked on every rerun
         self._revision_lock = threading.Lock()
+        # (not self._connect: the pool, kept by the finalizer below, must not keep the store)
+        self._pool = _ReadPool(functools.partial(_open, self._conninfo, url), READ_POOL_SIZE)
+        weakref.finalize(self, self._pool.clear)  # the idle connections go with the store
 
     @classmethod
     def open(cls, url: str, seed: bool = True) -> PostGISStore:
@@ -180,15 +281,7 @@ class PostGISStore(Store):
         return store
 
     def _connect(self):
-        psycopg = _psycopg()
-        try:
-            return psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10)
-        except psycopg.Error as exc:
-            reason = _first_line(exc)
-            raise StoreError(
-                f"cannot connect to the PostGIS server at {safe_url(self.url)} ({reason}); "
-                "check DATABASE_URL and that the server is running"
-            ) from None
+        return _open(self._conninfo, self.url)
 
     def _prepare(self, con, seed: bool) -> None:
         psycopg = _psycopg()
@@ -338,7 +431,8 @@ class PostGISStore(Store):
     # --- reads -------------------------------------------------------------------------
 
     def _read_connection(self):
-        return self._connect()
+        """A read connection from the store's pool (:class:`_ReadPool`)."""
+        return self._pool.take()
 
     @property
     def _READ_ERRORS(self) -> tuple[type[BaseException], ...]:  # noqa: N802 - the base's name
@@ -416,6 +510,7 @@ class PostGISStore(Store):
                 except psycopg.OperationalError:
                     self._revision_con.close()  # dropped by the server: once more, anew
                     self._revision_con = None
+                    self._pool.clear()  # the idle read connections were dropped too
                     if attempt == 2:
                         raise StoreError(
                             f"the PostGIS server at {safe_url(self.url)} closed the "
