@@ -12,7 +12,9 @@ protobufs of the installed ``streamlit`` package (``streamlit/proto``):
   run starts), one ``delta`` per element drawn (its place in the page is the message's
   ``metadata.delta_path``; a widget's element carries the widget's id), and
   ``script_finished`` (``FINISHED_SUCCESSFULLY`` when the run is done;
-  ``FINISHED_EARLY_FOR_RERUN`` when the script asked for another run, which follows).
+  ``FINISHED_EARLY_FOR_RERUN`` when the script asked for another run, which follows;
+  ``FINISHED_FRAGMENT_RUN_SUCCESSFULLY`` when only a fragment ran: the Map's filter change,
+  whose run sends only the map's part of the page).
 
 :class:`Session` does that: :meth:`Session.open` loads the page, :meth:`Session.set_dates`
 sets a date range widget found by its label, :meth:`Session.rerun` reruns the page with
@@ -52,6 +54,9 @@ class Run:
     seconds: float  #: request sent → the finishing run's ``script_finished``
     elements: dict[tuple, object] = field(default_factory=dict)  #: delta path → Element
     reruns: int = 0  #: runs the script itself asked for on the way (``st.rerun``)
+    #: the run was a fragment's alone (``FINISHED_FRAGMENT_RUN_SUCCESSFULLY``): a filter
+    #: change on the Map reruns only the map's part, so only its elements came
+    fragment: bool = False
 
     def of_type(self, kind: str) -> list:
         """The elements of one kind (an ``Element`` oneof name), in page order."""
@@ -140,7 +145,8 @@ class Session:
                 if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     run.reruns += 1
                     continue
-                if status != ForwardMsg.FINISHED_SUCCESSFULLY:
+                run.fragment = status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+                if status != ForwardMsg.FINISHED_SUCCESSFULLY and not run.fragment:
                     raise ProtocolError(f"the run ended with status {status}")
                 run.seconds = time.perf_counter() - t
                 self._note_widgets(run)

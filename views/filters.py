@@ -149,6 +149,33 @@ def page_filter() -> EventFilter:
     return st.session_state[KEY_FILTER]
 
 
+#: The filters' values a rerun of the page's fragment alone reads (:func:`fragment_filter`).
+_FRAGMENT_KEYS = (
+    KEY_DATES,
+    KEY_TYPES,
+    KEY_DATASETS,
+    KEY_ACTOR,
+    KEY_MIN_FATALITIES,
+    KEY_PRECISIONS,
+    KEY_ZONES,
+    KEY_NEAR_PLACE,
+    KEY_NEAR_KM,
+)
+
+
+def in_fragment_run() -> bool:
+    """Whether this run is a fragment's alone (not the whole page's)."""
+    return bool(get_script_run_ctx().fragment_ids_this_run)
+
+
+def fragment_ready(*more: str) -> bool:
+    """Whether a rerun of the page's fragment alone can go on: the session holds every
+    filter's value (and the keys ``more``). A browser sends every widget's value with a
+    change; a client that sends only some (a script speaking Streamlit's protocol) leaves
+    the others unknown to a fragment, whose caller then runs the whole page instead."""
+    return all(k in st.session_state for k in (*_FRAGMENT_KEYS, *more))
+
+
 def fragment_filter(data: dict, revision: str) -> EventFilter:
     """The shared filters' EventFilter, and the count-once choice, read from the widgets'
     values in the session: what :func:`page_filter` gives, also in a rerun of the page's

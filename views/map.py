@@ -27,7 +27,7 @@ from views.data import (
     selected_count,
     showing_line,
 )
-from views.filters import fragment_filter, page_filter
+from views.filters import fragment_filter, fragment_ready, in_fragment_run, page_filter
 from views.heap import settle
 from views.livemap import live_folium
 from views.page import page_start
@@ -119,7 +119,10 @@ def map_body() -> None:
     own reports (its view, a click). When the store has changed since the page's last
     whole run (a write by another tab or app process), the whole page runs again instead,
     so the new data show on the next change, as on every other page."""
-    if current_revision(store) != revision:
+    mine = (KEY_ZONES_FOLLOW, KEY_ONLINE_TILES)  # and the zones' date, when it is drawn
+    mine += () if st.session_state.get(KEY_ZONES_FOLLOW, True) else (KEY_ZONES_AS_OF,)
+    stale = in_fragment_run() and (current_revision(store) != revision or not fragment_ready(*mine))
+    if stale:  # (never in a whole run: asking for another could go on for ever)
         st.rerun()  # the whole page: its filters, sidebar and data follow the new revision
     flt = fragment_filter(data, revision)
     state = st.session_state
