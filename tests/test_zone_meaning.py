@@ -214,14 +214,14 @@ def test_the_pages_inside_zones_filter_matches_the_independent_count(store_env, 
     from streamlit.testing.v1 import AppTest
     from test_app import showing
 
-    from conftest import ROOT
+    from conftest import ROOT, whole_page
 
     want, _ = _independent(features, "idlib", "2017-05-06", "2017-12-31")
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.date_input(key="dates").set_value((date(2017, 5, 6), date(2017, 12, 31))).run()
-    at.multiselect(key="zones").set_value(["idlib"]).run()
+    whole_page(at).multiselect(key="zones").set_value(["idlib"]).run()  # see whole_page
     assert not at.exception, at.exception
     assert showing(at)[0] == want
     at.switch_page("pages/events.py").run()
