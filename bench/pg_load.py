@@ -373,6 +373,16 @@ async def _phase(args, apps, url, extra: Path, pause, rng, make_user) -> dict:
     return out
 
 
+async def _alone(user, changes: int, rng: random.Random) -> list[float]:
+    """``changes`` date changes by one user alone (a second apart): their seconds."""
+    await user.open()
+    for _ in range(changes):
+        user.times.append(await user.change(user.next_day(rng)))
+        await asyncio.sleep(1.0)
+    await user.close()
+    return user.times
+
+
 async def drive(args, apps: list[str], url: str, extras: list[Path]) -> dict:
     """The single user (over the websocket, and in a browser for reference), then each of
     :func:`phases` with its own file to import (``extras``)."""
@@ -381,13 +391,7 @@ async def drive(args, apps: list[str], url: str, extras: list[Path]) -> dict:
     rng = random.Random(7)
     out: dict = {"single_browser": []}
     # The single user over the websocket, alone on the first app (quiet servers).
-    solo = WsUser("single", apps[0], args.timeout)
-    await solo.open()
-    for _ in range(args.single):
-        solo.times.append(await solo.change(solo.next_day(rng)))
-        await asyncio.sleep(1.0)
-    await solo.close()
-    out["single"] = solo.times
+    out["single"] = await _alone(WsUser("single", apps[0], args.timeout), args.single, rng)
     browser_users = args.client == "browser"
     if not (browser_users or args.single_browser):
         out["phases"] = {
@@ -411,12 +415,7 @@ async def drive(args, apps: list[str], url: str, extras: list[Path]) -> dict:
         try:
             # The same in a browser (for reference: the browser's own work included).
             solo = User("single", browsers[0], apps[0], args.timeout)
-            await solo.open()
-            for _ in range(args.single_browser):
-                solo.times.append(await solo.change(solo.next_day(rng)))
-                await asyncio.sleep(1.0)
-            await solo.close()
-            out["single_browser"] = solo.times
+            out["single_browser"] = await _alone(solo, args.single_browser, rng)
             if browser_users:
                 make = lambda name, i, app: User(name, browsers[i % 3], app, args.timeout)  # noqa: E731
             else:
