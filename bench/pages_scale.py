@@ -212,7 +212,8 @@ def _downloads(browser, url: str, pid: int) -> dict:
 def table(results: dict[int, dict]) -> str:
     """The pages' figures at each size, side by side, as a Markdown table: for each page its
     ready time, filter change and the app's peak memory (VmHWM) once it had been visited;
-    for each download its time, size and the app's peak memory after it."""
+    for each download its time, size and the app's peak memory after it (no download rows,
+    and no memory "after the downloads", when none ran: ``--no-downloads``)."""
     sizes = sorted(results)
     head = (
         "| page | "
@@ -233,7 +234,8 @@ def table(results: dict[int, dict]) -> str:
             cells.append(f"{row['change']:.2f} s" if "change" in row else "(no filters)")
             cells.append(f"{row['peak_mb']:,.0f} MB" if "peak_mb" in row else "")
         rows.append(f"| {title} | " + " | ".join(cells) + " |\n")
-    for name in ("CSV", "GeoJSON"):
+    downloaded = [n for n in sizes if results[n].get("downloads")]
+    for name in ("CSV", "GeoJSON") if downloaded else ():  # none with --no-downloads
         cells = []
         for n in sizes:
             d = results[n].get("downloads", {}).get(name)
@@ -245,8 +247,9 @@ def table(results: dict[int, dict]) -> str:
     for n in sizes:
         r = results[n]
         after_pages = max(p["peak_mb"] for p in r["pages"].values())
-        peaks.append(f"{after_pages:,.0f} MB after the pages; {r['peak_mb']:,.0f} MB after "
-                     "the downloads")  # fmt: skip
+        peaks.append(f"{after_pages:,.0f} MB after the pages"
+                     + (f"; {r['peak_mb']:,.0f} MB after the downloads" if n in downloaded
+                        else ""))  # fmt: skip
         peaks.append("")
         peaks.append("")
     rows.append("| app peak memory (VmHWM) | " + " | ".join(peaks) + " |\n")
