@@ -214,6 +214,16 @@ LABELS_AND_OUTLINE = """zoneId => {
 }"""
 
 
+#: Whether the map is at ``zoom``, its labels were placed for the view it shows now, and
+#: the labels closed by that placing are gone (Leaflet fades a closed label out: it stays
+#: in the page, at opacity 0, for 200 ms).
+LABELLED_VIEW = """zoom => { const m = window.map;
+  return m.getZoom() === zoom &&
+    m.zwLabelledView === JSON.stringify([m.getZoom(), m.getPixelBounds()]) &&
+    Array.from(document.querySelectorAll('.zw-label')).every(
+      e => getComputedStyle(e).opacity !== '0'); }"""
+
+
 def _segment_hits_box(p, q, box, pad=1.5) -> bool:
     """Whether the segment p-q passes through the box (grown by the outline's half width)."""
     x0, y0, x1, y1 = box["l"] - pad, box["t"] - pad, box["r"] + pad, box["b"] + pad
@@ -240,7 +250,9 @@ def test_place_labels_leave_the_eastern_ghouta_outline_clear(browser, tmp_path, 
     events = shipped.events().head(0)
     page = _open(browser, _standalone(tmp_path, zones, events, "ghouta.html"))
     page.evaluate(f"() => {{ window.map.setView([33.55, 36.45], {zoom}, {{animate: false}}); }}")
-    time.sleep(1)
+    # the labels placed for the new view (on the next turn of the page's loop after the
+    # move) and the ones closed gone: a fixed second was once too short on a loaded machine
+    page.wait_for_function(LABELLED_VIEW, arg=zoom, timeout=20_000)
     got = page.evaluate(LABELS_AND_OUTLINE, "eastern_ghouta")
     labels, ring = got["labels"], got["ring"]
     assert ring and len(labels) >= 10, got  # the towns are still named

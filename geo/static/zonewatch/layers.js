@@ -215,6 +215,8 @@
           m.setRadius(on ? 3.5 : 2);
         }
       });
+      // The view the labels were last placed for: a test waits for it after moving the map.
+      map.zwLabelledView = JSON.stringify([z, map.getPixelBounds()]);
     }
     zw.relabel = relabel;
     // Labels are placed once after the events that move them: when the map opens, the
