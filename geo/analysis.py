@@ -14,6 +14,7 @@ import shapely
 
 from geo.filters import zone_hits
 from geo.timeline import timeline
+from geo.wording import count
 
 #: Location precisions too coarse to place an event in a zone: a governorate's centroid or
 #: wider (UCDP ``where_prec`` 4 and above, ACLED ``geo_precision`` 3).
@@ -206,8 +207,8 @@ def comparison_window(versions, zone_id: str, pivot, days: int, first=None, last
     if got == 0:
         return 0, f"No before/after comparison around {pivot:%d %b %Y}: {why}."
     return got, (
-        f"The windows are shortened to {got} days each (of the {int(days)} asked), so both "
-        f"stay equal and covered: {why}."
+        f"The windows are shortened to {count(got, 'day')} each (of the {int(days)} asked), "
+        f"so both stay equal and covered: {why}."
     )
 
 

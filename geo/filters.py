@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from geo.errors import InputError
+from geo.wording import count
 
 if TYPE_CHECKING:
     import numpy as np
@@ -58,7 +59,7 @@ class EventFilter:
         if self.actor:
             parts.append(f"with an actor containing '{self.actor}'")
         if self.min_fatalities:
-            parts.append(f"with at least {self.min_fatalities} fatalities")
+            parts.append(f"with at least {count(self.min_fatalities, 'fatality', 'fatalities')}")
         if self.precisions:
             parts.append("located at " + ", ".join(self.precisions))
         if self.zones:

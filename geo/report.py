@@ -21,6 +21,7 @@ from geo.colors import event_types_legend
 from geo.eventindex import Selection
 from geo.spreadsheet import spreadsheet_safe
 from geo.timeline import before_range, longer_than_period, timeline
+from geo.wording import count
 
 
 @dataclass
@@ -418,19 +419,20 @@ iframe{{width:100%;height:560px;border:1px solid #ccc}} svg{{max-width:100%;heig
 <p class="note">Made by ZoneWatch on {date.today():%d %b %Y}. Filters: {e(report.filters)}.
 {coarse}</p>
 <h2 id="timeline">Events in the zone, per {e(report.freq)}</h2>
-<p>{totals["events"]:,} events and {totals["fatalities"]:,} fatalities (best estimates), each
-counted in the zone version in force on the day it began, of {report.shown:,} events shown.
+<p>{count(totals["events"], "event")} and {count(totals["fatalities"], "fatality", "fatalities")}
+(best estimates), each counted in the zone version in force on the day it began, of
+{count(report.shown, "event")} shown.
 The dashed line marks {report.pivot:%d %b %Y}. {e(before_note(report))}</p>
 <figure id="chart-timeline">{timeline_svg(report)}</figure>
 <h2 id="comparison">Before and after {report.pivot:%d %b %Y}</h2>
 <p>Boundary: version {int(row["version"])} (valid from {row["valid_from"]:%d %b %Y}), kept fixed.
 Before: {b["first"]:%d %b %Y} to {b["last"]:%d %b %Y}; after: {a["first"]:%d %b %Y} to
-{a["last"]:%d %b %Y} ({report.days} days each).</p>
+{a["last"]:%d %b %Y} ({count(report.days, "day")} each).</p>
 {f'<p class="note"><strong>{e(report.window_note)}</strong></p>' if report.window_note else ""}
 {_table_html(comparison_table(report))}
 <figure id="chart-comparison">{comparison_svg(report)}</figure>
 <h2 id="map">Map</h2>
-<p>The zone and the {len(report.nearby):,} events in it or in the {report.km:g} km ring
+<p>The zone and the {count(len(report.nearby), "event")} in it or in the {report.km:g} km ring
 during the two windows. Boundaries are approximate reconstructions, not official maps.</p>
 <iframe title="Map of the zone" srcdoc="{e(map_html, quote=True)}"></iframe>
 <h2 id="sources">Sources</h2>
@@ -445,7 +447,8 @@ def before_note(report: ZoneReport) -> str:
     if not early["events"]:
         return ""
     return (
-        f"{early['events']:,} of them ({early['fatalities']:,} fatalities) began before the "
+        f"{early['events']:,} of them ({count(early['fatalities'], 'fatality', 'fatalities')}) "
+        "began before the "
         "chosen dates and are not in the chart, which counts each event in the period of its "
         "start date."
     )

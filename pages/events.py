@@ -24,6 +24,7 @@ from geo.matching.review import merged_texts
 from geo.schema import EVENT_LABELS
 from geo.store import pgkeyset, pgnearest
 from geo.store.pgquery import SQL_ORDERS
+from geo.wording import count
 from views.charts import PAST_TOOLTIP, PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import (
     count_once,
@@ -151,10 +152,12 @@ else:
             revision, key, freq, flt.start, flt.end, summary.types, sql, flt
         )
 st.caption(
-    f"{int(series['events'].sum()):,} events, {int(series['fatalities'].sum()):,} fatalities "
+    f"{count(int(series['events'].sum()), 'event')}, "
+    f"{count(int(series['fatalities'].sum()), 'fatality', 'fatalities')} "
     f"(best estimates). {timeline.BEFORE_RULE}"
     + (
-        f" Left out here: {before['events']:,} events ({before['fatalities']:,} fatalities) "
+        f" Left out here: {count(before['events'], 'event')} "
+        f"({count(before['fatalities'], 'fatality', 'fatalities')}) "
         "that began earlier."
         if before["events"]
         else ""
@@ -209,7 +212,7 @@ if sql is not None and (by in SQL_ORDERS or by == "place"):
                 _nearest_bar[0].progress(
                     done / max(total, 1),
                     text=f"Finding each event's nearest place (once per data version): "
-                    f"{done:,} of {total:,} events",
+                    f"{done:,} of {count(total, 'event')}",
                 )
 
             pgnearest.ensure(sql.store, data["places"], progress=_placing)
@@ -390,7 +393,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
             on_click="ignore",
         )
     elif column.button(
-        f"Prepare {name} ({shown:,} rows)",
+        f"Prepare {name} ({count(shown, 'row')})",
         key=f"prepare_{fmt}",
         help=help_text + " Written first, with its progress shown, then offered as a zip "
         "archive (about an eighth of the size; the server holds the file while you "
@@ -399,7 +402,7 @@ for fmt, (name, file_name, help_text) in DOWNLOADS.items():
         bar = column.progress(0.0, text=f"Writing {name}...")
 
         def progress(done: int, total: int, bar=bar, name=name) -> None:
-            bar.progress(done / max(total, 1), text=f"{name}: {done:,} of {total:,} rows")
+            bar.progress(done / max(total, 1), text=f"{name}: {done:,} of {count(total, 'row')}")
 
         # a new private file (0600) in the system's temporary folder, removed once handed
         # over or when the filters change

@@ -11,6 +11,7 @@ from geo.errors import ZoneWatchError
 from geo.schema import EVENT_LABELS
 from geo.uploads import FORMATS, ImportReport, UploadError, import_events, read_event_file
 from geo.uploads.events import geojson_limit_mb, upload_limit_mb
+from geo.wording import count
 from views.auth import identity
 from views.data import store_or_stop
 from views.shell import page_setup
@@ -81,20 +82,23 @@ if upload is not None:
         )
     if preview_report.problems:
         st.warning(
-            f"{len(preview_report.problems):,} of the first {preview_report.rows_read:,} "
-            "rows cannot be read and will be skipped (listed after the import)."
+            f"{len(preview_report.problems):,} of the first "
+            f"{count(preview_report.rows_read, 'row')} cannot be read and will be skipped "
+            "(listed after the import)."
         )
     if st.button("Import", type="primary"):
         bar = st.progress(0.0, text="Reading...")
 
         def progress(fraction: float, rows: int) -> None:
-            bar.progress(min(fraction, 1.0) / 2, text=f"Reading and checking... {rows:,} rows")
+            bar.progress(
+                min(fraction, 1.0) / 2, text=f"Reading and checking... {count(rows, 'row')}"
+            )
 
         def saving(done: int, total: int) -> None:
             text = (
-                f"Saving... {done:,} of {total:,} events"
+                f"Saving... {done:,} of {count(total, 'event')}"
                 if done < total
-                else f"Saving... all {total:,} events in; indexing them"
+                else f"Saving... all {count(total, 'event')} in; indexing them"
             )
             bar.progress(0.5 + min(done / max(total, 1), 1.0) / 2, text=text)
 

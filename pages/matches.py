@@ -16,6 +16,7 @@ from geo import auth
 from geo.errors import ZoneWatchError
 from geo.matching import review, stored
 from geo.render import shapes_map
+from geo.wording import count
 from views.auth import identity
 from views.data import PLACE_ATTRIBUTION, counted_in_store, matches_or_stop, stop_on_error
 from views.page import page_start, static_map
@@ -74,7 +75,7 @@ def _build() -> None:
 def _built(result) -> str:
     """The build's result in words."""
     if isinstance(result, dict) and "links" in result:
-        return f"Matches built: {int(result['links']):,} links stored."
+        return f"Matches built: {count(int(result['links']), 'link')} stored."
     return "Matches built."
 
 
@@ -122,7 +123,7 @@ st.session_state[KEY_PAGE] = min(max(1, int(st.session_state.get(KEY_PAGE, 1))),
 number = int(c3.number_input("Page", min_value=1, step=1, key=KEY_PAGE))
 rows = review.page(listed, number)
 st.caption(
-    f"{len(listed):,} of {len(links):,} links ({show}), page {number:,} of {pages:,}; "
+    f"{len(listed):,} of {count(len(links), 'link')} ({show}), page {number:,} of {pages:,}; "
     f"{review.PAGE_SIZE} a page. "
     + {
         review.MIXED: "The best and the most doubtful first, the middle last.",

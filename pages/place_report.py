@@ -11,6 +11,7 @@ from geo import zones as zone_rules
 from geo.place_report import DEFAULT_PLACES, place_report
 from geo.render import build_map, report_area
 from geo.timeline import BEFORE_RULE
+from geo.wording import count
 from views.charts import longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
 from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
@@ -69,9 +70,9 @@ report, (drawn, near_count) = _report(
     revision, filter_key(flt), tuple(chosen), float(km), freq, coarse, shown
 )
 st.caption(
-    f"Of the {len(shown):,} events shown ({span(flt.start, flt.end)}), "
+    f"Of the {count(len(shown), 'event')} shown ({span(flt.start, flt.end)}), "
     f"within {km} km of each place"
-    + (f" ({report.coarse_left_out:,} coarse ones left out)" if coarse else "")
+    + (f" ({count(report.coarse_left_out, 'coarse one')} left out)" if coarse else "")
     + ":"
 )
 st.dataframe(
@@ -120,7 +121,7 @@ else:
 
 st.subheader("Map")
 st.caption(
-    f"The {near_count:,} events within {km} km of "
+    f"The {count(near_count, 'event')} within {km} km of "
     + ", ".join(plain(n) for n in chosen)
     + f" (the circles of {km} km, grey, dashed)"
     + drawn_note(len(drawn), near_count)

@@ -21,6 +21,7 @@ from geo.report import (
     zone_report,
 )
 from geo.timeline import BEFORE_RULE
+from geo.wording import count
 from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
 from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
@@ -105,9 +106,9 @@ report, (drawn, nearby) = _report(
 totals = timeline_totals(report)
 st.subheader(f"Events in the zone, per {freq}")
 st.caption(
-    f"{totals['events']:,} events, {totals['fatalities']:,} fatalities "
-    f"(best estimates) in {plain(names[zone_id])}, of {len(shown):,} events shown"
-    + (f" ({report.coarse_left_out:,} coarse ones left out)" if coarse else "")
+    f"{count(totals['events'], 'event')}, {count(totals['fatalities'], 'fatality', 'fatalities')} "
+    f"(best estimates) in {plain(names[zone_id])}, of {count(len(shown), 'event')} shown"
+    + (f" ({count(report.coarse_left_out, 'coarse one')} left out)" if coarse else "")
     + ". "
     + plain(f"{BEFORE_RULE} {before_note(report)}".strip())
 )
@@ -136,7 +137,7 @@ st.caption(
     f"Boundary: version {int(row['version'])} (valid from {row['valid_from']:%d %b %Y}). "
     + (
         f"Before: {b['first']:%d %b %Y} to {b['last']:%d %b %Y}; after: {a['first']:%d %b %Y} "
-        f"to {a['last']:%d %b %Y} ({report.days} days each)."
+        f"to {a['last']:%d %b %Y} ({count(report.days, 'day')} each)."
         if report.days
         else "No window to compare."
     )
@@ -170,7 +171,7 @@ def _map() -> folium.Map:
 st.subheader("Map")
 st.caption(
     f"The zone (version {int(row['version'])}), the ring of {km} km around it (grey, "
-    f"dashed) and the {nearby:,} events in either during the two windows"
+    f"dashed) and the {count(nearby, 'event')} in either during the two windows"
     + drawn_note(len(drawn), nearby, "the filters or the window")
 )
 static_map(_map(), key=f"report_map_{zone_id}", height=520)

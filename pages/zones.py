@@ -20,6 +20,7 @@ from geo.render import Shapes, draw_map, shapes_map
 from geo.uploads import UploadError
 from geo.uploads.archive import Limits as ArchiveLimits
 from geo.uploads.zones import Limits, Wording, ZoneUpload, read_zone_file, report_rows
+from geo.wording import count
 from geo.zone_workflow import ZonePlan
 from views.auth import identity
 from views.data import PLACE_ATTRIBUTION, load_or_stop, store_or_stop
@@ -131,7 +132,7 @@ def _report(upload: ZoneUpload, rows: list[dict], key: str) -> None:
     detailed = [r for r in rows if r["details"]]
     if detailed:
         # A table cell shows one line: the details in full, one paragraph per feature.
-        with st.expander(f"Details, in full ({len(detailed)} of {len(rows)} features)"):
+        with st.expander(f"Details, in full ({len(detailed)} of {count(len(rows), 'feature')})"):
             st.markdown(
                 "\n".join(
                     f"- **Feature {r['feature']}** {plain(r['name'] or r['Arabic name'])} "
@@ -275,7 +276,7 @@ def _save_form(plan: ZonePlan, key: str) -> None:
             help="Nothing is saved while a zone is identical to its current version, "
             "unless you tick this.",
         )
-        label = f"Save {accepted} zone{'s' if accepted != 1 else ''}"
+        label = f"Save {count(accepted, 'zone')}"
         if refused:
             label += f" (the {refused} refused not included)"
         if st.form_submit_button(label, type="primary"):

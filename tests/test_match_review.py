@@ -134,7 +134,7 @@ def test_reasons_and_merged_texts():
     assert R.merged_texts(merged, [4, 5]).tolist() == ["", "ucdp:1; ucdp:2"]
     assert R.merged_texts(pd.Series({4: "acled:9"}), [4, 5]).tolist() == ["acled:9", ""]
     assert R.counted_note(12057, 14346) == "12,057 events, each counted once, from 14,346 records"
-    assert R.counted_note(1, 2, 3) == "1 events, each counted once, from 2 of 3 records"
+    assert R.counted_note(1, 2, 3) == "1 event, each counted once, from 2 of 3 records"
 
 
 def test_last_build_in_words():

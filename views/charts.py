@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import altair as alt
 
+from geo import wording
 from geo.colors import event_types_legend
 from geo.timeline import PAST_EVENTS, PAST_FATALITIES
 
@@ -44,7 +45,7 @@ def longer_note(count: int, freq: str, past=None) -> str:
         return ""
     many = count != 1
     note = (
-        f"{count:,} event{'s' if many else ''} with a date range longer than the bar "
+        f"{wording.count(count, 'event')} with a date range longer than the bar "
         f"(a {freq}) {'are' if many else 'is'} counted at {'their' if many else 'its'} "
         "start: a UCDP record dated over a whole year, say, is in its first bar."
     )
@@ -59,13 +60,13 @@ def longer_note(count: int, freq: str, past=None) -> str:
         return note + "."
     whole = int(past.loc[past["label"] == top, "fatalities"].sum())
     return note + (
-        f"; most in {top}: {n:,} such event{'s' if n != 1 else ''}, {f:,} of its "
+        f"; most in {top}: {n:,} such {wording.plural(n, 'event')}, {f:,} of its "
         f"{_fatalities(whole)} (hover a bar for its share)."
     )
 
 
 def _fatalities(n: int) -> str:
-    return f"{n:,} fatalit{'y' if n == 1 else 'ies'}"
+    return wording.count(n, "fatality", "fatalities")
 
 
 #: The tooltip of a period and type's bar.

@@ -18,6 +18,7 @@ from geo.render import (
     event_types_legend,
     event_view_group,
 )
+from geo.wording import count
 from views.data import (
     current_revision,
     event_types,
@@ -184,15 +185,17 @@ def map_body() -> None:
     )
     if shown.mode == "cells":
         st.caption(
-            f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities) in "
-            f"{shown.cells_in_view:,} squares of about {shown.cell_km:,.0f} km, counted inside "
-            "the map's edges (a square on an edge also holds events just beyond them). Zoom in "
-            "or narrow the filters to see each event "
+            f"In view: {count(shown.in_view, 'event')} "
+            f"({count(shown.fatalities_in_view, 'fatality', 'fatalities')}) in "
+            f"{count(shown.cells_in_view, 'square')} of about {shown.cell_km:,.0f} km, counted "
+            "inside the map's edges (a square on an edge also holds events just beyond them). "
+            "Zoom in or narrow the filters to see each event "
             f"(up to {point_limit():,} are drawn one by one)."
         )
     elif payload["region"] is not None:
         st.caption(
-            f"In view: {shown.in_view:,} events ({shown.fatalities_in_view:,} fatalities), each "
+            f"In view: {count(shown.in_view, 'event')} "
+            f"({count(shown.fatalities_in_view, 'fatality', 'fatalities')}), each "
             "drawn as a circle; click one for its details."
         )
     else:

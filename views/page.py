@@ -11,6 +11,7 @@ from geo.eventindex import Selection
 from geo.filters import EventFilter
 from geo.store import Store
 from geo.timeline import FREQS
+from geo.wording import plural
 from views.data import open_or_stop, shown_or_stop
 from views.filters import page_filter
 from views.sharing import URL
@@ -68,4 +69,4 @@ def drawn_note(drawn: int, total: int, narrow: str = "the filters") -> str:
     if drawn >= total:
         return "."
     which = f"the {drawn:,} with the most fatalities"
-    return f"; {which} are drawn (narrow {narrow} to see each one)."
+    return f"; {which} {plural(drawn, 'is', 'are')} drawn (narrow {narrow} to see each one)."

@@ -17,6 +17,7 @@ from geo.cli.common import (
 )
 from geo.errors import InputError
 from geo.vocabulary import EVENT_FORMATS, LOCATION_PRECISIONS
+from geo.wording import count
 
 
 def add_parsers(sub) -> None:
@@ -314,10 +315,10 @@ def _cmd_import(args) -> int:
     shown = StageProgress()  # a line per tenth when stderr is not a terminal
 
     def progress(fraction: float, rows: int) -> None:
-        shown("reading", fraction, f"{rows:,} rows")
+        shown("reading", fraction, count(rows, "row"))
 
     def saving(done: int, total: int) -> None:
-        what = "indexing" if done >= total else f"{done:,} of {total:,} events"
+        what = "indexing" if done >= total else f"{done:,} of {count(total, 'event')}"
         shown("saving", done / max(total, 1), what)
 
     report = import_events(
@@ -336,7 +337,7 @@ def _cmd_import(args) -> int:
     for problem in report.problems[:50]:
         print(f"skipped {problem}")
     if report.skipped > 50:
-        print(f"... and {report.skipped - 50:,} more skipped rows")
+        print(f"... and {count(report.skipped - 50, 'more skipped row')}")
     return 0
 
 

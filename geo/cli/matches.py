@@ -17,6 +17,7 @@ import sys
 from geo.cli.common import PROG, _author_option, _open_store, _output_option, _Parser, _who, _whole
 from geo.cli.events import add_filter_options, filtered_index, matching_progress, require_build
 from geo.output import atomic_output
+from geo.wording import count
 
 
 def add_parsers(sub) -> None:
@@ -79,7 +80,7 @@ def _build(args) -> int:
     store = _open_store(args.store)
     summary = stored.build(store, _who(args), progress=matching_progress())
     print(
-        f"stored {summary['links']:,} links among {summary['events']:,} events "
+        f"stored {count(summary['links'], 'link')} among {count(summary['events'], 'event')} "
         f"in {summary['seconds']:.1f} s (build {summary['build_id']})"
     )
     return 0
@@ -99,9 +100,9 @@ def _links(args):
 def _summary(table, total: int, counted: int) -> str:
     decided = {d: int((table["decision"] == d).sum()) for d in ("accept", "reject")}
     return (
-        f"{len(table):,} links ({int(table['kept'].sum()):,} kept in groups; "
+        f"{count(len(table), 'link')} ({int(table['kept'].sum()):,} kept in groups; "
         f"{decided['accept']:,} accepted, {decided['reject']:,} rejected) among "
-        f"{total:,} events; counted once: {counted:,}"
+        f"{count(total, 'event')}; counted once: {counted:,}"
     )
 
 

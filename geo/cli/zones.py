@@ -22,6 +22,7 @@ from geo.cli.events import add_dedupe_option
 from geo.errors import InputError
 from geo.output import atomic_output
 from geo.vocabulary import ZONE_STATUSES
+from geo.wording import count
 
 
 def add_parsers(sub) -> None:
@@ -173,7 +174,7 @@ def _zones_history(store, name: str, output: str | None) -> int:
     zone_id = _zone_id(versions, name)
     table = zone_rules.history(versions, zone_id)
     lines = [
-        f"{zone_id}: {len(table)} versions",
+        f"{zone_id}: {count(len(table), 'version')}",
         "version\tvalid_from\tstatus\tarea_km2\tadded_km2\tremoved_km2\tauthor\tsource_file\tnote",
     ]
     for r in table.itertuples():

@@ -10,6 +10,7 @@ import pandas as pd
 from geo.matching.actors import AliasTable, default_aliases, encode, side_names
 from geo.matching.candidates import Points, candidate_pairs
 from geo.matching.rules import Rules
+from geo.wording import count
 
 EARTH_KM = 6371.0088
 
@@ -192,10 +193,10 @@ def reasons(pr: Prepared, links: pd.DataFrame) -> list[list[str]]:
         links["a"], links["b"], links["days_apart"], links["km"], links["km_allowed"],
         links["actors"], strict=True,
     ):  # fmt: skip
-        why = ["dates overlap" if gap == 0 else f"dates {gap} day{'s' if gap > 1 else ''} apart"]
+        why = ["dates overlap" if gap == 0 else f"dates {count(gap, 'day')} apart"]
         spans = [int(pr.end[x] - pr.start[x]) + 1 for x in (a, b)]
         if max(spans) > 2:
-            why.append(f"one record spans {max(spans)} days")
+            why.append(f"one record spans {count(max(spans), 'day')}")
         why.append(
             f"{km:.1f} km apart (within {allowed:.0f} km)"
             if np.isfinite(allowed)
@@ -257,13 +258,13 @@ def match_events(
     aliases = aliases if aliases is not None else default_aliases()
     events = events.reset_index(drop=True)
     report = progress or (lambda f, m: None)
-    report(0.0, f"preparing {len(events):,} events")
+    report(0.0, f"preparing {count(len(events), 'event')}")
     pr = Prepared(events, rules, aliases)
     parts = []
     found = 0
 
     def step(fraction: float) -> None:
-        report(0.05 + 0.85 * fraction, f"compared dates and places: {found:,} links so far")
+        report(0.05 + 0.85 * fraction, f"compared dates and places: {count(found, 'link')} so far")
 
     for a, b in candidate_pairs(pr.points(rules), rules.chunk_days, step):
         batch = rules.batch_pairs
@@ -288,12 +289,12 @@ def match_events(
     links.insert(3, "id_a", pr.ids[links["a"].to_numpy()])
     links.insert(4, "dataset_b", pr.dataset[links["b"].to_numpy()])
     links.insert(5, "id_b", pr.ids[links["b"].to_numpy()])
-    report(0.92, f"{len(links):,} links; choosing each record's best")
+    report(0.92, f"{count(len(links), 'link')}; choosing each record's best")
     links["best"] = best_links(links, pr.dataset)
     if with_reasons:
         report(0.95, "writing the reasons")
         links["reasons"] = reasons(pr, links)
     else:
         links["reasons"] = None
-    report(1.0, f"{len(links):,} links, {int(links['best'].sum()):,} kept")
+    report(1.0, f"{count(len(links), 'link')}, {int(links['best'].sum()):,} kept")
     return links[list(LINK_COLUMNS)]

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.matching.rules import Rules
+from geo.wording import count, plural
 
 #: A link's state: its latest decision, or none.
 UNDECIDED, ACCEPTED, REJECTED = "undecided", "accepted", "rejected"
@@ -215,8 +216,8 @@ def last_build(builds: pd.DataFrame) -> str | None:
     row = builds.iloc[-1]
     when = _text(row.get("at")).replace("T", " ")[:16]
     text = (
-        f"Last build: {when} UTC by {row.get('who')}: {int(row.get('links') or 0):,} links "
-        f"among {int(row.get('events') or 0):,} events"
+        f"Last build: {when} UTC by {row.get('who')}: {count(int(row.get('links') or 0), 'link')} "
+        f"among {count(int(row.get('events') or 0), 'event')}"
     )
     seconds = row.get("seconds")
     if seconds is not None and not pd.isna(seconds):
@@ -252,7 +253,8 @@ def counted_note(counted: int, records: int, stored: int | None = None) -> str:
     rows; events: what is counted, a group of matched records once); with ``stored``,
     "... from 14,346 of 16,575 records"."""
     of = f" of {stored:,}" if stored is not None else ""
-    return f"{counted:,} events, each counted once, from {records:,}{of} records"
+    records_word = plural(stored if stored is not None else records, "record")
+    return f"{count(counted, 'event')}, each counted once, from {records:,}{of} {records_word}"
 
 
 def merged_texts(merged, fids) -> np.ndarray:

@@ -28,6 +28,7 @@ from geo.errors import StoreBusyError, StoreError
 from geo.filters import EventFilter
 from geo.store import tables as T
 from geo.store.matches import MatchTables
+from geo.wording import count
 
 
 @dataclass(frozen=True)
@@ -499,7 +500,7 @@ class Store(MatchTables, ABC):
                 "zonewatch",
                 "data/zones/",
                 "",
-                f"added the shipped zone history: {len(missing)} versions",
+                f"added the shipped zone history: {count(len(missing), 'version')}",
             )
             self._bump_revision(tx)
         return len(missing)

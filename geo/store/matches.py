@@ -17,6 +17,7 @@ import pandas as pd
 from geo import auth
 from geo.errors import InputError
 from geo.store import tables as T
+from geo.wording import count
 
 
 class MatchInputError(InputError, ValueError):
@@ -129,7 +130,7 @@ class MatchTables:
                 author,
                 "",
                 "",
-                f"{len(rows)} links among {events} events; build {build_id}",
+                f"{count(len(rows), 'link')} among {count(events, 'event')}; build {build_id}",
             )
             self._bump_revision(tx)
         return build_id

@@ -40,6 +40,7 @@ from geo.spreadsheet import from_spreadsheet_safe
 from geo.uploads.common import UploadError, env_limit
 from geo.uploads.sniff import sniff
 from geo.vocabulary import EVENT_FORMATS
+from geo.wording import count
 
 CHUNK_ROWS = 20_000
 FORMATS = EVENT_FORMATS
@@ -65,7 +66,7 @@ class ImportReport:
 
     def summary(self) -> str:
         return (
-            f"{self.file_name}: {self.rows_read:,} rows read, {self.imported:,} imported, "
+            f"{self.file_name}: {count(self.rows_read, 'row')} read, {self.imported:,} imported, "
             f"{self.already_present:,} already present, {self.skipped:,} skipped"
         )
 

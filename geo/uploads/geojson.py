@@ -13,6 +13,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from geo.uploads.common import UploadError
 from geo.uploads.crs import epsg
 from geo.uploads.model import NOT_FINITE, Limits, Refused, ZoneFeature, too_many
+from geo.wording import count
 
 _NOT_GEOJSON = {
     "gdal_streamed_alg": (
@@ -141,8 +142,9 @@ def _collection(
         raise Refused("is a GeometryCollection with no polygon in it")
     if depth == 0:
         f.repaired(
-            f"a GeometryCollection: kept its polygonal part(s), dropped {len(other)} "
-            f"other part(s){' (' + ', '.join(sorted(set(other))) + ')' if other else ''}"
+            f"a GeometryCollection: kept its {count(len(kept), 'polygonal part')}, dropped "
+            f"{count(len(other), 'other part')}"
+            f"{' (' + ', '.join(sorted(set(other))) + ')' if other else ''}"
         )
     return MultiPolygon([p for m in kept for p in m.geoms])
 

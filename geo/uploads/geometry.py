@@ -12,6 +12,7 @@ from shapely.validation import explain_validity
 
 from geo.uploads.geojson import from_geojson
 from geo.uploads.model import NEUTRAL, NOT_FINITE, Limits, Refused, Wording, ZoneFeature, too_many
+from geo.wording import count
 from geo.zones import area_km2
 
 
@@ -30,8 +31,8 @@ def polygonal(geom, f: ZoneFeature, limits: Limits) -> MultiPolygon:
         if not kept:
             raise Refused("is a GeometryCollection with no polygon in it")
         f.repaired(
-            f"a GeometryCollection: kept its {len(kept)} polygonal part(s), dropped "
-            f"{len(geom.geoms) - len(kept)} other part(s)"
+            f"a GeometryCollection: kept its {count(len(kept), 'polygonal part')}, dropped "
+            f"{count(len(geom.geoms) - len(kept), 'other part')}"
         )
         geom = MultiPolygon([p for g in kept for p in getattr(g, "geoms", [g])])
     if not isinstance(geom, (Polygon, MultiPolygon)):
@@ -39,9 +40,9 @@ def polygonal(geom, f: ZoneFeature, limits: Limits) -> MultiPolygon:
             f"is a {geom.geom_type}; a zone must be a Polygon or MultiPolygon (close the "
             "line into a polygon in your GIS)"
         )
-    count = shapely.get_num_coordinates(geom)
-    if count > limits.vertices:
-        raise Refused(too_many(count, limits))
+    vertices = shapely.get_num_coordinates(geom)
+    if vertices > limits.vertices:
+        raise Refused(too_many(vertices, limits))
     if shapely.has_z(geom):
         heights = shapely.get_coordinates(geom, include_z=True)[:, 2]
         geom = shapely.force_2d(geom)
@@ -76,7 +77,7 @@ def check_geometry(f: ZoneFeature, outline, swapped: bool, wording: Wording = NE
             f.refuse(f"is invalid ({reason}) and cannot be repaired into a polygon")
             return
         geom = MultiPolygon(parts)
-        f.repaired(f"was invalid ({reason}); repaired into {len(parts)} polygon(s)")
+        f.repaired(f"was invalid ({reason}); repaired into {count(len(parts), 'polygon')}")
     if geom.is_empty:
         f.refuse("has an empty geometry")
         return

@@ -63,6 +63,7 @@ from geo.uploads.properties import build_feature, check_name_field
 from geo.uploads.report import NEW_ZONE, report_rows
 from geo.uploads.shapefile import read_zip
 from geo.uploads.sniff import decode_text, sniff
+from geo.wording import count
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -156,7 +157,7 @@ def _read(data: bytes, file_name: str, o: _Options) -> ZoneUpload:
         return upload
     _check_count(records, file_name, o.limits)
     upload.crs = crs.to_string() if crs is not None else ""
-    o.step(0.4, f"Checking {len(records):,} features")
+    o.step(0.4, f"Checking {count(len(records), 'feature')}")
     features = [
         build_feature(number, props, geom, o.limits, o.name_field)
         for number, (props, geom) in enumerate(records, start=1)
