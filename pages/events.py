@@ -25,7 +25,14 @@ from geo.schema import EVENT_LABELS
 from geo.store import pgkeyset, pgnearest
 from geo.store.pgquery import SQL_ORDERS
 from geo.wording import count
-from views.charts import PAST_TOOLTIP, PERIOD_TOOLTIP, longer_note, period_axis, type_colour
+from views.charts import (
+    PAST_TOOLTIP,
+    PERIOD_TOOLTIP,
+    count_axis,
+    longer_note,
+    period_axis,
+    type_colour,
+)
 from views.data import (
     count_once,
     event_index,
@@ -172,10 +179,10 @@ if not series.empty:
     st.altair_chart(
         alt.vconcat(
             base.mark_bar()
-            .encode(y=alt.Y("events:Q", title="Events", stack=True))
+            .encode(y=count_axis("events:Q", "Events", stack=True))
             .properties(height=180),
             base.mark_bar()
-            .encode(y=alt.Y("fatalities:Q", title="Fatalities", stack=True))
+            .encode(y=count_axis("fatalities:Q", "Fatalities", stack=True))
             .properties(height=140),
         ),
         width="stretch",

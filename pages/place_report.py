@@ -12,7 +12,7 @@ from geo.place_report import DEFAULT_PLACES, place_report
 from geo.render import build_map, report_area
 from geo.timeline import BEFORE_RULE
 from geo.wording import count
-from views.charts import longer_note, period_axis
+from views.charts import count_axis, longer_note, period_axis
 from views.data import filter_key, map_layers, rows_for_map
 from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
 from views.sharing import URL, YES_NO, drop_unknown
@@ -102,7 +102,7 @@ if int(report.totals["events"].sum()):
             .encode(
                 # one point per period, named as a period, in time order; zero when empty
                 x=period_axis(),
-                y=alt.Y(f"{what}:Q", title=title),
+                y=count_axis(f"{what}:Q", title),
                 color=alt.Color("place:N", title="Place"),
                 tooltip=[
                     "place:N",

@@ -22,7 +22,7 @@ from geo.report import (
 )
 from geo.timeline import BEFORE_RULE
 from geo.wording import count
-from views.charts import PERIOD_TOOLTIP, longer_note, period_axis, type_colour
+from views.charts import PERIOD_TOOLTIP, count_axis, longer_note, period_axis, type_colour
 from views.data import PLACE_ATTRIBUTION, count_once, filter_key, map_layers, rows_for_map
 from views.page import REPORT_PERIODS, coarse_box, drawn_note, report_start, static_map
 from views.sharing import URL, YES_NO, drop_unknown
@@ -118,7 +118,7 @@ if not report.timeline.empty:
         .mark_bar()
         .encode(
             x=period_axis(),
-            y=alt.Y("events:Q", title="Events"),
+            y=count_axis("events:Q", "Events"),
             color=type_colour(summary.types),
             tooltip=PERIOD_TOOLTIP,
         ),

@@ -25,6 +25,20 @@ def period_axis() -> alt.X:
     )
 
 
+def count_axis(field: str, title: str, **extra) -> alt.Y:
+    """A y axis of counts (events, fatalities): whole numbers only, with thousands
+    separators ("6,418"), never "0.5", nor "0.000000" when every value is 0 (Vega's ticks
+    of an empty span). The scale holds at least 0 to 1, so a run of zeros lies at the foot
+    of the axis, not across its middle. ``extra``: more of ``alt.Y`` (``stack``)."""
+    return alt.Y(
+        field,
+        title=title,
+        axis=alt.Axis(format=",d", tickMinStep=1),
+        scale=alt.Scale(domain={"unionWith": [0, 1]}),
+        **extra,
+    )
+
+
 def type_colour(all_types) -> alt.Color:
     """Event types in the map legend's colours (one colour per type over the store's full
     list of types, :mod:`geo.colors`)."""
