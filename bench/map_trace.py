@@ -2,22 +2,29 @@
 
     uv run --locked --group bench python bench/map_trace.py STORE.gpkg   # or: floor
 
+STORE.gpkg: a store whose events reach 31 Dec 2019, as bench/map_scale.py's stores do (the
+date box refuses an end past the store's last event: on the shipped data, which end on
+01 Dec 2019, no date change happens, and each change says so).
+
 Not part of ``make bench`` (it measures nothing the tables report): a diagnostic. It runs
 the app (or the floor, ``bench/floor_app.py``) with ``app.py`` wrapped so that the server
 logs, in wall-clock milliseconds: each rerun request, the end of each top-level statement
-of ``views/map.py`` (with the script thread's CPU time so far), each message enqueued and
-written to the websocket (type, bytes) and every collection of the garbage collector's
-oldest generation over 1 ms. In the browser it marks each websocket message received,
+of ``views/map.py`` (with the script thread's CPU time so far), the start, the end of each
+statement and the end of the Map's fragment (``map_body``, with its CPU time since its
+start), each message enqueued and written to the websocket (type, bytes) and every
+collection of the garbage collector's oldest generation over 1 ms. In the browser it marks each websocket message received,
 each render message the map's iframe gets, and the moment the map's key changes (the
 redraw :mod:`map_scale` waits for; for the floor, its label). A date change reruns only
-the Map's fragment (``map_body`` in ``views/map.py``): its steps are not marked one by one,
-and the script's start and end are those of full runs only. It then types the three
+the Map's fragment: its lines are ``fragment map_body ...`` and ``map_body:LINE``, and no
+``script start``/``script end`` nor ``map.py:LINE`` lines come (those are a whole run's:
+the first visit, or a change the fragment hands to the whole page). It then types the three
 date changes of :data:`map_scale.CHANGES` as :meth:`map_scale.AppPage.set_dates` does and
 prints every event relative to the commit click.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 import tempfile
@@ -73,22 +80,78 @@ configure_proj()
 page_setup("Map")
 T(f"page_setup done (cpu {(time.thread_time() - cpu0) * 1000:.1f} ms)")
 path = Path(os.environ["ZW_ROOT"]) / "views" / "map.py"
-tree = ast.parse(path.read_text())
-body = []
-for i, node in enumerate(tree.body):
-    body.append(node)
-    if i >= 2:  # after the docstring and the __future__ import
-        body.append(ast.parse(
-            f"__T('map.py:{node.lineno} (cpu ' + str(round((__import__('time').thread_time()"
-            f" - {cpu0!r}) * 1000, 1)) + ' ms)')").body[0])
-tree.body = body
-ast.fix_missing_locations(tree)
+import sys
+sys.path.insert(0, os.environ["ZW_ROOT"] + "/bench")
+from map_trace import mark_steps
+tree = mark_steps(ast.parse(path.read_text()), cpu0)
 try:
     code = compile(tree, str(path), "exec")
     exec(code, {"__name__": "__main__", "__T": T, "__file__": str(path)})
 finally:
     T(f"script end (cpu {(time.thread_time() - cpu0) * 1000:.1f} ms)")
 """
+
+
+def _mark(text: str) -> ast.stmt:
+    return ast.parse(text).body[0]
+
+
+def _cpu_ms(since: str) -> str:
+    return f"str(round((__import__('time').thread_time() - {since}) * 1000, 1))"
+
+
+def _is_fragment(node: ast.stmt) -> bool:
+    """Whether ``node`` is a function decorated ``@st.fragment`` (with or without arguments)."""
+    if not isinstance(node, ast.FunctionDef):
+        return False
+    for d in node.decorator_list:
+        target = d.func if isinstance(d, ast.Call) else d
+        if isinstance(target, ast.Attribute | ast.Name) and "fragment" in ast.unparse(target):
+            return True
+    return False
+
+
+def _mark_fragment(node: ast.FunctionDef) -> None:
+    """The fragment's own marks, in its body: a fragment's rerun (a date change) runs only
+    this function, so the script's top-level marks never come then. Its start, the end of
+    each of its statements and its end (a ``finally``: a ``st.rerun()`` or ``st.stop()``
+    inside ends it too), with the CPU time since its start."""
+    name = node.name
+    body = list(node.body)
+    docstring = body[:1] if ast.get_docstring(node) is not None else []
+    marked = []
+    for stmt in body[len(docstring) :]:
+        marked.append(stmt)
+        marked.append(_mark(f"__T('{name}:{stmt.lineno} (cpu ' + {_cpu_ms('_zw_cpu0')} + ' ms)')"))
+    ended = _mark(
+        f"try:\n    pass\nfinally:\n"
+        f"    __T('fragment {name} end (cpu ' + {_cpu_ms('_zw_cpu0')} + ' ms)')"
+    )
+    ended.body = marked
+    node.body = [
+        *docstring,
+        _mark("_zw_cpu0 = __import__('time').thread_time()"),
+        _mark(f"__T('fragment {name} start')"),
+        ended,
+    ]
+
+
+def mark_steps(tree: ast.Module, cpu0: float) -> ast.Module:
+    """``views/map.py``'s tree with a mark (``__T``) after each top-level statement, with
+    the script thread's CPU time since ``cpu0``, and inside each ``st.fragment`` function
+    (see :func:`_mark_fragment`)."""
+    body = []
+    for i, node in enumerate(tree.body):
+        if _is_fragment(node):
+            _mark_fragment(node)
+        body.append(node)
+        if i >= 2:  # after the docstring and the __future__ import
+            body.append(
+                _mark(f"__T('map.py:{node.lineno} (cpu ' + {_cpu_ms(repr(cpu0))} + ' ms)')")
+            )
+    tree.body = body
+    return ast.fix_missing_locations(tree)
+
 
 #: Marks in every frame of the page: websocket messages, render messages, the redraw.
 MARKS = (Path(__file__).with_name("map_trace_marks.js")).read_text()
@@ -137,7 +200,10 @@ def main() -> None:
                     ts, what = line.split(" ", 1)
                     events.append((float(ts), "server: " + what))
                 print(f"=== date change to {start} .. {end} (ms from the commit click)")
-                for ts, what in sorted(events):
+                if len(events) == 1:
+                    print(f"nothing came in 2 s: the dates typed were refused? (the store's "
+                          f"events must reach {end}; see the module's docstring)")  # fmt: skip
+                for ts, what in sorted(events, key=lambda e: e[0]):  # same time: as logged
                     print(f"{ts - click:8.1f}  {what}")
         finally:
             proc.terminate()
