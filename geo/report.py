@@ -303,6 +303,14 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]
 
 
+def _whole_numbers(ax) -> None:
+    """Counts on the y axis in whole numbers: 0 and 1 for one event, never 0.2 or 0.5 (as
+    the pages' charts, ``views.charts.count_axis``)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def timeline_svg(report: ZoneReport) -> str:
     """Events per period by type (stacked bars), as inline SVG."""
     from matplotlib import rc_context
@@ -336,6 +344,7 @@ def timeline_svg(report: ZoneReport) -> str:
             ax.axvline(pd.Timestamp(report.pivot), color="#333", linestyle="--", linewidth=1)
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         ax.set_ylabel(f"Events per {report.freq}")
+        _whole_numbers(ax)
         ax.spines[["top", "right"]].set_visible(False)
         return _svg(fig)
 
@@ -359,6 +368,7 @@ def comparison_svg(report: ZoneReport) -> str:
             ax.text(i + 0.2, after[i], str(after[i]), ha="center", va="bottom")
         ax.set_xticks(list(x), areas)
         ax.set_ylabel("Events")
+        _whole_numbers(ax)
         ax.legend(frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
         return _svg(fig)

@@ -288,3 +288,20 @@ def test_the_ring_the_caption_names_is_drawn_on_the_map(store_env):
     drawn = shapely.geometry.shape(ring["features"][0]["geometry"])
     assert abs(drawn.area - want.area) < 0.01 * want.area
     assert any("ring of 15 km around it (grey, dashed)" in c.value for c in at.caption)
+
+
+def test_the_exported_charts_count_in_whole_numbers(store_env):
+    """A zone with one event a period: the export's axes read 0 and 1, never 0.2 or 0.5
+    (as the pages' count charts, views.charts.count_axis)."""
+    import re
+
+    from geo.report import comparison_svg, timeline_svg
+
+    report = _ghouta_report()
+    report.timeline = report.timeline.head(1).assign(events=1)
+    for side in ("before", "after"):
+        report.zone_ba[side]["events"] = 1
+        report.ring_ba[side]["events"] = 0
+    for svg in (timeline_svg(report), comparison_svg(report)):
+        ticks = re.findall(r">\s*(\d+\.\d+)\s*<", svg)  # a tick label with a fraction
+        assert ticks == [], ticks
