@@ -12,8 +12,9 @@ logs, in wall-clock milliseconds: each rerun request, the end of each top-level 
 of ``views/map.py`` (with the script thread's CPU time so far), the start, the end of each
 statement and the end of the Map's fragment (``map_body``, with its CPU time since its
 start), each message enqueued and written to the websocket (type, bytes) and every
-collection of the garbage collector's oldest generation over 1 ms. In the browser it marks each websocket message received,
-each render message the map's iframe gets, and the moment the map's key changes (the
+collection of the garbage collector's oldest generation over 1 ms. In the browser it marks
+each websocket message received, each render message the map's iframe gets, and the
+moment the map's key changes (the
 redraw :mod:`map_scale` waits for; for the floor, its label). A date change reruns only
 the Map's fragment: its lines are ``fragment map_body ...`` and ``map_body:LINE``, and no
 ``script start``/``script end`` nor ``map.py:LINE`` lines come (those are a whole run's:
