@@ -4,7 +4,9 @@ in-memory index's (as ``tests/test_pg_query.py`` checks the plain SQL's), on the
 (and the real ACLED file, when here) and on events spanning months with dates starting and
 ending mid-month, on a month's first or last day, within one month; the import keeps the
 summary (skipped duplicates not counted; a failed import leaves it unchanged); an older store
-gets it on opening."""
+gets it on opening. The same for the day rows (``event_days``) the edge months are read from:
+the count and the map equal the plain SQL's on many random dates, and a date change reads
+no event one by one but the cut cells'."""
 
 from __future__ import annotations
 
@@ -114,6 +116,25 @@ def _rows(store) -> list[tuple]:
     )
 
 
+def _day_rows(store) -> list[tuple]:
+    """The day rows, those of one key added up (an import appends its own)."""
+    return sorted(
+        store._read(
+            f"SELECT {pgcells._DAY_COLUMNS}, sum(events), sum(fatalities) FROM {pgcells.DAYS}"
+            " GROUP BY 1, 2, 3, 4, 5, 6"
+        ),
+        key=repr,
+    )
+
+
+def _days_rebuilt(store) -> list[tuple]:
+    """The day rows made afresh from the stored events."""
+    return sorted(
+        (r[:-1] for r in store._read(pgcells._days("events"), pgcells._fine_params())),
+        key=repr,
+    )
+
+
 def _rebuilt(store) -> list[tuple]:
     """The summary made afresh from the stored events."""
     return sorted(store._read(pgcells._grouped("events"), tuple(pgcells._sizes())), key=repr)
@@ -211,11 +232,13 @@ def test_an_import_adds_its_new_events_to_the_summary(postgis):
     store.add_events(first)
     filled = _rows(store)
     assert filled == _rebuilt(store)
+    assert _day_rows(store) == _days_rebuilt(store) and _day_rows(store)
     # a second import, half of it already stored (skipped: not counted again)
     again = pd.concat([first.iloc[:300], _spanning("j", 400, seed=6)], ignore_index=True)
     result = store.add_events(again)
     assert result.added == 400 and result.already_present == 300
     assert _rows(store) == _rebuilt(store) != filled
+    assert _day_rows(store) == _days_rebuilt(store)
     cells = Cells(store)
     sql = PgCellEvents(store)
     assert sql.types == cells.index.types and sql.datasets == cells.index.datasets
@@ -228,7 +251,7 @@ def test_a_failed_import_leaves_the_summary_unchanged(postgis):
     from geo.store.postgis import PostGISStore
 
     store = PostGISStore.open(postgis.create_db("cells_failed", template="zonewatch_template"))
-    before, events = _rows(store), store.event_summary().count
+    before, days, events = _rows(store), _day_rows(store), store.event_summary().count
 
     def chunks():
         yield _spanning("f", 300, seed=8)
@@ -237,6 +260,7 @@ def test_a_failed_import_leaves_the_summary_unchanged(postgis):
     with pytest.raises(ValueError, match="middle of a row"):
         store.add_event_chunks(chunks())
     assert _rows(store) == before and store.event_summary().count == events
+    assert _day_rows(store) == days
 
 
 def test_an_older_store_gets_the_summary_on_opening(postgis):
@@ -245,14 +269,104 @@ def test_an_older_store_gets_the_summary_on_opening(postgis):
     url = postgis.create_db("cells_older", template="zonewatch_template")
     store = PostGISStore.open(url, seed=False)
     store.add_events(_spanning("o", 500, seed=9))
-    made = _rows(store)
-    with store._connect() as con:  # a store made before the summary
+    made, days = _rows(store), _day_rows(store)
+    with store._connect() as con:  # a store made before the summaries
         con.execute(f"DROP TABLE {pgcells.TABLE}")
+        con.execute(f"DROP TABLE {pgcells.DAYS}")
     assert store._read(f"SELECT to_regclass('{pgcells.TABLE}')")[0][0] is None
     PostGISStore.open(url, seed=False)
     assert _rows(store) == made == _rebuilt(store)
+    assert _day_rows(store) == days == _days_rebuilt(store)
     PostGISStore.open(url, seed=False)  # made once
+    assert _rows(store) == made and _day_rows(store) == days
+
+
+def test_a_store_with_the_month_summary_gets_the_day_rows_on_opening(postgis):
+    """A store made with ``event_cells`` but before ``event_days``: the day rows are made
+    from its events on opening (once), the month summary is left as it is, and the figures
+    are the index's."""
+    from geo.store.postgis import PostGISStore
+
+    url = postgis.create_db("cells_days_older", template="zonewatch_template")
+    store = PostGISStore.open(url, seed=False)
+    store.add_events(_spanning("d", 500, seed=10))
+    made, days = _rows(store), _day_rows(store)
+    with store._connect() as con:
+        con.execute(f"DROP TABLE {pgcells.DAYS}")
+    PostGISStore.open(url, seed=False)
+    assert _day_rows(store) == days == _days_rebuilt(store)
     assert _rows(store) == made
+    PostGISStore.open(url, seed=False)  # made once
+    assert _day_rows(store) == days
+    store.add_events(_spanning("e", 200, seed=11))  # and kept by the next import
+    assert _day_rows(store) == _days_rebuilt(store) and _rows(store) == _rebuilt(store)
+    cells = Cells(store)
+    sql = PgCellEvents(store)
+    for name, flt in cells.filters.items():
+        assert sql.count(flt, VIEWS["syria"]) == int(cells.mask(flt).sum()), name
+
+
+def _random_filters(summary, n: int, seed: int) -> list[EventFilter]:
+    """``n`` filters of random dates (some within a month, some a day, some on a month's
+    first or last day), with random types and datasets now and then."""
+    rng = np.random.default_rng(seed)
+    first, last = pd.Timestamp(summary.first), pd.Timestamp(summary.last)
+    span = (last - first).days
+    out = []
+    for k in range(n):
+        start = first + pd.Timedelta(days=int(rng.integers(-20, span)))
+        length = int(rng.choice([0, 1, 5, 17, 40, 200, span]))
+        end = start + pd.Timedelta(days=length)
+        if k % 5 == 1:
+            start = start.replace(day=1)  # a month's first day
+        if k % 5 == 2:
+            end = end + pd.offsets.MonthEnd(0)  # a month's last day
+        types = summary.types
+        if k % 4 == 3:
+            types = tuple(rng.choice(summary.types, int(rng.integers(1, 3)), replace=False))
+        datasets = None
+        if k % 6 == 5:
+            datasets = (str(rng.choice(summary.datasets)),)
+        out.append(EventFilter(start=start.date(), end=end.date(), types=types, datasets=datasets))
+    return out
+
+
+@pytest.mark.parametrize("view", ["wide", "syria", "homs"])
+def test_the_summaries_equal_the_plain_sql_on_random_dates(spanning, view):
+    """On many random dates (events lasting days to months), the count and the map's
+    figures from the summaries (month rows and the edge months' day rows) are exactly the
+    plain SQL's, one object answering every filter as an app process does."""
+    colors = ["#111111", "#222222", "#333333"] + ["#444444"] * len(spanning.index.types)
+    shown = CELL_VIEWS[view]
+    summed = PgCellEvents(spanning.store)
+    for flt in _random_filters(spanning.summary, 60, seed=12):
+        assert summed.plan(flt) is not None, flt
+        plain = PgEvents(spanning.store)
+        dates = (flt.start, flt.end)
+        want = plain.count(flt, shown)
+        assert summed.count(flt, shown) == want, flt
+        assert PgCellEvents(spanning.store).count(flt) == want, flt  # without the view
+        got = summed.event_view(flt, shown, colors, 20, dates)
+        assert got == plain.event_view(flt, shown, colors, 20, dates), flt
+
+
+def test_a_date_change_reads_no_event_but_the_cut_cells(spanning):
+    """The edge months come from the day rows: a date change on the Map (the count with
+    the view, then the map's figures) reads no event from the events table but the cut
+    cells' (once per view), the largest row id and, when the dates select a few events,
+    those drawn one by one."""
+    shown = CELL_VIEWS["syria"]
+    sql = PgCellEvents(spanning.store)
+    sent = _sent(sql)
+    for flt in _random_filters(spanning.summary, 12, seed=13):
+        sql.count(flt, shown)
+        sql.event_view(flt, shown, [], 20, (flt.start, flt.end))
+    border = [q for q in sent if q.startswith("SELECT e.date_start, e.date_end")]
+    points = [q for q in sent if q.startswith("SELECT e.fid, e.latitude")]  # a few: drawn
+    events = [q for q in sent if "FROM events" in q and q not in border + points]
+    assert len(border) <= 1
+    assert events == ["SELECT max(fid) FROM events"] * len(events)
+    assert any("FROM event_days" in q for q in sent)
 
 
 def test_the_edge_boxes_cover_the_cells():

@@ -1,24 +1,30 @@
 """A summary of the events per month, type, dataset and grid cell (issue 18), so the Map's
 date change and the count of a filter made only of dates, types and datasets read a few
-thousand summary rows and the two edge months, not the whole events table.
+thousand summary rows and the edge months' day rows, not the events table.
 
 The table ``event_cells`` (made with a new store, built on opening an older one, kept by
-every insert of events in the same statement and transaction) holds, for each grid level
-of :data:`LEVELS`, one row per (month of ``date_start``, month of ``date_end``, type,
-dataset, cell) with the events and their fatalities. A cell is ``floor((lon + 180) /
-size)`` on the stored doubles with the size :func:`geo.aggregate.cell_degrees` gives (sent
-as a parameter, so the same double), so a coarser zoom's cell is the stored cell shifted
-right (the sizes differ by powers of two: exact, as :func:`geo.aggregate._cells_of`).
+every insert of events in the same statement and transaction, as ``event_days`` below)
+holds, for each grid level of :data:`LEVELS`, one row per (month of ``date_start``, month
+of ``date_end``, type, dataset, cell) with the events and their fatalities. A cell is
+``floor((lon + 180) / size)`` on the stored doubles with the size
+:func:`geo.aggregate.cell_degrees` gives (sent as a parameter, so the same double), so a
+coarser zoom's cell is the stored cell shifted right (the sizes differ by powers of two:
+exact, as :func:`geo.aggregate._cells_of`).
 
 For dates ``start..end`` (months ``Ms`` and ``Me``) an event with months ``(ms, me)`` is
 selected without looking at its days when ``ms < Me``, ``ms != Ms`` and ``me > Ms`` (it
 starts within the whole months between, or before ``Ms`` and ends after it); every other
-selected event starts in ``Ms`` or ``Me`` or ends in ``Ms``, and those are read from the
-events themselves (index range reads on ``events_dates``), with the filter's exact
-condition. The map's figures in view need the events' points only for the cells cut by
-the view's or the area's edge (read by their boxes); the count is the sum. Any other
-filter (actor, zone, radius, box, precision, minimum fatalities) takes
-:class:`geo.store.pgquery.PgEvents`' queries. ``docs/postgis-sql.md`` has the plans.
+selected event starts in ``Me`` or ends in ``Ms`` (the "edge" months). Those come from a
+second summary, ``event_days``: the same figures per (``date_start``, ``date_end``, type,
+dataset, cell) at the deepest level, appended by every insert of events (an import's rows
+grouped once, at its end; rows with the same key may repeat: the queries add them up), read
+by index ranges on its days with the filter's exact condition. The edge months' rows of
+that narrow table are a few hundred pages, where the events they sum were one heap page
+each (the events' order is the file's, not the dates'). The map's figures in view need the
+events' points only for the cells cut by the view's or the area's edge (read by their
+boxes, once per view); the count is the sum. Any other filter (actor, zone, radius, box,
+precision, minimum fatalities) takes :class:`geo.store.pgquery.PgEvents`' queries.
+``docs/postgis-sql.md`` has the plans.
 
 Only for PostGIS. Pure: no streamlit.
 """
@@ -44,6 +50,8 @@ from geo.store.pgquery import FALSE, PgEvents, Where, _box, _clear, _in_view, _w
 LEVELS = (5, 8)
 
 TABLE = "event_cells"
+#: The events per day: (date_start, date_end, type, dataset, cell at the deepest level)
+DAYS = "event_days"
 
 _COLUMNS = "zoom, month_start, month_end, event_type, dataset, ix, iy"
 #: per row: how many events, their fatalities, the first one's row id (the order in which
@@ -55,6 +63,16 @@ DDL = (
     " event_type text, dataset text, ix integer, iy integer, events bigint NOT NULL,"
     " fatalities double precision NOT NULL, first_fid bigint NOT NULL, last_end date)",
     f"CREATE UNIQUE INDEX {TABLE}_key ON {TABLE} ({_COLUMNS}) NULLS NOT DISTINCT",
+)
+
+_DAY_COLUMNS = "date_start, date_end, event_type, dataset, ix, iy"
+
+#: Not unique: an import appends its rows (grouped over the import), no upsert and no
+#: uniqueness check, so the import's upkeep stays a plain append.
+DAYS_DDL = (
+    f"CREATE TABLE {DAYS} (date_start date, date_end date, event_type text, dataset text,"
+    " ix integer, iy integer, events bigint NOT NULL, fatalities double precision NOT NULL)",
+    f"CREATE INDEX {DAYS}_dates ON {DAYS} (date_start, date_end)",
 )
 
 
@@ -77,17 +95,36 @@ def _grouped(source: str) -> str:
     )
 
 
-def _fine(source: str) -> str:
-    """The summary rows of the events of ``source`` (alias ``s``) at the deepest level,
-    without the level (two parameters: its cell size, twice)."""
+def _days(source: str) -> str:
+    """The day rows of the events of ``source`` (alias ``s``) at the deepest level, with
+    their first row id (two parameters: its cell size, twice)."""
     return (
-        "SELECT date_trunc('month', s.date_start::timestamp)::date AS month_start,"
-        " date_trunc('month', s.date_end::timestamp)::date AS month_end, s.event_type, s.dataset,"
+        f"SELECT s.date_start, s.date_end, s.event_type, s.dataset,"
         " floor((s.longitude + 180.0) / %s)::integer AS ix,"
         " floor((s.latitude + 90.0) / %s)::integer AS iy,"
         " count(*) AS events, coalesce(sum(s.fatalities_best), 0) AS fatalities,"
-        f" min(s.fid) AS first_fid, max(s.date_end) AS last_end FROM {source} s"
+        f" min(s.fid) AS first_fid FROM {source} s GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+def _months(days: str) -> str:
+    """The summary rows at the deepest level (without the level) of the day rows ``days``
+    (a ``WITH`` query's name, as :func:`_days` gives)."""
+    return (
+        "SELECT date_trunc('month', d.date_start::timestamp)::date AS month_start,"
+        " date_trunc('month', d.date_end::timestamp)::date AS month_end, d.event_type,"
+        " d.dataset, d.ix, d.iy, sum(d.events) AS events, sum(d.fatalities) AS fatalities,"
+        f" min(d.first_fid) AS first_fid, max(d.date_end) AS last_end FROM {days} d"
         " GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+def _keep_days(days: str) -> str:
+    """An ``INSERT`` appending the day rows ``days`` to :data:`DAYS`, in their dates'
+    order (an import's rows of a month then lie together)."""
+    return (
+        f"INSERT INTO {DAYS} ({_DAY_COLUMNS}, events, fatalities)"
+        f" SELECT {_DAY_COLUMNS}, events, fatalities FROM {days} ORDER BY 1, 2"
     )
 
 
@@ -131,9 +168,10 @@ STAGE = "zonewatch_stage_cells"
 
 def insert_events(insert: str) -> tuple[str, tuple]:
     """``insert`` (an ``INSERT INTO events ... SELECT ...``) as one statement that also adds
-    the rows it inserted to the summary, returning how many it inserted."""
+    the rows it inserted to both summaries, returning how many it inserted."""
     return (
-        f"WITH ins AS ({insert}{_RETURNING}), fine AS ({_fine('ins')}),"
+        f"WITH ins AS ({insert}{_RETURNING}), days AS MATERIALIZED ({_days('ins')}),"
+        f" kept AS ({_keep_days('days')}), fine AS ({_months('days')}),"
         f" summed AS ({_add_levels('fine')}) SELECT count(*) FROM ins",
         _fine_params(),
     )
@@ -142,47 +180,64 @@ def insert_events(insert: str) -> tuple[str, tuple]:
 def begin_import(tx) -> None:
     """Before an import's chunks (:func:`stage_events`), in its transaction."""
     tx.execute(
-        f"CREATE TEMP TABLE {STAGE} (month_start date, month_end date, event_type text,"
+        f"CREATE TEMP TABLE {STAGE} (date_start date, date_end date, event_type text,"
         " dataset text, ix integer, iy integer, events bigint, fatalities double precision,"
-        " first_fid bigint, last_end date)"
-        " ON COMMIT DROP"
+        " first_fid bigint) ON COMMIT DROP"
     )
 
 
 def stage_events(insert: str) -> tuple[str, tuple]:
-    """As :func:`insert_events`, the summary rows of the inserted rows kept in
-    :data:`STAGE` (at the deepest level) until :func:`finish_import`."""
+    """As :func:`insert_events`, the day rows of the inserted rows kept in :data:`STAGE`
+    until :func:`finish_import`."""
     return (
         f"WITH ins AS ({insert}{_RETURNING}),"
-        f" staged AS (INSERT INTO {STAGE} {_fine('ins')}) SELECT count(*) FROM ins",
+        f" staged AS (INSERT INTO {STAGE} {_days('ins')}) SELECT count(*) FROM ins",
         _fine_params(),
     )
 
 
 def finish_import(tx) -> None:
-    """Add the import's staged rows to the summary, every level, in one statement."""
+    """Add the import's staged rows to both summaries (each day row once, the chunks'
+    rows of one key added up), every level, in one statement."""
     tx.execute(
-        f"WITH fine AS (SELECT month_start, month_end, event_type, dataset, ix, iy,"
-        f" sum(events) AS events, sum(fatalities) AS fatalities, min(first_fid) AS first_fid,"
-        f" max(last_end) AS last_end FROM {STAGE}"
-        f" GROUP BY 1, 2, 3, 4, 5, 6) {_add_levels('fine')}"
+        f"WITH days AS MATERIALIZED (SELECT {_DAY_COLUMNS}, sum(events) AS events,"
+        f" sum(fatalities) AS fatalities, min(first_fid) AS first_fid FROM {STAGE}"
+        f" GROUP BY 1, 2, 3, 4, 5, 6), kept AS ({_keep_days('days')}),"
+        f" fine AS ({_months('days')}) {_add_levels('fine')}"
     )
     tx.execute(f"DROP TABLE {STAGE}")
 
 
+def _exists(con, table: str) -> bool:
+    return con.execute(f"SELECT to_regclass('{table}') IS NOT NULL").fetchone()[0]
+
+
 def ensure(con, write_lock: int) -> bool:
-    """Make and fill the summary on a store made before it (under the writers' lock, so no
-    import adds events meanwhile; seconds at a million events). True when it was made."""
-    if con.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL").fetchone()[0]:
+    """Make and fill the summaries a store made before them lacks (under the writers'
+    lock, so no import adds events meanwhile; seconds at a million events). True when one
+    was made."""
+    if _exists(con, TABLE) and _exists(con, DAYS):
         return False
     with con.transaction():
         con.execute("SELECT pg_advisory_xact_lock(%s)", (write_lock,))
-        if con.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL").fetchone()[0]:
+        cells, days = _exists(con, TABLE), _exists(con, DAYS)
+        if cells and days:
             return False
-        for statement in DDL:
-            con.execute(statement)
         con.execute("SET LOCAL work_mem = '256MB'")
-        con.execute(f"WITH fine AS ({_fine('events')}) {_add_levels('fine')}", _fine_params())
+        if not days:
+            for statement in DAYS_DDL:
+                con.execute(statement)
+        source = f"days AS MATERIALIZED ({_days('events')})"
+        if not cells:
+            for statement in DDL:
+                con.execute(statement)
+            kept = f", kept AS ({_keep_days('days')})" if not days else ""
+            con.execute(
+                f"WITH {source}{kept}, fine AS ({_months('days')}) {_add_levels('fine')}",
+                _fine_params(),
+            )
+        else:
+            con.execute(f"WITH {source} {_keep_days('days')}", _fine_params())
     return True
 
 
@@ -208,6 +263,8 @@ class Plan:
     cut_first: bool  # the start is not the first month's first day
     cut_last: bool  # the end is not the last month's last day
     kinds: Where  # the types and datasets, on the summary's ``c``
+    start: date  # the dates themselves
+    end: date
 
     @property
     def whole(self) -> Where:
@@ -278,7 +335,7 @@ class PgCellEvents(PgEvents):
             kinds = kinds & Where(f"c.{column} = ANY(%s)", (stored,))
         first, last = _month(flt.start), _month(flt.end)
         last_day = _next_month(last) - timedelta(days=1)
-        return Plan(first, last, flt.start != first, flt.end != last_day, kinds)
+        return Plan(first, last, flt.start != first, flt.end != last_day, kinds, flt.start, flt.end)
 
     def _first_seen(self, column: str) -> tuple[str, ...]:
         if column not in ("event_type", "dataset"):
@@ -307,26 +364,27 @@ class PgCellEvents(PgEvents):
 
     # --- the parts ------------------------------------------------------------------------
 
-    def _edges(self, w: Where, plan: Plan) -> Where:
-        """The selected events the summary's whole rows leave out: ``w`` and, when the
-        dates cut the first month, ending in it (read by index in the months the summary
-        says such events start in), or, when they cut the last, starting in it."""
+    def _edge_days(self, plan: Plan) -> Where:
+        """The day rows (``c`` of :data:`DAYS`) of the selected events the summary's whole
+        rows leave out: by the filter's exact condition and, when the dates cut the first
+        month, ending in it (read by index ranges in the months the summary says such
+        events start in), or, when they cut the last, starting in it."""
         parts = []
         if plan.cut_first:
             ms, after = plan.first, _next_month(plan.first)
             months = self._start_months(ms)
             if months:
-                starts = " OR ".join("(e.date_start >= %s AND e.date_start < %s)" for _ in months)
+                starts = " OR ".join("(c.date_start >= %s AND c.date_start < %s)" for _ in months)
                 parts.append(
                     Where(
-                        f"e.date_end >= %s AND e.date_end < %s AND ({starts})",
+                        f"c.date_end >= %s AND c.date_end < %s AND ({starts})",
                         (ms, after, *[d for m in months for d in (m, _next_month(m))]),
                     )
                 )
         if plan.cut_last:
             parts.append(
                 Where(
-                    "e.date_start >= %s AND e.date_start < %s",
+                    "c.date_start >= %s AND c.date_start < %s",
                     (plan.last, _next_month(plan.last)),
                 )
             )
@@ -335,7 +393,8 @@ class PgCellEvents(PgEvents):
         either = Where(
             " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
         )
-        return w & either
+        dates = Where("c.date_start <= %s AND c.date_end >= %s", (plan.end, plan.start))
+        return dates & plan.kinds & either
 
     def _start_months(self, month: date) -> list[date]:
         """The months in which the events ending in ``month`` start (from the summary)."""
@@ -352,25 +411,21 @@ class PgCellEvents(PgEvents):
             self._remember(self._starts, month, known)
         return known
 
-    def _summed_total(self, plan: Plan) -> int:
-        whole = plan.whole
-        rows = self._read(
-            f"SELECT coalesce(sum(c.events), 0) FROM {TABLE} c WHERE c.zoom = %s AND {whole.sql}",
-            (LEVELS[0], *whole.params),
-        )
-        return int(rows[0][0])
-
     def _total(self, w: Where, plan: Plan) -> int:
         known = self._recall(self._totals, _wkey(w))
         if known is not None:
             return known
         with self._consistent():
-            edges = self._edges(w, plan)
-            raw = 0
+            whole, edges = plan.whole, self._edge_days(plan)
+            sql = (
+                f"SELECT (SELECT coalesce(sum(c.events), 0) FROM {TABLE} c"
+                f" WHERE c.zoom = %s AND {whole.sql})"
+            )
+            params = (LEVELS[0], *whole.params)
             if edges is not FALSE:
-                sql = f"SELECT count(*) FROM events e WHERE {edges.sql}"
-                raw = int(self._read(sql, edges.params)[0][0])
-            total = self._summed_total(plan) + raw
+                sql += f" + (SELECT coalesce(sum(c.events), 0) FROM {DAYS} c WHERE {edges.sql})"
+                params += edges.params
+            total = int(self._read(sql, params)[0][0])
         self._remember(self._totals, _wkey(w), total)
         return total
 
@@ -400,78 +455,72 @@ class PgCellEvents(PgEvents):
             if arr is not None:
                 return arr, self._total(w, plan) if with_total else -1
         with self._consistent():
-            arr, raw_total = self._summed_grid(w, plan, view, area, size)
-            total = self._recall(self._totals, _wkey(w))
-            if total is None:
-                total = self._summed_total(plan) + raw_total
-                self._remember(self._totals, _wkey(w), total)
+            arr, total = self._summed_grid(w, plan, view, area, size)
+        self._remember(self._totals, _wkey(w), total)
         self._remember(self._grids, key, (view, arr))
         return arr, total if with_total else -1
 
     def _summed_grid(self, w: Where, plan: Plan, view: A.View, area: A.View, size: float):
-        """The grid of :meth:`PgEvents._grid` from the summary's cells clearly inside the
-        area and clearly inside or outside the view, and the events of the edge months and
-        of the other cells; and how many events the edges hold (in the area or not)."""
+        """The grid of :meth:`PgEvents._grid` from the summaries' cells (the whole months'
+        rows and the edge months' day rows) clearly inside the area and clearly inside or
+        outside the view, and the events of the other cells; and how many events ``w``
+        selects in all (from the same query: the cells far from the area in one group)."""
         level = min(z for z in LEVELS if z >= view.zoom)
-        shift = level - view.zoom
+        shift, day_shift = level - view.zoom, LEVELS[-1] - view.zoom
         lo_x, hi_x = _cell(area.west, 180.0, size) - 1, _cell(area.east, 180.0, size) + 1
         lo_y, hi_y = _cell(area.south, 90.0, size) - 1, _cell(area.north, 90.0, size) + 1
-        whole = plan.whole
+        whole, edges = plan.whole, self._edge_days(plan)
+        parts = [
+            "SELECT c.ix >> %s::integer AS x, c.iy >> %s::integer AS y, c.events, c.fatalities"
+            f" FROM {TABLE} c WHERE c.zoom = %s AND {whole.sql}"
+        ]
+        params = [shift, shift, level, *whole.params]
+        if edges is not FALSE:
+            parts.append(
+                "SELECT c.ix >> %s::integer, c.iy >> %s::integer, c.events, c.fatalities"
+                f" FROM {DAYS} c WHERE {edges.sql}"
+            )
+            params += [day_shift, day_shift, *edges.params]
         rows = self._read(
-            f"SELECT c.ix >> %s::integer AS x, c.iy >> %s::integer AS y, sum(c.events),"
-            f" sum(c.fatalities) FROM {TABLE} c WHERE c.zoom = %s AND {whole.sql}"
-            " AND (c.ix >> %s::integer) BETWEEN %s AND %s"
-            " AND (c.iy >> %s::integer) BETWEEN %s AND %s"
-            " GROUP BY 1, 2",
-            (shift, shift, level, *whole.params, shift, lo_x, hi_x, shift, lo_y, hi_y),
+            f"WITH r AS ({' UNION ALL '.join(parts)})"
+            " SELECT CASE WHEN k.near THEN r.x END, CASE WHEN k.near THEN r.y END,"
+            " sum(r.events), sum(r.fatalities) FROM r CROSS JOIN LATERAL"
+            " (SELECT r.x BETWEEN %s AND %s AND r.y BETWEEN %s AND %s AS near) k GROUP BY 1, 2",
+            (*params, lo_x, hi_x, lo_y, hi_y),
         )
-        summed = np.array(rows, dtype=np.float64).reshape(-1, 4)
+        total = int(sum(r[2] for r in rows))
+        summed = np.array([r for r in rows if r[0] is not None], dtype=np.float64).reshape(-1, 4)
         ix, iy = summed[:, 0].astype(np.int64), summed[:, 1].astype(np.int64)
         in_area, out_area = _clear(ix, iy, size, area)
         in_view, out_view = _clear(ix, iy, size, view)
         clear = (in_area & (in_view | out_view)) | out_area
         keep = clear & in_area
-        # the raw events: the edge months', and the summed events of the other cells
-        edges = self._edges(w, plan)
+        # the events of the other cells, one by one
         unclear = ~clear
         inside = "e.longitude >= %s AND e.longitude <= %s AND e.latitude >= %s AND e.latitude <= %s"
         in_params = (view.west, view.east, view.south, view.north)
         a_box = _box((area.west, area.south, area.east, area.north))
-        in_area_sql = inside  # the same test on the area's bounds, as PgEvents._grid
-        a_params = (area.west, area.east, area.south, area.north)
-        cx = "floor((e.longitude + 180.0) / %s)::bigint"
-        cy = "floor((e.latitude + 90.0) / %s)::bigint"
-        cells = f"{cx} AS x, {cy} AS y"
+        cells = "floor((e.longitude + 180.0) / %s)::bigint AS x,"
+        cells += " floor((e.latitude + 90.0) / %s)::bigint AS y"
         sums = (
             "count(*), coalesce(sum(e.fatalities_best), 0),"
             f" count(*) FILTER (WHERE {inside}),"
             f" coalesce(sum(e.fatalities_best) FILTER (WHERE {inside}), 0)"
         )
-        raw_rows, raw_total = [], 0
-        if edges is not FALSE:
-            # one scan: the edges' cells in the area, the events outside it in one group
-            got = self._read(
-                f"SELECT c.x, c.y, {sums} FROM events e CROSS JOIN LATERAL (SELECT"
-                f" CASE WHEN {in_area_sql} THEN {cx} END AS x,"
-                f" CASE WHEN {in_area_sql} THEN {cy} END AS y) c WHERE {edges.sql} GROUP BY 1, 2",
-                (*in_params, *in_params, *a_params, size, *a_params, size, *edges.params),
-            )
-            raw_total = int(sum(r[2] for r in got))
-            raw_rows = [r for r in got if r[0] is not None]
+        raw_rows: list = []
         border = None
         if unclear.any():
             flt = self._recall(self._filters, _wkey(w))
             border = self._border_events(view, area, size, lo_x, hi_x, lo_y, hi_y, flt)
         if border is not None:
-            raw_rows += border.grid(flt, plan, self, ix[unclear], iy[unclear], view)
+            raw_rows += border.grid(flt, self, ix[unclear], iy[unclear], view)
         elif unclear.any():
             boxes = _boxes(ix[unclear], iy[unclear], size)
             parts = [_box(b) for b in boxes]
             near = Where(
                 " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
             )
-            # the events the summary's whole rows hold (w, not the edges), in the unclear cells
-            rest = w & Where(f"NOT ({edges.sql})", edges.params) & near & a_box
+            rest = w & near & a_box  # the filter's events in the unclear cells
             raw_rows += self._read(
                 f"SELECT c.x, c.y, {sums} FROM events e CROSS JOIN LATERAL (SELECT {cells}) c"
                 f" WHERE ({rest.sql}) AND (c.x, c.y) IN"
@@ -499,7 +548,7 @@ class PgCellEvents(PgEvents):
         ).reshape(-1, 6)
         both = np.vstack([table, raw])
         if not len(both):
-            return np.zeros((0, 6), dtype=np.int64), raw_total
+            return np.zeros((0, 6), dtype=np.int64), total
         keys, where = np.unique(both[:, :2], axis=0, return_inverse=True)
         out = np.zeros((len(keys), 6), dtype=np.float64)
         out[:, :2] = keys
@@ -507,7 +556,7 @@ class PgCellEvents(PgEvents):
             np.add.at(out[:, col], where.ravel(), both[:, col])
         out = out[out[:, 2] > 0]
         order = np.lexsort((out[:, 1], out[:, 0]))
-        return out[order].astype(np.int64), raw_total
+        return out[order].astype(np.int64), total
 
     #: The most events kept for one view's border cells (beyond it, each filter reads them)
     BORDER_ROWS = 100_000
@@ -563,9 +612,8 @@ class PgCellEvents(PgEvents):
 
 class BorderEvents:
     """The events of the grid cells a view's edges cut, as arrays: for each filter of
-    dates, types and datasets, the figures per cell of those of its events that the
-    summary's whole rows hold (as :meth:`PgCellEvents._summed_grid`'s query of the unclear
-    cells counts them: the filter's events, less the edge months', in the cells asked)."""
+    dates, types and datasets, the figures per cell of its events (as
+    :meth:`PgCellEvents._summed_grid`'s query of the unclear cells counts them)."""
 
     def __init__(self, rows: list[tuple], size: float):
         cols = list(zip(*rows, strict=True)) if rows else [()] * 7
@@ -582,9 +630,9 @@ class BorderEvents:
             np.floor((self.lat + 90.0) / size).astype(np.int64),
         )
 
-    def grid(self, flt, plan: Plan, events: PgCellEvents, ix, iy, view) -> list[tuple]:
+    def grid(self, flt, events: PgCellEvents, ix, iy, view) -> list[tuple]:
         """Rows (x, y, events, fatalities, events in view, their fatalities) of the cells
-        ``ix``, ``iy``: of ``flt``'s events there that are not in the edge months."""
+        ``ix``, ``iy``: of ``flt``'s events there."""
         keep = np.ones(len(self.start), dtype=bool)
         if flt.end is not None:
             keep &= self.start <= np.datetime64(flt.end, "D")
@@ -599,22 +647,6 @@ class BorderEvents:
             wanted = {v.casefold() for v in chosen}
             stored = {v for v in known if v.casefold() in wanted}
             keep &= np.isin(values, list(stored))[codes] if len(values) else False
-        if plan.cut_first:  # not the events ending in the first month (read as edges)
-            ms, after = plan.first, _next_month(plan.first)
-            months = events._start_months(ms)
-            if months:
-                ends = (self.end >= np.datetime64(ms, "D")) & (self.end < np.datetime64(after, "D"))
-                starts = np.zeros(len(self.start), dtype=bool)
-                for m in months:
-                    starts |= (self.start >= np.datetime64(m, "D")) & (
-                        self.start < np.datetime64(_next_month(m), "D")
-                    )
-                keep &= ~(ends & starts)
-        if plan.cut_last:  # nor those starting in the last month
-            keep &= ~(
-                (self.start >= np.datetime64(plan.last, "D"))
-                & (self.start < np.datetime64(_next_month(plan.last), "D"))
-            )
         keep &= np.isin(self.cell, _cell_key(np.asarray(ix), np.asarray(iy)))
         if not keep.any():
             return []
@@ -691,4 +723,4 @@ def _boxes(ix: np.ndarray, iy: np.ndarray, size: float) -> list[tuple[float, ...
     return out
 
 
-__all__ = ["FALSE", "LEVELS", "PgCellEvents", "Plan", "TABLE", "ensure", "insert_events"]
+__all__ = ["DAYS", "FALSE", "LEVELS", "PgCellEvents", "Plan", "TABLE", "ensure", "insert_events"]

@@ -129,6 +129,7 @@ def schema() -> list[str]:
         'CREATE INDEX "events_type" ON "events" (event_type)',
         *SQL_INDEXES,
         *pgcells.DDL,
+        *pgcells.DAYS_DDL,
     ]
 
 
@@ -325,7 +326,7 @@ class PostGISStore(Store):
                     (str(T.SCHEMA_VERSION),),
                 )
         _add_sql_indexes(con)
-        pgcells.ensure(con, _LOCK_WRITE)  # a store made before the summary
+        pgcells.ensure(con, _LOCK_WRITE)  # a store made before the summaries
         if seed and self.is_empty():
             self.seed()  # a schema whose first fill never finished, or a failed restore
         elif seed:
