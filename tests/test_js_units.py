@@ -484,3 +484,46 @@ def test_a_record_s_position_is_a_dot_of_fixed_pixels_at_every_zoom(zw):
     )
     assert got["dots"] == [True] and got["area"]
     assert got["sizes"] == [2 * got["px"]] * 3  # the same on the screen at every zoom
+
+
+def _cells(cells: list[tuple[int, int, int, int]], size: float, key: str) -> dict:
+    """A Map-page squares payload (as geo.aggregate.event_view sends it): (ix, iy, count,
+    fatalities) per square, sorted by ix, then iy."""
+    ix, iy, count, fat = (np.asarray(c) for c in zip(*sorted(cells), strict=True))
+    return {
+        "mode": "cells", "n": len(ix), "size": size, "ix": _b64(ix, "<i4"),
+        "iy": _b64(iy, "<i4"), "count": _b64(count, "<u4"), "fat": _b64(fat, "<u4"),
+        "region": [35.0, 32.0, 43.0, 38.0], "key": key,
+    }  # fmt: skip
+
+
+def test_a_new_cells_payload_keeps_the_squares_drawn_already(zw):
+    """The Map page's squares after a date change: the squares of the cells sent again are
+    kept (their colour, figures and label updated), those no longer sent are gone, new ones
+    are drawn; the group then holds exactly what a fresh draw of the new payload holds,
+    also after points and at another zoom (other squares)."""
+    size = 0.125
+    grid = [(1720 + i % 13, 980 + i // 13) for i in range(150)]
+    a = _cells([(x, y, 1 + (x * y) % 500, (x + y) % 40) for x, y in grid], size, "a")
+    # a later start: fewer events everywhere, 20 squares emptied, 5 new ones
+    b = _cells(
+        [(x, y, 1 + (x * y) % 300, (x + y) % 25) for x, y in grid[20:]]
+        + [(1700 + i, 970, 3, 1) for i in range(5)],
+        size,
+        "b",
+    )
+    points = _points(np.arange(1000, 1100), np.full(100, 17000), np.zeros(100), "p")
+    c = _cells([(x // 2, y // 2, 7, 2) for x, y in grid[::4]], size * 2, "c")  # zoomed out
+    steps = zw.evaluate(
+        (Path(__file__).parent / "js" / "redraw_cells.js").read_text(encoding="utf-8"),
+        [a, b, points, a, c],
+    )
+    first, second, after_points, again, other = steps
+    assert first["n"] == first["paths"] == 150 and first["shapes"] == first["fresh"]
+    assert second["kept"] == 130 and second["n"] == second["paths"] == 135
+    assert second["shapes"] == second["fresh"]
+    assert after_points["n"] == after_points["paths"] == 100 and after_points["kept"] == 0
+    assert again["kept"] == 0 and again["n"] == again["paths"] == 150
+    assert again["shapes"] == again["fresh"]
+    assert other["kept"] == 0 and other["shapes"] == other["fresh"]
+    assert other["n"] == other["paths"] == len({(x // 2, y // 2) for x, y in grid[::4]})
