@@ -21,7 +21,7 @@ from geo.render import (
 from views.data import (
     current_revision,
     event_types,
-    layers,
+    layers_version,
     map_events,
     map_layers,
     selected_count,
@@ -70,10 +70,11 @@ HELP = {
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)  # quick: no spinner's timer
-def _zones_as_of(revision: str, as_of: date):
-    """The zones in force on ``as_of`` (:func:`geo.zones.in_force`), their (zone, version)
-    pairs and the caption's list of them: made once per store revision and date."""
-    zones = zone_rules.in_force(layers(revision)["zone_versions"], as_of)
+def _zones_as_of(version: str, as_of: date, _versions):
+    """The zones in force on ``as_of`` (:func:`geo.zones.in_force`) among ``_versions``
+    (every zone version at the layers version ``version``), their (zone, version) pairs
+    and the caption's list of them: made once per layers version and date."""
+    zones = zone_rules.in_force(_versions, as_of)
     text = plain(zone_rules.versions_line(zones))  # by name: "Idlib (v5, in force), ..."
     return (
         zones,
@@ -161,19 +162,22 @@ def map_body() -> None:
         except ZoneWatchError as exc:
             payload["detail"] = {"fid": fid, "missing": f"Its details could not be read: {exc}"}
 
-    zones_then, zones_key, zones_caption = _zones_as_of(revision, as_of)
+    # the zones, places and boundaries change with the layers version, not with an import
+    base = layers_version(revision)
+    zones_then, zones_key, zones_caption = _zones_as_of(base, as_of, data["zone_versions"])
     live_folium(
         # the map (zones, places, governorates, basemap) is made and turned into script once
-        # per store revision, zones shown and basemap choice; a rerun sends only the events
+        # per layers version, zones shown, event types and basemap choice; a rerun sends
+        # only the events
         lambda: build_map(
             map_layers(data, zones_then),
             online_tiles=online,
             all_types=list(summary.types),
             share_view=True,
             live_events=True,
-            cache_key=(revision, zones_key),
+            cache_key=(base, zones_key),
         ),
-        cache_key=(revision, zones_key, online, tuple(summary.types)),
+        cache_key=(base, zones_key, online, tuple(summary.types)),
         feature_group=event_view_group(payload),
         key=map_key,
         height=640,
