@@ -120,3 +120,35 @@ def test_the_pages_read_only_the_new_events_after_an_import(make_store, monkeypa
     second = data.event_index(store.revision())
     assert afters == [int(first.fid[-1])]
     assert len(second) == len(first) + 5
+
+
+def test_an_import_keeps_the_layers_version_a_zone_write_changes_it(make_store):
+    """The zones, places and boundaries the pages read are keyed on the layers version: an
+    events import (another process's, the command line's) keeps it, any other write
+    changes it."""
+    store = make_store()
+    version = store.layers_version(store.revision())
+    store.add_events(_events("l", 3), who="ana", file_name="x.csv", sha256="cd" * 32)
+    assert store.layers_version(store.revision()) == version
+    store.add_zone_version(_changed_zone(store), who="ana", file_name="g.geojson", sha256="ab" * 32)
+    assert store.layers_version(store.revision()) != version
+
+
+def test_the_pages_layers_survive_an_import_not_a_zone_write(make_store):
+    """After an import every app process reads the event summary again (the "of M events"
+    line), not the zones, places and boundaries; after a zone write, those too."""
+    from views import data
+
+    store = make_store()
+    data._store.clear()
+    first = data.layers(store.revision())
+    store.add_events(_events("m", 4), who="ana", file_name="x.csv", sha256="cd" * 32)
+    second = data.layers(store.revision())
+    assert second["summary"].count == first["summary"].count + 4
+    for name in ("zones", "zone_versions", "places", "admin0", "admin1"):
+        assert second[name] is first[name], name
+    store.add_zone_version(_changed_zone(store), who="ana", file_name="g.geojson", sha256="ab" * 32)
+    third = data.layers(store.revision())
+    assert third["zone_versions"] is not first["zone_versions"]
+    assert len(third["zone_versions"]) == len(first["zone_versions"]) + 1
+    assert third["summary"] is second["summary"]

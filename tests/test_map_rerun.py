@@ -6,6 +6,7 @@ server on every change."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 
@@ -90,23 +91,86 @@ def test_a_note_in_the_sidebar_is_redrawn_by_a_whole_page_rerun(store_env):
     assert not at.get("page_link")  # no note before or after: the map's part alone
 
 
-def test_a_write_since_the_last_whole_run_reruns_the_whole_page(fresh_store_path, tmp_path):
-    """A filter change reruns only the map's part, which uses the data of the page's last
-    whole run. Events imported meanwhile (another tab, the command line, another app
-    process) must show on the next change, as on every other page: the page runs whole."""
+def _map_script(at: AppTest) -> str:
+    """The script of the map's base (zones, places, boundaries) the page last sent."""
+    return json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+
+
+def _import(tmp_path, n: int, tag: int, day: str | None = None) -> None:
+    """``zonewatch import-events`` of ``n`` shipped UCDP rows under new ids (all on
+    ``day`` when given), as another tab, the command line or another app process does."""
+    import csv
+
     from test_pg_processes import _ucdp_file
 
-    at = _map()
-    _, total = showing(at)
-    csv_path = tmp_path / "ucdp_export.csv"
-    _ucdp_file(csv_path, 40, tag=991_000_000)
     from geo.cli import main as cli
 
-    assert cli(["import-events", "--format", "ucdp", str(csv_path)]) == 0
-    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 5, 31))).run()
+    path = tmp_path / f"ucdp_{tag}.csv"
+    _ucdp_file(path, n, tag=tag)
+    if day is not None:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        for row in rows:
+            row.update(date_start=day, date_end=day, year=day[:4])
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    assert cli(["import-events", "--format", "ucdp", str(path)]) == 0
+
+
+def test_events_imported_since_the_last_whole_run_show_in_the_map_part_alone(
+    fresh_store_path, tmp_path
+):
+    """A filter change reruns only the map's part, which uses the data of the page's last
+    whole run. Events imported meanwhile must show on the next change, as on every other
+    page. When they bring no new type, dataset or first or last date, the rest of the page
+    (the navigation, the filters) would be drawn the same: the map's part alone runs, with
+    the store's new data, and the map's base (zones, places, boundaries: an import does not
+    change them) is not made and sent anew."""
+    at = _map()  # a whole run
+    _, total = showing(at)
+    script = _map_script(at)  # the zones as of the last date
+    last = at.date_input(key="dates").value[1]
+    _import(tmp_path, 40, tag=991_000_000)  # (dated 2016)
+    at.date_input(key="dates").set_value((date(2017, 5, 1), last)).run()
+    assert not at.exception, at.exception
+    assert not at.get("page_link")  # the map's part alone
+    assert showing(at) == (stdlib_count("2017-05-01", last.isoformat()), total + 40)
+    assert _map_script(at) == script  # the same base map: not made again
+    # the next whole run draws the new data too
+    assert whole_page(at).get("page_link") and showing(at)[1] == total + 40
+
+
+def test_events_imported_past_the_last_date_rerun_the_whole_page(fresh_store_path, tmp_path):
+    """Events later than any before widen the date filter's bounds (and its range, when it
+    reached the last date): the next change runs the whole page, filters and all."""
+    at = _map()
+    _, total = showing(at)
+    last = at.date_input(key="dates").value[1]
+    _import(tmp_path, 3, tag=992_000_000, day="2024-06-01")
+    at.date_input(key="dates").set_value((date(2017, 5, 1), last)).run()
     assert not at.exception, at.exception
     assert at.get("page_link")  # the whole page ran again
-    assert showing(at)[1] == total + 40
-    # and the next change, with nothing written, is the map's part alone again
-    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 6, 30))).run()
-    assert not at.get("page_link") and showing(at)[1] == total + 40
+    assert at.date_input(key="dates").value == (date(2017, 5, 1), date(2024, 6, 1))
+    assert showing(at)[1] == total + 3
+
+
+def test_a_zone_saved_since_the_last_whole_run_reruns_the_whole_page(fresh_store_path):
+    """A zone saved elsewhere changes what the filters list and the map draws: the next
+    change runs the whole page, which shows the new version."""
+    from test_store import _changed_zone
+
+    from geo.store import open_store
+
+    at = _map()
+    at.date_input(key="dates").set_value((date(2017, 5, 1), date(2017, 8, 31))).run()
+    assert not at.get("page_link")
+    before = [c.value for c in whole_page(at).caption if c.value.startswith("Zones as of")]
+    store = open_store()
+    store.add_zone_version(_changed_zone(store), who="ana", file_name="g.geojson", sha256="ab" * 32)
+    at.date_input(key="dates").set_value((date(2017, 5, 2), date(2017, 8, 31))).run()
+    assert not at.exception, at.exception
+    assert at.get("page_link")  # the whole page ran again
+    after = [c.value for c in at.caption if c.value.startswith("Zones as of")]
+    assert after and after != before

@@ -59,12 +59,11 @@ def store_or_stop() -> Store:
 
 
 @st.cache_resource(show_spinner="Loading layers...", max_entries=4)
-def layers(revision: str) -> dict:
-    """The reference layers and the event summary of the store at ``revision``
-    (read once per revision, shared, read-only)."""
+def _reference(version: str) -> dict:
+    """The zones, places and boundaries at ``version`` (:func:`layers_version`): read once
+    per process for every write but an events import, shared, read-only."""
     store = _store()
     return {
-        "summary": store.event_summary(),
         # each zone's latest boundary, for the zone filter; the map picks versions by date
         "zones": store.zone_extents(),
         "zone_versions": store.zone_versions(),
@@ -72,6 +71,32 @@ def layers(revision: str) -> dict:
         "admin0": store.admin(0),
         "admin1": store.admin(1),
     }
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _summary(version: str):
+    """The event summary at the events version ``version`` (:func:`events_version`)."""
+    return _store().event_summary()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def layers(revision: str) -> dict:
+    """The reference layers and the event summary of the store at ``revision``, shared,
+    read-only. The layers are read once per :func:`layers_version` and the summary once
+    per :func:`events_version`: an import (another app process's, the command line's)
+    makes every process read the summary again, not the zones, places and boundaries
+    (a third of a second of a busy server's CPU at each process's next rerun)."""
+    return {
+        "summary": _summary(events_version(revision)),
+        **_reference(layers_version(revision)),
+    }
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def layers_version(revision: str) -> str:
+    """The store's layers version at ``revision`` (:meth:`geo.store.base.Store.layers_version`):
+    it changes with every write but an events import."""
+    return _store().layers_version(revision)
 
 
 def load_or_stop(store: Store) -> tuple[str, dict]:

@@ -23,6 +23,7 @@ from views.data import (
     current_revision,
     event_types,
     layers,
+    layers_version,
     map_events,
     map_layers,
     selected_count,
@@ -55,6 +56,9 @@ store, revision, data = page_start(
     small=True,
 )
 summary = data["summary"]
+#: the zones, places and boundaries drawn by this whole run (they change with the layers
+#: version: every write but an events import)
+layers_key = layers_version(revision)
 if summary.count == 0:
     st.info("The store holds no events yet: import some on the Import page.")
     st.stop()
@@ -71,16 +75,39 @@ HELP = {
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)  # quick: no spinner's timer
-def _zones_as_of(revision: str, as_of: date):
-    """The zones in force on ``as_of`` (:func:`geo.zones.in_force`), their (zone, version)
-    pairs and the caption's list of them: made once per store revision and date."""
-    zones = zone_rules.in_force(layers(revision)["zone_versions"], as_of)
+def _zones_as_of(version: str, as_of: date, _versions):
+    """The zones in force on ``as_of`` (:func:`geo.zones.in_force`) among ``_versions``
+    (every zone version at the layers version ``version``), their (zone, version) pairs
+    and the caption's list of them: made once per layers version and date."""
+    zones = zone_rules.in_force(_versions, as_of)
     text = plain(zone_rules.versions_line(zones))  # by name: "Idlib (v5, in force), ..."
     return (
         zones,
         tuple(zip(zones["zone_id"], zones["version"], strict=True)),
         (text or "none in force on that date"),
     )
+
+
+def _extent(summary) -> tuple:
+    """What the rest of the page shows of the event summary: the filters' types, datasets
+    and date bounds."""
+    return summary.types, summary.datasets, summary.first, summary.last
+
+
+def _now() -> tuple[str, dict] | None:
+    """The revision and layers a rerun of the map's part alone draws with: the page's
+    while the store is as its last whole run saw it. After a write elsewhere that leaves
+    the rest of the page as it is (an events import that brings no new event type,
+    dataset, first or last date: the filters and the zones stay), the store's new ones, so
+    the new events show on this change without the navigation and the filters running and
+    being sent again. None when the whole page must run (its filters or zones follow)."""
+    now = current_revision(store)
+    if now == revision:
+        return revision, data
+    fresh = layers(now)
+    if layers_version(now) == layers_key and _extent(fresh["summary"]) == _extent(summary):
+        return now, fresh
+    return None
 
 
 def _choice(label: str, key: str, default: bool) -> bool:
@@ -118,22 +145,26 @@ def map_body() -> None:
     A filter change reruns this alone (views.filters.shared_filters): the navigation and
     the filters are neither run nor sent again, so the map redraws sooner. So do the map's
     own reports (its view, a click). When the store has changed since the page's last
-    whole run (a write by another tab or app process), the whole page runs again instead,
-    so the new data show on the next change, as on every other page."""
+    whole run (a write by another tab or app process), the new data show on the next
+    change, as on every other page: in this part alone when the rest of the page stays as
+    it is (:func:`_now`), else the whole page runs again."""
     mine = (KEY_ZONES_FOLLOW, KEY_ONLINE_TILES)  # and the zones' date, when it is drawn
     mine += () if st.session_state.get(KEY_ZONES_FOLLOW, True) else (KEY_ZONES_AS_OF,)
-    stale = in_fragment_run() and (current_revision(store) != revision or not fragment_ready(*mine))
-    if stale:  # (never in a whole run: asking for another could go on for ever)
+    now = _now() if in_fragment_run() else (revision, data)
+    if in_fragment_run() and (now is None or not fragment_ready(*mine)):
+        # (never in a whole run: asking for another could go on for ever)
         st.rerun()  # the whole page: its filters, sidebar and data follow the new revision
-    flt = fragment_filter(data, revision)
+    rev, layers_now = now  # (the names the whole run gave stay the page's)
+    summ = layers_now["summary"]
+    flt = fragment_filter(layers_now, rev)
     state = st.session_state
     as_of = flt.end if state[KEY_ZONES_FOLLOW] else state[KEY_ZONES_AS_OF]
     online = state[KEY_ONLINE_TILES]
     reported = st.session_state.get(KEY_MAP_VIEW) or {}  # the view the map last reported
     likely = View.from_bounds(reported.get("bounds"), reported.get("zoom")) or START_VIEW
     # in SQL on PostGIS, in one scan with the grid's cells around the likely view
-    selected = selected_count(revision, flt, data["zone_versions"], likely)
-    st.markdown(showing_line(revision, flt, data["zone_versions"], selected, summary.count))
+    selected = selected_count(rev, flt, layers_now["zone_versions"], likely)
+    st.markdown(showing_line(rev, flt, layers_now["zone_versions"], selected, summ.count))
     if not flt.types:
         st.warning("No event type is selected: choose at least one in the sidebar to see events.")
 
@@ -149,32 +180,37 @@ def map_body() -> None:
     view = (
         View.from_bounds(state.get("bounds"), state.get("zoom")) if crowded else None
     ) or START_VIEW
-    legend = dict(event_types_legend(list(summary.types)))
-    colors = tuple(legend.get(t, "#7f7f7f") for t in event_types(revision))  # by type code
-    shown = map_events(revision, flt, data["zone_versions"], view, colors)
+    legend = dict(event_types_legend(list(summ.types)))
+    colors = tuple(legend.get(t, "#7f7f7f") for t in event_types(rev))  # by type code
+    shown = map_events(rev, flt, layers_now["zone_versions"], view, colors)
     payload = dict(shown.payload)
     fid = clicked_event(state.get("last_object_clicked_tooltip"))  # see geo.render.contract
     if fid is not None:
         try:
             payload["detail"] = event_detail(
-                store.event_by_fid(fid), fid, attributions(summary.datasets)
+                store.event_by_fid(fid), fid, attributions(summ.datasets)
             ) or {"fid": fid, "missing": "This event is no longer in the store."}
         except ZoneWatchError as exc:
             payload["detail"] = {"fid": fid, "missing": f"Its details could not be read: {exc}"}
 
-    zones_then, zones_key, zones_caption = _zones_as_of(revision, as_of)
+    # the zones, places and boundaries change with the layers version (``layers_key``: the
+    # fragment goes on alone only while it is the page's), not with an import
+    zones_then, zones_key, zones_caption = _zones_as_of(
+        layers_key, as_of, layers_now["zone_versions"]
+    )
     live_folium(
         # the map (zones, places, governorates, basemap) is made and turned into script once
-        # per store revision, zones shown and basemap choice; a rerun sends only the events
+        # per layers version, zones shown, event types and basemap choice; a rerun sends
+        # only the events
         lambda: build_map(
-            map_layers(data, zones_then),
+            map_layers(layers_now, zones_then),
             online_tiles=online,
-            all_types=list(summary.types),
+            all_types=list(summ.types),
             share_view=True,
             live_events=True,
-            cache_key=(revision, zones_key),
+            cache_key=(layers_key, zones_key),
         ),
-        cache_key=(revision, zones_key, online, tuple(summary.types)),
+        cache_key=(layers_key, zones_key, online, tuple(summ.types)),
         feature_group=event_view_group(payload),
         key=map_key,
         height=640,

@@ -176,6 +176,20 @@ class Store(MatchTables, ABC):
         where = revision.rpartition(":")[0]
         return f"{where}:events:{top}"
 
+    def layers_version(self, revision: str) -> str:
+        """A token that changes with every write but an events import, read at ``revision``
+        (:meth:`revision`): what the pages' zones, places and boundaries are keyed on, so
+        that an import (it adds events and the history row saying so, nothing else) does
+        not make every app process read them again. Every write adds one history row in
+        its transaction (:meth:`_log`) and history rows are only ever added, so the largest
+        ``fid`` of the rows that are not imports changes with every other write: a zone
+        version, a restore, a seed, a match build or decision."""
+        ((top,),) = self._read(
+            f'SELECT max(fid) FROM "{T.HISTORY.name}" WHERE kind <> {self._PARAM}', ("import",)
+        )
+        where = revision.rpartition(":")[0]
+        return f"{where}:layers:{top}"
+
     @property
     @abstractmethod
     def description(self) -> str:
