@@ -29,9 +29,11 @@ Not part of ``make test`` (it runs for minutes and needs the whole machine). Pre
    change: alone, and in each phase, with the ratio of p95 under load to p95 alone.
 
 What a change measures. The users are websocket users by default (``bench/st_session.py``):
-each speaks Streamlit's own protocol to its app process, as a browser page does (the date
-widget's new value in a ``rerun_script`` message), and a change is timed from the request
-sent to the run's ``script_finished``. That run must show no exception, must say it shows
+each speaks Streamlit's own protocol to its app process, as a browser page does (every
+widget's value, the date widget's new one among them, in a ``rerun_script`` message, so
+that the change reruns only the map's part of the page, as a browser's does), and a
+change is timed from the request sent to the run's ``script_finished`` (that of the
+fragment's run). That run must show no exception, must say it shows
 the new dates ("Showing N of M events (D to E)") and must send the map's event layer with
 new data (its key, a hash of what it draws, differs from the run before); otherwise the
 change is an error. The single user's figure is taken the same way, on the same servers,
@@ -177,6 +179,7 @@ class WsUser:
     def __init__(self, name: str, app: str, timeout: float):
         self.name, self.app, self.timeout = name, app, timeout
         self.times: list[float] = []
+        self.log: list[tuple[float, float]] = []  #: (perf_counter at the change, seconds)
         self.errors: list[str] = []
         self.day = FIRST_DAY
         self.session: Session | None = None
@@ -234,6 +237,7 @@ class User:
     def __init__(self, name: str, browser, app: str, timeout: float):
         self.name, self.browser, self.app, self.timeout = name, browser, app, timeout
         self.times: list[float] = []
+        self.log: list[tuple[float, float]] = []  #: (perf_counter at the change, seconds)
         self.errors: list[str] = []
         self.day = FIRST_DAY
 
@@ -304,7 +308,9 @@ async def _run(user, until: float, rng: random.Random, pause: tuple[float, float
     await asyncio.sleep(rng.uniform(0, pause[1]))
     while time.perf_counter() < until:
         try:
+            started = time.perf_counter()
             user.times.append(await user.change(user.next_day(rng)))
+            user.log.append((started, user.times[-1]))
         except Exception as exc:  # a timeout, an exception on the page, a map unchanged
             user.errors.append(
                 f"{user.name}: {(str(exc) or type(exc).__name__).splitlines()[0][:200]}"
@@ -361,6 +367,11 @@ async def _phase(args, apps, url, extra: Path, pause, rng, make_user) -> dict:
         "extra": extra,
         "import": results[0],
         "load": [t for u in users for t in u.times],
+        #: every change: (user, app process, seconds into the phase, seconds it took)
+        "changes": sorted(
+            ((u.name, apps.index(u.app), at - t0, took) for u in users for at, took in u.log),
+            key=lambda c: c[2],
+        ),
         "errors": open_errors + [e for u in users for e in u.errors],
         "users": len(users) + len(open_errors),
         "elapsed": time.perf_counter() - t0,
@@ -545,10 +556,40 @@ def report_lines(args, got: dict) -> list[str]:
             f"{imp['seconds']:.1f} s, exit {imp['rc']}; {ph['reported']:,} rows reported "
             f"imported, {ph['stored']:,} found stored; {ph['elapsed']:.0f} s in all"
         )
+        lines.extend(_slowest(ph, pct(one, 95) if one else float("nan")))
         for e in ph["errors"][:10]:
             lines.append(f"  - error: {e}")
     lines.append(f"- the app processes' peak memory: {got['apps_peak_mb']:,.0f} MB")
     return lines
+
+
+def _slowest(phase: dict, alone_p95: float) -> list[str]:
+    """Where a phase's slow changes came from: those begun while the import ran, each app
+    process's first change after it, and the rest; with the p95 of the changes outside
+    the import's run (what a user sees when nobody imports)."""
+    imp, changes = phase["import"], phase.get("changes", [])
+    if not changes:
+        return []
+    begin, end = imp["started_at"], imp["started_at"] + imp["seconds"]
+    during = [c for c in changes if c[2] + c[3] >= begin and c[2] <= end]
+    first_after = {}
+    for c in changes:
+        if c[2] > end and c[1] not in first_after:
+            first_after[c[1]] = c
+    rest = [c for c in changes if c not in during]
+    cut = pct([c[3] for c in changes], 95)
+    slow = [c for c in changes if c[3] >= cut]
+    n_during = sum(c in during for c in slow)
+    n_first = sum(c in first_after.values() for c in slow)
+    return [
+        f"  - {len(during)} changes overlapped the import ({begin:.0f}–{end:.0f} s): p50 "
+        f"{pct([c[3] for c in during], 50):.2f} s; the other {len(rest)}: p95 "
+        f"{pct([c[3] for c in rest], 95):.2f} s "
+        f"({pct([c[3] for c in rest], 95) / alone_p95:.1f}× the one user's)",
+        f"  - the slowest 5% ({len(slow)} changes ≥ {cut:.2f} s): {n_during} during the "
+        f"import, {n_first} an app process's first after it, {len(slow) - n_during - n_first}"
+        " other",
+    ]
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -601,6 +642,7 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--csv", type=Path, help="the events file to import first (default: made)")
     ap.add_argument("--import-only", action="store_true", help="time the import and stop")
     ap.add_argument("--out", type=Path, help="also write the report (Markdown) here")
+    ap.add_argument("--log", type=Path, help="write every change's time (JSON) here")
     return ap.parse_args()
 
 
@@ -649,6 +691,10 @@ def main() -> None:
         got = load_test(args, url, tmp)
         for line in report_lines(args, got):
             say(line)
+        if args.log:
+            changes = {k: ph.get("changes", []) for k, ph in got["phases"].items()}
+            changes["single"] = got["single"]
+            args.log.write_text(json.dumps(changes, indent=0), encoding="utf-8")
     finally:
         server.stop()
         for f in tmp.glob("*.csv"):

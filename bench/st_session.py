@@ -24,6 +24,13 @@ drew (by their place in the page; the widgets among them are noted by label). Th
 reports no cached messages, so the server sends every element in full (a browser names
 those it holds, and gets references to them instead).
 
+Like a browser, a rerun request carries the value of every widget on the page, not only
+of the one changed: each widget's value as the server last drew it (its default, or the
+value the script set), the changed one's new value in its place. A widget left out would
+be reset to its default by the server, and the Map's filter change, which reruns only the
+map's part of the page (a fragment), needs every filter's value (without them the app
+runs the whole page instead, a browser's change it is not).
+
 Used by ``bench/pg_load.py`` (its simulated users); ``tests/test_st_session.py`` runs it
 against a real app server.
 """
@@ -87,6 +94,8 @@ class Session:
         self.query, self.timeout = query, timeout
         self.ws = None
         self.widgets: dict[str, tuple[str, object]] = {}  #: label → (widget id, element)
+        #: what the next request reports of each widget on the page (widget id → state)
+        self.states: dict[str, WidgetState] = {}
         self.page_hash = ""
 
     async def open(self) -> Run:
@@ -114,11 +123,16 @@ class Session:
         return await self.rerun([state])
 
     async def rerun(self, states: list[WidgetState] = ()) -> Run:
-        """Rerun the page with ``states`` (none: as it is); wait for the run to finish."""
+        """Rerun the page with ``states`` in place of those widgets' values (none: as it
+        is), every other widget's value sent as it is; wait for the run to finish."""
+        sent = dict(self.states)
+        for state in states:
+            sent[state.id] = state
+        self.states = sent
         msg = BackMsg()
         msg.rerun_script.query_string = self.query
         msg.rerun_script.page_script_hash = self.page_hash
-        msg.rerun_script.widget_states.widgets.extend(states)
+        msg.rerun_script.widget_states.widgets.extend(sent.values())
         t = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         run = Run(seconds=0.0)
@@ -153,9 +167,62 @@ class Session:
                 return run
 
     def _note_widgets(self, run: Run) -> None:
+        """Note the run's widgets by label, and each one's value as the page now holds it:
+        a whole run's widgets are the page's (those it did not draw are gone), a
+        fragment's run redraws only its own."""
+        if not run.fragment:
+            self.states = {}
         for element in run.elements.values():
             kind = element.WhichOneof("type")
             inner = getattr(element, kind)
             label, widget_id = getattr(inner, "label", None), getattr(inner, "id", None)
             if label and widget_id and isinstance(widget_id, str):
                 self.widgets[label] = (widget_id, inner)
+                shown = widget_state(kind, inner)
+                if shown is not None and (inner.set_value or widget_id not in self.states):
+                    self.states[widget_id] = shown
+
+
+def widget_state(kind: str, widget) -> WidgetState | None:
+    """The value a browser reports for a widget it was sent (``kind``: its ``Element``
+    oneof name): the value the script set, else the widget's default; None for a widget
+    with no value yet (an empty text field, a selectbox with nothing chosen) and for
+    kinds this client does not speak (buttons: a trigger, sent only when pressed)."""
+    field, value = _shown(kind, widget)
+    if value is None:
+        return None
+    state = WidgetState(id=widget.id)
+    if field == "string_array_value":
+        state.string_array_value.data.extend(value)
+    else:
+        setattr(state, field, value)
+    return state
+
+
+def _shown(kind: str, w) -> tuple[str | None, object]:
+    """(the ``WidgetState`` field, the value) a browser reports for widget ``w``."""
+    if kind == "checkbox":
+        return "bool_value", w.value if w.set_value else w.default
+    if kind == "date_input":
+        return "string_array_value", list(w.value if w.set_value else w.default)
+    if kind == "multiselect":
+        chosen = w.raw_values if w.set_value else [w.options[i] for i in w.default]
+        return "string_array_value", list(chosen)
+    if kind in ("selectbox", "radio"):
+        if w.set_value and _has(w, "raw_value"):
+            return "string_value", w.raw_value
+        return "string_value", w.options[w.default] if _has(w, "default") else None
+    if kind in ("text_input", "number_input"):
+        field = "string_value" if kind == "text_input" else "double_value"
+        if w.set_value and _has(w, "value"):
+            return field, w.value
+        return field, w.default if _has(w, "default") else None
+    return None, None
+
+
+def _has(message, name: str) -> bool:
+    """Whether an optional field is set (a field that is not optional always is)."""
+    try:
+        return message.HasField(name)
+    except ValueError:
+        return True

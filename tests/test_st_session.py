@@ -69,3 +69,28 @@ def test_the_run_is_the_widgets_value(app):
         await two.close()
 
     asyncio.run(go())
+
+
+def test_a_date_change_sends_every_widget_and_runs_the_maps_part_alone(app):
+    """As a browser does, the session sends every widget's value with a change, so the
+    Map's filter change reruns only the map's part of the page (a fragment): its run
+    names the new dates and draws the map, and the other filters keep their values."""
+
+    async def go():
+        session = Session(app, timeout=60)
+        opened = await session.open()
+        assert not opened.fragment
+        assert len(session.states) >= 5  # the sidebar's filters and the map's choices
+        for day in (date(2017, 5, 6), date(2016, 2, 3)):
+            run = await session.set_dates("Event dates", day, date(2017, 6, 30))
+            assert run.fragment, "a date change ran the whole page"
+            assert not run.exceptions()
+            assert any(f"({day:%d %b %Y} to 30 Jun 2017)" in m for m in run.markdown())
+            assert run.component("streamlit_folium.st_folium") is not None
+        # the whole page again (no change): it shows the dates the fragment ran with
+        again = await session.rerun()
+        assert not again.fragment
+        assert any("(03 Feb 2016 to 30 Jun 2017)" in m for m in again.markdown())
+        await session.close()
+
+    asyncio.run(go())
