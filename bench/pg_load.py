@@ -468,7 +468,8 @@ def _lost_writes(url: str, extra: Path, imp: dict, before: int) -> tuple[int, in
     # Lost writes: every row the import said it added is there, under its import id.
     (entry,) = _sql(
         url,
-        "SELECT detail FROM history WHERE kind = 'import' AND file_name = %s",
+        "SELECT detail FROM history WHERE kind = 'import' AND file_name = %s"
+        " ORDER BY fid DESC LIMIT 1",
         (extra.name,),
     )
     import_id = entry[0].rsplit("import ", 1)[-1]
@@ -487,10 +488,14 @@ def load_test(args, url: str, tmp: Path) -> dict:
     app processes' peak memory."""
     from map_scale import peak_rss_mb
 
+    # each run's files have their own names and event ids (a store kept from an earlier
+    # run, ``pg_scale.py --url``, holds that run's): numbered by the imports made so far
+    run = _sql(url, "SELECT count(*) FROM history WHERE kind = 'import'")[0][0]
     extras = []
     for k, (name, _) in enumerate(phases(args)):
-        extras.append(tmp / f"import_under_load_{name}.csv")
-        write_import_file(extras[-1], args.import_rows, first_id=800_000_000 + k * 10_000_000)
+        extras.append(tmp / f"import_under_load_{run}_{name}.csv")
+        first_id = 800_000_000 + (run * len(phases(args)) + k) * max(args.import_rows, 1)
+        write_import_file(extras[-1], args.import_rows, first_id=first_id)
     procs: list[subprocess.Popen] = []
     try:
         for i in range(args.apps):

@@ -497,6 +497,28 @@ def _cells(cells: list[tuple[int, int, int, int]], size: float, key: str) -> dic
     }  # fmt: skip
 
 
+def test_a_square_s_tooltip_counts_in_words(zw):
+    """A grid square of one event says "1 event, 1 fatality" (not "1 events"), as the
+    Python side's captions do (geo.wording); larger counts in the plural, with commas."""
+    payload = _cells([(1720, 980, 1, 1), (1721, 980, 1234, 0), (1722, 980, 2, 5)], 0.125, "w")
+    labels = zw.evaluate(
+        """p => { const g = L.featureGroup(); zw.drawCells(g, zw.decodeCells(p));
+           return g.getLayers().map(r => r.getTooltip().getContent()); }""",
+        payload,
+    )
+    assert sorted(labels) == sorted(
+        [
+            "1 event, 1 fatality · click to zoom in",
+            "1,234 events, 0 fatalities · click to zoom in",
+            "2 events, 5 fatalities · click to zoom in",
+        ]
+    )
+    assert zw.evaluate("() => [zw.count(1, 'event'), zw.count(0, 'event')]") == [
+        "1 event",
+        "0 events",
+    ]
+
+
 def test_a_new_cells_payload_keeps_the_squares_drawn_already(zw):
     """The Map page's squares after a date change: the squares of the cells sent again are
     kept (their colour, figures and label updated), those no longer sent are gone, new ones

@@ -29,6 +29,7 @@ from geo.matching import stored
 from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
 from geo.store import Store, open_store, pgcells, pgonce, pgquery
+from geo.wording import count
 from views.state import KEY_COUNT_ONCE
 from views.text import span
 
@@ -324,7 +325,7 @@ def showing_line(revision: str, flt: EventFilter, zones, shown: int, stored: int
     16,575 records** (dates)": records are the datasets' rows, events what is counted."""
     dates = f" ({span(flt.start, flt.end)})"
     if not count_once().on:
-        return f"**Showing {shown:,} of {stored:,} events**{dates}"
+        return f"**Showing {shown:,} of {count(stored, 'event')}**{dates}"
     if sql_events(revision) is not None:
         with stop_on_error("The events could not be read"):
             plain = _sql_events(events_version(revision))  # each record counted

@@ -42,6 +42,7 @@ import numpy as np
 from geo import aggregate as A
 from geo.filters import EventFilter
 from geo.store.base import EventSummary
+from geo.store.pgborder import COLUMNS, border_cache
 from geo.store.pgquery import FALSE, PgEvents, Where, _box, _clear, _in_view, _wkey
 
 #: The grid levels kept (zooms): a map at zoom ``z`` reads the level of the smallest one
@@ -305,7 +306,6 @@ class PgCellEvents(PgEvents):
         self._plans: OrderedDict = OrderedDict()  # where -> Plan
         self._filters: OrderedDict = OrderedDict()  # where -> the EventFilter it came from
         self._starts: OrderedDict = OrderedDict()  # month -> months its ending events start in
-        self._border: OrderedDict = OrderedDict()  # (size, area, view) -> BorderEvents | None
 
     def plan(self, flt: EventFilter) -> Plan | None:
         """The split of ``flt``'s selection, or None when the summary cannot answer it."""
@@ -508,12 +508,13 @@ class PgCellEvents(PgEvents):
             f" coalesce(sum(e.fatalities_best) FILTER (WHERE {inside}), 0)"
         )
         raw_rows: list = []
-        border = None
+        border, top = None, 0
         if unclear.any():
             flt = self._recall(self._filters, _wkey(w))
-            border = self._border_events(view, area, size, lo_x, hi_x, lo_y, hi_y, flt)
+            border, top = self._border_events(view, area, size, lo_x, hi_x, lo_y, hi_y, flt)
         if border is not None:
-            raw_rows += border.grid(flt, self, ix[unclear], iy[unclear], view)
+            known = (self.types, self.datasets)
+            raw_rows += border.grid(flt, known, ix[unclear], iy[unclear], view, top)
         elif unclear.any():
             boxes = _boxes(ix[unclear], iy[unclear], size)
             parts = [_box(b) for b in boxes]
@@ -558,133 +559,47 @@ class PgCellEvents(PgEvents):
         order = np.lexsort((out[:, 1], out[:, 0]))
         return out[order].astype(np.int64), total
 
-    #: The most events kept for one view's border cells (beyond it, each filter reads them)
-    BORDER_ROWS = 100_000
-    #: Views whose border cells' events are kept
-    BORDER_VIEWS = 4
-
-    def _border_events(self, view, area, size, lo_x, hi_x, lo_y, hi_y, flt) -> BorderEvents | None:
+    def _border_events(self, view, area, size, lo_x, hi_x, lo_y, hi_y, flt):
         """The events of every cell of the grid that the view's or the area's edge cuts
-        (whatever their dates, types and datasets), read once per view: each filter's
-        events in the cells it finds unclear are then picked from them (:class:`BorderEvents`),
-        not read again. None when there are more than :attr:`BORDER_ROWS` (or no filter)."""
+        (whatever their dates, types and datasets), kept per view in the process's
+        :class:`~geo.store.pgborder.BorderCache` and read again only for the rows an
+        import added: each filter's events in the cells it finds unclear are then picked
+        from them, not read again. With the largest row id of this snapshot (the
+        summary's rows, read in it, count the events up to it). None when there are too
+        many (or no filter)."""
         if flt is None:
-            return None
-        # the events table only grows: its largest row id names what is read (an import
-        # committed since is read again with it, as the summary's rows read with it are)
+            return None, 0
+        # the events table only grows: its largest row id names what is counted
         ((top,),) = self._read("SELECT max(fid) FROM events")
-        key = (size, (area.west, area.south, area.east, area.north), view, top)
-        with self._lock:
-            if key in self._border:
-                self._border.move_to_end(key)
-                return self._border[key]
+        top = int(top or 0)
+        area_box = (area.west, area.south, area.east, area.north)
         gx, gy = np.meshgrid(np.arange(lo_x, hi_x + 1), np.arange(lo_y, hi_y + 1))
         gx, gy = gx.ravel(), gy.ravel()
         in_area, out_area = _clear(gx, gy, size, area)
         in_view, out_view = _clear(gx, gy, size, view)
         cut = ~((in_area & (in_view | out_view)) | out_area)
-        found = None
-        if cut.any():
+
+        def read(after: int | None, upto: int, limit: int) -> list[tuple]:
+            if not cut.any():
+                return []
             parts = [_box(b) for b in _boxes(gx[cut], gy[cut], size)]
             near = Where(
                 " OR ".join(f"({p.sql})" for p in parts), tuple(v for p in parts for v in p.params)
             )
-            where = near & _box((area.west, area.south, area.east, area.north))
-            rows = self._read(
-                "SELECT e.date_start, e.date_end, e.event_type, e.dataset, e.longitude,"
-                " e.latitude, e.fatalities_best FROM events e CROSS JOIN LATERAL (SELECT"
+            where = near & _box(area_box) & Where("e.fid <= %s", (upto,))
+            if after is not None:
+                where = where & Where("e.fid > %s", (after,))
+            return self._read(
+                f"SELECT {COLUMNS} FROM events e CROSS JOIN LATERAL (SELECT"
                 " floor((e.longitude + 180.0) / %s)::bigint AS x,"
                 " floor((e.latitude + 90.0) / %s)::bigint AS y) c"
                 f" WHERE ({where.sql}) AND (c.x, c.y) IN"
-                " (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))"
-                f" LIMIT {self.BORDER_ROWS + 1}",
+                f" (SELECT * FROM unnest(%s::bigint[], %s::bigint[])) LIMIT {int(limit)}",
                 (size, size, *where.params, gx[cut].tolist(), gy[cut].tolist()),
             )
-            found = BorderEvents(rows, size) if len(rows) <= self.BORDER_ROWS else None
-        else:
-            found = BorderEvents([], size)
-        with self._lock:
-            self._border[key] = found
-            while len(self._border) > self.BORDER_VIEWS:
-                self._border.popitem(last=False)
-        return found
 
-
-class BorderEvents:
-    """The events of the grid cells a view's edges cut, as arrays: for each filter of
-    dates, types and datasets, the figures per cell of its events (as
-    :meth:`PgCellEvents._summed_grid`'s query of the unclear cells counts them)."""
-
-    def __init__(self, rows: list[tuple], size: float):
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 7
-        self.start = np.array(cols[0], dtype="datetime64[D]")
-        self.end = np.array(cols[1], dtype="datetime64[D]")
-        self.types, self.type = _codes(cols[2])
-        self.datasets, self.dataset = _codes(cols[3])
-        self.lon = np.array(cols[4], dtype=np.float64)
-        self.lat = np.array(cols[5], dtype=np.float64)
-        self.fat = np.nan_to_num(np.array(cols[6], dtype=np.float64), nan=0.0)  # sum(): no NULL
-        # the cells as the queries compute them, on the same doubles
-        self.cell = _cell_key(
-            np.floor((self.lon + 180.0) / size).astype(np.int64),
-            np.floor((self.lat + 90.0) / size).astype(np.int64),
-        )
-
-    def grid(self, flt, events: PgCellEvents, ix, iy, view) -> list[tuple]:
-        """Rows (x, y, events, fatalities, events in view, their fatalities) of the cells
-        ``ix``, ``iy``: of ``flt``'s events there."""
-        keep = np.ones(len(self.start), dtype=bool)
-        if flt.end is not None:
-            keep &= self.start <= np.datetime64(flt.end, "D")
-        if flt.start is not None:
-            keep &= self.end >= np.datetime64(flt.start, "D")
-        for chosen, known, values, codes in (
-            (flt.types, events.types, self.types, self.type),
-            (flt.datasets, events.datasets, self.datasets, self.dataset),
-        ):
-            if chosen is None:
-                continue
-            wanted = {v.casefold() for v in chosen}
-            stored = {v for v in known if v.casefold() in wanted}
-            keep &= np.isin(values, list(stored))[codes] if len(values) else False
-        keep &= np.isin(self.cell, _cell_key(np.asarray(ix), np.asarray(iy)))
-        if not keep.any():
-            return []
-        cell, lon, lat, fat = self.cell[keep], self.lon[keep], self.lat[keep], self.fat[keep]
-        inside = (lon >= view.west) & (lon <= view.east) & (lat >= view.south) & (lat <= view.north)
-        cells, where = np.unique(cell, return_inverse=True)
-        where = where.ravel()
-        n = len(cells)
-        counts = np.bincount(where, minlength=n)
-        fats = np.bincount(where, weights=fat, minlength=n)
-        counts_in = np.bincount(where, weights=inside.astype(np.float64), minlength=n)
-        fats_in = np.bincount(where, weights=np.where(inside, fat, 0.0), minlength=n)
-        return [
-            (
-                int(cells[k] >> 32),
-                int(cells[k] & 0xFFFFFFFF),
-                int(counts[k]),
-                float(fats[k]),
-                int(counts_in[k]),
-                float(fats_in[k]),
-            )
-            for k in range(n)
-        ]
-
-
-def _cell_key(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
-    """One integer per grid cell (the cells' indexes are not negative: lon + 180, lat + 90)."""
-    return (ix.astype(np.int64) << 32) | iy.astype(np.int64)
-
-
-def _codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """Text values as (the distinct values, each value's index among them); None kept
-    apart (as the text "None" would not be: it matches no chosen value)."""
-    values = np.array(["\0" if v is None else str(v) for v in values], dtype=object)
-    if not len(values):
-        return np.array([], dtype=object), np.zeros(0, dtype=np.int64)
-    distinct, codes = np.unique(values, return_inverse=True)
-    return distinct, codes.ravel()
+        found = border_cache(self.store).events((size, area_box, view), size, top, read)
+        return found, top
 
 
 def _cell(edge: float, offset: float, size: float) -> int:

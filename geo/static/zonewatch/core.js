@@ -7,6 +7,11 @@
   // What Python passes (geo.render.contract.browser_config): style and the tooltip contract.
   zw.config = zw.config || {};
   zw.configure = function (config) { zw.config = config; return config; };
+  // A count in words, singular or plural as the number asks ("1 event", "6,418 events"),
+  // as geo/wording.py words the Python side's: every count a tooltip shows goes through it.
+  zw.count = function (n, one, many) {
+    return n.toLocaleString('en') + ' ' + (n === 1 ? one : (many || one + 's'));
+  };
 
   // Leaflet keeps no list of a map's controls: remember the layer control as it is added,
   // for zw.furniture.

@@ -68,8 +68,8 @@
     return most;
   }
   function cellLabel(c, i) {
-    return c.count[i].toLocaleString('en') + ' events, ' +
-      c.fat[i].toLocaleString('en') + ' fatalities · click to zoom in';
+    return zw.count(c.count[i], 'event') + ', ' +
+      zw.count(c.fat[i], 'fatality', 'fatalities') + ' · click to zoom in';
   }
   function cellSquare(c, i, most) {
     var w = c.ix[i] * c.size - 180, s = c.iy[i] * c.size - 90;
