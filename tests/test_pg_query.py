@@ -1,10 +1,11 @@
-"""The pages' figures counted in PostgreSQL (:mod:`geo.store.pgquery`) are the in-memory
-index's (:class:`geo.eventindex.EventIndex`, :func:`geo.aggregate.event_view`,
-:mod:`geo.timeline`, :func:`geo.table.sort_order`) on the same PostGIS store: the shipped
-data, and the shipped data with the real ACLED 2017 file imported (skipped, saying why,
-when the file is not here). Filters: dates, types (case-blind), datasets, actor text, a
-zone (the version in force on each event's start date), a place radius (geodesic, edges
-included), a box, a location precision, and some together."""
+"""The pages' figures counted in PostgreSQL (:mod:`geo.store.pgquery`, the filter by
+:mod:`geo.store.pgwhere`) are the in-memory index's (:class:`geo.eventindex.EventIndex`,
+:func:`geo.aggregate.event_view`, :mod:`geo.timeline`, :func:`geo.table.sort_order`) on the
+same PostGIS store: the shipped data, and the shipped data with the real ACLED 2017 file
+imported (skipped, saying why, when the file is not here). Filters: dates, types
+(case-blind), datasets, actor text, a zone (the version in force on each event's start
+date), a place radius (geodesic, edges included), a box, a location precision, and some
+together."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from geo import timeline
 from geo.aggregate import event_view
 from geo.eventindex import EventIndex
 from geo.filters import EventFilter, distance_km
-from geo.store.pgquery import SQL_ORDERS, PgEvents, _in_view
+from geo.store.pggrid import _in_view
+from geo.store.pgquery import SQL_ORDERS, PgEvents
 
 RAQQA = (35.9594, 39.0079)
 ALEPPO = (36.2021, 37.1343)

@@ -238,7 +238,8 @@ def _sql_zone_counts(store, flt, freq: str, exclude_coarse: bool, dedupe: bool):
     import pandas as pd
 
     from geo.analysis import COARSE
-    from geo.store.pgquery import PgEvents, Where
+    from geo.store.pgquery import PgEvents
+    from geo.store.pgwhere import Where
 
     columns = ["zone_id", "period", "event_type", "events", "fatalities"]
     sql = PgEvents(store)

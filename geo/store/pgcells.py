@@ -43,7 +43,9 @@ from geo import aggregate as A
 from geo.filters import EventFilter
 from geo.store.base import EventSummary
 from geo.store.pgborder import COLUMNS, border_cache
-from geo.store.pgquery import FALSE, PgEvents, Where, _box, _clear, _in_view, _wkey
+from geo.store.pggrid import _clear, _in_view
+from geo.store.pgquery import PgEvents
+from geo.store.pgwhere import FALSE, Where, _box, _wkey
 
 #: The grid levels kept (zooms): a map at zoom ``z`` reads the level of the smallest one
 #: at or above ``z``; deeper zooms take PgEvents' one scan for the count and grid. A level

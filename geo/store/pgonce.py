@@ -31,12 +31,13 @@ import numpy as np
 
 from geo.filters import EventFilter
 from geo.matching import stored
-from geo.store.pgquery import PgEvents, Where, _wkey
+from geo.store.pgquery import PgEvents
+from geo.store.pgwhere import Where, _wkey
 
 
 class _Fids(list):
     """Row ids sent as one array parameter; its ``repr`` (part of the figures' cache keys,
-    :func:`geo.store.pgquery._wkey`) is a digest, not a million digits."""
+    :func:`geo.store.pgwhere._wkey`) is a digest, not a million digits."""
 
     def __repr__(self) -> str:
         digest = hashlib.blake2b(np.asarray(self, dtype=np.int64).tobytes(), digest_size=12)

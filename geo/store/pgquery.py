@@ -1,38 +1,25 @@
-"""The pages' figures computed in PostgreSQL (issue 18): the filter as one SQL ``WHERE``,
-the count, the map's :class:`~geo.aggregate.EventView`, the timeline and one page of the
-Events table, with the same figures as the in-memory :class:`~geo.eventindex.EventIndex`
+"""The pages' figures computed in PostgreSQL (issue 18): the count, the map's
+:class:`~geo.aggregate.EventView`, the timeline, one page of the Events table and the
+reports' frame, with the same figures as the in-memory :class:`~geo.eventindex.EventIndex`
 gives (``tests/test_pg_query.py`` compares them; ``docs/postgis-sql.md`` has the
-definitions each one keeps).
+definitions each one keeps). The filter they all select with, as one SQL ``WHERE``, and
+the dictionaries are :class:`geo.store.pgwhere.PgFilter`'s; the grid's numpy helpers are in
+:mod:`geo.store.pggrid`.
 
 An app process on PostGIS then holds no per-event memory: only the small dictionaries
-(event types, datasets and, when a filter or an order needs them, actors) live here.
+(event types, datasets and, when a filter or an order needs them, actors) and a few kept
+grids and totals.
 
-Definitions kept (each the Python one, written once elsewhere):
-
-- dates: ``date_start <= end AND date_end >= start``;
-- types and datasets chosen case-blind: mapped here to the stored spellings, sent as
-  ``= ANY``; actor text: the actors holding it (``casefold``, as the index) found here among
-  the stored actors and sent as ``actor1 = ANY OR actor2 = ANY``;
-- within R km of a point: the same two-step test as :func:`geo.filters.within_km`: the
-  great-circle distance decides every point but those within 1% of R, which pyproj's
-  geodesic decides (read here, a thin ring of points);
-- inside a zone: the version in force on the event's start date (the windows worked out
-  here from the versions' dates, as :func:`geo.filters.zone_hits` picks them), boundary
-  included (``ST_Intersects``);
-- grid cells: ``floor((lon + 180) / size)`` on the stored doubles.
+Grid cells: ``floor((lon + 180) / size)`` on the stored doubles.
 
 Only for PostGIS (``%s`` placeholders, PostGIS functions). Pure: no streamlit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -40,7 +27,9 @@ import pandas as pd
 from geo import aggregate as A
 from geo import timeline as TL
 from geo.errors import StoreError
-from geo.filters import _SPHERE_KM, _SPHERE_MARGIN, EventFilter, distance_km, near_bbox
+from geo.filters import EventFilter
+from geo.store.pggrid import _in_view, _key, _Rows
+from geo.store.pgwhere import PgFilter, Where, _box, _wkey
 from geo.table import PAGE_SIZE, text_rank
 
 #: The Events table's orders this module gives (the nearest place's: geo.store.pgnearest).
@@ -50,106 +39,22 @@ TEXT_ORDERS = ("type", "dataset", "actor")
 
 _EPOCH = "DATE '1970-01-01'"
 
-#: The memory each query's sorts and hashes may take on the server (per node and worker).
-WORK_MEM = "64MB"
-
 #: The grid's: enough for the planner to count a million events' cells in a hash table (a
 #: few hundred cells; it expects hundreds of thousands) instead of sorting every event on
 #: disk (measured at 1M: about 2 s sorted against 0.7 to 1.3 s hashed; docs/postgis-sql.md).
 GRID_WORK_MEM = "256MB"
 
 
-@dataclass(frozen=True)
-class Where:
-    """An SQL condition on ``events e`` and its parameters (``%s``, in order)."""
-
-    sql: str
-    params: tuple
-
-    def __and__(self, other: Where) -> Where:
-        return Where(f"({self.sql}) AND ({other.sql})", self.params + other.params)
-
-
-FALSE = Where("FALSE", ())
-
-
-def _box(box, alias: str = "e") -> Where:
-    """Points inside the box (edges included), by the stored doubles; the ``&&`` lets the
-    GiST index serve it (its float boxes are rounded outward, so it never drops a point)."""
-    west, south, east, north = (float(v) for v in box)
-    return Where(
-        f"{alias}.geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
-        f" AND {alias}.longitude >= %s AND {alias}.longitude <= %s"
-        f" AND {alias}.latitude >= %s AND {alias}.latitude <= %s",
-        (west, south, east, north, west, east, south, north),
-    )
-
-
-def _sphere_km(lat0: float, lon0: float) -> tuple[str, tuple]:
-    """The great-circle distance in km from (lat0, lon0) to each event, as numpy's
-    haversine in :func:`geo.filters.within_km`."""
-    p1 = math.radians(lat0)
-    sql = (
-        "2 * %s * asin(sqrt(least(greatest("
-        "power(sin((radians(e.latitude) - %s) / 2), 2)"
-        " + cos(%s) * cos(radians(e.latitude)) * power(sin(radians(e.longitude - %s) / 2), 2)"
-        ", 0), 1)))"
-    )
-    return sql, (_SPHERE_KM, p1, p1, float(lon0))
-
-
-def zone_windows(versions: pd.DataFrame, zone_ids) -> list[tuple[str, int, object, object]]:
-    """(zone id, version, first day, first day after) of each version of the zones named
-    while it is the one in force (:func:`geo.filters.zone_hits`: the latest ``valid_from``
-    on or before a day, the newest version on a tie), leaving out 'ended' versions and
-    versions never in force. ``versions``: ``zone_id``, ``version``, ``valid_from``,
-    ``status`` (no geometry needed)."""
-    out = []
-    wanted = set(zone_ids)
-    for zone_id, zv in versions.groupby("zone_id", sort=True):
-        if zone_id not in wanted:
-            continue
-        zv = zv.sort_values(["valid_from", "version"], kind="stable")
-        starts = pd.to_datetime(zv["valid_from"]).dt.date.tolist()
-        statuses = zv["status"].fillna("").tolist()
-        for i, version in enumerate(zv["version"].tolist()):
-            after = starts[i + 1] if i + 1 < len(starts) else None
-            if statuses[i] == "ended" or (after is not None and after <= starts[i]):
-                continue
-            out.append((str(zone_id), int(version), starts[i], after))
-    return out
-
-
-class _Rows:
-    """A few events as the columns :func:`geo.aggregate.event_view` reads from an index."""
-
-    def __init__(self, rows: list[tuple], type_codes: dict[str, int]):
-        n = len(rows)
-        cols = list(zip(*rows, strict=True)) if n else [()] * 7
-        self.fid = np.array(cols[0], dtype=np.int64)
-        self.lat = np.array(cols[1], dtype=np.float64)
-        self.lon = np.array(cols[2], dtype=np.float64)
-        self.start = np.array(cols[3], dtype=np.int32)
-        self.end = np.array(cols[4], dtype=np.int32)
-        self.type_code = np.array([type_codes.get(t, -1) for t in cols[5]], dtype=np.int16)
-        fat = np.array([np.nan if v is None else v for v in cols[6]], dtype=np.float64)
-        self.fatalities = fat.astype(np.float32)
-        self.types = list(type_codes)  # the names in code order, as EventIndex.types
-
-    def __len__(self) -> int:
-        return len(self.fid)
-
-
-class PgEvents:
-    """The events of a PostGIS store queried in SQL. Holds the types' and datasets'
-    dictionaries (read once) and the actors' (read when first needed): make one per events
+class PgEvents(PgFilter):
+    """The events of a PostGIS store queried in SQL: the pages' figures over
+    :meth:`~geo.store.pgwhere.PgFilter.where`, a few of them kept. Make one per events
     version (:meth:`geo.store.base.Store.events_version`)."""
 
     #: How many grids (counts per cell of an area) and totals a PgEvents keeps.
     KEEP = 16
 
     def __init__(self, store):
-        self.store = store
+        super().__init__(store)
         self._lock = threading.Lock()
         self._grids: OrderedDict = OrderedDict()  # (where, size, area) -> (view, rows)
         self._totals: OrderedDict = OrderedDict()  # where -> count
@@ -164,149 +69,6 @@ class PgEvents:
     def _recall(self, memo: OrderedDict, key):
         with self._lock:
             return memo.get(key)
-
-    def _read(self, sql: str, params: tuple = (), work_mem: str = WORK_MEM) -> list[tuple]:
-        """Rows of a query, on a connection whose ``work_mem`` lets the grid's and the
-        timeline's sorts and hashes stay in memory (the server's default, 4 MB, spills
-        them to disk at a million events)."""
-        if getattr(self.store._local, "con", None) is not None:
-            return self.store._read(sql, params)  # inside a snapshot: its connection
-        con = self.store._read_connection()
-        try:
-            # no JIT: these short queries spent more compiling (1.7 s for a zone at a
-            # million events) than running (docs/postgis-sql.md); one round trip for both
-            con.execute(f"SET work_mem = '{work_mem}'; SET jit = off")
-            return con.execute(sql, params).fetchall()
-        except self.store._READ_ERRORS as exc:
-            raise StoreError(self.store._read_failed(exc)) from None
-        finally:
-            con.close()
-
-    # --- dictionaries -----------------------------------------------------------------
-
-    @cached_property
-    def types(self) -> tuple[str, ...]:
-        """The stored event types in order of first appearance (by ``fid``), as
-        :attr:`geo.eventindex.EventIndex.types` (the map's colours follow it)."""
-        return self._first_seen("event_type")
-
-    @cached_property
-    def datasets(self) -> tuple[str, ...]:
-        return self._first_seen("dataset")
-
-    def _first_seen(self, column: str) -> tuple[str, ...]:
-        rows = self._read(
-            f"SELECT {column} FROM events WHERE {column} IS NOT NULL GROUP BY 1 ORDER BY min(fid)"
-        )
-        return tuple(r[0] for r in rows)
-
-    @cached_property
-    def precisions(self) -> tuple[str, ...]:
-        return self._first_seen("location_precision")
-
-    @cached_property
-    def actors(self) -> tuple[str, ...]:
-        """Every stored actor (both columns), once."""
-        rows = self._read(
-            "SELECT actor1 FROM events WHERE actor1 IS NOT NULL"
-            " UNION SELECT actor2 FROM events WHERE actor2 IS NOT NULL"
-        )
-        return tuple(sorted(r[0] for r in rows))
-
-    # --- the filter -------------------------------------------------------------------
-
-    def where(self, flt: EventFilter) -> Where:
-        """The events matching ``flt`` (the selection of
-        :meth:`geo.eventindex.EventIndex.mask`), as a condition on ``events e``."""
-        parts = [Where("TRUE", ())]
-        if flt.end is not None:
-            parts.append(Where("e.date_start <= %s", (flt.end,)))
-        if flt.start is not None:
-            parts.append(Where("e.date_end >= %s", (flt.start,)))
-        for column, chosen, known in (
-            ("event_type", flt.types, None),
-            ("dataset", flt.datasets, None),
-        ):
-            if chosen is None:
-                continue
-            known = self.types if column == "event_type" else self.datasets
-            wanted = {v.casefold() for v in chosen}
-            stored = [v for v in known if v.casefold() in wanted]
-            parts.append(Where(f"e.{column} = ANY(%s)", (stored,)) if stored else FALSE)
-        if flt.precisions is not None:
-            parts.append(Where("e.location_precision = ANY(%s)", (list(flt.precisions),)))
-        if flt.bbox is not None:
-            parts.append(_box(flt.bbox))
-        if flt.actor:
-            text = flt.actor.casefold()
-            names = [a for a in self.actors if text in a.casefold()]
-            parts.append(
-                Where("e.actor1 = ANY(%s) OR e.actor2 = ANY(%s)", (names, names))
-                if names
-                else FALSE
-            )
-        if flt.min_fatalities is not None:
-            parts.append(
-                Where("coalesce(e.fatalities_best, -1) >= %s", (float(flt.min_fatalities),))
-            )
-        if flt.near is not None:
-            parts.append(self._near(*flt.near))
-        if flt.zones is not None:
-            parts.append(self._zones(flt.zones))
-        out = parts[0]
-        for part in parts[1:]:
-            out = out & part
-        return out
-
-    def _near(self, lat0: float, lon0: float, km: float) -> Where:
-        """Within ``km`` of (lat0, lon0) as :func:`geo.filters.within_km` decides it: by the
-        sphere, except the points within 1% of ``km`` (read here, decided by pyproj)."""
-        box = _box(near_bbox(lat0, lon0, km))
-        dist, dparams = _sphere_km(lat0, lon0)
-        band = km * _SPHERE_MARGIN + 1e-3
-        unsure = self._read(
-            f"SELECT e.fid, e.latitude, e.longitude FROM events e WHERE {box.sql}"
-            f" AND abs({dist} - %s) <= %s",
-            box.params + dparams + (float(km), float(band)),
-        )
-        ok = []
-        if unsure:
-            arr = np.array(unsure, dtype=np.float64)
-            inside = distance_km(arr[:, 1], arr[:, 2], lat0, lon0) <= km
-            ok = [int(f) for f in arr[inside, 0]]
-        return box & Where(
-            f"(({dist}) <= %s AND abs(({dist}) - %s) > %s) OR e.fid = ANY(%s)",
-            dparams + (km * (1 - _SPHERE_MARGIN),) + dparams + (float(km), float(band), ok),
-        )
-
-    def _zones(self, zone_ids) -> Where:
-        """Inside one of the zones, each in the version in force on the event's start date
-        (:func:`zone_windows`), boundary included. Each version's boundary is sent as a
-        constant (its EWKB): the planner then reads the events of each (window, boundary)
-        by the dates' and the GiST index's bitmaps, the table once in its own order, and
-        PostGIS tests each point against the boundary prepared once (at a million events,
-        0.5 s for Idlib against 4.5 s for a join of the versions on the events' index,
-        which read each event twice in random order; docs/postgis-sql.md)."""
-        rows = self._read(
-            "SELECT zone_id, version, valid_from, status, ST_AsEWKB(geom) FROM zone_versions"
-            " WHERE zone_id = ANY(%s)",
-            (list(zone_ids),),
-        )
-        versions = pd.DataFrame(
-            rows, columns=["zone_id", "version", "valid_from", "status", "geom"]
-        )
-        geoms = {(str(r[0]), int(r[1])): r[4] for r in rows}
-        parts, params = [], []
-        for zone_id, version, first_day, after in zone_windows(versions, zone_ids):
-            geom = geoms.get((zone_id, version))
-            if geom is None:
-                continue
-            days = "e.date_start >= %s" + (" AND e.date_start < %s" if after else "")
-            parts.append(f"({days} AND ST_Intersects(%s::geometry, e.geom))")
-            params += [first_day, *([after] if after else []), bytes(geom)]
-        if not parts:
-            return FALSE
-        return Where(" OR ".join(parts), tuple(params))
 
     # --- figures ----------------------------------------------------------------------
 
@@ -642,54 +404,6 @@ class PgEvents:
             (*jparams, *w.params, size, (page - 1) * size),
         )
         return np.array([r[0] for r in rows], dtype=np.int64)
-
-
-def _wkey(w: Where) -> tuple:
-    return (w.sql, repr(w.params))
-
-
-def _in_view(kept_view: A.View, arr: np.ndarray, view: A.View, size: float):
-    """The grid ``arr`` (counted for ``kept_view``) with its figures in view for ``view``:
-    itself for the same view; else the cells' sums when every non-empty cell lies clearly
-    inside or clearly outside ``view`` (a margin of a millionth of a cell for rounding);
-    else None (to be counted again)."""
-    if view == kept_view:
-        return arr
-    inside, outside = _clear(arr[:, 0], arr[:, 1], size, view)
-    if not (inside | outside).all():
-        return None
-    out = arr.copy()
-    out[:, 4] = np.where(inside, arr[:, 2], 0)
-    out[:, 5] = np.where(inside, arr[:, 3], 0)
-    return out
-
-
-def _clear(ix: np.ndarray, iy: np.ndarray, size: float, box: A.View):
-    """Which grid cells (``ix``, ``iy`` of cells of ``size`` degrees) lie clearly inside and
-    clearly outside ``box``, with a margin of a millionth of a cell for rounding."""
-    eps = size * 1e-6
-    west = ix * size - 180.0
-    south = iy * size - 90.0
-    east, north = west + size, south + size
-    inside = (
-        (west > box.west + eps)
-        & (east < box.east - eps)
-        & (south > box.south + eps)
-        & (north < box.north - eps)
-    )
-    outside = (
-        (east < box.west - eps)
-        | (west > box.east + eps)
-        | (north < box.south - eps)
-        | (south > box.north + eps)
-    )
-    return inside, outside
-
-
-def _key(payload: dict) -> str:
-    """The payload's key, as :func:`geo.aggregate.event_view` makes it."""
-    text = json.dumps(payload, sort_keys=True).encode()
-    return hashlib.blake2b(text, digest_size=12).hexdigest()
 
 
 def _timeline_frame(grouped: list[tuple], freq: str, start, end, types: list[str]) -> pd.DataFrame:
