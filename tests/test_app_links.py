@@ -289,6 +289,11 @@ def test_an_unknown_parameter_name_is_named_once_and_the_settings_listed(store_e
     at = _open("pages/events.py", {"date": ["2017-05-01"], "Types": ["Air strike"]})
     (note,) = _named_unknown(at)
     assert "“date” (did you mean `dates`?), “Types” (did you mean `types`?)" in note
+    # a one-day link runs the page again at once (views.filters): the notice is kept
+    at = _open("pages/events.py", {"dates": ["2017-05-25"], "start": ["2017-05-01"]})
+    assert "“start”" in _named_unknown(at)[0] and _showing(at) == stdlib_count(
+        "2017-05-25", "2017-05-25"
+    )
     many = {"x" * 300: ["1"]} | {f"p{i}": ["1"] for i in range(8)}
     (note,) = _named_unknown(_open("app.py", many))
     assert f"“{'x' * 40}…”, “p0”" in note and "x" * 41 not in note  # each cut
