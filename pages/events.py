@@ -49,10 +49,8 @@ from views.filters import page_filter
 from views.page import page_start
 from views.sharing import URL, drop_unknown
 from views.shell import page_setup
-from views.state import KEY_FREQ, KEY_TABLE_PAGE
+from views.state import KEY_FREQ, KEY_SORT, KEY_SORT_DESC, KEY_TABLE_PAGE
 
-KEY_SORT = "sort"
-KEY_SORT_DESC = "sort_order"
 KEY_PAGE = KEY_TABLE_PAGE  # in the address, checked by views.sharing
 KEY_TABLE_STATE = "table_state"  # the filter and order the page number belongs to
 KEY_KEYSET = "table_keyset"  # on PostGIS: (state, page, its first and last rows' keys)

@@ -3,6 +3,8 @@ when a page opens), the one radius bound, and the pages layout."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import re
 from datetime import date
 
@@ -263,3 +265,172 @@ def test_an_unknown_choice_of_a_page_is_named_and_a_known_one_taken_in_any_case(
     assert (
         at.selectbox(key="sort").value == "place" and at.radio(key="timeline_freq").value == "month"
     )
+
+
+# Parameter names no page reads: named, once, and left in the address.
+
+
+def _named_unknown(at: AppTest) -> list[str]:
+    return [i.value for i in at.info if "does not know" in i.value]
+
+
+def test_an_unknown_parameter_name_is_named_once_and_the_settings_listed(store_env):
+    """?start=...&end=... (a guess) and ?date=... (a typo) changed nothing without a word:
+    the person thought the link worked."""
+    at = _open("app.py", {"start": ["2017-01-01"], "end": ["2017-06-30"], "actor": ["Syria"]})
+    assert _fails(at) == []
+    (note,) = _named_unknown(at)
+    assert "parameters that ZoneWatch does not know" in note
+    assert "“start”, “end”" in note and "“actor”" not in note
+    assert "`dates`" in note and "'Sharing a view'" in note  # what the settings are named
+    assert at.text_input(key="actor").value == "Syria"  # the rest of the link applies
+    assert at.query_params["start"] in ("2017-01-01", ["2017-01-01"])  # left in the address
+    assert _named_unknown(at.run()) == []  # said once, not on every run
+    at = _open("pages/events.py", {"date": ["2017-05-01"], "Types": ["Air strike"]})
+    (note,) = _named_unknown(at)
+    assert "“date” (did you mean `dates`?), “Types” (did you mean `types`?)" in note
+    # a one-day link runs the page again at once (views.filters): the notice is kept
+    at = _open("pages/events.py", {"dates": ["2017-05-25"], "start": ["2017-05-01"]})
+    assert "“start”" in _named_unknown(at)[0] and _showing(at) == stdlib_count(
+        "2017-05-25", "2017-05-25"
+    )
+    many = {"x" * 300: ["1"]} | {f"p{i}": ["1"] for i in range(8)}
+    (note,) = _named_unknown(_open("app.py", many))
+    assert f"“{'x' * 40}…”, “p0”" in note and "x" * 41 not in note  # each cut
+    assert "“p3” and 4 more" in note  # at most 5 named
+
+
+def test_an_unknown_parameter_name_with_markup_is_shown_as_text(store_env):
+    from views.text import plain
+
+    for name in ("<img src=x onerror=alert(1)>", "[click](https://example.com)", "**b**"):
+        at = _open("app.py", {name: ["1"]})
+        assert _fails(at) == []
+        (note,) = _named_unknown(at)
+        assert f"“{plain(name)}”" in note and name not in note, note
+
+
+def test_a_name_known_on_another_page_is_not_unknown(store_env):
+    """Links are shared across pages: the Zone report's ring, the Events page's sort or the
+    map's view on another page is no typo."""
+    query = {"ring": ["20"], "sort": ["actor"], "view": ["35.9,36.6,9"], "hide": ["places"]}
+    for page in ("app.py", "pages/sources.py", "pages/place_report.py"):
+        at = _open(page, query | {"bogus": ["1"]})
+        assert _fails(at) == []
+        (note,) = _named_unknown(at)
+        assert "“bogus”" in note, page
+        for key in query:
+            assert f"“{key}”" not in note, (page, key)
+
+
+def test_a_valid_link_gets_no_notice(store_env):
+    from views.sharing import BOUND, MAP_VIEW, unknown_names
+
+    assert unknown_names([*BOUND, *MAP_VIEW, "embed", "EMBED_OPTIONS"]) == []
+    for page, query in (
+        ("app.py", {"dates": ["2017-05-01", "2017-05-31"], "zones_follow": ["false"]}),
+        ("pages/events.py", {"types": ["Air strike"], "sort": ["actor"], "table_page": ["2"]}),
+        ("pages/zone_report.py", {"window": ["30"], "view": ["35.9,36.6,9"], "once": ["true"]}),
+    ):
+        at = _open(page, query)
+        assert _fails(at) == [] and _named_unknown(at) == [], page
+        assert not [i for i in at.info if "ignored" in i.value], page
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    """The string constants of a file: its own (``KEY_SORT = "sort"``, ``KEY_PAGE =
+    KEY_TABLE_PAGE``) and those it imports from views or geo."""
+    names: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(("views.", "geo.")):
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                names[alias.asname or alias.name] = getattr(module, alias.name, None)
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            names[node.targets[0].id] = node.value
+    for _ in range(3):  # a name given as another name
+        for name, value in names.items():
+            if isinstance(value, ast.Constant):
+                names[name] = value.value
+            elif isinstance(value, ast.Name) and isinstance(names.get(value.id), str):
+                names[name] = names[value.id]
+    return {k: v for k, v in names.items() if isinstance(v, str)}
+
+
+def _string(consts: dict[str, str], node: ast.expr, where: str) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in consts:
+        return consts[node.id]
+    raise AssertionError(f"{where}: a key the check cannot read: {ast.unparse(node)}")
+
+
+def _query_params(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "query_params"
+
+
+def _read(node: ast.AST) -> ast.expr | None:
+    """The name a node reads from ``st.query_params``, if it does."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if _query_params(node.func.value) and node.func.attr in ("get", "get_all"):
+            return node.args[0]
+    if isinstance(node, ast.Subscript) and _query_params(node.value):
+        return node.slice
+    if isinstance(node, ast.Compare) and any(_query_params(c) for c in node.comparators):
+        return node.left
+    return None
+
+
+def _widget_keys() -> tuple[set[str], set[str]]:
+    """The keys of the widgets bound to the address (``bind=URL``) in app.py, views/ and
+    pages/, and the names read with ``st.query_params[...]``, ``.get``, ``.get_all`` or
+    ``in st.query_params``, from the source. A key is a string, a constant (of the file or
+    imported from views or geo), or a parameter of the function drawing the widget (then
+    what each call of it gives); any other fails: the check must see every key."""
+    files = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]
+    files += sorted((ROOT / "pages").glob("*.py"))
+    trees = {f: ast.parse(f.read_text(encoding="utf-8")) for f in files}
+    consts = {f: _constants(tree) for f, tree in trees.items()}
+    calls = [(f, n) for f, tree in trees.items() for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    bound, read = set(), set()
+    for f, tree in trees.items():
+        inside = {}  # node -> the innermost function it is in
+        for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+            inside.update(dict.fromkeys(ast.walk(fn), fn))
+        for node in ast.walk(tree):
+            where = f"{f.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            if (name := _read(node)) is not None:
+                read.add(_string(consts[f], name, where))
+            kw = {k.arg: k.value for k in getattr(node, "keywords", ())}
+            if not (isinstance(kw.get("bind"), ast.Name) and kw["bind"].id == "URL"):
+                continue
+            key, fn = kw.get("key"), inside.get(node)
+            args = [a.arg for a in fn.args.args] if fn else []
+            if not (isinstance(key, ast.Name) and key.id in args):
+                bound.add(_string(consts[f], key, where))
+                continue
+            for g, call in calls:  # the key is the function's parameter: each call's
+                if getattr(call.func, "id", getattr(call.func, "attr", None)) == fn.name:
+                    given = {k.arg: k.value for k in call.keywords}.get(key.id)
+                    given = given or call.args[args.index(key.id)]
+                    bound.add(_string(consts[g], given, f"{where} via {fn.name}"))
+    return bound, read
+
+
+def test_every_parameter_a_page_reads_is_known():
+    """A widget bound to the address, or a name read from it, left out of views.sharing's
+    list would be called unknown in a link's notice: this fails first."""
+    from views.sharing import BOUND, LINK_PARAMS, MAP_VIEW
+
+    bound, read = _widget_keys()
+    assert len(bound) > 20 and {"dates", "sort", "coarse", "place_coarse"} <= bound
+    assert sorted(bound - set(BOUND)) == [], "bound to the address; add to BOUND"
+    assert sorted(set(BOUND) - bound) == [], "in BOUND but bound nowhere"
+    assert len(BOUND) == len(set(BOUND))
+    assert read and read <= LINK_PARAMS
+    assert set(CHECKS) <= LINK_PARAMS
+    share = (ROOT / "geo/static/zonewatch/share.js").read_text(encoding="utf-8")
+    assert set(re.findall(r"\bp\.get\('(\w+)'\)", share)) == set(MAP_VIEW)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Sharing a view**") :].split("\n\n")[0]
+    assert [k for k in (*BOUND, *MAP_VIEW) if f"`{k}`" not in section] == []

@@ -15,7 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from geo.filters import MAX_NEAR_KM, EventFilter, find_place
 from geo.schema import LOCATION_PRECISIONS
 from views.data import CountOnce, load_or_stop, matches_built, store_or_stop
-from views.sharing import URL, drop_unknown, share_link
+from views.sharing import URL, drop_unknown, rerun_saying_again, share_link
 from views.state import (
     FILTER_KEYS,
     KEY_ACTOR,
@@ -375,7 +375,7 @@ def sidebar_filters(data: dict, revision: str, fragment: str | None = None) -> E
     if one_day is not None and fill is None and _holds_only(dates, one_day):
         # The box shows "D – yyyy/mm/dd" for the link's day: show "D – D" instead.
         st.session_state[_KEY_ONE_DAY_FILL] = one_day
-        st.rerun()
+        rerun_saying_again()  # the link's notices too
     notes = _notes(dates, km)
     st.session_state[_KEY_NOTES] = notes
     if "dates" in notes and not _holds_only(dates, one_day):

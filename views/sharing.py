@@ -8,31 +8,46 @@ number too large for an integer). :func:`link_problems` finds them; :func:`clean
 removes them from the address and runs the page again, so the widget shows its default, as
 the README promises, and says which part was ignored. Values Streamlit checks itself
 (options of a list, yes/no boxes) are left to it; the map's own ``view`` and ``hide`` are
-checked by the map (``geo/static/zonewatch/share.js``).
+checked by the map (``geo/static/zonewatch/share.js``). A parameter no page reads (a typo,
+a guessed name) is named too, once a session, and left in the address (:func:`clean_link`).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.state.query_params import EMBED_QUERY_PARAMS_KEYS
 
 from geo.assets import static_source
 from geo.filters import MAX_NEAR_KM
 from views.state import (
+    FILTER_KEYS,
+    KEY_COARSE,
     KEY_DATES,
+    KEY_FREQ,
     KEY_MIN_FATALITIES,
     KEY_NEAR_KM,
+    KEY_ONLINE_TILES,
+    KEY_PER,
     KEY_PIVOT,
+    KEY_PLACE_COARSE,
+    KEY_PLACE_PER,
+    KEY_PLACES,
     KEY_RADIUS,
     KEY_RING,
+    KEY_SORT,
+    KEY_SORT_DESC,
     KEY_TABLE_PAGE,
     KEY_WINDOW,
+    KEY_ZONE,
     KEY_ZONES_AS_OF,
+    KEY_ZONES_FOLLOW,
 )
 from views.text import plain
 
@@ -136,6 +151,73 @@ CHECKS: dict[str, Callable[[Sequence[str]], str | None]] = {
 }
 
 
+#: The keys of the widgets bound to the address (``bind=URL``), in the pages' order: the
+#: settings a link holds. tests/test_app_links.py reads every page and fails when a
+#: widget's key is missing here (or a key here is bound nowhere).
+BOUND = (
+    *FILTER_KEYS,  # the shared filters
+    KEY_ZONES_FOLLOW,  # the Map
+    KEY_ZONES_AS_OF,
+    KEY_ONLINE_TILES,
+    KEY_ZONE,  # the Zone report
+    KEY_PER,
+    KEY_COARSE,
+    KEY_PIVOT,
+    KEY_WINDOW,
+    KEY_RING,
+    KEY_PLACES,  # the Place report
+    KEY_RADIUS,
+    KEY_PLACE_PER,
+    KEY_PLACE_COARSE,
+    KEY_FREQ,  # the Events page
+    KEY_SORT,
+    KEY_SORT_DESC,
+    KEY_TABLE_PAGE,
+)
+#: The map's own view, read and written in the browser (geo/static/zonewatch/share.js).
+MAP_VIEW = ("view", "hide")
+#: Streamlit's own: the embedding options (any case; it keeps them from the app) and a
+#: static app's id, read by its front end (Streamlit 1.67, pinned).
+STREAMLIT_OWN = (*EMBED_QUERY_PARAMS_KEYS, "staticAppId")
+#: Every parameter name a page of the app reads from the address. A link is shared across
+#: pages, so a name read by any page is known on all of them.
+LINK_PARAMS = frozenset((*BOUND, *MAP_VIEW, *STREAMLIT_OWN))
+
+
+def unknown_names(names: Iterable[str]) -> list[str]:
+    """The parameter names among ``names`` that no page reads, each once, in their order."""
+    own = {name.lower() for name in EMBED_QUERY_PARAMS_KEYS}
+    return [n for n in dict.fromkeys(names) if n not in LINK_PARAMS and n.lower() not in own]
+
+
+def _quoted(values: Sequence[str], after: Callable[[str], str] = lambda v: "") -> str:
+    """Values from a link (untrusted) named in a notice: quoted, escaped, each cut at 40
+    characters, at most 5 of them and how many more; ``after(value)`` follows each."""
+    named = ", ".join(
+        f"“{plain(v[:40] + ('…' if len(v) > 40 else ''))}”{after(v)}" for v in values[:5]
+    )
+    return named + (f" and {len(values) - 5:,} more" if len(values) > 5 else "")
+
+
+def _meant(name: str) -> str:
+    """' (did you mean `dates`?)' for a name close to a setting's ('date', 'Dates'), else ''."""
+    close = difflib.get_close_matches(name.strip().casefold(), (*BOUND, *MAP_VIEW), 1, 0.75)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def unknown_names_note(names: Sequence[str]) -> str:
+    """The notice for a link's parameter names that no page reads: which, and what the
+    settings of a link are named."""
+    listed = ", ".join(f"`{key}`" for key in (*BOUND, *MAP_VIEW))
+    what = "a parameter" if len(names) == 1 else "parameters"
+    did = "it changed" if len(names) == 1 else "they changed"
+    return (
+        f"This link has {what} that ZoneWatch does not know, so {did} nothing: "
+        f"{_quoted(names, _meant)}. A link's settings are named {listed} (see the README, "
+        "'Sharing a view')."
+    )
+
+
 def link_problems(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
     """{parameter: why it is ignored} for the values of ``params`` that make no sense."""
     problems = {}
@@ -149,6 +231,8 @@ def link_problems(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 KEY_IGNORED = "link_ignored"  # what the last clean-up removed, shown once on the next run
 _KEY_SAID = "link_ignored_said"  # what this run's notice says
+_KEY_NAMED = "link_unknown_named"  # the unknown parameter names said this session
+_KEY_NAMED_NOW = "link_unknown_named_now"  # those said by this run's notice
 
 
 def clean_link() -> None:
@@ -175,6 +259,14 @@ def clean_link() -> None:
             + "; ".join(f"{key} ({why})" for key, why in ignored.items())
             + "."
         )
+    # Names no page reads are left in the address: they do nothing here, and may be meant
+    # for something else (a proxy in front of the app, a newer ZoneWatch). Said once.
+    named = st.session_state.get(_KEY_NAMED, frozenset())
+    new = [name for name in unknown_names(params) if name not in named]
+    st.session_state[_KEY_NAMED_NOW] = new
+    if new:
+        st.session_state[_KEY_NAMED] = named | set(new)
+        st.info(unknown_names_note(new))
 
 
 #: The values a yes/no box takes in the address (Streamlit reads them in any case), as
@@ -193,15 +285,13 @@ def unknown_values(values: Sequence[str], options: Sequence[str]) -> list[str]:
 
 
 def _unknown_note(unknown: Sequence[str], what: str, options: Sequence[str]) -> str:
-    named = ", ".join(f"“{plain(v[:40] + ('…' if len(v) > 40 else ''))}”" for v in unknown[:5])
-    more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
     listed = (
         ": " + ", ".join(plain(o) for o in options)
         if len(options) <= _LISTED
         else f" ({len(options):,} of them; choose one in the box)"
     )
     verb = "is not" if len(unknown) == 1 else "are not"
-    return f"{named}{more} {verb} among the {what} here, which are{listed}"
+    return f"{_quoted(unknown)} {verb} among the {what} here, which are{listed}"
 
 
 def spelled(value: str, options: Sequence[str] | Mapping[str, str]) -> str:
@@ -249,7 +339,16 @@ def drop_unknown(
             continue  # bound to a widget already on screen: the widget holds its value
         removed[key] = _unknown_note(unknown, what, list(options))
     if removed or respelled:
-        said = st.session_state.get(_KEY_SAID) or {}  # this run's notice, kept in the next
-        if said or removed:
-            st.session_state[KEY_IGNORED] = {**said, **removed}
-        st.rerun()
+        rerun_saying_again(removed)
+
+
+def rerun_saying_again(removed: Mapping[str, str] | None = None) -> None:
+    """``st.rerun()``, with this run's notices about the link said again on the next run
+    (what a run shows is dropped when it runs again), and ``removed`` ({parameter: why})
+    with them. For a rerun of the whole page on its first run."""
+    said = st.session_state.get(_KEY_SAID) or {}
+    if said or removed:
+        st.session_state[KEY_IGNORED] = {**said, **(removed or {})}
+    named = st.session_state.get(_KEY_NAMED, frozenset())
+    st.session_state[_KEY_NAMED] = named - set(st.session_state.get(_KEY_NAMED_NOW, ()))
+    st.rerun()

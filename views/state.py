@@ -65,6 +65,8 @@ KEY_IMPORT_FORMAT = "import_format"
 KEY_IMPORT_DATASET = "import_dataset"
 KEY_FREQ = "timeline_freq"  # the Events page's timeline, and its table's page number
 KEY_TABLE_PAGE = "table_page"
+KEY_SORT = "sort"  # the Events page's table order: the column, and which way
+KEY_SORT_DESC = "sort_order"
 KEY_ZONE_UPLOAD = "zone_upload"
 KEY_SAVED = "zones_saved"  # the last save's summary, shown once after the rerun
 
