@@ -21,7 +21,7 @@ from geo.colors import event_types_legend
 from geo.eventindex import Selection
 from geo.spreadsheet import spreadsheet_safe
 from geo.timeline import before_range, longer_than_period, timeline
-from geo.wording import count
+from geo.wording import count, plural
 
 
 @dataclass
@@ -452,15 +452,16 @@ during the two windows. Boundaries are approximate reconstructions, not official
 
 
 def before_note(report: ZoneReport) -> str:
-    """What the timeline leaves out: events in the zone that began before the dates."""
+    """What the timeline leaves out: events in the zone that began before the dates ("1 of
+    them ... is not in the chart", not "are")."""
     early = report.before_start or {"events": 0}
-    if not early["events"]:
+    n = early["events"]
+    if not n:
         return ""
     return (
-        f"{early['events']:,} of them ({count(early['fatalities'], 'fatality', 'fatalities')}) "
-        "began before the "
-        "chosen dates and are not in the chart, which counts each event in the period of its "
-        "start date."
+        f"{n:,} of them ({count(early['fatalities'], 'fatality', 'fatalities')}) began before "
+        f"the chosen dates and {plural(n, 'is', 'are')} not in the chart, which counts each "
+        "event in the period of its start date."
     )
 
 

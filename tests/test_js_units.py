@@ -29,6 +29,8 @@ browser = test_browser.browser  # the module-scoped Chromium, shared by name
 pytestmark = pytest.mark.browser
 
 LEAFLET = next(p for url, p in _asset_files().items() if url.endswith("/leaflet/leaflet.js"))
+#: The tests' own browser code: whole .js files, run in the zw fixture's page.
+JS = Path(__file__).parent / "js"
 BLANK = "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>" \
     "<div id='map' style='width:800px;height:600px'></div></body></html>"  # fmt: skip
 
@@ -54,11 +56,13 @@ def _page(browser, tmp: Path, scripts: list[Path]):
 
 @pytest.fixture(scope="module")
 def zw(browser, tmp_path_factory):
-    """Leaflet, ZoneWatch's stylesheet and scripts, configured from Python as a map is."""
+    """Leaflet, ZoneWatch's stylesheet and scripts, configured from Python as a map is;
+    and the tests' helper eventMap() (tests/js/event_map.js), set up once for the tests'
+    scripts that draw on the Map page's event layer."""
     page = _page(
         browser,
         tmp_path_factory.mktemp("js"),
-        [LEAFLET, *(ZONEWATCH_DIR / n for n in ZONEWATCH_SCRIPTS)],
+        [LEAFLET, *(ZONEWATCH_DIR / n for n in ZONEWATCH_SCRIPTS), JS / "event_map.js"],
     )
     page.add_style_tag(content=(ZONEWATCH_DIR / ZONEWATCH_STYLESHEET).read_text())
     page.evaluate("c => zw.configure(c)", browser_config())
@@ -457,7 +461,7 @@ def test_a_new_points_payload_redraws_only_the_events_that_changed(zw):
     after_fid = np.concatenate([keep, new])
     after = _points(after_fid, 17000 + after_fid % 300, np.concatenate([fat, new % 7]), "b")
     got = zw.evaluate(
-        (Path(__file__).parent / "js" / "redraw_points.js").read_text(encoding="utf-8"),
+        (JS / "redraw_points.js").read_text(encoding="utf-8"),
         [before, after],
     )
     assert got["kept"] == [int(f) for f in keep if f != 1300]
@@ -479,7 +483,7 @@ def test_a_record_s_position_is_a_dot_of_fixed_pixels_at_every_zoom(zw):
     assert isinstance(layer.items[0][1], Point)
     payload = shapes_payload(Shapes(layer.name, layer.items, layer.color, dash=True))
     got = zw.evaluate(
-        (Path(__file__).parent / "js" / "dot_sizes.js").read_text(encoding="utf-8"),
+        (JS / "dot_sizes.js").read_text(encoding="utf-8"),
         payload,
     )
     assert got["dots"] == [True] and got["area"]
@@ -537,7 +541,7 @@ def test_a_new_cells_payload_keeps_the_squares_drawn_already(zw):
     points = _points(np.arange(1000, 1100), np.full(100, 17000), np.zeros(100), "p")
     c = _cells([(x // 2, y // 2, 7, 2) for x, y in grid[::4]], size * 2, "c")  # zoomed out
     steps = zw.evaluate(
-        (Path(__file__).parent / "js" / "redraw_cells.js").read_text(encoding="utf-8"),
+        (JS / "redraw_cells.js").read_text(encoding="utf-8"),
         [a, b, points, a, c],
     )
     first, second, after_points, again, other = steps

@@ -305,3 +305,30 @@ def test_the_exported_charts_count_in_whole_numbers(store_env):
     for svg in (timeline_svg(report), comparison_svg(report)):
         ticks = re.findall(r">\s*(\d+\.\d+)\s*<", svg)  # a tick label with a fraction
         assert ticks == [], ticks
+
+
+def test_one_event_begun_before_the_dates_is_in_the_singular(store_env):
+    """Eastern Ghouta from 10 May 2017: one event in the zone (of 9-10 May) began before the
+    dates. The report said "1 of them (... fatalities) began before the chosen dates and
+    are not in the chart", on the page and in the HTML export."""
+    from geo.filters import EventFilter, select_events
+    from geo.report import before_note, report_html, zone_report
+    from geo.store import open_store
+
+    store = open_store()
+    versions = store.zone_versions()
+    start, end = date(2017, 5, 10), date(2018, 12, 31)
+    report = zone_report(
+        select_events(store, EventFilter(start=start, end=end), versions), versions,
+        "eastern_ghouta", zone_name="Eastern Ghouta", freq="month", pivot=start, days=30,
+        km=10, exclude_coarse=False, filters="", start=start, end=end,
+    )  # fmt: skip
+    assert report.before_start["events"] == 1
+    note = before_note(report)
+    assert note.startswith("1 of them (") and " began before the chosen dates and is not " in note
+    page = report_html(report, "", "")
+    assert " and is not in the chart" in page and " and are not in the chart" not in page
+    report.before_start = {"events": 2, "fatalities": 1}  # two: the plural again
+    assert before_note(report).startswith(
+        "2 of them (1 fatality) began before the chosen dates and are not in the chart"
+    )

@@ -66,7 +66,8 @@ def longer_note(count: int, freq: str, past=None) -> str:
     if past is None or not len(past):
         return note
     total = int(past[PAST_FATALITIES].sum())
-    note += f" {'They hold' if many else 'It holds'} {_fatalities(total)}"
+    held = wording.count(total, "fatality", "fatalities")
+    note += f" {'They hold' if many else 'It holds'} {held}"
     per_bar = past.groupby("label", sort=False)[[PAST_EVENTS, PAST_FATALITIES]].sum()
     top = per_bar[PAST_FATALITIES].idxmax()
     n, f = int(per_bar.loc[top, PAST_EVENTS]), int(per_bar.loc[top, PAST_FATALITIES])
@@ -75,12 +76,8 @@ def longer_note(count: int, freq: str, past=None) -> str:
     whole = int(past.loc[past["label"] == top, "fatalities"].sum())
     return note + (
         f"; most in {top}: {n:,} such {wording.plural(n, 'event')}, {f:,} of its "
-        f"{_fatalities(whole)} (hover a bar for its share)."
+        f"{wording.count(whole, 'fatality', 'fatalities')} (hover a bar for its share)."
     )
-
-
-def _fatalities(n: int) -> str:
-    return wording.count(n, "fatality", "fatalities")
 
 
 #: The tooltip of a period and type's bar.

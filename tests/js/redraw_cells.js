@@ -2,11 +2,7 @@
 // draw payload a (points or squares), then b, then c, on a map of its own; after each
 // squares payload, which squares were kept and the squares a fresh zw.drawCells draws.
 (payloads) => {
-  const box = document.createElement('div');  // a map of its own
-  box.style.width = '800px'; box.style.height = '600px';
-  document.body.appendChild(box);
-  const map = L.map(box).setView([35, 38], 6);
-  zw.eventLayer(map, {loading: '...'}).addTo(map);
+  const {box, map, done} = eventMap();  // tests/js/event_map.js
   const shape = r => { const b = r.getBounds(), o = r.options;
     return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), o.color, o.weight,
             o.fillColor, o.fillOpacity, o.zwKind, o.zwCount, o.zwFatalities,
@@ -30,6 +26,6 @@
     out.push(step);
     before = new Set(layers);
   }
-  map.remove(); box.remove(); delete zw.live;
+  done();
   return out;
 }

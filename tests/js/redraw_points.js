@@ -1,11 +1,7 @@
 // tests/test_js_units.py::test_a_new_points_payload_redraws_only_the_events_that_changed:
 // draw payload a, then b, on a map of its own; what was kept, and b drawn fresh.
 ([a, b]) => {
-  const box = document.createElement('div');  // a map of its own
-  box.style.width = '800px'; box.style.height = '600px';
-  document.body.appendChild(box);
-  const map = L.map(box).setView([35, 38], 6);
-  zw.eventLayer(map, {loading: '...'}).addTo(map);
+  const {box, map, done} = eventMap();  // tests/js/event_map.js
   const shape = m => { const ll = m.getLatLng(), o = m.options;
     return [o.zwFid, ll.lat, ll.lng, o.radius, o.fillColor, o.zwStart, o.zwEnd,
             m.getTooltip().getContent()].join('|'); };
@@ -21,6 +17,6 @@
           shapes: layers.map(shape).sort(),
           fresh: fresh.getLayers().map(shape).sort(),
           paths: box.querySelectorAll('path.leaflet-interactive').length};
-  map.remove(); box.remove(); delete zw.live;
+  done();
   return out;
 }
