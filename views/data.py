@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.aggregate import EventView, View, event_view, point_limit
-from geo.analysis import REPORT_MAP_POINTS, for_map
+from geo.analysis import COARSE, REPORT_MAP_POINTS, for_map
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex, Selection
@@ -29,6 +29,7 @@ from geo.matching import stored
 from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
 from geo.store import Store, open_store, pgcells, pgonce, pgquery
+from geo.store.pgselection import SqlSelection
 from geo.wording import count
 from views.state import KEY_COUNT_ONCE
 from views.text import span
@@ -388,18 +389,18 @@ def shown_or_stop(revision: str, flt: EventFilter, versions) -> Selection | pd.D
     :class:`geo.eventindex.Selection` of the index: what the reports count and chart, at
     any scale. Nothing is copied: a report makes the compact frame of the events near its
     zone or places alone (the frame of every event shown took half a gigabyte at ten
-    million, held while cached). On PostGIS the compact frame read from
-    SQL, with no event index (the reports take either)."""
+    million, held while cached). On PostGIS the same selection in SQL, with no event
+    index (:class:`geo.store.pgselection.SqlSelection`: a report reads the events near
+    its zone or places alone)."""
     if sql_events(revision) is not None:
         with stop_on_error("The events could not be read"):
-            return _sql_compact(revision, filter_key(flt), flt)
+            return _sql_selection(revision, filter_key(flt), flt)
     return Selection(event_index(revision), event_mask(revision, flt, versions))
 
 
-# as _compact: one frame is enough
-@st.cache_resource(max_entries=1, show_spinner="Reading the selected events...")
-def _sql_compact(revision: str, key: str, _flt: EventFilter):
-    return sql_events(revision).frame(_flt)
+@st.cache_resource(max_entries=16, show_spinner=False)  # it reads nothing until asked
+def _sql_selection(revision: str, key: str, _flt: EventFilter) -> SqlSelection:
+    return SqlSelection(sql_events(revision), _flt, COARSE)
 
 
 def rows_for_map(store: Store, events, limit: int | None = None):
