@@ -300,9 +300,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(store: Path | None, script: str = "app.py") -> tuple[subprocess.Popen, str]:
+def start_app(store: Path | str | None, script: str = "app.py") -> tuple[subprocess.Popen, str]:
+    """``streamlit run`` of ``script`` on the GeoPackage ``store``, or on the PostGIS
+    database whose URL ``store`` is (``postgresql+psycopg://...``)."""
     env = {**os.environ, "ZONEWATCH_STORE": str(store or "")}
     env.pop("DATABASE_URL", None)
+    if str(store or "").startswith("postgresql"):
+        env["DATABASE_URL"] = str(store)
+        env.pop("ZONEWATCH_STORE")
     env["PYTHONPATH"] = str(ROOT)
     port = _free_port()
     proc = subprocess.Popen(

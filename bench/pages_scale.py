@@ -7,6 +7,7 @@ on the store it has just imported; or by hand:
 
     uv run --locked --group bench python bench/pages_scale.py STORE.gpkg [--no-downloads]
         [--pages "Events,Zone report"]
+    uv run --locked --group bench python bench/pages_scale.py postgresql+psycopg://... [...]
 
 (any number of events: the store's; ``--no-downloads`` for the pages alone, as at ten
 million, where a whole download is the command line's job: ``zonewatch events``;
@@ -124,7 +125,7 @@ def chosen_pages(names: str | None) -> list[tuple]:
     return [p for p in PAGES if p[0] in wanted]
 
 
-def measure_pages(browser, store: Path, downloads: bool = True, pages=None) -> dict:
+def measure_pages(browser, store: Path | str, downloads: bool = True, pages=None) -> dict:
     """Each of ``pages`` (default :data:`PAGES`) visited as the module's docstring says,
     then the downloads (unless ``downloads`` is False)."""
     proc, url = start_app(store)
@@ -269,9 +270,8 @@ if __name__ == "__main__":
     only = chosen_pages(args[args.index("--pages") + 1] if "--pages" in args else None)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        result = measure_pages(
-            browser, Path(sys.argv[1]), downloads="--no-downloads" not in args, pages=only
-        )
+        where = sys.argv[1] if sys.argv[1].startswith("postgresql") else Path(sys.argv[1])
+        result = measure_pages(browser, where, downloads="--no-downloads" not in args, pages=only)
         browser.close()
     print(json.dumps(result, indent=1))
     print(table({0: result}))

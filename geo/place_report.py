@@ -65,8 +65,9 @@ def place_report(
     types=None,
     exclude_coarse: bool = False,
 ):
-    """The :class:`PlaceReport` of ``events`` (a frame of events, or a
-    :class:`~geo.eventindex.Selection` of the index: the same report) within ``km`` of each
+    """The :class:`PlaceReport` of ``events`` (a frame of events, a
+    :class:`~geo.eventindex.Selection` of the index, or a
+    :class:`~geo.store.pgselection.SqlSelection`: the same report) within ``km`` of each
     of ``names`` (places found by :func:`geo.filters.find_place`), per ``freq`` (``week``
     or ``month``) from ``start`` to ``end``; ``types``: every event type, so each has its
     rows (default: those present); ``exclude_coarse``: leave out the events placed only at
@@ -78,6 +79,8 @@ def place_report(
     boxes = [near_bbox(y, x, km) for y, x, _ in found]
     if isinstance(events, Selection):  # the frame of those events alone, same labels
         events = events.frame(events.in_boxes(boxes))
+    elif not isinstance(events, pd.DataFrame):  # the same from SQL (geo.store.pgselection)
+        events = events.frame_in_boxes(boxes)
     else:
         lon, lat = events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)
         boxed = np.zeros(len(events), dtype=bool)

@@ -123,13 +123,13 @@ def zone_report(
 
 
 def _first_start(shown):
-    if isinstance(shown, Selection):
+    if not isinstance(shown, pd.DataFrame):  # a Selection, or SQL's (geo.store.pgselection)
         return shown.first_start()
     return shown["date_start"].min().date()
 
 
 def _last_end(shown):
-    if isinstance(shown, Selection):
+    if not isinstance(shown, pd.DataFrame):
         return shown.last_end()
     return shown["date_end"].max().date()
 
@@ -138,7 +138,11 @@ def _near_shapes(shown, shapes, exclude_coarse: bool) -> tuple[pd.DataFrame, int
     """(the events shown within the bounds of any of ``shapes``, less the coarse ones
     when ``exclude_coarse``; how many events shown are coarse). ``shown``: a frame, or a
     :class:`~geo.eventindex.Selection`, whose frame is made of those events alone (with
-    the labels they have in the frame of every event shown)."""
+    the labels they have in the frame of every event shown), or the same read from SQL
+    (:class:`geo.store.pgselection.SqlSelection`: only those events are read)."""
+    if not isinstance(shown, (pd.DataFrame, Selection)):
+        boxes = [s.bounds for s in shapes if s is not None and not s.is_empty]
+        return shown.frame_in_boxes(boxes, exclude_coarse), shown.coarse_count()
     if isinstance(shown, Selection):
         boxes = [s.bounds for s in shapes if s is not None and not s.is_empty]
         coarse = shown.with_precision(analysis.COARSE)

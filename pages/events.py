@@ -61,7 +61,7 @@ PREPARE_ROWS = 100_000
 ORDERS = ("ascending", "descending")
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=8, show_spinner="Counting the timeline...")
 def _timeline(revision: str, key: str, freq: str, start, end, types: tuple, _mask):
     """The timeline of the selected events over the chosen dates, what began before them
     (left out of the chart, said in the caption) and the events dated past their bar (a
@@ -85,13 +85,13 @@ def _order(revision: str, key: str, by: str, descending: bool, _mask) -> np.ndar
     return T.sort_order(event_index(revision), _mask, by, descending, nearest)
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=8, show_spinner="Counting the timeline...")
 def _sql_timeline(revision: str, key: str, freq: str, start, end, types: tuple, _sql, _flt):
     """:func:`_timeline`, counted in SQL (PostGIS)."""
     return _sql.timeline(_flt, freq, start, end, types, with_past=True)
 
 
-@st.cache_resource(max_entries=16)
+@st.cache_resource(max_entries=16, show_spinner="Reading the table's page...")
 def _sql_page(
     revision: str,
     key: str,
@@ -115,7 +115,7 @@ def _sql_page(
     )
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _sql_datasets(revision: str, key: str, _sql, _flt) -> list[str]:
     return _sql.datasets_present(_flt)
 

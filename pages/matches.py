@@ -109,7 +109,7 @@ show = c1.radio("Show", [ALL, *review.STATES], horizontal=True, key=KEY_SHOW)
 order = c2.selectbox("Order", list(review.ORDERS), key=KEY_ORDER)
 
 
-@st.cache_resource(max_entries=4)
+@st.cache_resource(max_entries=4, show_spinner="Listing the matches...")
 def _listed(revision: str, show: str, order: str):
     """The links in ``show`` state, in ``order``: once per store revision and choice."""
     found = matches_or_stop(revision)

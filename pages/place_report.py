@@ -56,7 +56,7 @@ if not chosen:
 revision = store.revision()
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=8, show_spinner="Making the report...")
 def _report(revision: str, key: str, chosen: tuple, km: float, freq: str, coarse: bool, _shown):
     """The report and its map's rows, made once per store revision, filter and choices
     (a rerun that changes none of them, or comes back to them, computes nothing)."""

@@ -77,7 +77,7 @@ km = c6.number_input("Ring around the zone (km)", 1, 100, 20, key=KEY_RING, bind
 revision = store.revision()
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=8, show_spinner="Making the report...")
 def _report(revision: str, key: str, zone_id, freq, pivot, days, km, coarse, _shown):
     """The report and its map's rows, made once per store revision, filter and choices
     (a rerun that changes none of them, or comes back to them, computes nothing)."""

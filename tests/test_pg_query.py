@@ -257,3 +257,56 @@ def test_the_reports_compact_frame_is_the_index_s(pair):
     for name, flt in pair.filters.items():
         got = pair.sql.frame(flt)
         pd.testing.assert_frame_equal(got, pair.index.frame(pair.masks[name]), obj=name)
+
+
+def test_the_reports_selection_in_sql_reads_only_the_events_near_them(pair):
+    """:class:`geo.store.pgselection.SqlSelection`, what the Zone and Place reports take on
+    PostGIS: its count, dates and coarse count, and its frame of the events in some boxes
+    (coarse ones left out or not, with their labels) are the index's Selection's; a zone's
+    and the places' reports made from it equal those made from the index; and it reads
+    only the events in the boxes (not the frame of every event selected)."""
+    from geo.analysis import COARSE, in_force_date
+    from geo.eventindex import Selection
+    from geo.place_report import DEFAULT_PLACES, place_report
+    from geo.report import report_csv, zone_report
+    from geo.store.pgselection import SqlSelection
+
+    boxes = [(36.0, 35.0, 37.5, 36.5), (38.5, 35.5, 39.5, 36.2)]
+    places = pair.store.places()
+    for name, flt in pair.filters.items():
+        sel, sql = Selection(pair.index, pair.masks[name]), SqlSelection(pair.sql, flt, COARSE)
+        assert len(sql) == len(sel), name
+        if not len(sel):
+            continue
+        assert (sql.first_start(), sql.last_end()) == (sel.first_start(), sel.last_end()), name
+        coarse = sel.with_precision(COARSE)
+        assert sql.coarse_count() == int(np.count_nonzero(coarse & sel.mask)), name
+        for leave in (False, True):
+            keep = sel.in_boxes(boxes) & (~coarse if leave else True)
+            want = sel.frame(keep)
+            pd.testing.assert_frame_equal(sql.frame_in_boxes(boxes, leave), want, obj=name)
+        assert len(sql.frame_in_boxes([], False)) == 0
+    flt = pair.filters["default"]
+    sel = Selection(pair.index, pair.masks["default"])
+    read = []
+    sql = SqlSelection(pair.sql, flt, COARSE)
+    plain = pair.sql.frame
+    pair.sql.frame = lambda f, part=None: read.append(part) or plain(f, part)
+    try:
+        for zone_id in ("idlib", "eastern_ghouta"):
+            kw = dict(
+                zone_name=zone_id, freq="month", pivot=in_force_date(pair.versions, zone_id),
+                days=90, km=20.0, exclude_coarse=True, all_types=pair.summary.types,
+            )  # fmt: skip
+            got = zone_report(sql, pair.versions, zone_id, **kw)
+            assert report_csv(got) == report_csv(zone_report(sel, pair.versions, zone_id, **kw))
+        for coarse_too in (False, True):
+            args = (places, DEFAULT_PLACES, 25.0, "month", flt.start, flt.end, pair.summary.types)
+            got, want = place_report(sql, *args, coarse_too), place_report(sel, *args, coarse_too)
+            pd.testing.assert_frame_equal(got.totals, want.totals)
+            pd.testing.assert_frame_equal(got.per_period, want.per_period)
+            assert list(got.near.index) == list(want.near.index) and len(got.near)
+            assert (got.early, got.coarse_left_out) == (want.early, want.coarse_left_out)
+    finally:
+        pair.sql.frame = plain
+    assert read and all(part is not None for part in read)  # never every selected event

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.aggregate import EventView, View, event_view, point_limit
-from geo.analysis import REPORT_MAP_POINTS, for_map
+from geo.analysis import COARSE, REPORT_MAP_POINTS, for_map
 from geo.attribution import attributions
 from geo.errors import ZoneWatchError
 from geo.eventindex import EventIndex, Selection
@@ -29,6 +29,7 @@ from geo.matching import stored
 from geo.matching.review import counted_note, merged_texts
 from geo.render import MapLayers
 from geo.store import Store, open_store, pgcells, pgonce, pgquery
+from geo.store.pgselection import SqlSelection
 from geo.wording import count
 from views.state import KEY_COUNT_ONCE
 from views.text import span
@@ -218,7 +219,7 @@ def filter_key(flt: EventFilter) -> str:
     return repr(flt) + (f"|once:{once.prefer or ''}" if once.on else "")
 
 
-@st.cache_resource(max_entries=4)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _has_build(revision: str) -> bool:
     return stored.has_build(_store())
 
@@ -242,7 +243,7 @@ def filtered_mask(revision: str, flt: EventFilter, zones) -> np.ndarray:
         return _mask(revision, repr(flt), flt, zones)
 
 
-@st.cache_resource(max_entries=16)
+@st.cache_resource(max_entries=16, show_spinner="Counting each event once...")
 def _counted(revision: str, key: str, prefer: str | None, _mask):
     return stored.counted_mask(_store(), event_index(revision), _mask, prefer=prefer)
 
@@ -263,17 +264,17 @@ def event_mask(revision: str, flt: EventFilter, zones) -> np.ndarray:
 # --- PostGIS: the figures in SQL (geo.store.pgquery; docs/postgis-sql.md) -------------
 
 
-@st.cache_resource(max_entries=1)
+@st.cache_resource(max_entries=1, show_spinner=False)
 def _in_sql() -> bool:
     return pgquery.in_sql(_store())
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _sql_events(version: str) -> pgquery.PgEvents:  # the summary for dates, types, datasets
     return pgcells.PgCellEvents(_store())
 
 
-@st.cache_resource(max_entries=4)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _sql_once(revision: str, prefer: str | None) -> pgonce.OnceEvents:
     """Counting each event once in SQL: per store revision (a match decision changes the
     links, not the events version)."""
@@ -294,7 +295,7 @@ def sql_events(revision: str) -> pgquery.PgEvents | None:
         return _sql_events(events_version(revision))
 
 
-@st.cache_resource(max_entries=16)
+@st.cache_resource(max_entries=16, show_spinner="Counting the events...")
 def _sql_count(
     revision: str, key: str, _flt: EventFilter, _view: View | None = None, _sql=None
 ) -> int:
@@ -335,7 +336,7 @@ def showing_line(revision: str, flt: EventFilter, zones, shown: int, stored: int
     return f"**Showing {counted_note(shown, int(every), stored)}**{dates}"
 
 
-@st.cache_resource(max_entries=4)
+@st.cache_resource(max_entries=4, show_spinner="Reading the merged records...")
 def _merged(revision: str, key: str, prefer: str | None, _kept, _mask):
     return stored.merged_records(_store(), event_index(revision), _kept, _mask, prefer=prefer)
 
@@ -366,7 +367,7 @@ def _view(revision: str, key: str, view: View, colors: tuple, limit: int, _mask,
     return event_view(event_index(revision), _mask, view, list(colors), limit, _dates)
 
 
-@st.cache_resource(max_entries=16)
+@st.cache_resource(max_entries=16, show_spinner="Counting the events on the map...")
 def _sql_view(revision: str, key: str, view: View, colors: tuple, limit: int, _flt):
     sql, total = sql_events(revision), _sql_count(revision, key, _flt)
     return sql.event_view(_flt, view, list(colors), limit, (_flt.start, _flt.end), total)
@@ -388,17 +389,18 @@ def shown_or_stop(revision: str, flt: EventFilter, versions) -> Selection | pd.D
     :class:`geo.eventindex.Selection` of the index: what the reports count and chart, at
     any scale. Nothing is copied: a report makes the compact frame of the events near its
     zone or places alone (the frame of every event shown took half a gigabyte at ten
-    million, held while cached). On PostGIS the compact frame read from
-    SQL, with no event index (the reports take either)."""
+    million, held while cached). On PostGIS the same selection in SQL, with no event
+    index (:class:`geo.store.pgselection.SqlSelection`: a report reads the events near
+    its zone or places alone)."""
     if sql_events(revision) is not None:
         with stop_on_error("The events could not be read"):
-            return _sql_compact(revision, filter_key(flt), flt)
+            return _sql_selection(revision, filter_key(flt), flt)
     return Selection(event_index(revision), event_mask(revision, flt, versions))
 
 
-@st.cache_resource(max_entries=1)  # as _compact: one frame is enough
-def _sql_compact(revision: str, key: str, _flt: EventFilter):
-    return sql_events(revision).frame(_flt)
+@st.cache_resource(max_entries=16, show_spinner=False)  # it reads nothing until asked
+def _sql_selection(revision: str, key: str, _flt: EventFilter) -> SqlSelection:
+    return SqlSelection(sql_events(revision), _flt, COARSE)
 
 
 def rows_for_map(store: Store, events, limit: int | None = None):
@@ -411,7 +413,7 @@ def rows_for_map(store: Store, events, limit: int | None = None):
     return rows.reset_index(drop=True), len(events)
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=2, show_spinner="Reading the matches...")
 def _matches(revision: str) -> dict:
     store = _store()
     return {
@@ -429,7 +431,7 @@ def matches_or_stop(revision: str) -> dict:
         return _matches(revision)
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=2, show_spinner="Counting each event once...")
 def _counted_all(revision: str) -> tuple[int, int]:
     index = event_index(revision)
     every = np.ones(len(index), dtype=bool)

@@ -92,25 +92,41 @@ class PgEvents(PgFilter):
         rows = self._read(f"SELECT e.fid FROM events e WHERE {w.sql} ORDER BY e.fid", w.params)
         return np.array([r[0] for r in rows], dtype=np.int64)
 
-    def frame(self, flt: EventFilter) -> pd.DataFrame:
+    def frame(self, flt: EventFilter, part: Where | None = None) -> pd.DataFrame:
         """The events matching ``flt`` as the compact frame the reports count
         (:meth:`geo.eventindex.EventIndex.frame`: the same columns, types, categories and
-        order), read by ``COPY`` as CSV and parsed by Arrow (no Python object per event)."""
+        order), read by ``COPY`` as CSV and parsed by Arrow (no Python object per event).
+        With ``part`` (a condition on ``e``'s columns of that frame): only the matching
+        events it also keeps, labelled by their position among the matching events (as
+        :meth:`geo.eventindex.Selection.frame` labels them), counted in SQL."""
         import pyarrow as pa
         import pyarrow.csv as pa_csv
 
         w = self.where(flt)
-        query = (
-            "COPY (SELECT e.fid, e.latitude, e.longitude, e.date_start, e.date_end,"
+        columns = (
+            "e.fid, e.latitude, e.longitude, e.date_start, e.date_end,"
             " e.event_type, e.dataset, e.location_precision, e.fatalities_best"
-            f" FROM events e WHERE {w.sql} ORDER BY e.fid) TO STDOUT (FORMAT csv)"
         )
         names = ["fid", "latitude", "longitude", "date_start", "date_end", "event_type",
                  "dataset", "location_precision", "fatalities_best"]  # fmt: skip
+        if part is None:
+            select = f"SELECT {columns} FROM events e WHERE {w.sql} ORDER BY e.fid"
+            params = w.params
+        else:
+            select = (
+                f"SELECT {columns}, e.pos FROM (SELECT {columns}, e.geom,"
+                f" row_number() OVER (ORDER BY e.fid) - 1 AS pos FROM events e WHERE {w.sql}) e"
+                f" WHERE {part.sql} ORDER BY e.fid"
+            )
+            params = (*w.params, *part.params)
+            names = [*names, "pos"]
+        query = f"COPY ({select}) TO STDOUT (FORMAT csv)"
         buf = bytearray()
         try:
             with self.store._read_connection() as con, con.cursor() as cur:
-                with cur.copy(query, w.params) as cp:
+                # the numbering sorts every matching event: in memory, not on disk
+                con.execute(f"SET work_mem = '{WORK_MEM}'; SET jit = off")
+                with cur.copy(query, params) as cp:
                     for chunk in cp:
                         buf += chunk
         except self.store._READ_ERRORS as exc:
@@ -118,7 +134,7 @@ class PgEvents(PgFilter):
         types = {"fid": pa.int64(), "latitude": pa.float64(), "longitude": pa.float64(),
                  "date_start": pa.date32(), "date_end": pa.date32(), "event_type": pa.string(),
                  "dataset": pa.string(), "location_precision": pa.string(),
-                 "fatalities_best": pa.float64()}  # fmt: skip
+                 "fatalities_best": pa.float64(), "pos": pa.int64()}  # fmt: skip
         empty = pa.table({n: pa.array([], type=types[n]) for n in names})
         table = (
             empty
@@ -154,8 +170,21 @@ class PgEvents(PgFilter):
                 "location_precision": categorical("location_precision", self.precisions),
                 "fatalities_best": fatalities.astype(np.float32).astype(np.float64),
             },
-            index=pd.RangeIndex(table.num_rows),
+            index=(
+                pd.RangeIndex(table.num_rows) if part is None else pd.Index(table["pos"].to_numpy())
+            ),
         )
+
+    def facts(self, flt: EventFilter, precisions) -> tuple[int, object, object, int]:
+        """(how many events match ``flt``, the first start, the last end, and how many of
+        them have a location precision in ``precisions``) in one read."""
+        w = self.where(flt)
+        ((n, first, last, precise),) = self._read(
+            "SELECT count(*), min(e.date_start), max(e.date_end),"
+            f" count(*) FILTER (WHERE e.location_precision = ANY(%s)) FROM events e WHERE {w.sql}",
+            (list(precisions), *w.params),
+        )
+        return int(n), first, last, int(precise)
 
     def datasets_present(self, flt: EventFilter) -> list[str]:
         """The datasets among the events matching ``flt``, sorted."""
