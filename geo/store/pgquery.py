@@ -29,7 +29,7 @@ from geo import timeline as TL
 from geo.errors import StoreError
 from geo.filters import EventFilter
 from geo.store.pggrid import _in_view, _key, _Rows
-from geo.store.pgwhere import PgFilter, Where, _box, _wkey
+from geo.store.pgwhere import WORK_MEM, PgFilter, Where, _box, _wkey
 from geo.table import PAGE_SIZE, text_rank
 
 #: The Events table's orders this module gives (the nearest place's: geo.store.pgnearest).

@@ -25,7 +25,8 @@ from datetime import date
 import pandas as pd
 
 from geo.filters import EventFilter
-from geo.store.pgquery import FALSE, PgEvents, Where, _box
+from geo.store.pgquery import PgEvents
+from geo.store.pgwhere import FALSE, Where, _box
 
 
 class SqlSelection:
