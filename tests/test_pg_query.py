@@ -262,7 +262,7 @@ def test_the_reports_compact_frame_is_the_index_s(pair):
 def test_the_reports_selection_in_sql_reads_only_the_events_near_them(pair):
     """:class:`geo.store.pgselection.SqlSelection`, what the Zone and Place reports take on
     PostGIS: its count, dates and coarse count, and its frame of the events in some boxes
-    (coarse ones left out or not, with their labels) are the index's Selection's; a zone's
+    (coarse ones left out or not; labelled by row id) are the index's Selection's; a zone's
     and the places' reports made from it equal those made from the index; and it reads
     only the events in the boxes (not the frame of every event selected)."""
     from geo.analysis import COARSE, in_force_date
@@ -283,7 +283,8 @@ def test_the_reports_selection_in_sql_reads_only_the_events_near_them(pair):
         assert sql.coarse_count() == int(np.count_nonzero(coarse & sel.mask)), name
         for leave in (False, True):
             keep = sel.in_boxes(boxes) & (~coarse if leave else True)
-            want = sel.frame(keep)
+            want = sel.frame(keep)  # labelled by position: the SQL frame by row id
+            want.index = pd.Index(want["fid"].to_numpy())
             pd.testing.assert_frame_equal(sql.frame_in_boxes(boxes, leave), want, obj=name)
         assert len(sql.frame_in_boxes([], False)) == 0
     flt = pair.filters["default"]
@@ -305,8 +306,36 @@ def test_the_reports_selection_in_sql_reads_only_the_events_near_them(pair):
             got, want = place_report(sql, *args, coarse_too), place_report(sel, *args, coarse_too)
             pd.testing.assert_frame_equal(got.totals, want.totals)
             pd.testing.assert_frame_equal(got.per_period, want.per_period)
-            assert list(got.near.index) == list(want.near.index) and len(got.near)
+            assert list(got.near["fid"]) == list(want.near["fid"]) and len(got.near)
             assert (got.early, got.coarse_left_out) == (want.early, want.coarse_left_out)
     finally:
         pair.sql.frame = plain
     assert read and all(part is not None for part in read)  # never every selected event
+
+
+def test_a_report_s_part_keeps_texts_with_commas_and_quotes_and_unknown_precision(postgis):
+    """The part of the reports' frame read from SQL: a type with a comma and quotes, and
+    an unknown (NULL) precision, come back as stored."""
+    from test_pg_cells import _spanning
+
+    from geo.analysis import COARSE
+    from geo.eventindex import Selection
+    from geo.store.pgselection import SqlSelection
+    from geo.store.postgis import PostGISStore
+
+    store = PostGISStore.open(postgis.create_db("part_texts", template="zonewatch_template"))
+    odd = _spanning("q", 300, seed=21)
+    odd["event_type"] = np.where(np.arange(300) % 2, 'Shelling, "heavy"', "Battle")
+    odd["location_precision"] = np.where(np.arange(300) % 3, None, "exact")
+    store.add_events(odd)
+    index = EventIndex.from_frame(store.event_columns())
+    summary = store.event_summary()
+    flt = EventFilter(start=summary.first, end=summary.last, types=summary.types)
+    sel = Selection(index, index.mask(flt, store.zone_versions()))
+    box = [(35.5, 32.0, 42.5, 37.5)]
+    got = SqlSelection(PgEvents(store), flt, COARSE).frame_in_boxes(box)
+    want = sel.frame(sel.in_boxes(box))
+    want.index = pd.Index(want["fid"].to_numpy())
+    pd.testing.assert_frame_equal(got, want)
+    assert (got["event_type"] == 'Shelling, "heavy"').sum() == 150
+    assert got["location_precision"].isna().sum() >= 200

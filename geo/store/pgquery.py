@@ -29,7 +29,7 @@ from geo import timeline as TL
 from geo.errors import StoreError
 from geo.filters import EventFilter
 from geo.store.pggrid import _in_view, _key, _Rows
-from geo.store.pgwhere import WORK_MEM, PgFilter, Where, _box, _wkey
+from geo.store.pgwhere import PgFilter, Where, _box, _wkey
 from geo.table import PAGE_SIZE, text_rank
 
 #: The Events table's orders this module gives (the nearest place's: geo.store.pgnearest).
@@ -96,9 +96,10 @@ class PgEvents(PgFilter):
         """The events matching ``flt`` as the compact frame the reports count
         (:meth:`geo.eventindex.EventIndex.frame`: the same columns, types, categories and
         order), read by ``COPY`` as CSV and parsed by Arrow (no Python object per event).
-        With ``part`` (a condition on ``e``'s columns of that frame): only the matching
-        events it also keeps, labelled by their position among the matching events (as
-        :meth:`geo.eventindex.Selection.frame` labels them), counted in SQL."""
+        With ``part`` (a condition on ``events e``, as a box's, which the GiST index
+        serves): only the matching events it also keeps, labelled by their row id (each
+        event's own label, in the same order as positions: what a report needs to know
+        one event in two of its parts)."""
         import pyarrow as pa
         import pyarrow.csv as pa_csv
 
@@ -109,24 +110,13 @@ class PgEvents(PgFilter):
         )
         names = ["fid", "latitude", "longitude", "date_start", "date_end", "event_type",
                  "dataset", "location_precision", "fatalities_best"]  # fmt: skip
-        if part is None:
-            select = f"SELECT {columns} FROM events e WHERE {w.sql} ORDER BY e.fid"
-            params = w.params
-        else:
-            select = (
-                f"SELECT {columns}, e.pos FROM (SELECT {columns}, e.geom,"
-                f" row_number() OVER (ORDER BY e.fid) - 1 AS pos FROM events e WHERE {w.sql}) e"
-                f" WHERE {part.sql} ORDER BY e.fid"
-            )
-            params = (*w.params, *part.params)
-            names = [*names, "pos"]
-        query = f"COPY ({select}) TO STDOUT (FORMAT csv)"
+        if part is not None:
+            w = w & part
+        query = f"SELECT {columns} FROM events e WHERE {w.sql} ORDER BY e.fid"
         buf = bytearray()
         try:
             with self.store._read_connection() as con, con.cursor() as cur:
-                # the numbering sorts every matching event: in memory, not on disk
-                con.execute(f"SET work_mem = '{WORK_MEM}'; SET jit = off")
-                with cur.copy(query, params) as cp:
+                with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", w.params) as cp:
                     for chunk in cp:
                         buf += chunk
         except self.store._READ_ERRORS as exc:
@@ -134,7 +124,7 @@ class PgEvents(PgFilter):
         types = {"fid": pa.int64(), "latitude": pa.float64(), "longitude": pa.float64(),
                  "date_start": pa.date32(), "date_end": pa.date32(), "event_type": pa.string(),
                  "dataset": pa.string(), "location_precision": pa.string(),
-                 "fatalities_best": pa.float64(), "pos": pa.int64()}  # fmt: skip
+                 "fatalities_best": pa.float64()}  # fmt: skip
         empty = pa.table({n: pa.array([], type=types[n]) for n in names})
         table = (
             empty
@@ -158,9 +148,10 @@ class PgEvents(PgFilter):
             return pd.Categorical(values, categories=list(dictionary))
 
         fatalities = table["fatalities_best"].to_numpy(zero_copy_only=False)
+        fids = table["fid"].to_numpy()
         return pd.DataFrame(
             {
-                "fid": table["fid"].to_numpy(),
+                "fid": fids,
                 "latitude": table["latitude"].to_numpy(),
                 "longitude": table["longitude"].to_numpy(),
                 "date_start": days("date_start"),
@@ -170,9 +161,7 @@ class PgEvents(PgFilter):
                 "location_precision": categorical("location_precision", self.precisions),
                 "fatalities_best": fatalities.astype(np.float32).astype(np.float64),
             },
-            index=(
-                pd.RangeIndex(table.num_rows) if part is None else pd.Index(table["pos"].to_numpy())
-            ),
+            index=pd.RangeIndex(table.num_rows) if part is None else pd.Index(fids),
         )
 
     def facts(self, flt: EventFilter, precisions) -> tuple[int, object, object, int]:

@@ -10,9 +10,13 @@ half a gigabyte of peak memory per report at a million events, and held while ca
 though the app process holds no event anywhere else. :class:`SqlSelection` gives them
 the same answers with the work in PostgreSQL: how many events are selected, the first
 start and last end, how many are coarse (one read), and the compact frame of the events
-within some boxes (:meth:`geo.store.pgquery.PgEvents.frame` with a part), labelled by
-their position among the selected events, as ``Selection.frame`` labels them, so every
-figure and label of a report is the same on both engines (``tests/test_pg_parity.py``).
+within some boxes (:meth:`geo.store.pgquery.PgEvents.frame` with a part, which the GiST
+index on the points serves), so every figure of a report is the same on both engines
+(``tests/test_pg_query.py``, ``tests/test_pg_pages.py``). Its rows are labelled by their
+row id, where ``Selection.frame`` labels them by their position among the selected
+events: a report uses its labels only to know one event in two of its parts (a zone and
+its ring, two places) and to keep the stored order, which both give alike, and numbering
+the selected events in SQL sorted every one of them (a second at a million).
 
 Only for PostGIS. Pure: no streamlit.
 """
@@ -66,7 +70,7 @@ class SqlSelection:
     def frame_in_boxes(self, boxes, leave_coarse_out: bool = False) -> pd.DataFrame:
         """The compact frame of the selected events within any of ``boxes`` (west,
         south, east, north; edges included), less the coarse ones when
-        ``leave_coarse_out``, labelled by their position among the selected events."""
+        ``leave_coarse_out``, labelled by their row id, in row id order."""
         parts = [_box(tuple(b)) for b in boxes]
         sql, params = " OR ".join(f"({p.sql})" for p in parts), [v for p in parts for v in p.params]
         near = Where(sql, tuple(params)) if parts else FALSE
