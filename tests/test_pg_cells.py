@@ -457,3 +457,29 @@ def test_the_store_s_summary_and_the_dictionaries_come_from_the_summary_unchange
     assert sql.types == spanning.index.types == PgEvents(store).types
     assert sql.datasets == spanning.index.datasets == PgEvents(store).datasets
     assert sent and all(pgcells.TABLE in q for q in sent)
+
+
+@pytest.mark.parametrize("freq", ["day", "week", "month"])
+def test_the_timeline_from_the_day_rows_is_the_events(spanning, freq):
+    """The Events page's timeline for a filter of dates, types and datasets comes from the
+    day rows (:data:`pgcells.DAYS`): the series (with the part of each bar dated past it),
+    what began before the dates and what runs past its period equal the events table's
+    (:class:`PgEvents`) and the in-memory index's, on events spanning months, for random
+    dates and for the summary's own filters; and the events table is not read."""
+    from geo import timeline
+
+    types = list(spanning.summary.types)
+    filters = [*spanning.filters.values(), *_random_filters(spanning.summary, 25, seed=31)]
+    for flt in filters:
+        days, plain = PgCellEvents(spanning.store), PgEvents(spanning.store)
+        sent = _sent(days)
+        for past in (False, True):
+            got = days.timeline(flt, freq, flt.start, flt.end, types, with_past=past)
+            want = plain.timeline(flt, freq, flt.start, flt.end, types, with_past=past)
+            pd.testing.assert_frame_equal(got[0], want[0], obj=str(flt))
+            assert got[1:] == want[1:], flt
+        assert any(pgcells.DAYS in q for q in sent) and not any("FROM events" in q for q in sent)
+        frame = spanning.index.frame(spanning.mask(flt))
+        start, end = flt.start, flt.end or spanning.summary.last
+        series = days.timeline(flt, freq, start, end, types)[0]
+        pd.testing.assert_frame_equal(series, timeline.timeline(frame, freq, start, end, types))

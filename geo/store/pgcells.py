@@ -433,6 +433,27 @@ class PgCellEvents(PgEvents):
 
     # --- PgEvents' figures ------------------------------------------------------------------
 
+    def timeline(self, flt, freq, start, end, types, also=None, with_past=False) -> tuple:
+        """:meth:`PgEvents.timeline`, from the day rows (:data:`DAYS`: every event counted
+        by its start and end day, type and dataset, a few hundred thousand rows at a
+        million events) when the summary answers ``flt`` (a filter of dates, types and
+        datasets): the timeline groups by those alone, so its figures are the same, read
+        from a third of the rows (0.9 s → 0.3 s at a million, the Events page's date
+        change)."""
+        if also is not None or self.plan(flt) is None:
+            return super().timeline(flt, freq, start, end, types, also, with_past)
+        w = Where("e.date_start <= %s AND e.date_end >= %s", (flt.end, flt.start))
+        for column, chosen, known in (
+            ("event_type", flt.types, self.types),
+            ("dataset", flt.datasets, self.datasets),
+        ):
+            if chosen is not None:
+                wanted = {v.casefold() for v in chosen}
+                stored = [v for v in known if v.casefold() in wanted]
+                w = w & Where(f"e.{column} = ANY(%s)", (stored,))
+        source = (DAYS, "e.events", "e.fatalities")
+        return self._timeline(w, source, freq, start, end, types, with_past)
+
     def count(self, flt: EventFilter, view: A.View | None = None) -> int:
         w = self.where(flt)
         plan = self._recall(self._plans, _wkey(w))

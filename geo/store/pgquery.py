@@ -334,6 +334,13 @@ class PgEvents(PgFilter):
         ``with_past``: the timeline with the part of each bar made by events dated past it
         (:func:`geo.timeline.with_past`), when there are such events."""
         w = self.where(flt) if also is None else self.where(flt) & also
+        return self._timeline(w, TIMELINE_EVENTS, freq, start, end, types, with_past)
+
+    def _timeline(self, w: Where, source: tuple, freq, start, end, types, with_past) -> tuple:
+        """:meth:`timeline` of the rows ``w`` selects in ``source``: (the table as ``e``,
+        an event's count in a row, its fatalities): the events one by one
+        (:data:`TIMELINE_EVENTS`), or a summary's rows of several events each."""
+        table, n, fat = source
         types = list(types)
         if freq not in TL.FREQS:
             raise ValueError(f"freq must be one of {', '.join(TL.FREQS)}, not {freq!r}")
@@ -352,13 +359,13 @@ class PgEvents(PgFilter):
         # one scan: each (period, type) group, split into the events that began before the
         # dates (-1), within them (0) and after them (1)
         grouped = self._read(
-            f"SELECT {trunc} AS period, e.event_type, count(*),"
-            " coalesce(sum(e.fatalities_best), 0), min(e.date_start), max(e.date_start),"
-            f" count(*) FILTER (WHERE e.date_end > {last_day}),"
+            f"SELECT {trunc} AS period, e.event_type, sum({n})::bigint,"
+            f" coalesce(sum({fat}), 0)::bigint, min(e.date_start), max(e.date_start),"
+            f" coalesce(sum({n}) FILTER (WHERE e.date_end > {last_day}), 0)::bigint,"
             " CASE WHEN e.date_start < %s::date THEN -1"
             " WHEN e.date_start > %s::date THEN 1 ELSE 0 END,"
-            f" coalesce(sum(e.fatalities_best) FILTER (WHERE e.date_end > {last_day}), 0)"
-            f" FROM events e WHERE {w.sql} GROUP BY 1, 2, 8",
+            f" coalesce(sum({fat}) FILTER (WHERE e.date_end > {last_day}), 0)::bigint"
+            f" FROM {table} e WHERE {w.sql} GROUP BY 1, 2, 8",
             (lo, hi, *w.params),
         )
         within = [g for g in grouped if g[7] == 0]
@@ -462,6 +469,10 @@ def _timeline_frame(grouped: list[tuple], freq: str, start, end, types: list[str
         },
         columns=columns,
     )
+
+
+#: :meth:`PgEvents.timeline`'s source: the events table, one event a row
+TIMELINE_EVENTS = ("events", "1", "e.fatalities_best")
 
 
 def in_sql(store) -> bool:
