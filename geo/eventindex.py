@@ -413,6 +413,20 @@ class Selection:
         wanted = set(precisions)
         return _lookup(self.index.precisions, wanted.__contains__)[self.index.precision_code]
 
+    def frame_in_boxes(self, boxes, leave_out=()) -> pd.DataFrame:
+        """:meth:`frame` of the selected events within any of ``boxes`` (west, south,
+        east, north; edges included), less those whose precision is in ``leave_out``:
+        what a report reads of the events shown (as
+        :meth:`geo.store.pgselection.SqlSelection.frame_in_boxes` reads it from SQL)."""
+        keep = self.in_boxes(boxes)
+        if leave_out:
+            keep &= ~self.with_precision(leave_out)
+        return self.frame(keep)
+
+    def count_with_precision(self, precisions) -> int:
+        """How many selected events have a location precision in ``precisions``."""
+        return int(np.count_nonzero(self.with_precision(precisions) & self.mask))
+
     def first_start(self):
         """The earliest start date selected (a ``datetime.date``), None when none."""
         return _date_of(self.index.start, self.mask, np.min)

@@ -14,7 +14,6 @@ import pandas as pd
 import shapely
 
 from geo import analysis
-from geo.eventindex import Selection
 from geo.filters import find_place, near_bbox
 from geo.timeline import before_range, longer_than_period, timeline
 
@@ -77,9 +76,7 @@ def place_report(
     # Only the events within the box around each place can be within the distance: kept
     # first (a million events shown, a few thousand kept), then tested each place.
     boxes = [near_bbox(y, x, km) for y, x, _ in found]
-    if isinstance(events, Selection):  # the frame of those events alone, same labels
-        events = events.frame(events.in_boxes(boxes))
-    elif not isinstance(events, pd.DataFrame):  # the same from SQL (geo.store.pgselection)
+    if not isinstance(events, pd.DataFrame):  # a selection: the frame of those events alone
         events = events.frame_in_boxes(boxes)
     else:
         lon, lat = events["longitude"].to_numpy(float), events["latitude"].to_numpy(float)

@@ -140,16 +140,10 @@ def _near_shapes(shown, shapes, exclude_coarse: bool) -> tuple[pd.DataFrame, int
     :class:`~geo.eventindex.Selection`, whose frame is made of those events alone (with
     the labels they have in the frame of every event shown), or the same read from SQL
     (:class:`geo.store.pgselection.SqlSelection`: only those events are read)."""
-    if not isinstance(shown, (pd.DataFrame, Selection)):
+    if not isinstance(shown, pd.DataFrame):
         boxes = [s.bounds for s in shapes if s is not None and not s.is_empty]
-        return shown.frame_in_boxes(boxes, exclude_coarse), shown.coarse_count()
-    if isinstance(shown, Selection):
-        boxes = [s.bounds for s in shapes if s is not None and not s.is_empty]
-        coarse = shown.with_precision(analysis.COARSE)
-        keep = shown.in_boxes(boxes)
-        if exclude_coarse:
-            keep &= ~coarse
-        return shown.frame(keep), int(np.count_nonzero(coarse & shown.mask))
+        frame = shown.frame_in_boxes(boxes, analysis.COARSE if exclude_coarse else ())
+        return frame, shown.count_with_precision(analysis.COARSE)
     coarse = analysis.is_coarse(shown)
     keep = _within_bounds(shown, shapes)
     events = shown[keep & ~coarse.to_numpy()] if exclude_coarse else shown[keep]

@@ -280,13 +280,16 @@ def test_the_reports_selection_in_sql_reads_only_the_events_near_them(pair):
             continue
         assert (sql.first_start(), sql.last_end()) == (sel.first_start(), sel.last_end()), name
         coarse = sel.with_precision(COARSE)
-        assert sql.coarse_count() == int(np.count_nonzero(coarse & sel.mask)), name
-        for leave in (False, True):
+        assert sql.count_with_precision(COARSE) == int(np.count_nonzero(coarse & sel.mask))
+        for one in pair.index.precisions:  # another set than the coarse: its own read
+            assert sql.count_with_precision({one}) == sel.count_with_precision({one}), one
+        for leave in ((), COARSE):
             keep = sel.in_boxes(boxes) & (~coarse if leave else True)
             want = sel.frame(keep)  # labelled by position: the SQL frame by row id
+            pd.testing.assert_frame_equal(sel.frame_in_boxes(boxes, leave), want, obj=name)
             want.index = pd.Index(want["fid"].to_numpy())
             pd.testing.assert_frame_equal(sql.frame_in_boxes(boxes, leave), want, obj=name)
-        assert len(sql.frame_in_boxes([], False)) == 0
+        assert len(sql.frame_in_boxes([])) == 0
     flt = pair.filters["default"]
     sel = Selection(pair.index, pair.masks["default"])
     read = []

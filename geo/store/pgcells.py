@@ -323,6 +323,17 @@ class PgCellEvents(PgEvents):
             or flt.zones is not None
         ):
             return None
+        kinds = self._kinds(flt, "c")
+        if kinds is None:
+            return None  # nothing selected: the plain query is instant
+        first, last = _month(flt.start), _month(flt.end)
+        last_day = _next_month(last) - timedelta(days=1)
+        return Plan(first, last, flt.start != first, flt.end != last_day, kinds, flt.start, flt.end)
+
+    def _kinds(self, flt: EventFilter, alias: str) -> Where | None:
+        """``flt``'s types and datasets as a condition on a summary's rows named
+        ``alias`` (the stored values, matched case-insensitively); None when a choice
+        matches no stored value."""
         kinds = Where("TRUE", ())
         for column, chosen, known in (
             ("event_type", flt.types, self.types),
@@ -333,11 +344,9 @@ class PgCellEvents(PgEvents):
             wanted = {v.casefold() for v in chosen}
             stored = [v for v in known if v.casefold() in wanted]
             if not stored:
-                return None  # nothing selected: the plain query is instant
-            kinds = kinds & Where(f"c.{column} = ANY(%s)", (stored,))
-        first, last = _month(flt.start), _month(flt.end)
-        last_day = _next_month(last) - timedelta(days=1)
-        return Plan(first, last, flt.start != first, flt.end != last_day, kinds, flt.start, flt.end)
+                return None
+            kinds = kinds & Where(f"{alias}.{column} = ANY(%s)", (stored,))
+        return kinds
 
     def _first_seen(self, column: str) -> tuple[str, ...]:
         if column not in ("event_type", "dataset"):
@@ -442,15 +451,8 @@ class PgCellEvents(PgEvents):
         change)."""
         if also is not None or self.plan(flt) is None:
             return super().timeline(flt, freq, start, end, types, also, with_past)
-        w = Where("e.date_start <= %s AND e.date_end >= %s", (flt.end, flt.start))
-        for column, chosen, known in (
-            ("event_type", flt.types, self.types),
-            ("dataset", flt.datasets, self.datasets),
-        ):
-            if chosen is not None:
-                wanted = {v.casefold() for v in chosen}
-                stored = [v for v in known if v.casefold() in wanted]
-                w = w & Where(f"e.{column} = ANY(%s)", (stored,))
+        dates = Where("e.date_start <= %s AND e.date_end >= %s", (flt.end, flt.start))
+        w = dates & self._kinds(flt, "e")  # not None: the plan was made
         source = (DAYS, "e.events", "e.fatalities")
         return self._timeline(w, source, freq, start, end, types, with_past)
 

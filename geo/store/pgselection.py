@@ -63,21 +63,25 @@ class SqlSelection:
         """The latest end date selected, None when none."""
         return _day(self._read_facts()[2])
 
-    def coarse_count(self) -> int:
-        """How many selected events are placed coarsely (a precision in ``coarse``)."""
-        return self._read_facts()[3]
+    def count_with_precision(self, precisions) -> int:
+        """How many selected events have a location precision in ``precisions`` (read
+        with the count and dates when those are the ``coarse`` ones)."""
+        if frozenset(precisions) == self.coarse:
+            return self._read_facts()[3]
+        return self.sql.facts(self.flt, sorted(precisions))[3]
 
-    def frame_in_boxes(self, boxes, leave_coarse_out: bool = False) -> pd.DataFrame:
+    def frame_in_boxes(self, boxes, leave_out=()) -> pd.DataFrame:
         """The compact frame of the selected events within any of ``boxes`` (west,
-        south, east, north; edges included), less the coarse ones when
-        ``leave_coarse_out``, labelled by their row id, in row id order."""
+        south, east, north; edges included), less those whose precision is in
+        ``leave_out``, labelled by their row id, in row id order (as
+        :meth:`geo.eventindex.Selection.frame_in_boxes`, but for the labels)."""
         parts = [_box(tuple(b)) for b in boxes]
         sql, params = " OR ".join(f"({p.sql})" for p in parts), [v for p in parts for v in p.params]
         near = Where(sql, tuple(params)) if parts else FALSE
-        if leave_coarse_out:
+        if leave_out:
             near = near & Where(
                 "(e.location_precision IS NULL OR NOT e.location_precision = ANY(%s))",
-                (sorted(self.coarse),),
+                (sorted(leave_out),),
             )
         return self.sql.frame(self.flt, near)
 
